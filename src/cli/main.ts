@@ -1,0 +1,12 @@
+import { Command } from 'commander';
+import { issuerCommand } from './issuer.js';
+import { tokenRefresherCommand } from './token-refresher.js';
+
+const program = new Command('obspath')
+  .description('The Observatorium metrics path and its runbook: issuer, token refresher, API, store, fleet manager, probe, doctor')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .addCommand(issuerCommand())
+  .addCommand(tokenRefresherCommand());
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,50 @@
+import { Option, type Command } from 'commander';
+import type { FieldSource } from '../config/load.js';
+
+export interface FieldSpec extends FieldSource {
+  /** Commander flag spec, e.g. "--oidc.client-id <id>". */
+  flags: string;
+  description: string;
+  /** Other spellings of the same flag (e.g. "--upstream.url <url>" for "--url <url>"). */
+  aliases?: string[];
+  /** Repeatable flag: values are collected into an array. */
+  repeatable?: boolean;
+}
+
+function attributeOf(cmd: Command, flags: string): string {
+  return new Option(flags).attributeName();
+}
+
+/** Adds one option per field (and its aliases), with the env vars named in the help text. */
+export function addFieldOptions(cmd: Command, fields: Record<string, FieldSpec>): Command {
+  for (const spec of Object.values(fields)) {
+    const env = spec.env && spec.env.length > 0 ? ` [env: ${spec.env.join(', ')}]` : '';
+    for (const flags of [spec.flags, ...(spec.aliases ?? [])]) {
+      const opt = new Option(flags, flags === spec.flags ? `${spec.description}${env}` : `alias of ${spec.flag ?? spec.flags.split(' ')[0]}`);
+      if (spec.repeatable) opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+      if (flags !== spec.flags) opt.hideHelp(false);
+      cmd.addOption(opt);
+    }
+  }
+  return cmd;
+}
+
+/**
+ * The values given explicitly on the command line, keyed by field. Setting a flag and its alias to
+ * different values is an error (as in the Go refresher, where --url and --upstream.url conflict).
+ */
+export function explicitFlags<K extends string>(cmd: Command, fields: Record<K, FieldSpec>): Partial<Record<K, unknown>> {
+  const out: Partial<Record<K, unknown>> = {};
+  for (const [field, spec] of Object.entries(fields) as [K, FieldSpec][]) {
+    for (const flags of [spec.flags, ...(spec.aliases ?? [])]) {
+      const attr = attributeOf(cmd, flags);
+      if (cmd.getOptionValueSource(attr) !== 'cli') continue;
+      const value = cmd.getOptionValue(attr) as unknown;
+      if (out[field] !== undefined && out[field] !== value) {
+        throw new Error(`${spec.flags.split(' ')[0]} and ${flags.split(' ')[0]} are the same setting and were given different values`);
+      }
+      out[field] = value;
+    }
+  }
+  return out;
+}

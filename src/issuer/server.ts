@@ -1,0 +1,136 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../telemetry/logger.js';
+import { parseListenAddress } from '../http/server.js';
+import type { IssuerClient } from './clients.js';
+import { KeyRing, generateSigningKey, type SigningJwk } from './keys.js';
+import { buildProvider, requestedAudience } from './provider.js';
+
+export interface IssuerOptions {
+  listen: string;
+  realm: string;
+  clients: readonly IssuerClient[];
+  tokenTtlMs: number;
+  signingKey?: SigningJwk;
+  /** Delay every token response by this long (to reproduce a slow issuer). */
+  tokenDelayMs?: number;
+  /** Public base URL when it differs from the listen address (behind a proxy). */
+  publicUrl?: string;
+  logger: Logger;
+}
+
+export interface RunningIssuer {
+  /** The issuer identifier: http://host:port/auth/realms/<realm> (Keycloak's shape). */
+  issuerUrl: string;
+  /** http://host:port */
+  baseUrl: string;
+  port: number;
+  rotateKeys(): string;
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const TOKEN_BODY_LIMIT = 56 * 1024;
+
+/**
+ * Reads a token request's form body ahead of oidc-provider, to keep its `audience` parameter (the
+ * provider drops parameters a grant does not declare). The provider then takes the body from `req.body`.
+ */
+async function readTokenRequest(req: IncomingMessage): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > TOKEN_BODY_LIMIT) throw new Error('request entity too large');
+    chunks.push(chunk);
+  }
+  const body = Buffer.concat(chunks).toString('utf8');
+  (req as IncomingMessage & { body?: string }).body = body;
+  const audience = new URLSearchParams(body).getAll('audience').join(' ');
+  if (audience) requestedAudience.set(req, audience);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * Starts the dev OIDC issuer. The provider is rebuilt on key rotation (it takes keys only at
+ * construction); client_credentials needs no server-side state, so nothing is lost by that.
+ */
+export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
+  const { host, port } = parseListenAddress(opts.listen);
+  const prefix = `/auth/realms/${opts.realm}`;
+  const ring = new KeyRing(opts.signingKey ?? generateSigningKey());
+  let issuerUrl = '';
+  let providerHandler: Handler | undefined;
+  const rebuild = () => {
+    const provider = buildProvider({ issuerUrl, clients: opts.clients, keys: ring.keys, tokenTtlSeconds: opts.tokenTtlMs / 1000 });
+    provider.on('grant.error', (...args: unknown[]) => {
+      const err = args[1] as { error?: string; error_description?: string } | undefined;
+      opts.logger.info({ error: err?.error, description: err?.error_description }, 'token request refused');
+    });
+    provider.on('grant.success', () => opts.logger.debug('token issued'));
+    providerHandler = provider.callback();
+  };
+
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/health' || path === '/live' || path === '/ready') return sendJson(res, 200, { status: 'ok', kid: ring.currentKid });
+    if (path === '/admin/rotate-keys' && req.method === 'POST') {
+      const kid = rotate();
+      return sendJson(res, 200, { status: 'rotated', kid });
+    }
+    if (path === prefix || path.startsWith(`${prefix}/`)) {
+      const delay = opts.tokenDelayMs ?? 0;
+      // oidc-provider routes relative to its mount point and finds that point through originalUrl.
+      (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
+      req.url = req.url!.slice(prefix.length) || '/';
+      const run = () => providerHandler!(req, res);
+      if (req.method === 'POST' && path.endsWith('/token')) {
+        readTokenRequest(req).then(
+          () => (delay > 0 ? setTimeout(run, delay) : run()),
+          (err: Error) => sendJson(res, 400, { error: 'invalid_request', error_description: err.message }),
+        );
+        return;
+      }
+      run();
+      return;
+    }
+    sendJson(res, 404, { error: 'not_found', error_description: `no route for ${path}; the issuer is at ${prefix}` });
+  });
+  // A slow or half-open client must not hold the issuer's sockets forever.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  const urlHost = bound.address === '0.0.0.0' || bound.address === '::' ? '127.0.0.1' : bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  const baseUrl = opts.publicUrl?.replace(/\/$/, '') ?? `http://${urlHost}:${bound.port}`;
+  issuerUrl = `${baseUrl}${prefix}`;
+  rebuild();
+
+  function rotate(): string {
+    const next = ring.rotate();
+    rebuild();
+    opts.logger.info({ kid: next.kid }, 'signing key rotated');
+    return next.kid;
+  }
+
+  return {
+    issuerUrl,
+    baseUrl,
+    port: bound.port,
+    rotateKeys: rotate,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
