@@ -56,7 +56,9 @@ export class TokenSource extends EventEmitter<{ token: [TokenResponse] }> {
   /** The held token if it is still usable. */
   current(): string | undefined {
     const t = this.#token;
-    if (t && t.expiresAt - Date.now() > (this.opts.expirySkewMs ?? 1000)) return t.accessToken;
+    // The skew stays well below the refresh margin (at least half the lifetime), even for 2 s tokens.
+    const skew = t ? Math.min(this.opts.expirySkewMs ?? 1000, t.ttlMs * 0.1) : 0;
+    if (t && t.expiresAt - Date.now() > skew) return t.accessToken;
     return undefined;
   }
 
@@ -67,6 +69,9 @@ export class TokenSource extends EventEmitter<{ token: [TokenResponse] }> {
   async get(): Promise<string> {
     const now = this.current();
     if (now) return now;
+    // The held token aged out before its scheduled refresh ran (a busy event loop): refresh now, once,
+    // for all waiting requests. After a failure, the background retry owns the pace instead.
+    if (!this.#inflight && !this.#lastError && this.#token && !this.#stopped) void this.refresh();
     if (this.#inflight) {
       await this.#inflight;
       const after = this.current();

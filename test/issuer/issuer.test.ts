@@ -1,0 +1,125 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { startIssuer } from '../../src/issuer/server.js';
+import { parseClients } from '../../src/issuer/clients.js';
+import { loadSigningKey } from '../../src/issuer/keys.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { tempDir } from '../helpers/net.js';
+import { startIssuerProc } from '../helpers/stack.js';
+
+const logger = createLogger({ component: 'issuer', level: 'silent' });
+const clients = parseClients({
+  clients: [
+    { clientID: 'kas-fleet-manager', clientSecret: 'fm-secret-1', scopes: ['metrics:read'], audience: ['observatorium-telemeter', 'other-aud'], claims: { tenant: 'managedkafka', groups: ['readers'], org_id: '1234' } },
+    { clientID: 'short', clientSecret: 'short-secret', tokenTTL: '2s' },
+  ],
+}).clients;
+
+const issuer = await startIssuer({ listen: '127.0.0.1:0', realm: 'redhat-external', clients, tokenTtlMs: 300_000, logger });
+after(() => issuer.close());
+
+async function token(form: Record<string, string>, basic?: [string, string]) {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (basic) headers.authorization = `Basic ${Buffer.from(basic.join(':')).toString('base64')}`;
+  const res = await fetch(`${issuer.issuerUrl}/token`, { method: 'POST', headers, body: new URLSearchParams({ grant_type: 'client_credentials', ...form }) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+test('discovery has the Keycloak-shaped issuer, token endpoint, JWKS and both client auth methods', async () => {
+  assert.match(issuer.issuerUrl, /^http:\/\/127\.0\.0\.1:\d+\/auth\/realms\/redhat-external$/);
+  const doc = (await (await fetch(`${issuer.issuerUrl}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+  assert.equal(doc.issuer, issuer.issuerUrl);
+  assert.equal(doc.token_endpoint, `${issuer.issuerUrl}/token`);
+  assert.equal(doc.jwks_uri, `${issuer.issuerUrl}/jwks`);
+  assert.ok((doc.grant_types_supported as string[]).includes('client_credentials'));
+  assert.deepEqual(new Set(doc.token_endpoint_auth_methods_supported as string[]), new Set(['client_secret_basic', 'client_secret_post']));
+});
+
+test('client_credentials with basic and post auth yields a verifiable JWT with the client claims', async () => {
+  const jwks = createRemoteJWKSet(new URL(`${issuer.issuerUrl}/jwks`));
+  const basic = await token({ scope: 'metrics:read', audience: 'observatorium-telemeter' }, ['kas-fleet-manager', 'fm-secret-1']);
+  assert.equal(basic.status, 200);
+  const post = await token({ client_id: 'kas-fleet-manager', client_secret: 'fm-secret-1' });
+  assert.equal(post.status, 200);
+  for (const t of [basic, post]) {
+    const { payload } = await jwtVerify(t.body.access_token as string, jwks, { issuer: issuer.issuerUrl, audience: 'observatorium-telemeter', algorithms: ['RS256'] });
+    assert.equal(payload.tenant, 'managedkafka');
+    assert.deepEqual(payload.groups, ['readers']);
+    assert.equal(payload.org_id, '1234');
+    assert.equal(payload.client_id, 'kas-fleet-manager');
+    assert.equal((payload.exp ?? 0) - (payload.iat ?? 0), 300);
+  }
+  assert.equal(basic.body.scope, 'metrics:read');
+  const other = await token({ audience: 'other-aud' }, ['kas-fleet-manager', 'fm-secret-1']);
+  await jwtVerify(other.body.access_token as string, jwks, { audience: 'other-aud' });
+});
+
+test('wrong secret is 401 invalid_client; unknown scope is invalid_scope; foreign audience is refused', async () => {
+  const wrong = await token({}, ['kas-fleet-manager', 'nope']);
+  assert.equal(wrong.status, 401);
+  assert.equal(wrong.body.error, 'invalid_client');
+  const unknownClient = await token({}, ['ghost', 'x']);
+  assert.equal(unknownClient.status, 401);
+  assert.equal(unknownClient.body.error, 'invalid_client');
+  const scope = await token({ scope: 'metrics:read metrics:admin' }, ['kas-fleet-manager', 'fm-secret-1']);
+  assert.equal(scope.status, 400);
+  assert.equal(scope.body.error, 'invalid_scope');
+  assert.match(String(scope.body.error_description), /metrics:admin/);
+  const aud = await token({ audience: 'someone-else' }, ['kas-fleet-manager', 'fm-secret-1']);
+  assert.equal(aud.status, 400);
+  assert.equal(aud.body.error, 'invalid_target');
+});
+
+test('per-client short TTLs work', async () => {
+  const t = await token({}, ['short', 'short-secret']);
+  assert.equal(t.status, 200);
+  assert.equal(t.body.expires_in, 2);
+});
+
+test('key rotation: new kid signs, old tokens still verify', async () => {
+  const before = await token({}, ['short', 'short-secret']);
+  const oldKid = decodeProtectedHeader(before.body.access_token as string).kid;
+  const res = await fetch(`http://127.0.0.1:${issuer.port}/admin/rotate-keys`, { method: 'POST' });
+  const { kid } = (await res.json()) as { kid: string };
+  assert.notEqual(kid, oldKid);
+  const after = await token({}, ['short', 'short-secret']);
+  assert.equal(decodeProtectedHeader(after.body.access_token as string).kid, kid);
+  const jwks = createRemoteJWKSet(new URL(`${issuer.issuerUrl}/jwks`));
+  await jwtVerify(before.body.access_token as string, jwks);
+  await jwtVerify(after.body.access_token as string, jwks);
+});
+
+test('invalid clients files are refused with the path and the reason', () => {
+  assert.throws(() => parseClients({ clients: [{ clientID: 'a' }] }, 'f.yaml'), /f\.yaml: invalid clients configuration:\n\s+- clients\.0\.clientSecret/);
+  assert.throws(() => parseClients({ clients: [{ clientID: 'a', clientSecret: 'b', colour: 'red' }] }, 'f.yaml'), /clients\.0: Unrecognized key/);
+  assert.throws(() => parseClients({ clients: [{ clientID: 'a', clientSecret: 'b' }, { clientID: 'a', clientSecret: 'c' }] }, 'f.yaml'), /duplicate client "a"/);
+});
+
+test('obspath issuer runs as a command with a clients file, a PEM signing key and SIGHUP rotation', async () => {
+  const dir = await tempDir();
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyFile = join(dir.path, 'key.pem');
+  writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  assert.equal(loadSigningKey(keyFile).kty, 'RSA');
+  const proc = await startIssuerProc({ dir: dir.path, clients: [{ clientID: 'c', clientSecret: 'c-secret-99' }], extraArgs: ['--signing-key', keyFile] });
+  try {
+    const jwks1 = (await (await fetch(`${proc.issuerUrl}/jwks`)).json()) as { keys: { kid: string }[] };
+    assert.deepEqual(jwks1.keys.map((k) => k.kid), ['file-key']);
+    proc.proc.child.kill('SIGHUP');
+    let keys: string[] = [];
+    for (let i = 0; i < 50 && keys.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      keys = ((await (await fetch(`${proc.issuerUrl}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    }
+    assert.equal(keys.length, 2);
+    assert.equal(keys[1], 'file-key');
+    assert.ok(!proc.proc.output().includes('c-secret-99'));
+  } finally {
+    await proc.stop();
+    await dir.cleanup();
+  }
+});
