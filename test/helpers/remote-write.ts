@@ -16,7 +16,7 @@ export interface TestSeries {
   samples: Array<[timestampMs: number, value: number]>;
 }
 
-export function encodeTestWriteRequest(series: TestSeries[]): Uint8Array {
+export function encodeTestWriteRequest(series: TestSeries[]): Uint8Array<ArrayBuffer> {
   const msg = WriteRequest.fromObject({
     timeseries: series.map((s) => ({
       labels: Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })),
