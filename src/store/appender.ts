@@ -1,0 +1,99 @@
+// One batch of appends (one remote-write request): applies samples to the head at once (so later
+// samples in the same batch see earlier ones, as the out-of-order rule requires), collects the WAL
+// records, and reports per-reason rejection counts.
+import { AppendCode, APPEND_ERRORS, type Head, type MemSeries } from './head.js';
+import { seriesKey, sortLabels, validateLabels, type Label, type LabelLimits, labelsToString } from './labels.js';
+import { RecordBuilder, REC_SAMPLES, REC_SERIES } from './wal/records.js';
+
+export interface AppendResult {
+  accepted: number;
+  rejected: number;
+  /** Rejected samples per reason ("out of order sample", "invalid label name", …). */
+  reasons: Record<string, number>;
+  /** A few concrete examples, for the response body and logs. */
+  examples: string[];
+}
+
+const MAX_EXAMPLES = 5;
+
+export class BatchAppender {
+  readonly minValidT: number;
+  private readonly seriesRec = new RecordBuilder(REC_SERIES, 256);
+  private readonly samplesRec: RecordBuilder;
+  private baseT = 0;
+  readonly result: AppendResult = { accepted: 0, rejected: 0, reasons: {}, examples: [] };
+
+  constructor(
+    private readonly head: Head,
+    private readonly limits: LabelLimits,
+    expectedSamples = 16,
+  ) {
+    this.minValidT = head.minValidTime();
+    this.samplesRec = new RecordBuilder(REC_SAMPLES, 32 + expectedSamples * 16);
+  }
+
+  /**
+   * The series for a label set. `rawKey` is tried first (it is the canonical key when the sender
+   * encoded sorted labels); `labels` is only called on a miss. Returns a reason string when invalid.
+   */
+  seriesFor(rawKey: string | null, labels: () => Label[]): MemSeries | string {
+    if (rawKey !== null) {
+      const s = this.head.byKey.get(rawKey);
+      if (s !== undefined) return s;
+    }
+    const ls = sortLabels(labels().filter((l) => l.value !== ''));
+    const err = validateLabels(ls, this.limits);
+    if (err !== null) return `${err}: ${labelsToString(ls).slice(0, 200)}`;
+    const key = seriesKey(ls);
+    let s = this.head.byKey.get(key);
+    if (s === undefined) {
+      s = this.head.createSeries(ls, key);
+      this.seriesRec.uvarint(s.ref);
+      this.seriesRec.uvarint(key.length);
+      this.seriesRec.latin1(key);
+      this.seriesRec.count++;
+    }
+    return s;
+  }
+
+  /** Appends one sample (value as bits). Returns true when accepted. */
+  add(s: MemSeries, t: number, hi: number, lo: number): boolean {
+    const code = this.head.append(s, t, hi, lo, this.minValidT);
+    if (code === AppendCode.OK) {
+      const rec = this.samplesRec;
+      if (rec.count === 0) {
+        this.baseT = t;
+        rec.f64(t);
+      }
+      rec.uvarint(s.ref);
+      rec.varint(t - this.baseT);
+      rec.u32(lo);
+      rec.u32(hi);
+      rec.count++;
+      this.result.accepted++;
+      return true;
+    }
+    if (code === AppendCode.DUPLICATE_OK) {
+      this.result.accepted++;
+      return true;
+    }
+    this.reject(APPEND_ERRORS[code]!, 1, () => `${labelsToString(s.labels)} @ ${t}`);
+    return false;
+  }
+
+  reject(reason: string, n: number, example?: () => string): void {
+    if (n <= 0) return;
+    const r = this.result;
+    r.rejected += n;
+    r.reasons[reason] = (r.reasons[reason] ?? 0) + n;
+    if (example !== undefined && r.examples.length < MAX_EXAMPLES) r.examples.push(`${reason}: ${example()}`);
+  }
+
+  /** WAL records for what this batch changed (series first). */
+  records(): Buffer[] {
+    const out: Buffer[] = [];
+    if (this.seriesRec.count > 0) out.push(this.seriesRec.finish());
+    if (this.samplesRec.count > 0) out.push(this.samplesRec.finish());
+    return out;
+  }
+}

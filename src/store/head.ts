@@ -1,0 +1,216 @@
+// The in-memory head: series with compressed chunks, the inverted index, and the append rules
+// (out of order / duplicate / out of bounds) of Prometheus's head appender.
+import type { LabelMatcher, Labels, SeriesSamples } from '../promql/storage.js';
+import { StringTable, type Label } from './labels.js';
+import { SAMPLES_PER_CHUNK, XorAppender, decodeXor, sealChunk, sealedBytes, type SealedChunk } from './chunks/xor.js';
+import { MemIndex } from './index/index.js';
+import { compileMatcher } from './index/matchers.js';
+
+export class MemSeries {
+  sealed: SealedChunk[] | null = null;
+  head: XorAppender | null = null;
+  /** Timestamp and value bits of the newest sample (-Infinity when none). */
+  maxT = -Infinity;
+  lastHi = 0;
+  lastLo = 0;
+
+  constructor(
+    readonly ref: number,
+    readonly labels: Labels,
+    /** Canonical key (see labels.seriesKey). */
+    readonly key: string,
+  ) {}
+
+  get minT(): number {
+    if (this.sealed !== null && this.sealed.length > 0) return this.sealed[0]!.minT;
+    return this.head !== null && this.head.count > 0 ? this.head.minT : Infinity;
+  }
+
+  sampleCount(): number {
+    let n = this.head?.count ?? 0;
+    if (this.sealed !== null) for (const c of this.sealed) n += c.count;
+    return n;
+  }
+}
+
+/** Outcome of appending one sample. */
+export const enum AppendCode {
+  OK = 0,
+  /** Same timestamp and same value bits as the newest sample: accepted, nothing stored. */
+  DUPLICATE_OK = 1,
+  OUT_OF_ORDER = 2,
+  DUPLICATE_TIMESTAMP = 3,
+  OUT_OF_BOUNDS = 4,
+}
+
+export const APPEND_ERRORS: Record<number, string> = {
+  [AppendCode.OUT_OF_ORDER]: 'out of order sample',
+  [AppendCode.DUPLICATE_TIMESTAMP]: 'duplicate sample for timestamp',
+  [AppendCode.OUT_OF_BOUNDS]: 'out of bounds',
+};
+
+export interface HeadOptions {
+  /** Samples older than (newest sample in the head - this) are out of bounds (Prometheus: chunkRange/2 = 1h). */
+  outOfBoundsWindowMs: number;
+}
+
+// Scratch for value bits <-> numbers without a JS-array round trip (which would canonicalize NaNs).
+const scratchF64 = new Float64Array(1);
+const scratchU32 = new Uint32Array(scratchF64.buffer);
+
+export class Head {
+  readonly series = new Map<number, MemSeries>();
+  readonly byKey = new Map<string, MemSeries>();
+  readonly index = new MemIndex();
+  readonly strings = new StringTable();
+  minT = Infinity;
+  maxT = -Infinity;
+  nextRef = 1;
+  samplesAppended = 0;
+
+  constructor(readonly opts: HeadOptions) {}
+
+  /** The lowest timestamp an appender created now accepts (fixed for one request, as in Prometheus). */
+  minValidTime(): number {
+    return this.maxT === -Infinity ? -Infinity : this.maxT - this.opts.outOfBoundsWindowMs;
+  }
+
+  /** Creates a series from sorted, validated labels (ref given on WAL replay). */
+  createSeries(labels: readonly Label[], key: string, ref?: number): MemSeries {
+    const r = ref ?? this.nextRef;
+    if (r >= this.nextRef) this.nextRef = r + 1;
+    const interned = labels.map((l) => ({ name: this.strings.intern(l.name), value: this.strings.intern(l.value) }));
+    const s = new MemSeries(r, interned, key);
+    this.series.set(r, s);
+    this.byKey.set(key, s);
+    this.index.add(r, interned);
+    return s;
+  }
+
+  /** Appends one sample given as value bits. */
+  append(s: MemSeries, t: number, hi: number, lo: number, minValidT: number): AppendCode {
+    if (t <= s.maxT) {
+      if (t < s.maxT) return AppendCode.OUT_OF_ORDER;
+      return hi === s.lastHi && lo === s.lastLo ? AppendCode.DUPLICATE_OK : AppendCode.DUPLICATE_TIMESTAMP;
+    }
+    if (t < minValidT) return AppendCode.OUT_OF_BOUNDS;
+    let app = s.head;
+    if (app === null) app = s.head = new XorAppender();
+    else if (app.count >= SAMPLES_PER_CHUNK) {
+      (s.sealed ??= []).push(sealChunk(app));
+      app.reset();
+    }
+    app.append(t, hi, lo);
+    s.maxT = t;
+    s.lastHi = hi;
+    s.lastLo = lo;
+    if (t > this.maxT) this.maxT = t;
+    if (t < this.minT) this.minT = t;
+    this.samplesAppended++;
+    return AppendCode.OK;
+  }
+
+  appendNumber(s: MemSeries, t: number, v: number, minValidT: number): AppendCode {
+    scratchF64[0] = v;
+    return this.append(s, t, scratchU32[1]!, scratchU32[0]!, minValidT);
+  }
+
+  /** Adds a sealed chunk read from a checkpoint (chunks arrive in time order per series). */
+  addSealedChunk(s: MemSeries, c: SealedChunk, lastHi: number, lastLo: number): void {
+    if (c.minT <= s.maxT) return; // already have it (replayed twice)
+    (s.sealed ??= []).push(c);
+    s.maxT = c.maxT;
+    s.lastHi = lastHi;
+    s.lastLo = lastLo;
+    if (c.maxT > this.maxT) this.maxT = c.maxT;
+    if (c.minT < this.minT) this.minT = c.minT;
+  }
+
+  /** Drops chunks entirely older than `cutoff`, and series left without samples. Returns series removed. */
+  truncate(cutoff: number): number {
+    const dead = new Set<number>();
+    let minT = Infinity;
+    for (const s of this.series.values()) {
+      if (s.sealed !== null) {
+        let i = 0;
+        while (i < s.sealed.length && s.sealed[i]!.maxT < cutoff) i++;
+        if (i > 0) s.sealed.splice(0, i);
+        if (s.sealed.length === 0) s.sealed = null;
+      }
+      if (s.sealed === null && (s.head === null || s.head.count === 0 || s.head.maxT < cutoff)) {
+        dead.add(s.ref);
+        continue;
+      }
+      if (s.minT < minT) minT = s.minT;
+    }
+    this.index.delete(dead, (ref) => this.series.get(ref)!.labels);
+    for (const ref of dead) {
+      const s = this.series.get(ref)!;
+      this.series.delete(ref);
+      this.byKey.delete(s.key);
+    }
+    this.minT = minT;
+    return dead.size;
+  }
+
+  /** All chunks of a series as (bytes, bits, count, minT, maxT), oldest first. */
+  chunksOf(s: MemSeries): Array<{ bytes: Uint8Array; nbits: number; count: number; minT: number; maxT: number }> {
+    const out: Array<{ bytes: Uint8Array; nbits: number; count: number; minT: number; maxT: number }> = [];
+    if (s.sealed !== null) {
+      for (const c of s.sealed) out.push({ bytes: sealedBytes(c), nbits: c.data.length * 8, count: c.count, minT: c.minT, maxT: c.maxT });
+    }
+    if (s.head !== null && s.head.count > 0) {
+      out.push({ bytes: s.head.bits.bytes, nbits: s.head.bits.pos, count: s.head.count, minT: s.head.minT, maxT: s.head.maxT });
+    }
+    return out;
+  }
+
+  /** Samples of one series in [mint, maxt], or null when there are none. */
+  samplesOf(s: MemSeries, mint: number, maxt: number): SeriesSamples | null {
+    if (s.maxT < mint || s.minT > maxt) return null;
+    let n = 0;
+    if (s.sealed !== null) for (const c of s.sealed) if (c.maxT >= mint && c.minT <= maxt) n += c.count;
+    const h = s.head;
+    if (h !== null && h.count > 0 && h.maxT >= mint && h.minT <= maxt) n += h.count;
+    if (n === 0) return null;
+    const ts = new Float64Array(n);
+    const vals = new Float64Array(n);
+    const bits = new Uint32Array(vals.buffer);
+    let len = 0;
+    if (s.sealed !== null) {
+      for (const c of s.sealed) {
+        if (c.maxT < mint || c.minT > maxt) continue;
+        len = decodeXor(sealedBytes(c), c.data.length * 8, c.count, mint, maxt, ts, bits, len);
+      }
+    }
+    if (h !== null && h.count > 0 && h.maxT >= mint && h.minT <= maxt) {
+      len = decodeXor(h.bits.bytes, h.bits.pos, h.count, mint, maxt, ts, bits, len);
+    }
+    if (len === 0) return null;
+    return { labels: s.labels, timestamps: ts.subarray(0, len), values: vals.subarray(0, len) };
+  }
+
+  /** Series matching all matchers (no time filter). An empty matcher list selects every series. */
+  matching(matchers: readonly LabelMatcher[]): MemSeries[] {
+    const postings = this.index.postingsFor(matchers.map(compileMatcher));
+    const out: MemSeries[] = [];
+    for (const ref of postings) {
+      const s = this.series.get(ref);
+      if (s !== undefined) out.push(s);
+    }
+    return out;
+  }
+
+  /** Does the series have at least one sample in [mint, maxt]? Decodes only when the window is inside a chunk. */
+  hasSamplesIn(s: MemSeries, mint: number, maxt: number): boolean {
+    if (s.maxT < mint || s.minT > maxt) return false;
+    for (const c of this.chunksOf(s)) {
+      if (c.maxT < mint || c.minT > maxt) continue;
+      if (c.minT >= mint || c.maxT <= maxt) return true;
+      const ts = new Float64Array(c.count);
+      const bits = new Uint32Array(c.count * 2);
+      if (decodeXor(c.bytes, c.nbits, c.count, mint, maxt, ts, bits, 0) > 0) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,121 @@
+// The inverted index of the head: label name -> value -> postings (sorted series refs).
+import type { Labels } from '../labels.js';
+import type { CompiledMatcher } from './matchers.js';
+import { EMPTY, intersect, merge, without, type Postings } from './postings.js';
+
+export class MemIndex {
+  private readonly byName = new Map<string, Map<string, number[]>>();
+  private all: number[] = [];
+
+  get seriesCount(): number {
+    return this.all.length;
+  }
+
+  add(ref: number, labels: Labels): void {
+    insertSorted(this.all, ref);
+    for (const l of labels) {
+      let values = this.byName.get(l.name);
+      if (values === undefined) {
+        values = new Map();
+        this.byName.set(l.name, values);
+      }
+      const list = values.get(l.value);
+      if (list === undefined) values.set(l.value, [ref]);
+      else insertSorted(list, ref);
+    }
+  }
+
+  /** Removes many series at once (retention): one pass per touched list. */
+  delete(refs: ReadonlySet<number>, labelsOf: (ref: number) => Labels): void {
+    if (refs.size === 0) return;
+    const touched = new Map<string, Set<string>>();
+    for (const ref of refs) {
+      for (const l of labelsOf(ref)) {
+        let vs = touched.get(l.name);
+        if (vs === undefined) touched.set(l.name, (vs = new Set()));
+        vs.add(l.value);
+      }
+    }
+    for (const [name, vs] of touched) {
+      const values = this.byName.get(name);
+      if (values === undefined) continue;
+      for (const v of vs) {
+        const kept = (values.get(v) ?? []).filter((r) => !refs.has(r));
+        if (kept.length === 0) values.delete(v);
+        else values.set(v, kept);
+      }
+      if (values.size === 0) this.byName.delete(name);
+    }
+    this.all = this.all.filter((r) => !refs.has(r));
+  }
+
+  allPostings(): Postings {
+    return this.all;
+  }
+
+  /** Series refs matching every matcher (Prometheus's PostingsForMatchers semantics). */
+  postingsFor(matchers: readonly CompiledMatcher[]): Postings {
+    const positives: Postings[] = [];
+    const subtract: Postings[] = [];
+    for (const m of matchers) {
+      const values = this.byName.get(m.name);
+      if (m.matchesEmpty) {
+        // Series without the label match; remove those whose value does not.
+        if (values === undefined) continue;
+        const bad: Postings[] = [];
+        for (const [v, list] of values) if (!m.matches(v)) bad.push(list);
+        if (bad.length > 0) subtract.push(merge(bad));
+      } else {
+        if (values === undefined) return EMPTY;
+        const good: Postings[] = [];
+        if (m.literals !== null) {
+          for (const v of m.literals) {
+            const list = values.get(v);
+            if (list !== undefined) good.push(list);
+          }
+        } else {
+          for (const [v, list] of values) if (m.matches(v)) good.push(list);
+        }
+        if (good.length === 0) return EMPTY;
+        positives.push(merge(good));
+      }
+    }
+    let result: Postings;
+    if (positives.length === 0) result = this.all;
+    else {
+      positives.sort((a, b) => a.length - b.length);
+      result = positives[0]!;
+      for (let i = 1; i < positives.length && result.length > 0; i++) result = intersect(result, positives[i]!);
+    }
+    for (const s of subtract) {
+      if (result.length === 0) break;
+      result = without(result, s);
+    }
+    return result;
+  }
+
+  labelNames(): string[] {
+    return [...this.byName.keys()].sort();
+  }
+
+  labelValues(name: string): string[] {
+    const values = this.byName.get(name);
+    return values === undefined ? [] : [...values.keys()].sort();
+  }
+}
+
+function insertSorted(list: number[], ref: number): void {
+  const n = list.length;
+  if (n === 0 || list[n - 1]! < ref) {
+    list.push(ref);
+    return;
+  }
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < ref) lo = mid + 1;
+    else hi = mid;
+  }
+  if (list[lo] !== ref) list.splice(lo, 0, ref);
+}

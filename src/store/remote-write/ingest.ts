@@ -1,0 +1,130 @@
+// Remote-write 1.0 receiver as a library function: the HTTP layer passes the raw body and headers and
+// sends back {status, body}. Statuses follow Prometheus: 204 ok; 400 bad input (the valid samples of
+// the request are still kept, and the body says how many were rejected and why); 413 too large;
+// 415 an unsupported encoding/protocol; 500 when the WAL cannot be written.
+import snappy from 'snappyjs';
+import type { Store } from '../store.js';
+import type { AppendResult } from '../appender.js';
+import { labelsToString, type Label } from '../labels.js';
+import { ProtoError, WriteRequestDecoder } from './decode.js';
+
+export interface IngestLimits {
+  /** Largest snappy body accepted. Default 16 MiB. */
+  maxCompressedBytes: number;
+  /** Largest decompressed WriteRequest. Default 64 MiB. */
+  maxDecompressedBytes: number;
+}
+
+export const DEFAULT_INGEST_LIMITS: IngestLimits = {
+  maxCompressedBytes: 16 << 20,
+  maxDecompressedBytes: 64 << 20,
+};
+
+export interface IngestResponse {
+  status: 204 | 400 | 413 | 415 | 500;
+  /** Plain-text reason ("" for 204). */
+  body: string;
+  result: AppendResult | null;
+}
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+// One decoder per process: decode and apply run synchronously back to back, so it is never shared.
+const decoder = new WriteRequestDecoder();
+
+function header(h: Headers, name: string): string | undefined {
+  const v = h[name] ?? h[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Length from the snappy block preamble (a uvarint), or -1 when malformed. */
+function snappyLength(b: Buffer): number {
+  let n = 0;
+  let mul = 1;
+  for (let i = 0; i < 5 && i < b.length; i++) {
+    n += (b[i]! & 0x7f) * mul;
+    if (b[i]! < 0x80) return n;
+    mul *= 128;
+  }
+  return -1;
+}
+
+const bad = (status: IngestResponse['status'], body: string): IngestResponse => ({ status, body, result: null });
+
+export async function ingestRemoteWrite(
+  store: Store,
+  body: Buffer,
+  headers: Headers = {},
+  limits: IngestLimits = DEFAULT_INGEST_LIMITS,
+): Promise<IngestResponse> {
+  const enc = header(headers, 'Content-Encoding');
+  if (enc !== undefined && enc !== '' && enc.toLowerCase() !== 'snappy') {
+    return bad(415, `unsupported Content-Encoding "${enc}": remote write 1.0 needs snappy`);
+  }
+  const ctype = header(headers, 'Content-Type');
+  if (ctype !== undefined && /proto=io\.prometheus\.write\.v2/i.test(ctype)) {
+    return bad(415, 'remote write 2.0 is not supported; send prometheus.WriteRequest (1.0)');
+  }
+  if (body.length > limits.maxCompressedBytes) {
+    return bad(413, `request body of ${body.length} bytes exceeds the limit of ${limits.maxCompressedBytes}`);
+  }
+  const rawLen = snappyLength(body);
+  if (rawLen < 0) return bad(400, 'snappy: corrupt input');
+  if (rawLen > limits.maxDecompressedBytes) {
+    return bad(413, `decompressed body of ${rawLen} bytes exceeds the limit of ${limits.maxDecompressedBytes}`);
+  }
+  let raw: Buffer;
+  try {
+    const u = snappy.uncompress(body, limits.maxDecompressedBytes);
+    raw = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+  } catch (err) {
+    return bad(400, `snappy: corrupt input (${(err as Error).message})`);
+  }
+
+  let d;
+  try {
+    d = decoder.decode(raw); // walks the whole request: framing errors surface before any append
+  } catch (err) {
+    if (err instanceof ProtoError) return bad(400, `proto: ${err.message}`);
+    throw err;
+  }
+  const app = store.appender(d.sampleCount);
+  for (let i = 0; i < d.seriesCount; i++) {
+    const first = d.sampleFirst[i]!;
+    const end = d.sampleEnd[i]!;
+    const series = app.seriesFor(d.rawKey(i), () => {
+      const ls: Label[] = [];
+      for (let l = d.labelFirst[i]!; l < d.labelFirst[i]! + d.labelCount[i]!; l++) {
+        ls.push({ name: d.labelName(l), value: d.labelValue(l) });
+      }
+      return ls;
+    });
+    const hist = d.histogramCount[i]!;
+    if (typeof series === 'string') {
+      app.reject(series.slice(0, series.indexOf(':')), end - first + hist, () => series);
+      continue;
+    }
+    if (hist > 0) {
+      app.reject('native histograms are not supported by the embedded store', hist, () => labelsToString(series.labels));
+    }
+    const ts = d.timestamps;
+    const vb = d.valueBits;
+    for (let k = first; k < end; k++) app.add(series, ts[k]!, vb[2 * k + 1]!, vb[2 * k]!);
+  }
+
+  let result: AppendResult;
+  try {
+    result = await store.commit(app);
+  } catch (err) {
+    return { status: 500, body: `store: WAL write failed: ${(err as Error).message}`, result: app.result };
+  }
+  if (result.rejected === 0) return { status: 204, body: '', result };
+  const reasons = Object.entries(result.reasons)
+    .map(([r, n]) => `${r} (${n})`)
+    .join(', ');
+  return {
+    status: 400,
+    body: `rejected ${result.rejected} of ${result.rejected + result.accepted} samples: ${reasons}; accepted samples were stored\n${result.examples.join('\n')}`,
+    result,
+  };
+}

@@ -1,0 +1,310 @@
+// The embedded metrics store: opens a data directory, replays checkpoint + WAL into the head, takes
+// appends (acknowledged once their WAL records are durable), answers the PromQL Querier contract,
+// and keeps the WAL bounded with checkpoints and time-based retention.
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../promql/storage.js';
+import { BatchAppender, type AppendResult } from './appender.js';
+import { Head, type MemSeries } from './head.js';
+import { DEFAULT_LABEL_LIMITS, type LabelLimits } from './labels.js';
+import type { SeriesToWrite } from './remote-write/encode.js';
+import { Replayer, type ReplayStats } from './replay.js';
+import { deleteCovered, snapshotHead, writeCheckpoint } from './wal/checkpoint.js';
+import { readSegment, repairSegment } from './wal/reader.js';
+import { checkpointName, listWal, segmentName } from './wal/segment.js';
+import { WalWriter, type FsyncMode } from './wal/writer.js';
+
+export interface StoreOptions {
+  /** Data directory (created if missing); the WAL lives in <dir>/wal. */
+  dir: string;
+  /** Data older than (newest sample - retention) is dropped. Default 24 h. */
+  retentionMs?: number;
+  fsync?: FsyncMode;
+  /** For fsync 'batch'. Default 1000 ms. */
+  fsyncIntervalMs?: number;
+  /** WAL segment size. Default 32 MiB. */
+  segmentBytes?: number;
+  /** Take a checkpoint once the WAL segments since the last one exceed this. Default 64 MiB. */
+  checkpointAfterBytes?: number;
+  /** Samples older than (newest sample - window) are "out of bounds". Default 1 h. */
+  outOfBoundsWindowMs?: number;
+  limits?: Partial<LabelLimits>;
+  /** Retention + checkpoint check period. Default 60 s; 0 disables the timer. */
+  maintenanceIntervalMs?: number;
+  /** Where to report recoverable trouble (torn WAL tail, background checkpoint failure). */
+  onWarning?: (msg: string) => void;
+}
+
+export interface StoreStats {
+  series: number;
+  /** Samples held in memory. */
+  samples: number;
+  /** Samples appended since open (replay included). */
+  samplesAppended: number;
+  chunks: number;
+  minTime: number;
+  maxTime: number;
+  /** Bytes of WAL segments and the checkpoint on disk. */
+  walBytes: number;
+  walSegments: number;
+  checkpoints: number;
+  fsyncs: number;
+  /** Torn or corrupt WAL tails dropped at open. */
+  walCorruptions: number;
+  replay: ReplayStats;
+}
+
+export type { AppendResult };
+
+export class Store implements Querier {
+  readonly head: Head;
+  private wal!: WalWriter;
+  private readonly walDir: string;
+  private readonly opts: Required<Omit<StoreOptions, 'limits' | 'onWarning'>> & { limits: LabelLimits };
+  private readonly warn: (msg: string) => void;
+  /** Sizes of segments written before this open, still on disk. */
+  private readonly oldSegments = new Map<number, number>();
+  private checkpointBytes = 0;
+  private checkpointCount = 0;
+  private checkpointing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private walCorruptions = 0;
+  private replayStats: ReplayStats = { records: 0, samples: 0, unknownRefs: 0, skippedSamples: 0 };
+  private closed = false;
+
+  private constructor(opts: StoreOptions) {
+    this.opts = {
+      dir: opts.dir,
+      retentionMs: opts.retentionMs ?? 24 * 3600_000,
+      fsync: opts.fsync ?? 'always',
+      fsyncIntervalMs: opts.fsyncIntervalMs ?? 1000,
+      segmentBytes: opts.segmentBytes ?? 32 << 20,
+      checkpointAfterBytes: opts.checkpointAfterBytes ?? 64 << 20,
+      outOfBoundsWindowMs: opts.outOfBoundsWindowMs ?? 3600_000,
+      maintenanceIntervalMs: opts.maintenanceIntervalMs ?? 60_000,
+      limits: { ...DEFAULT_LABEL_LIMITS, ...opts.limits },
+    };
+    this.warn = opts.onWarning ?? ((m) => process.emitWarning(m, 'ObspathStoreWarning'));
+    this.walDir = join(opts.dir, 'wal');
+    this.head = new Head({ outOfBoundsWindowMs: this.opts.outOfBoundsWindowMs });
+  }
+
+  static async open(opts: StoreOptions): Promise<Store> {
+    const store = new Store(opts);
+    await store.recover();
+    return store;
+  }
+
+  get limits(): LabelLimits {
+    return this.opts.limits;
+  }
+
+  private async recover(): Promise<void> {
+    await mkdir(this.walDir, { recursive: true });
+    const { segments, checkpoints } = await listWal(this.walDir);
+    const replayer = new Replayer(this.head);
+    const cp = checkpoints.at(-1);
+    if (cp !== undefined) {
+      const img = await readSegment(join(this.walDir, checkpointName(cp)));
+      // Checkpoints are renamed into place only after fsync, so damage here is not a crash artifact.
+      if (img.corruption !== null) throw new Error(`store: checkpoint ${img.path} is corrupt: ${img.corruption}`);
+      for (const [s, e] of img.records) replayer.apply(img.buf, s, e);
+      this.checkpointBytes = img.buf.length;
+      this.checkpointCount = 1;
+      for (const old of checkpoints.slice(0, -1)) await rm(join(this.walDir, checkpointName(old)), { force: true });
+    }
+    await rm(join(this.walDir, `${checkpointName(cp ?? 0)}.tmp`), { force: true });
+    let next = cp !== undefined ? cp + 1 : 0;
+    for (const seg of segments) {
+      if (cp !== undefined && seg <= cp) {
+        await rm(join(this.walDir, segmentName(seg)), { force: true }); // covered; a crash left it behind
+        continue;
+      }
+      const img = await readSegment(join(this.walDir, segmentName(seg)));
+      for (const [s, e] of img.records) replayer.apply(img.buf, s, e);
+      if (img.corruption !== null) {
+        this.walCorruptions++;
+        this.warn(`store: WAL segment ${img.path}: ${img.corruption}; dropped ${img.buf.length - img.validBytes} bytes after the last good record`);
+        await repairSegment(img);
+      }
+      this.oldSegments.set(seg, img.validBytes);
+      next = seg + 1;
+    }
+    this.replayStats = replayer.stats;
+    this.head.truncate(this.head.maxT - this.opts.retentionMs);
+    this.wal = await WalWriter.open(this.walDir, next, {
+      segmentBytes: this.opts.segmentBytes,
+      fsync: this.opts.fsync,
+      fsyncIntervalMs: this.opts.fsyncIntervalMs,
+    });
+    if (this.opts.maintenanceIntervalMs > 0) {
+      this.timer = setInterval(() => void this.maintain(), this.opts.maintenanceIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** A batch appender; apply samples, then `commit` it. Samples are visible to queries at once. */
+  appender(expectedSamples?: number): BatchAppender {
+    if (this.closed) throw new Error('store: closed');
+    return new BatchAppender(this.head, this.opts.limits, expectedSamples);
+  }
+
+  /** Makes a batch durable; resolves (with its result) once the WAL records are on disk. */
+  async commit(app: BatchAppender): Promise<AppendResult> {
+    const records = app.records();
+    if (records.length > 0) {
+      await this.wal.log(records);
+      if (this.walBytesSinceCheckpoint() > this.opts.checkpointAfterBytes && this.checkpointing === null) {
+        void this.checkpoint().catch((err: unknown) => this.warn(`store: background checkpoint failed: ${String(err)}`));
+      }
+    }
+    return app.result;
+  }
+
+  /** Appends series (values as Float64Array keep NaN payloads) and resolves once durable. */
+  async append(series: readonly SeriesToWrite[]): Promise<AppendResult> {
+    const app = this.appender();
+    const f = new Float64Array(1);
+    const u = new Uint32Array(f.buffer);
+    for (const s of series) {
+      const got = app.seriesFor(null, () => s.labels.map((l) => ({ name: l.name, value: l.value })));
+      if (typeof got === 'string') {
+        app.reject(got.slice(0, got.indexOf(':')), s.timestamps.length, () => got);
+        continue;
+      }
+      for (let i = 0; i < s.timestamps.length; i++) {
+        f[0] = s.values[i]!;
+        app.add(got, s.timestamps[i]!, u[1]!, u[0]!);
+      }
+    }
+    return this.commit(app);
+  }
+
+  private walBytesSinceCheckpoint(): number {
+    let n = 0;
+    for (const v of this.oldSegments.values()) n += v;
+    for (const v of this.wal.segmentSizes.values()) n += v;
+    return n;
+  }
+
+  /** Drops data older than retention. Returns the number of series removed. */
+  applyRetention(): number {
+    return this.head.truncate(this.head.maxT - this.opts.retentionMs);
+  }
+
+  /**
+   * Writes a checkpoint of the head (within retention) covering every WAL segment so far, then
+   * deletes those segments. The snapshot and the segment cut happen in the same tick, so no append
+   * can fall between them.
+   */
+  checkpoint(): Promise<void> {
+    if (this.checkpointing !== null) return this.checkpointing;
+    const run = async () => {
+      this.applyRetention();
+      const records = snapshotHead(this.head);
+      const covered = this.wal.markCut();
+      if (covered < 0) return;
+      this.checkpointBytes = await writeCheckpoint(this.walDir, covered, records);
+      this.checkpointCount = 1;
+      await this.wal.flush(); // seals segment `covered`
+      await deleteCovered(this.walDir, covered);
+      this.wal.forgetSegmentsUpTo(covered);
+      for (const s of [...this.oldSegments.keys()]) if (s <= covered) this.oldSegments.delete(s);
+    };
+    this.checkpointing = run().finally(() => (this.checkpointing = null));
+    return this.checkpointing;
+  }
+
+  private async maintain(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.applyRetention();
+      if (this.walBytesSinceCheckpoint() > this.opts.checkpointAfterBytes) await this.checkpoint();
+    } catch (err) {
+      this.warn(`store: maintenance failed: ${String(err)}`);
+    }
+  }
+
+  stats(): StoreStats {
+    let samples = 0;
+    let chunks = 0;
+    for (const s of this.head.series.values()) {
+      samples += s.sampleCount();
+      chunks += (s.sealed?.length ?? 0) + (s.head !== null && s.head.count > 0 ? 1 : 0);
+    }
+    let walSegments = 0;
+    let walBytes = this.checkpointBytes;
+    for (const v of this.oldSegments.values()) (walBytes += v), walSegments++;
+    for (const v of this.wal.segmentSizes.values()) (walBytes += v), walSegments++;
+    return {
+      series: this.head.series.size,
+      samples,
+      samplesAppended: this.head.samplesAppended,
+      chunks,
+      minTime: this.head.minT,
+      maxTime: this.head.maxT,
+      walBytes,
+      walSegments,
+      checkpoints: this.checkpointCount,
+      fsyncs: this.wal.fsyncs,
+      walCorruptions: this.walCorruptions,
+      replay: this.replayStats,
+    };
+  }
+
+  /** WAL size measured on disk (for tests and diagnostics). */
+  async walDiskBytes(): Promise<number> {
+    const { segments, checkpoints } = await listWal(this.walDir);
+    let n = 0;
+    for (const s of segments) n += (await stat(join(this.walDir, segmentName(s)))).size;
+    for (const c of checkpoints) n += (await stat(join(this.walDir, checkpointName(c)))).size;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    await this.checkpointing?.catch(() => undefined);
+    await this.wal.close();
+  }
+
+  // ---- Querier ----
+
+  select(matchers: readonly LabelMatcher[], mint: number, maxt: number): SeriesSamples[] {
+    const out: SeriesSamples[] = [];
+    for (const s of this.head.matching(matchers)) {
+      const got = this.head.samplesOf(s, mint, maxt);
+      if (got !== null) out.push(got);
+    }
+    return out;
+  }
+
+  series(matchers: readonly LabelMatcher[], mint: number, maxt: number): Labels[] {
+    return this.inRange(matchers, mint, maxt).map((s) => s.labels);
+  }
+
+  labelNames(matchers: readonly LabelMatcher[], mint: number, maxt: number): string[] {
+    if (matchers.length === 0 && this.coversHead(mint, maxt)) return this.head.index.labelNames();
+    const names = new Set<string>();
+    for (const s of this.inRange(matchers, mint, maxt)) for (const l of s.labels) names.add(l.name);
+    return [...names].sort();
+  }
+
+  labelValues(name: string, matchers: readonly LabelMatcher[], mint: number, maxt: number): string[] {
+    if (matchers.length === 0 && this.coversHead(mint, maxt)) return this.head.index.labelValues(name);
+    const values = new Set<string>();
+    for (const s of this.inRange(matchers, mint, maxt)) {
+      for (const l of s.labels) if (l.name === name) values.add(l.value);
+    }
+    return [...values].sort();
+  }
+
+  private coversHead(mint: number, maxt: number): boolean {
+    return mint <= this.head.minT && maxt >= this.head.maxT;
+  }
+
+  private inRange(matchers: readonly LabelMatcher[], mint: number, maxt: number): MemSeries[] {
+    return this.head.matching(matchers).filter((s) => this.head.hasSamplesIn(s, mint, maxt));
+  }
+}
