@@ -1,0 +1,43 @@
+// npm run bench:refresher — the same load, in one run: straight to a cheap upstream, through nginx as a
+// plain reverse proxy, and through `obspath token-refresher`. Prints req/s, p50/p99 and the ratios.
+import { freePort, httpOk, tempDir, waitUntil } from '../test/helpers/net.js';
+import { startIssuerProc, startRefresherProc } from '../test/helpers/stack.js';
+import { printResults, ratio, runLoad, type LoadResult } from './lib/load.js';
+import { startNginx } from './lib/nginx.js';
+
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '16,64').split(',').map(Number);
+const PATH = '/api/v1/query?query=vector(1)';
+const BODY = '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"1"]}]}}';
+
+const dir = await tempDir('obspath-bench-');
+const upstreamPort = await freePort();
+// The upstream: nginx answering a fixed Prometheus-shaped body, cheap enough that the hops dominate.
+const upstream = await startNginx(upstreamPort, { server: `location / { default_type application/json; return 200 '${BODY}'; }` });
+const proxyPort = await freePort();
+const proxy = await startNginx(proxyPort, {
+  http: `upstream obs { server 127.0.0.1:${upstreamPort}; keepalive 256; }`,
+  server: `location / { proxy_pass http://obs; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Authorization "Bearer static-token"; }`,
+});
+const issuer = await startIssuerProc({ dir: dir.path, clients: [{ clientID: 'bench', clientSecret: 'bench-secret' }] });
+const refresher = await startRefresherProc({ issuerUrl: issuer.issuerUrl, clientId: 'bench', clientSecret: 'bench-secret', upstreamUrl: upstream.url, args: ['--log.level', 'warn'] });
+await waitUntil(() => httpOk(`${refresher.internalUrl}/ready`), 10_000, 'refresher ready');
+
+try {
+  for (const concurrency of CONCURRENCY) {
+    const rows: LoadResult[] = [];
+    for (const [name, url] of [['direct', upstream.url], ['nginx proxy', proxy.url], ['obspath token-refresher', refresher.proxyUrl]] as const) {
+      rows.push(await runLoad({ name, url, path: PATH, concurrency, durationMs: DURATION_MS }));
+    }
+    const [direct, nginx, ours] = rows as [LoadResult, LoadResult, LoadResult];
+    printResults(`refresher benchmark: GET ${PATH}, concurrency ${concurrency}, ${DURATION_MS} ms per target`, rows);
+    console.log(`ratios: req/s refresher/nginx ${ratio(ours.rps, nginx.rps)}, refresher/direct ${ratio(ours.rps, direct.rps)}; ` +
+      `p99 refresher/nginx ${ratio(ours.p99Ms, nginx.p99Ms)}, refresher/direct ${ratio(ours.p99Ms, direct.p99Ms)}`);
+  }
+} finally {
+  await refresher.stop();
+  await issuer.stop();
+  await proxy.stop();
+  await upstream.stop();
+  await dir.cleanup();
+}
