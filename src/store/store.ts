@@ -1,7 +1,7 @@
 // The embedded metrics store: opens a data directory, replays checkpoint + WAL into the head, takes
 // appends (acknowledged once their WAL records are durable), answers the PromQL Querier contract,
 // and keeps the WAL bounded with checkpoints and time-based retention.
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../promql/storage.js';
 import { BatchAppender, type AppendResult } from './appender.js';
@@ -113,7 +113,9 @@ export class Store implements Querier {
       this.checkpointCount = 1;
       for (const old of checkpoints.slice(0, -1)) await rm(join(this.walDir, checkpointName(old)), { force: true });
     }
-    await rm(join(this.walDir, `${checkpointName(cp ?? 0)}.tmp`), { force: true });
+    for (const name of await readdir(this.walDir)) {
+      if (name.endsWith('.tmp')) await rm(join(this.walDir, name), { force: true }); // an interrupted checkpoint
+    }
     let next = cp !== undefined ? cp + 1 : 0;
     for (const seg of segments) {
       if (cp !== undefined && seg <= cp) {
@@ -256,8 +258,10 @@ export class Store implements Querier {
   async walDiskBytes(): Promise<number> {
     const { segments, checkpoints } = await listWal(this.walDir);
     let n = 0;
-    for (const s of segments) n += (await stat(join(this.walDir, segmentName(s)))).size;
-    for (const c of checkpoints) n += (await stat(join(this.walDir, checkpointName(c)))).size;
+    // A background checkpoint may delete files while we look: count those as gone.
+    const size = (p: string) => stat(p).then((st) => st.size, () => 0);
+    for (const s of segments) n += await size(join(this.walDir, segmentName(s)));
+    for (const c of checkpoints) n += await size(join(this.walDir, checkpointName(c)));
     return n;
   }
 
