@@ -2,7 +2,7 @@
 // plain reverse proxy, and through `obspath token-refresher`. Prints req/s, p50/p99 and the ratios.
 import { freePort, httpOk, tempDir, waitUntil } from '../test/helpers/net.js';
 import { startIssuerProc, startRefresherProc } from '../test/helpers/stack.js';
-import { printResults, ratio, runLoad, type LoadResult } from './lib/load.js';
+import { printResults, ratio, runWrk, type LoadResult } from './lib/load.js';
 import { startNginx } from './lib/nginx.js';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
@@ -27,10 +27,10 @@ try {
   for (const concurrency of CONCURRENCY) {
     const rows: LoadResult[] = [];
     for (const [name, url] of [['direct', upstream.url], ['nginx proxy', proxy.url], ['obspath token-refresher', refresher.proxyUrl]] as const) {
-      rows.push(await runLoad({ name, url, path: PATH, concurrency, durationMs: DURATION_MS }));
+      rows.push(await runWrk({ name, url, path: PATH, concurrency, durationMs: DURATION_MS }));
     }
     const [direct, nginx, ours] = rows as [LoadResult, LoadResult, LoadResult];
-    printResults(`refresher benchmark: GET ${PATH}, concurrency ${concurrency}, ${DURATION_MS} ms per target`, rows);
+    printResults(`refresher benchmark (wrk, 1 thread): GET ${PATH}, concurrency ${concurrency}, ${DURATION_MS} ms per target`, rows);
     console.log(`ratios: req/s refresher/nginx ${ratio(ours.rps, nginx.rps)}, refresher/direct ${ratio(ours.rps, direct.rps)}; ` +
       `p99 refresher/nginx ${ratio(ours.p99Ms, nginx.p99Ms)}, refresher/direct ${ratio(ours.p99Ms, direct.p99Ms)}`);
   }

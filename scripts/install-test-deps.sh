@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and benchmarks run for real (Prometheus, promtool, VictoriaMetrics,
-# Alertmanager, nginx) when any is missing. Needs root (CI is root); prints what to do otherwise.
+# Alertmanager; nginx and wrk for the benchmarks) when any is missing. Needs root (CI is root); prints what to do otherwise.
 set -euo pipefail
 need=()
 command -v prometheus >/dev/null || need+=(prometheus)
@@ -8,6 +8,7 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v victoria-metrics >/dev/null || need+=(victoria-metrics)
 command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v nginx >/dev/null || need+=(nginx-light)
+command -v wrk >/dev/null || need+=(wrk)
 [ "${#need[@]}" -eq 0 ] && exit 0
 mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
 if [ "$(id -u)" -ne 0 ]; then

@@ -235,6 +235,51 @@ test('--file mode writes a verifiable token atomically and replaces it on refres
   await r.stop();
 });
 
+test('a slow issuer is cut off by --oidc.timeout: 503 issuer_timeout, and the process keeps serving its answer fast', async () => {
+  const slow = track(await startIssuerProc({ dir: dir.path, clients, extraArgs: ['--token-delay', '3s'] }));
+  const r = track(await startRefresherProc({ issuerUrl: slow.issuerUrl, clientId: 'fleet-manager', clientSecret: SECRET, upstreamUrl: prom.url, waitReady: false, args: ['--oidc.timeout', '500ms'] }));
+  await waitUntil(async () => (await get(`${r.internalUrl}/ready`)).json?.cause === 'issuer_timeout', 5000, 'issuer_timeout');
+  const t0 = Date.now();
+  const res = await get(`${r.proxyUrl}/api/v1/query?query=up`);
+  assert.ok(Date.now() - t0 < 1000, 'a request never waits longer than one bounded token call');
+  assert.equal(res.status, 503);
+  assert.equal(res.json!.reason, 'issuer_timeout');
+  await r.stop();
+  await slow.stop();
+});
+
+test('large bodies stream both ways unchanged', async () => {
+  const { createServer: createHttp } = await import('node:http');
+  const { createHash } = await import('node:crypto');
+  const up = createHttp((req, res) => {
+    const h = createHash('sha256');
+    let n = 0;
+    req.on('data', (c: Buffer) => { h.update(c); n += c.length; });
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-received-bytes': String(n), 'x-received-sha256': h.digest('hex') });
+      // 8 MiB response in 64 KiB chunks.
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      let left = 128;
+      const pump = () => { while (left > 0) { left--; if (!res.write(chunk)) return void res.once('drain', pump); } res.end(); };
+      pump();
+    });
+  });
+  await new Promise<void>((ok) => up.listen(0, '127.0.0.1', ok));
+  const port = (up.address() as { port: number }).port;
+  const r = track(await startRefresherProc({ issuerUrl: issuer.issuerUrl, clientId: 'fleet-manager', clientSecret: SECRET, upstreamUrl: `http://127.0.0.1:${port}` }));
+  const payload = Buffer.alloc(5 * 1024 * 1024);
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 31) & 0xff;
+  const res = await fetch(`${r.proxyUrl}/api/v1/receive`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array(payload) });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-received-bytes'), String(payload.length));
+  assert.equal(res.headers.get('x-received-sha256'), createHash('sha256').update(payload).digest('hex'));
+  const body = Buffer.from(await res.arrayBuffer());
+  assert.equal(body.length, 8 * 1024 * 1024);
+  assert.ok(body.every((b) => b === 7));
+  await r.stop();
+  up.close();
+});
+
 test('a missing required value fails at start with a message naming it', async () => {
   const proc = startObspath(['token-refresher', '--oidc.issuer-url', issuer.issuerUrl, '--url', prom.url], { CLIENT_ID: '', CLIENT_SECRET: '', OIDC_CLIENT_ID: '', OIDC_CLIENT_SECRET: '' });
   const code = await new Promise<number | null>((res) => proc.child.once('exit', (c) => res(c)));
