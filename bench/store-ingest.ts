@@ -31,41 +31,48 @@ function seriesLabels(i: number) {
   ];
 }
 
-/** Requests of `batch` samples each, covering `seriesCount` series round-robin, timestamps increasing. */
-function buildRequests(seriesCount: number, batch: number, total: number, t0: number, state: Float64Array): Buffer[] {
-  const out: Buffer[] = [];
-  const perSeries = Math.max(1, Math.floor(batch / seriesCount));
-  const seriesPerReq = Math.min(seriesCount, batch);
-  let next = 0;
-  for (let sent = 0; sent < total; sent += seriesPerReq * perSeries) {
-    const series: SeriesToWrite[] = [];
-    for (let k = 0; k < seriesPerReq; k++) {
-      const i = (next + k) % seriesCount;
-      const ts = new Float64Array(perSeries);
-      const vs = new Float64Array(perSeries);
-      for (let j = 0; j < perSeries; j++) {
-        state[i * 2] = (state[i * 2] ?? 0) + 1000; // 1 sample/s per series
-        state[i * 2 + 1] = state[i * 2 + 1]! + Math.floor(Math.random() * 100);
-        ts[j] = t0 + state[i * 2]!;
-        vs[j] = state[i * 2 + 1]!;
+/**
+ * Requests of `batch` samples each, split into CONCURRENCY shards by series (as Prometheus's remote-write
+ * queue shards do), so each series' samples arrive in order. Timestamps advance 1 s per sample.
+ */
+function buildShards(seriesCount: number, batch: number, total: number, t0: number, state: Float64Array): Buffer[][] {
+  const shards: Buffer[][] = [];
+  for (let w = 0; w < CONCURRENCY; w++) {
+    const mine: number[] = [];
+    for (let i = w; i < seriesCount; i += CONCURRENCY) mine.push(i);
+    const perSeries = Math.max(1, Math.floor(batch / mine.length));
+    const seriesPerReq = Math.min(mine.length, batch);
+    const out: Buffer[] = [];
+    let next = 0;
+    for (let sent = 0; sent < total / CONCURRENCY; sent += seriesPerReq * perSeries) {
+      const series: SeriesToWrite[] = [];
+      for (let k = 0; k < seriesPerReq; k++) {
+        const i = mine[(next + k) % mine.length]!;
+        const ts = new Float64Array(perSeries);
+        const vs = new Float64Array(perSeries);
+        for (let j = 0; j < perSeries; j++) {
+          state[i * 2] = state[i * 2]! + 1000;
+          state[i * 2 + 1] = state[i * 2 + 1]! + Math.floor(Math.random() * 100);
+          ts[j] = t0 + state[i * 2]!;
+          vs[j] = state[i * 2 + 1]!;
+        }
+        series.push({ labels: seriesLabels(i), timestamps: ts, values: vs });
       }
-      series.push({ labels: seriesLabels(i), timestamps: ts, values: vs });
+      next = (next + seriesPerReq) % mine.length;
+      out.push(encodeWriteRequest(series));
     }
-    next = (next + seriesPerReq) % seriesCount;
-    out.push(encodeWriteRequest(series));
+    shards.push(out);
   }
-  return out;
+  return shards;
 }
 
-async function send(url: string, bodies: Buffer[]): Promise<number> {
+async function send(url: string, shards: Buffer[][]): Promise<number> {
   const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
-  let i = 0;
   let failures = 0;
   const start = process.hrtime.bigint();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (i < bodies.length) {
-        const body = bodies[i++]!;
+    shards.map(async (bodies) => {
+      for (const body of bodies) {
         const res = await pool.request({ path: '/api/v1/write', method: 'POST', headers: REMOTE_WRITE_HEADERS, body });
         const text = await res.body.text();
         if (res.statusCode !== 204 && failures++ < 3) console.error(`  ${url}: ${res.statusCode} ${text.slice(0, 200)}`);
@@ -76,6 +83,17 @@ async function send(url: string, bodies: Buffer[]): Promise<number> {
   await pool.close();
   if (failures > 0) throw new Error(`${failures} requests failed`);
   return secs;
+}
+
+/** Samples in the shards (counted from what was built, not assumed). */
+function countSamples(seriesCount: number, batch: number, shards: Buffer[][]): number {
+  let n = 0;
+  for (let w = 0; w < shards.length; w++) {
+    const mine = Math.ceil((seriesCount - w) / CONCURRENCY);
+    const perSeries = Math.max(1, Math.floor(batch / mine));
+    n += shards[w]!.length * Math.min(mine, batch) * perSeries;
+  }
+  return n;
 }
 
 async function promMetric(url: string, name: string): Promise<number> {
@@ -128,8 +146,8 @@ for (const seriesCount of SERIES_COUNTS) {
     const t0 = Date.now() - 30 * 60_000;
     const state = new Float64Array(seriesCount * 2);
     for (const batch of BATCHES) {
-      const bodies = buildRequests(seriesCount, batch, SAMPLES, t0, state);
-      const n = bodies.length * Math.min(batch, Math.max(seriesCount, batch));
+      const bodies = buildShards(seriesCount, batch, SAMPLES, t0, state);
+      const n = countSamples(seriesCount, batch, bodies);
       // Warm-up isn't separate: both get identical bodies in the same order; alternate who goes first.
       const order = batch === 1000 ? [obs, prom] : [prom, obs];
       const rate: Record<string, number> = {};

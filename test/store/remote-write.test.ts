@@ -31,7 +31,7 @@ test('valid request round trip: 204, samples and labels queryable, stale marker 
   const got = sel(s, 'up');
   assert.equal(got.length, 2);
   const api = got.find((x) => x.labels.some((l) => l.value === 'api'))!;
-  assert.deepEqual([...api.timestamps], [T0, T0 + 15_000, T0 + 30_000]);
+  assert.deepEqual(Array.from(api.timestamps), [T0, T0 + 15_000, T0 + 30_000]);
   assert.ok(isStaleNaN(api.values[1]!), `stale marker bits: ${bitsOf(api.values[1]!)}`);
   assert.equal(bitsOf(got.find((x) => x !== api)!.values[0]!), bitsOf(-0));
   assert.deepEqual(s.labelValues('job', [], -Infinity, Infinity), ['api', 'db']);
@@ -146,7 +146,7 @@ test('out of order, duplicate timestamp, exact duplicate and out of bounds (Prom
   assert.equal(res.result!.accepted, 3);
   assert.deepEqual(res.result!.reasons, { 'out of order sample': 2 });
   assert.match(res.body, /out of order sample \(2\)/);
-  assert.deepEqual([...sel(s, 'm')[0]!.timestamps], [T0, T0 + 10, T0 + 20, T0 + 30, T0 + 40]);
+  assert.deepEqual(Array.from(sel(s, 'm')[0]!.timestamps), [T0, T0 + 10, T0 + 20, T0 + 30, T0 + 40]);
   // A new series more than 1h older than the newest sample in the store: out of bounds.
   res = await ingestRemoteWrite(s, encodeWriteRequest([{ labels: L('other'), timestamps: [T0 - 2 * 3600_000, T0 - 1000], values: f64([1, 2]) }]));
   assert.equal(res.status, 400);

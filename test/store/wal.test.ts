@@ -23,7 +23,7 @@ function batch(b: number) {
 
 function dump(s: Store): string {
   return JSON.stringify(
-    s.select([{ type: '=', name: '__name__', value: 'm' }], -Infinity, Infinity).map((x) => ({ l: x.labels, t: [...x.timestamps], v: bitsOfArray(x.values) })),
+    s.select([{ type: '=', name: '__name__', value: 'm' }], -Infinity, Infinity).map((x) => ({ l: x.labels, t: Array.from(x.timestamps), v: bitsOfArray(x.values) })),
   );
 }
 
@@ -124,7 +124,7 @@ test('checkpoints bound the WAL; reopen restores everything within retention', a
   const want = dump(s);
   const kept = s.select([{ type: '=', name: 'i', value: '7' }], -Infinity, Infinity)[0]!;
   assert.ok(kept.timestamps[0]! >= T0 + 2999_000 - retentionMs - 120_000, 'old chunks dropped by retention');
-  assert.equal(kept.timestamps.at(-1), T0 + 2999_000);
+  assert.equal(kept.timestamps[kept.timestamps.length - 1], T0 + 2999_000);
   await s.close();
   const s2 = await Store.open(opts);
   assert.equal(dump(s2), want);
