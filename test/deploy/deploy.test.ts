@@ -34,6 +34,16 @@ test('every alert has a severity, a summary naming the suspected hop, and a runb
   }
 });
 
+test('every runbook_url points at a heading of docs/runbooks (GitHub anchor rules)', () => {
+  const { groups } = parse(readFileSync(join(DEPLOY, 'prometheus', 'alerts.yaml'), 'utf8')) as { groups: { rules: { alert: string; annotations: Record<string, string> }[] }[] };
+  for (const r of groups.flatMap((g) => g.rules)) {
+    const [, file, anchor] = /\/runbooks\/([^#]+)#(.+)$/.exec(r.annotations.runbook_url!)!;
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'runbooks', file!), 'utf8');
+    const anchors = [...doc.matchAll(/^#+\s+(.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-'));
+    assert.ok(anchors.includes(anchor!), `${r.alert}: #${anchor} is not a heading of docs/runbooks/${file} (${anchors.join(', ')})`);
+  }
+});
+
 test('the PrometheusRule manifest is the alert file, unchanged', () => {
   assert.equal(readFileSync(PROMETHEUS_RULE, 'utf8'), renderPrometheusRule(), 'run: node --import tsx deploy/sync-prometheus-rule.ts');
 });
