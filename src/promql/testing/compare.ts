@@ -1,0 +1,111 @@
+// Result comparison for promqltest (Prometheus's compareResult), with readable expected/got listings.
+
+import type { InstantSample, SeriesResult } from '../engine.js';
+import { formatNumber } from '../format.js';
+import { almostEqual } from '../functions/mathutil.js';
+import type { Labels } from '../storage.js';
+import { compareLabels, formatLabels, labelsKey } from '../value.js';
+import type { EvalCommand } from './script.js';
+
+export type ResultForCompare =
+  | { resultType: 'vector'; result: InstantSample[] }
+  | { resultType: 'matrix'; result: SeriesResult[] }
+  | { resultType: 'scalar'; result: { t: number; value: number } }
+  | { resultType: 'string'; result: { t: number; value: string } };
+
+const EPSILON = 1e-6;
+
+function expectedListing(cmd: EvalCommand): string {
+  if (cmd.expectScalar !== null) return `  scalar ${formatNumber(cmd.expectScalar)}`;
+  if (cmd.expected.length === 0) return '  (empty)';
+  return cmd.expected
+    .map((e) => `  ${formatLabels(e.labels)} ${e.values.map((v) => (v.omitted ? '_' : formatNumber(v.value))).join(' ')}`)
+    .join('\n');
+}
+
+function gotListing(res: ResultForCompare): string {
+  switch (res.resultType) {
+    case 'scalar':
+      return `  scalar ${formatNumber(res.result.value)}`;
+    case 'string':
+      return `  string ${JSON.stringify(res.result.value)}`;
+    case 'vector':
+      return res.result.length === 0 ? '  (empty)' : res.result.map((s) => `  ${formatLabels(s.metric)} ${formatNumber(s.value)}`).join('\n');
+    case 'matrix':
+      return res.result.length === 0
+        ? '  (empty)'
+        : res.result.map((s) => `  ${formatLabels(s.metric)} ${s.values.map(formatNumber).join(' ')} @[${s.timestamps.join(' ')}]`).join('\n');
+  }
+}
+
+function fail(cmd: EvalCommand, res: ResultForCompare, msg: string): string {
+  return `${msg}\nexpected:\n${expectedListing(cmd)}\ngot:\n${gotListing(res)}`;
+}
+
+/** Null when `res` matches the command's expectations; else a message with expected and actual results. */
+export function compareResult(cmd: EvalCommand, res: ResultForCompare, range: { start: number; end: number; step: number }): string | null {
+  const ordered = cmd.ordered || cmd.expects.some((e) => e.type === 'ordered');
+  const expected = new Map(cmd.expected.map((e) => [labelsKey(e.labels), e]));
+  switch (res.resultType) {
+    case 'matrix': {
+      if (ordered) return fail(cmd, res, 'expected ordered result, but query returned a matrix');
+      if (cmd.expectScalar !== null) return fail(cmd, res, 'expected scalar result, but got matrix');
+      for (let i = 1; i < res.result.length; i++) {
+        if (compareLabels(res.result[i - 1]!.metric, res.result[i]!.metric) > 0) return fail(cmd, res, 'matrix results should always be sorted by labels');
+      }
+      const seen = new Set<string>();
+      for (const s of res.result) {
+        const key = labelsKey(s.metric);
+        const exp = expected.get(key);
+        if (!exp) return fail(cmd, res, `unexpected metric ${formatLabels(s.metric)} in result`);
+        seen.add(key);
+        const expT: number[] = [];
+        const expV: number[] = [];
+        for (let i = 0; i < exp.values.length; i++) {
+          const t = range.start + i * range.step;
+          if (t > range.end) return fail(cmd, res, `expected ${exp.values.length} points for ${formatLabels(exp.labels)}, but query time range cannot return this many points`);
+          const v = exp.values[i]!;
+          if (!v.omitted) {
+            expT.push(t);
+            expV.push(v.value);
+          }
+        }
+        if (expT.length !== s.timestamps.length) return fail(cmd, res, `expected ${expT.length} float points for ${formatLabels(exp.labels)}, but got ${s.timestamps.length}`);
+        for (let i = 0; i < expT.length; i++) {
+          if (expT[i] !== s.timestamps[i]) return fail(cmd, res, `expected timestamp ${expT[i]} at index ${i} for ${formatLabels(exp.labels)}, got ${s.timestamps[i]}`);
+          if (!almostEqual(s.values[i]!, expV[i]!, EPSILON)) {
+            return fail(cmd, res, `expected ${formatNumber(expV[i]!)} at t=${expT[i]} for ${formatLabels(exp.labels)}, got ${formatNumber(s.values[i]!)}`);
+          }
+        }
+      }
+      for (const [key, e] of expected) if (!seen.has(key)) return fail(cmd, res, `expected metric ${formatLabels(e.labels)} not found`);
+      return null;
+    }
+    case 'vector': {
+      if (cmd.expectScalar !== null) return fail(cmd, res, 'expected scalar result, but got vector');
+      const seen = new Set<string>();
+      for (let pos = 0; pos < res.result.length; pos++) {
+        const s = res.result[pos]!;
+        const key = labelsKey(s.metric);
+        const exp = expected.get(key);
+        if (!exp) return fail(cmd, res, `unexpected metric ${formatLabels(s.metric)} in result, has value ${formatNumber(s.value)}`);
+        if (ordered && exp.pos !== pos + 1) return fail(cmd, res, `expected metric ${formatLabels(s.metric)} at position ${exp.pos} but was at ${pos + 1}`);
+        const e0 = exp.values[0];
+        const ev = e0 && !e0.omitted ? e0.value : NaN;
+        if (!almostEqual(ev, s.value, EPSILON)) return fail(cmd, res, `expected ${formatNumber(ev)} for ${formatLabels(s.metric)} but got ${formatNumber(s.value)}`);
+        seen.add(key);
+      }
+      for (const [key, e] of expected) if (!seen.has(key)) return fail(cmd, res, `expected metric ${formatLabels(e.labels)} not found`);
+      return null;
+    }
+    case 'scalar':
+      if (cmd.expectScalar === null) return fail(cmd, res, 'expected vector or matrix result, but got scalar');
+      if (!almostEqual(cmd.expectScalar, res.result.value, EPSILON)) return fail(cmd, res, 'scalar value differs');
+      return null;
+    case 'string':
+      if (cmd.expectedString !== res.result.value) return fail(cmd, res, `expected string ${JSON.stringify(cmd.expectedString)}`);
+      return null;
+  }
+}
+
+export type { Labels };
