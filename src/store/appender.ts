@@ -33,14 +33,15 @@ export class BatchAppender {
   }
 
   /**
-   * The series for a label set. `rawKey` is tried first (it is the canonical key when the sender
-   * encoded sorted labels); `labels` is only called on a miss. Returns a reason string when invalid.
+   * The series whose canonical key is exactly the bytes buf[start, end) (what a sender of sorted
+   * labels puts on the wire), without decoding anything; undefined on a miss.
    */
-  seriesFor(rawKey: string | null, labels: () => Label[]): MemSeries | string {
-    if (rawKey !== null) {
-      const s = this.head.byKey.get(rawKey);
-      if (s !== undefined) return s;
-    }
+  seriesByRawKey(buf: Uint8Array, start: number, end: number): MemSeries | undefined {
+    return this.head.byKey.getBytes(buf, start, end);
+  }
+
+  /** The series for a label set, created if new. Returns "<reason>: <detail>" when invalid. */
+  seriesFor(labels: () => Label[]): MemSeries | string {
     const ls = sortLabels(labels().filter((l) => l.value !== ''));
     const err = validateLabels(ls, this.limits);
     if (err !== null) return `${err}: ${labelsToString(ls).slice(0, 200)}`;

@@ -5,6 +5,7 @@ import { StringTable, type Label } from './labels.js';
 import { SAMPLES_PER_CHUNK, XorAppender, decodeXor, sealChunk, sealedBytes, type SealedChunk } from './chunks/xor.js';
 import { MemIndex } from './index/index.js';
 import { compileMatcher } from './index/matchers.js';
+import { SeriesKeyIndex } from './index/series-keys.js';
 
 export class MemSeries {
   sealed: SealedChunk[] | null = null;
@@ -60,7 +61,7 @@ const scratchU32 = new Uint32Array(scratchF64.buffer);
 
 export class Head {
   readonly series = new Map<number, MemSeries>();
-  readonly byKey = new Map<string, MemSeries>();
+  readonly byKey = new SeriesKeyIndex<MemSeries>();
   readonly index = new MemIndex();
   readonly strings = new StringTable();
   minT = Infinity;
@@ -82,7 +83,7 @@ export class Head {
     const interned = labels.map((l) => ({ name: this.strings.intern(l.name), value: this.strings.intern(l.value) }));
     const s = new MemSeries(r, interned, key);
     this.series.set(r, s);
-    this.byKey.set(key, s);
+    this.byKey.set(s);
     this.index.add(r, interned);
     return s;
   }
@@ -147,7 +148,7 @@ export class Head {
     for (const ref of dead) {
       const s = this.series.get(ref)!;
       this.series.delete(ref);
-      this.byKey.delete(s.key);
+      this.byKey.delete(s);
     }
     this.minT = minT;
     return dead.size;

@@ -169,7 +169,7 @@ export class Store implements Querier {
     const f = new Float64Array(1);
     const u = new Uint32Array(f.buffer);
     for (const s of series) {
-      const got = app.seriesFor(null, () => s.labels.map((l) => ({ name: l.name, value: l.value })));
+      const got = app.seriesFor(() => s.labels.map((l) => ({ name: l.name, value: l.value })));
       if (typeof got === 'string') {
         app.reject(got.slice(0, got.indexOf(':')), s.timestamps.length, () => got);
         continue;

@@ -18,9 +18,9 @@ interface Trial {
   output: string;
 }
 
-function runAndKill(dir: string, first: number, t0: number, killAfterMs: number): Promise<Trial> {
+function runAndKill(dir: string, first: number, t0: number, killAfterMs: number, fsync: string): Promise<Trial> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir, String(first), String(t0), String(SERIES)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir, String(first), String(t0), String(SERIES), fsync], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const sent = new Set<number>();
@@ -66,7 +66,8 @@ test(`crash safety: ${TRIALS} SIGKILLs at random points lose no acknowledged sam
   try {
     for (let trial = 0; trial < TRIALS; trial++) {
       const killAfter = Math.floor(r() * 400);
-      const res = await runAndKill(dir.path, next, t0, killAfter);
+      // Alternate the two ack paths: after fdatasync (group commit), and after a synchronous write.
+      const res = await runAndKill(dir.path, next, t0, killAfter, trial % 2 === 0 ? 'always' : 'batch');
       for (const b of res.sent) sent.add(b);
       for (const b of res.acked) acked.add(b);
       totalAcked += res.acked.size;

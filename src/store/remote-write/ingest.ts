@@ -92,7 +92,8 @@ export async function ingestRemoteWrite(
   for (let i = 0; i < d.seriesCount; i++) {
     const first = d.sampleFirst[i]!;
     const end = d.sampleEnd[i]!;
-    const series = app.seriesFor(d.rawKey(i), () => {
+    const ks = d.keyStart[i]!;
+    const series = (ks >= 0 ? app.seriesByRawKey(raw, ks, d.keyEnd[i]!) : undefined) ?? app.seriesFor(() => {
       const ls: Label[] = [];
       for (let l = d.labelFirst[i]!; l < d.labelFirst[i]! + d.labelCount[i]!; l++) {
         ls.push({ name: d.labelName(l), value: d.labelValue(l) });

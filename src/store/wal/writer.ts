@@ -2,6 +2,7 @@
 // by the next one, and every log() promise resolves only once its records are on disk.
 // Segment boundaries are decided synchronously in log()/markCut(), so a checkpoint can take a
 // consistent in-memory snapshot and know exactly which segments it covers.
+import { writeSync, writevSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { frameRecord, segmentName } from './segment.js';
@@ -85,10 +86,43 @@ export class WalWriter {
       this.logicalBytes += rec.length;
       this.pending.push({ buf: rec, seg: this.logical });
     }
+    if (this.opts.fsync !== 'always' && this.flushing === null && this.canWriteSync()) {
+      // No fsync to wait for: write to the page cache right here, as Prometheus does. It saves a
+      // thread-pool round trip per request, and the data survives a process crash all the same.
+      try {
+        this.writeSyncNow();
+        return Promise.resolve();
+      } catch (err) {
+        this.failed = err instanceof Error ? err : new Error(String(err));
+        return Promise.reject(this.failed);
+      }
+    }
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.kick();
     });
+  }
+
+  private canWriteSync(): boolean {
+    if (this.fh === null || this.waiters.length > 0) return false;
+    for (const p of this.pending) if (p.buf === null || p.seg !== this.physical) return false;
+    return true;
+  }
+
+  private writeSyncNow(): void {
+    const bufs = this.pending.map((p) => p.buf!);
+    this.pending = [];
+    if (bufs.length === 0) return;
+    let n = 0;
+    for (const b of bufs) n += b.length;
+    let written = writevSync(this.fh!.fd, bufs);
+    if (written < n) {
+      const all = Buffer.concat(bufs);
+      while (written < n) written += writeSync(this.fh!.fd, all, written, n - written);
+    }
+    this.dirty = true;
+    this.bytesWritten += n;
+    this.segmentSizes.set(this.physical, (this.segmentSizes.get(this.physical) ?? 0) + n);
   }
 
   /** Starts a new segment for everything logged from now on; returns the last segment holding earlier records. */
