@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { apiCommand } from './api.js';
 import { issuerCommand } from './issuer.js';
 import { tokenRefresherCommand } from './token-refresher.js';
 
@@ -7,6 +8,7 @@ const program = new Command('obspath')
   .version('0.1.0')
   .showHelpAfterError()
   .addCommand(issuerCommand())
-  .addCommand(tokenRefresherCommand());
+  .addCommand(tokenRefresherCommand())
+  .addCommand(apiCommand());
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,132 @@
+// `obspath api`: the Observatorium API. Tenants with OIDC, RBAC, per-tenant rate limits, tenant
+// enforcement on reads and writes, in front of an HTTP store or the embedded one.
+import type { FastifyInstance } from 'fastify';
+import { createInternalServer } from '../http/internal.js';
+import { createHttpApp, listen } from '../http/server.js';
+import type { Logger } from '../telemetry/logger.js';
+import { createRegistry } from '../telemetry/metrics.js';
+import { HttpBackend } from './backend/http.js';
+import type { Backend } from './backend/types.js';
+import type { ApiConfig } from './config/schema.js';
+import { createApiMetrics, type ApiMetrics } from './metrics.js';
+import { RateLimiter } from './ratelimit/limiter.js';
+import { PREFIX, registerRoutes } from './routes.js';
+import { ApiState } from './state.js';
+
+export { apiConfigSchema, apiFields, type ApiConfig } from './config/schema.js';
+export { ConfigFileError } from './config/files.js';
+export { loadTenantsFile, type Tenant } from './config/tenants.js';
+export { loadRbacFile } from './config/rbac.js';
+export { enforceQuery, enforceSeriesSelector, EnforceError } from './enforcement/promql.js';
+export { setTenantLabel, rewriteRemoteWrite } from './enforcement/remote-write.js';
+
+export interface RunningApi {
+  url: string;
+  internalUrl: string;
+  backend: Backend;
+  metrics: ApiMetrics;
+  /** Re-reads the tenants and RBAC files; returns the error when they are invalid (the old ones stay). */
+  reload(): Error | null;
+  close(): Promise<void>;
+}
+
+async function createBackend(config: ApiConfig, logger: Logger, metrics: ApiMetrics): Promise<Backend> {
+  if (config.metricsReadEndpoint || config.metricsWriteEndpoint) {
+    return new HttpBackend({
+      readEndpoint: config.metricsReadEndpoint,
+      writeEndpoint: config.metricsWriteEndpoint,
+      tenantHeader: config.metricsTenantHeader,
+      connectTimeoutMs: config.metricsConnectTimeout,
+      timeoutMs: config.metricsWriteTimeout,
+      onProxy: (proxy, method) => metrics.proxyRequests.inc({ proxy, method }),
+    });
+  }
+  const { EmbeddedBackend } = await import('./backend/embedded.js');
+  return EmbeddedBackend.open({ dir: config.storagePath, retentionMs: config.storageRetention, logger, maxDecompressedBytes: config.maxDecompressedSize });
+}
+
+export async function startApi(config: ApiConfig, logger: Logger): Promise<RunningApi> {
+  const registry = createRegistry();
+  const metrics = createApiMetrics(registry);
+  const state = ApiState.load({
+    tenantsFile: config.tenantsConfig,
+    rbacFile: config.rbacConfig,
+    logger,
+    metrics,
+    oidc: {
+      algorithms: config.oidcAlgorithms,
+      clockSkewSec: config.oidcClockSkew / 1000,
+      jwksCooldownMs: config.oidcJwksCooldown,
+      jwksRefreshMs: config.oidcJwksRefreshInterval,
+      tokenCacheTtlMs: config.oidcTokenCacheTtl,
+    },
+  });
+  const servers: FastifyInstance[] = [];
+  let backend: Backend | undefined;
+  try {
+    backend = await createBackend(config, logger, metrics);
+    const b = backend;
+    const limiter = new RateLimiter();
+    const app = createHttpApp({ logger, bodyLimit: config.maxBodySize, requestTimeoutMs: config.serverReadTimeout });
+    app.get('/', async () => ({ paths: ['/api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts}'] }));
+    await app.register(async (scope) =>
+      registerRoutes(scope, {
+        state,
+        backend: b,
+        metrics,
+        limiter,
+        tenantLabel: config.metricsTenantLabel,
+        deadlineMs: config.metricsWriteTimeout,
+        maxBodySize: config.maxBodySize,
+        maxDecompressedSize: config.maxDecompressedSize,
+        concurrentRequestLimit: config.concurrentRequestLimit,
+      }),
+    );
+    servers.push(app);
+    const url = (await listen(app, config.webListen)).url;
+
+    const internal = createInternalServer({
+      logger,
+      registry,
+      component: 'api',
+      readiness: async () => {
+        const tenants = state.tenantStatus();
+        const health = await b.check();
+        const notReady = tenants.filter((t) => !t.ready);
+        if (notReady.length === 0 && health.ok) return { ready: true, tenants, backend: health };
+        return {
+          ready: false,
+          reason: notReady.length > 0 ? 'tenant_not_ready' : 'backend_unreachable',
+          error: [...notReady.map((t) => `tenant ${t.tenant}: issuer keys not fetched yet${t.error ? ` (${t.error})` : ''}`), ...(health.ok ? [] : [String(health.error ?? health.reason)])].join('; '),
+          tenants,
+          backend: health,
+        };
+      },
+    });
+    servers.push(internal);
+    const internalUrl = (await listen(internal, config.webInternalListen)).url;
+    logger.info({ url, internal: internalUrl, backend: b.kind, read: config.metricsReadEndpoint, write: config.metricsWriteEndpoint, tenants: [...state.snapshot.tenants.keys()], prefix: PREFIX }, 'api started');
+    limiter.retain(new Set([...state.snapshot.tenants.values()].map((r) => r.tenant.id)));
+    return {
+      url,
+      internalUrl,
+      backend: b,
+      metrics,
+      reload: () => {
+        const err = state.reload();
+        if (!err) limiter.retain(new Set([...state.snapshot.tenants.values()].map((r) => r.tenant.id)));
+        return err;
+      },
+      close: async () => {
+        await Promise.all(servers.map((s) => s.close()));
+        await state.close();
+        await b.close();
+      },
+    };
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.close()));
+    await state.close();
+    await backend?.close();
+    throw err;
+  }
+}
