@@ -9,6 +9,7 @@ import { kahanSumInc, quantileOf } from './functions/mathutil.js';
 import type { Label, Labels } from './storage.js';
 import { labelsKey, newSeries, setLabel, type Grid, type StepSeries, type Value, type VectorValue } from './value.js';
 import { isValidLabelName } from './functions/labels.js';
+import { xxhash64 } from './xxhash.js';
 
 interface Groups {
   /** Output labels per group. */
@@ -113,7 +114,7 @@ function simpleAgg(op: AggregateExpr['op'], v: VectorValue, g: Groups, n: number
         case 'stdvar': {
           if (c === 1) {
             mean![k] = x;
-            val[k] = 0;
+            val[k] = Number.isFinite(x) ? 0 : NaN;
           } else {
             const delta = x - mean![k]!;
             mean![k]! += delta / c;
@@ -349,23 +350,32 @@ function topkHeap(series: StepSeries[], members: number[], i: number, k: number,
   }
 }
 
-/** limit_ratio: a deterministic per-series hash decides membership (Prometheus uses the labels' hash). */
+/** limit_ratio: Prometheus keeps a series when hash(labels)/2^64 falls below the ratio (or above 1+ratio if negative). */
 function ratioSelects(labels: Labels, ratio: number): boolean {
   const h = labelsHashFraction(labels);
   return ratio >= 0 ? h < ratio : h >= 1 + ratio;
 }
 
+const encoder = new TextEncoder();
+
+/** Prometheus's labels.Hash(): xxhash64 over "name\xffvalue\xff"... (as a fraction of 2^64). */
 function labelsHashFraction(labels: Labels): number {
-  // FNV-1a 53-bit over the label pairs; stands in for Prometheus's xxhash (selection differs, proportions hold).
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
+  const parts: Uint8Array[] = [];
+  let len = 0;
   for (const l of labels as Label[]) {
-    const s = l.name + '\xff' + l.value + '\xff';
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+    for (const s of [l.name, l.value]) {
+      const b = encoder.encode(s);
+      parts.push(b, SEP_BYTE);
+      len += b.length + 1;
     }
   }
-  return ((h1 >>> 0) * 2 ** 21 + (h2 >>> 11)) / 2 ** 53;
+  const buf = new Uint8Array(len);
+  let o = 0;
+  for (const p of parts) {
+    buf.set(p, o);
+    o += p.length;
+  }
+  return Number(xxhash64(buf)) / 2 ** 64;
 }
+
+const SEP_BYTE = Uint8Array.of(0xff);

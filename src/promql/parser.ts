@@ -41,7 +41,6 @@ const EXPERIMENTAL_AGGREGATIONS = new Set(['limitk', 'limit_ratio']);
 
 class Builder {
   /** Literals written with a sign (`-2`), which Prometheus parses as unary expressions. */
-  readonly signedLiterals = new WeakSet<NumberLiteral>();
   constructor(readonly src: string, readonly opts: Required<ParseOptions>) {}
 
   fail(pos: PosRange | number, msg: string): never {
@@ -71,51 +70,89 @@ class Builder {
     }
   }
 
+  /** Builds an expression; operator chains are re-parsed with Prometheus's precedence (see file comment). */
   expr(n: SyntaxNode): Expr {
+    if (OPERATOR_NODES.has(n.name) || (n.name === 'NumberDurationLiteral' && /^[+-]/.test(this.text(n)))) {
+      const toks: Tok[] = [];
+      this.flatten(n, toks);
+      const p = new OperatorParser(this, toks);
+      const e = p.parseBinary(0);
+      if (!p.done()) this.fail(this.pos(n), `unexpected ${describeTokenAt(this.src, n.from)}`);
+      return e;
+    }
+    return this.atom(n);
+  }
+
+  /** Source-order tokens of an operator chain: operands, binary and unary operators, postfix modifiers. */
+  flatten(n: SyntaxNode, out: Tok[]): void {
     switch (n.name) {
+      case 'BinaryExpr': {
+        const [l, r] = this.exprKids(n);
+        this.flatten(l!, out);
+        out.push(this.binaryToken(n));
+        this.flatten(r!, out);
+        return;
+      }
+      case 'UnaryExpr':
+        out.push({ t: 'un', op: this.text(n.getChild('UnaryOp')!) as '-' | '+', from: n.from });
+        this.flatten(this.exprKids(n)[0]!, out);
+        return;
       case 'NumberDurationLiteral': {
         const t = this.text(n);
-        const v = parseNumber(t);
-        if (v === null) this.fail(this.pos(n), `bad number or duration syntax: "${t}"`);
-        const lit: NumberLiteral = { type: 'NumberLiteral', value: v, pos: this.pos(n) };
-        if (t.startsWith('-') || t.startsWith('+')) this.signedLiterals.add(lit);
-        return lit;
+        const m = /^([+-])\s*/.exec(t);
+        if (m) {
+          out.push({ t: 'un', op: m[1] as '-' | '+', from: n.from });
+          out.push({ t: 'atom', e: this.number(t.slice(m[0].length), { start: n.from + m[0].length, end: n.to }) });
+        } else out.push({ t: 'atom', e: this.atom(n) });
+        return;
       }
+      case 'MatrixSelector':
+        this.flatten(this.exprKids(n)[0]!, out);
+        out.push({ t: 'post', apply: this.matrixSelector(n) });
+        return;
+      case 'SubqueryExpr':
+        this.flatten(this.exprKids(n)[0]!, out);
+        out.push({ t: 'post', apply: this.subquery(n) });
+        return;
+      case 'OffsetExpr':
+        this.flatten(this.exprKids(n)[0]!, out);
+        out.push({ t: 'post', apply: this.offset(n) });
+        return;
+      case 'StepInvariantExpr':
+        this.flatten(this.exprKids(n)[0]!, out);
+        out.push({ t: 'post', apply: this.at(n) });
+        return;
+      default:
+        out.push({ t: 'atom', e: this.atom(n) });
+    }
+  }
+
+  number(t: string, pos: PosRange): NumberLiteral {
+    const v = parseNumber(t);
+    if (v === null) this.fail(pos, `bad number or duration syntax: "${t}"`);
+    return { type: 'NumberLiteral', value: v, pos };
+  }
+
+  atom(n: SyntaxNode): Expr {
+    switch (n.name) {
+      case 'NumberDurationLiteral':
+        return this.number(this.text(n).replace(/\s+/g, ''), this.pos(n));
       case 'StringLiteral':
         return { type: 'StringLiteral', value: this.string(n), pos: this.pos(n) };
       case 'ParenExpr':
         return { type: 'ParenExpr', expr: this.expr(this.exprKids(n)[0]!), pos: this.pos(n) };
-      case 'UnaryExpr': {
-        const op = this.text(n.getChild('UnaryOp')!) as '-' | '+';
-        const inner = this.expr(this.exprKids(n)[0]!);
-        if (inner.type === 'NumberLiteral') {
-          const lit: NumberLiteral = { type: 'NumberLiteral', value: op === '-' ? -inner.value : inner.value, pos: this.pos(n) };
-          this.signedLiterals.add(lit);
-          return lit;
-        }
-        return { type: 'UnaryExpr', op, expr: inner, pos: this.pos(n) };
-      }
       case 'VectorSelector':
         return this.vectorSelector(n);
-      case 'MatrixSelector':
-        return this.matrixSelector(n);
-      case 'SubqueryExpr':
-        return this.subquery(n);
-      case 'OffsetExpr':
-        return this.offset(n);
-      case 'StepInvariantExpr':
-        return this.at(n);
       case 'FunctionCall':
         return this.call(n);
       case 'AggregateExpr':
         return this.aggregate(n);
-      case 'BinaryExpr':
-        return this.binary(n);
       case 'AnchoredExpr':
       case 'SmoothedExpr':
         this.fail(this.pos(n), `${n.name === 'AnchoredExpr' ? 'anchored' : 'smoothed'} modifier is not supported`);
       // falls through (fail never returns)
       default:
+        if (OPERATOR_NODES.has(n.name)) return this.expr(n);
         this.fail(this.pos(n), `unexpected ${describeTokenAt(this.src, n.from)}`);
     }
   }
@@ -162,18 +199,6 @@ class Builder {
     return { type: 'VectorSelector', name, matchers, offset: 0, at: null, atPreprocessor: null, pos: this.pos(n) };
   }
 
-  /** Applies a postfix operator to the rightmost operand (see file comment). */
-  postfix(e: Expr, end: number, apply: (operand: Expr) => Expr): Expr {
-    if (e.type === 'BinaryExpr') return { ...e, rhs: this.postfix(e.rhs, end, apply), pos: { start: e.pos.start, end } };
-    if (e.type === 'UnaryExpr') return { ...e, expr: this.postfix(e.expr, end, apply), pos: { start: e.pos.start, end } };
-    if (e.type === 'NumberLiteral' && this.signedLiterals.has(e)) {
-      const unsigned: NumberLiteral = { ...e, value: Math.abs(e.value), pos: { start: e.pos.start + 1, end: e.pos.end } };
-      const applied = apply(unsigned);
-      return { type: 'UnaryExpr', op: Object.is(e.value, -Math.abs(e.value)) && e.value !== 0 ? '-' : '+', expr: applied, pos: { start: e.pos.start, end } };
-    }
-    return apply(e);
-  }
-
   duration(n: SyntaxNode): number {
     const ms = this.durationValue(n);
     return ms;
@@ -192,10 +217,9 @@ class Builder {
     this.fail(this.pos(n), 'experimental duration expressions are not supported');
   }
 
-  matrixSelector(n: SyntaxNode): Expr {
-    const inner = this.expr(this.exprKids(n)[0]!);
+  matrixSelector(n: SyntaxNode): (operand: Expr) => Expr {
     const range = this.duration(n.getChild('DurationExpr')!);
-    return this.postfix(inner, n.to, (operand) => {
+    return (operand) => {
       if (operand.type !== 'VectorSelector') this.fail({ start: operand.pos.start, end: n.to }, 'ranges only allowed for vector selectors');
       if (operand.offset !== 0 || operand.at !== null || operand.atPreprocessor !== null) {
         this.fail({ start: operand.pos.start, end: n.to }, 'no offset modifiers allowed before range');
@@ -203,25 +227,23 @@ class Builder {
       if (range <= 0) this.fail({ start: operand.pos.start, end: n.to }, `range must be greater than 0, got ${range}ms`);
       const m: MatrixSelector = { type: 'MatrixSelector', selector: operand, range, pos: { start: operand.pos.start, end: n.to } };
       return m;
-    });
+    };
   }
 
-  subquery(n: SyntaxNode): Expr {
-    const inner = this.expr(this.exprKids(n)[0]!);
+  subquery(n: SyntaxNode): (operand: Expr) => Expr {
     const durs = n.getChildren('DurationExpr');
     const range = this.duration(durs[0]!);
     const step = durs[1] ? this.duration(durs[1]) : 0;
-    return this.postfix(inner, n.to, (operand) => {
+    return (operand) => {
       const pos = { start: operand.pos.start, end: n.to };
       if (range <= 0) this.fail(pos, `subquery range must be greater than 0, got ${range}ms`);
       if (step < 0) this.fail(pos, 'step must be positive');
       const sq: SubqueryExpr = { type: 'SubqueryExpr', expr: operand, range, step, offset: 0, at: null, atPreprocessor: null, pos };
       return sq;
-    });
+    };
   }
 
-  offset(n: SyntaxNode): Expr {
-    const inner = this.expr(this.exprKids(n)[0]!);
+  offset(n: SyntaxNode): (operand: Expr) => Expr {
     let d = n.getChild('OffsetDurationExpr')!;
     let sign = 1;
     for (;;) {
@@ -232,7 +254,7 @@ class Builder {
     }
     const dk = this.kids(d);
     const ms = sign * (dk.length === 1 ? this.durationValue(dk[0]!) : this.durationValue(d));
-    return this.postfix(inner, n.to, (operand) => {
+    return (operand) => {
       const target = operand.type === 'MatrixSelector' ? operand.selector : operand;
       if (target.type !== 'VectorSelector' && target.type !== 'SubqueryExpr') {
         this.fail({ start: operand.pos.start, end: n.to }, 'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
@@ -240,11 +262,10 @@ class Builder {
       if (target.offset !== 0) this.fail({ start: operand.pos.start, end: n.to }, 'offset may not be set multiple times');
       target.offset = ms;
       return { ...operand, pos: { start: operand.pos.start, end: n.to } } as Expr;
-    });
+    };
   }
 
-  at(n: SyntaxNode): Expr {
-    const inner = this.expr(this.exprKids(n)[0]!);
+  at(n: SyntaxNode): (operand: Expr) => Expr {
     let at: number | null = null;
     let pre: AtPreprocessor | null = null;
     const num = n.getChild('NumberDurationLiteral');
@@ -255,7 +276,7 @@ class Builder {
     } else {
       pre = n.getChild('AtModifierPreprocessors')!.firstChild!.name === 'AtStart' ? 'start' : 'end';
     }
-    return this.postfix(inner, n.to, (operand) => {
+    return (operand) => {
       const target = operand.type === 'MatrixSelector' ? operand.selector : operand;
       if (target.type !== 'VectorSelector' && target.type !== 'SubqueryExpr') {
         this.fail({ start: operand.pos.start, end: n.to }, '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery');
@@ -264,7 +285,7 @@ class Builder {
       target.at = at;
       target.atPreprocessor = pre;
       return { ...operand, pos: { start: operand.pos.start, end: n.to } } as Expr;
-    });
+    };
   }
 
   call(n: SyntaxNode): Expr {
@@ -307,14 +328,11 @@ class Builder {
     };
   }
 
-  binary(n: SyntaxNode): Expr {
-    const [l, r] = this.exprKids(n);
+  binaryToken(n: SyntaxNode): Tok {
     const opNode = this.kids(n).find((c) => c.name in BINARY_OPS || c.name === 'TrimUpper' || c.name === 'TrimLower')!;
     if (!(opNode.name in BINARY_OPS)) this.fail(this.pos(opNode), `operator ${JSON.stringify(this.text(opNode))} is not supported`);
     if (n.getChild('FillModifier')) this.fail(this.pos(n.getChild('FillModifier')!), 'fill modifiers are not supported');
     const op = BINARY_OPS[opNode.name]!;
-    let lhs = this.expr(l!);
-    const rhs = this.expr(r!);
     const returnBool = n.getChild('BoolModifier') !== null;
     const matching: VectorMatching = { card: 'one-to-one', labels: [], on: false, include: [] };
     const mm = n.getChild('MatchingModifierClause');
@@ -326,17 +344,62 @@ class Builder {
       if (mm.getChild('GroupRight')) matching.card = 'one-to-many';
       if (lists[1]) matching.include = this.groupingLabels(lists[1]);
     }
-    if (op === 'and' || op === 'or' || op === 'unless') {
-      if (matching.card === 'one-to-one') matching.card = 'many-to-many';
+    if ((op === 'and' || op === 'or' || op === 'unless') && matching.card === 'one-to-one') matching.card = 'many-to-many';
+    return { t: 'bin', op, returnBool, matching };
+  }
+}
+
+type Tok =
+  | { t: 'atom'; e: Expr }
+  | { t: 'bin'; op: BinaryOp; returnBool: boolean; matching: VectorMatching }
+  | { t: 'un'; op: '-' | '+'; from: number }
+  | { t: 'post'; apply: (operand: Expr) => Expr };
+
+const OPERATOR_NODES = new Set(['BinaryExpr', 'UnaryExpr', 'MatrixSelector', 'SubqueryExpr', 'OffsetExpr', 'StepInvariantExpr']);
+
+// Prometheus's yacc precedences: or < and/unless < comparisons < +,- < *,/,%,atan2 < ^ (right-assoc);
+// unary minus binds like `*` (so `-a ^ b` is `-(a ^ b)`), postfix modifiers bind tightest.
+const PRECEDENCE: Record<BinaryOp, number> = {
+  or: 1, and: 2, unless: 2, '==': 3, '!=': 3, '<=': 3, '<': 3, '>=': 3, '>': 3, '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, atan2: 5, '^': 6,
+};
+
+class OperatorParser {
+  private i = 0;
+  constructor(private readonly b: Builder, private readonly toks: Tok[]) {}
+
+  done(): boolean {
+    return this.i === this.toks.length;
+  }
+
+  parseBinary(minPrec: number): Expr {
+    let left = this.parseUnary();
+    for (;;) {
+      const tok = this.toks[this.i];
+      if (!tok || tok.t !== 'bin' || PRECEDENCE[tok.op] < minPrec) return left;
+      this.i++;
+      const prec = PRECEDENCE[tok.op];
+      const right = this.parseBinary(tok.op === '^' ? prec : prec + 1);
+      left = {
+        type: 'BinaryExpr', op: tok.op, lhs: left, rhs: right, returnBool: tok.returnBool,
+        matching: { ...tok.matching, labels: [...tok.matching.labels], include: [...tok.matching.include] },
+        pos: { start: left.pos.start, end: right.pos.end },
+      };
     }
-    // `-2 ^ x` is `-(2 ^ x)` in Prometheus: the sign is a unary operator binding looser than `^`.
-    if (op === '^' && lhs.type === 'NumberLiteral' && this.signedLiterals.has(lhs) && !Object.is(lhs.value, Math.abs(lhs.value))) {
-      const neg = lhs;
-      lhs = { type: 'NumberLiteral', value: -neg.value, pos: { start: neg.pos.start + 1, end: neg.pos.end } };
-      const inner: Expr = { type: 'BinaryExpr', op, lhs, rhs, returnBool, matching, pos: { start: lhs.pos.start, end: n.to } };
-      return { type: 'UnaryExpr', op: '-', expr: inner, pos: this.pos(n) };
+  }
+
+  private parseUnary(): Expr {
+    const tok = this.toks[this.i++];
+    if (!tok) this.b.fail(this.b.src.length, 'unexpected end of input');
+    if (tok.t === 'un') {
+      const operand = this.parseBinary(PRECEDENCE['^']);
+      const pos = { start: tok.from, end: operand.pos.end };
+      if (operand.type === 'NumberLiteral') return { type: 'NumberLiteral', value: tok.op === '-' ? -operand.value : operand.value, pos };
+      return { type: 'UnaryExpr', op: tok.op, expr: operand, pos };
     }
-    return { type: 'BinaryExpr', op, lhs, rhs, returnBool, matching, pos: this.pos(n) };
+    if (tok.t !== 'atom') this.b.fail(this.b.src.length, 'unexpected operator');
+    let e = tok.e;
+    while (this.toks[this.i]?.t === 'post') e = (this.toks[this.i++] as { apply: (x: Expr) => Expr }).apply(e);
+    return e;
   }
 }
 
@@ -358,7 +421,8 @@ export function parseExpr(src: string, options: ParseOptions = {}): Expr {
   const lexErr = findLexicalError(src);
   if (lexErr) throw new PromQLParseError(src, { start: lexErr.pos, end: lexErr.end }, lexErr.message);
   if (src.trim() === '' || /^(\s|#[^\n]*)*$/.test(src)) throw new PromQLParseError(src, { start: 0, end: src.length }, 'no expression found in input');
-  const tree = parser.parse(src);
+  // Go accepts `1.` as a number, lezer does not: blank out such trailing dots (same length keeps positions).
+  const tree = parser.parse(blankTrailingDots(src));
   const top = tree.topNode;
   const err = firstErrorNode(top);
   if (err) throw syntaxError(src, err);
@@ -382,4 +446,40 @@ function syntaxError(src: string, err: SyntaxNode): PromQLParseError {
   let pos = err.from;
   while (pos < src.length && /\s/.test(src[pos]!)) pos++;
   return new PromQLParseError(src, { start: pos, end: Math.max(pos, err.to) }, `unexpected ${desc}`);
+}
+
+/** Replaces the dot of numbers like `1.` (not followed by a digit) with a space, outside strings and comments. */
+function blankTrailingDots(src: string): string {
+  if (!src.includes('.')) return src;
+  let out = '';
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      let j = i + 1;
+      while (j < src.length && src[j] !== c) j += c !== '`' && src[j] === '\\' ? 2 : 1;
+      out += src.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (c === '#') {
+      const j = src.indexOf('\n', i);
+      const end = j < 0 ? src.length : j;
+      out += src.slice(i, end);
+      i = end;
+      continue;
+    }
+    if (c === '.' && i > 0 && /\d/.test(src[i - 1]!) && !/[\w.]/.test(src[i + 1] ?? '')) {
+      let k = i - 1;
+      while (k >= 0 && /\d/.test(src[k]!)) k--;
+      if (k < 0 || !/[\w.:]/.test(src[k]!)) {
+        out += ' ';
+        i++;
+        continue;
+      }
+    }
+    out += c;
+    i++;
+  }
+  return out;
 }

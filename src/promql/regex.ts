@@ -39,7 +39,7 @@ const POSIX_CLASSES: Record<string, string> = {
 };
 
 function escapeLiteral(ch: string): string {
-  return JS_SYNTAX.has(ch) || ch === '-' ? '\\' + ch : ch;
+  return JS_SYNTAX.has(ch) ? '\\' + ch : ch;
 }
 
 function caseFold(ch: string): string {

@@ -6,12 +6,11 @@ import { regexSetValues } from '../regex.js';
 import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../storage.js';
 import { compareLabels, getLabel, labelsKey } from '../value.js';
 
+// Values live in Float64Arrays only: plain JS arrays may canonicalize NaN payloads and lose stale markers.
 interface StoredSeries {
   labels: Labels;
-  ts: number[];
-  vs: number[];
-  frozenTs: Float64Array | null;
-  frozenVs: Float64Array | null;
+  ts: Float64Array;
+  vs: Float64Array;
 }
 
 export class MemoryQuerier implements Querier {
@@ -20,28 +19,34 @@ export class MemoryQuerier implements Querier {
   private byName: Map<string, StoredSeries[]> | null = null;
 
   /** Appends samples (timestamps ascending within one call) to a series, creating it if needed. */
-  append(labels: Labels, timestamps: ArrayLike<number>, values: ArrayLike<number>): void {
+  append(labels: Labels, timestamps: ArrayLike<number>, values: Float64Array): void {
     const key = labelsKey(labels);
     let s = this.byKey.get(key);
     if (!s) {
-      s = { labels, ts: [], vs: [], frozenTs: null, frozenVs: null };
+      s = { labels, ts: new Float64Array(0), vs: new Float64Array(0) };
       this.byKey.set(key, s);
       this.sorted = null;
       this.byName = null;
     }
-    for (let i = 0; i < timestamps.length; i++) {
-      const t = timestamps[i]!;
-      // Keep order; a sample at an existing timestamp replaces the old one.
-      let j = s.ts.length;
-      while (j > 0 && s.ts[j - 1]! > t) j--;
-      if (j > 0 && s.ts[j - 1] === t) s.vs[j - 1] = values[i]!;
-      else {
-        s.ts.splice(j, 0, t);
-        s.vs.splice(j, 0, values[i]!);
+    // Merge the new samples in (a sample at an existing timestamp replaces the old one).
+    const n = s.ts.length + timestamps.length;
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
+    let a = 0;
+    let b = 0;
+    let k = 0;
+    while (a < s.ts.length || b < timestamps.length) {
+      if (b >= timestamps.length || (a < s.ts.length && s.ts[a]! < timestamps[b]!)) {
+        ts[k] = s.ts[a]!;
+        vs[k++] = s.vs[a++]!;
+      } else {
+        if (a < s.ts.length && s.ts[a] === timestamps[b]) a++;
+        ts[k] = timestamps[b]!;
+        vs[k++] = values[b++]!;
       }
     }
-    s.frozenTs = null;
-    s.frozenVs = null;
+    s.ts = ts.subarray(0, k);
+    s.vs = vs.subarray(0, k);
   }
 
   clear(): void {
@@ -84,14 +89,10 @@ export class MemoryQuerier implements Querier {
     const out: SeriesSamples[] = [];
     for (const s of this.candidates(matchers)) {
       if (!match(s.labels)) continue;
-      if (!s.frozenTs) {
-        s.frozenTs = Float64Array.from(s.ts);
-        s.frozenVs = Float64Array.from(s.vs);
-      }
-      const lo = lowerBound(s.frozenTs, mint);
-      const hi = lowerBound(s.frozenTs, maxt + 1);
+      const lo = lowerBound(s.ts, mint);
+      const hi = lowerBound(s.ts, maxt + 1);
       if (hi <= lo) continue;
-      out.push({ labels: s.labels, timestamps: s.frozenTs.subarray(lo, hi), values: s.frozenVs!.subarray(lo, hi) });
+      out.push({ labels: s.labels, timestamps: s.ts.subarray(lo, hi), values: s.vs.subarray(lo, hi) });
     }
     return out;
   }

@@ -78,13 +78,13 @@ function load(q: MemoryQuerier, cmd: LoadCommand): Labels[] {
       continue;
     }
     const ts: number[] = [];
-    const vs: number[] = [];
+    const vs = new Float64Array(s.values.length);
     s.values.forEach((v, i) => {
       if (v.omitted) return;
+      vs[ts.length] = v.value;
       ts.push(i * cmd.interval);
-      vs.push(v.value);
     });
-    q.append(s.labels, ts, vs);
+    q.append(s.labels, ts, vs.subarray(0, ts.length));
     if (cmd.withNHCB) {
       const name = s.labels.find((l) => l.name === '__name__')?.value ?? '';
       const m = /^(.*)_(bucket|count|sum)$/.exec(name);

@@ -16,8 +16,8 @@ export interface SeriesDesc {
 
 export class SeriesDescError extends Error {}
 
-const NUM = String.raw`(?:[+-]?(?:inf|nan|0x[0-9a-f]+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))`;
-const ITEM_RE = new RegExp(`^(${NUM})(?:([+-](?:inf|nan|0x[0-9a-f]+|(?:\\d+\\.?\\d*|\\.\\d+)(?:e[+-]?\\d+)?)))?(?:x(\\d+))?$`, 'i');
+const NUM = String.raw`(?:[+-]?(?:inf|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))`;
+const ITEM_RE = new RegExp(`^(${NUM})(?:([+-](?:inf|nan|(?:\\d+\\.?\\d*|\\.\\d+)(?:e[+-]?\\d+)?)))?(?:x(\\d+))?$`, 'i');
 
 /** Splits `metric{...} rest` into the metric part and the rest (braces may contain spaces inside quotes). */
 function splitMetric(line: string): [string, string] {
