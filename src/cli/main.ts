@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { apiCommand } from './api.js';
+import { fleetManagerCommand } from './fleet-manager.js';
 import { issuerCommand } from './issuer.js';
 import { tokenRefresherCommand } from './token-refresher.js';
 
@@ -9,6 +10,7 @@ const program = new Command('obspath')
   .showHelpAfterError()
   .addCommand(issuerCommand())
   .addCommand(tokenRefresherCommand())
-  .addCommand(apiCommand());
+  .addCommand(apiCommand())
+  .addCommand(fleetManagerCommand());
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { ObservatoriumClient } from '../client/client.js';
+import { createInternalServer } from '../http/internal.js';
+import { listen } from '../http/server.js';
+import type { Logger } from '../telemetry/logger.js';
+import { createRegistry } from '../telemetry/metrics.js';
+import { createFleetApiApp } from './api.js';
+import { Authenticator } from './auth.js';
+import type { FleetConfig } from './config.js';
+import { InstanceRegistry } from './instances.js';
+import { MetricsService } from './metrics-service.js';
+
+export { fleetConfigSchema, fleetFields, type FleetConfig } from './config.js';
+
+export interface RunningFleetManager {
+  apiUrl: string;
+  internalUrl: string;
+  registry: Registry;
+  client: ObservatoriumClient;
+  instances: InstanceRegistry;
+  close(): Promise<void>;
+}
+
+/** The Observatorium base and which hop it is: the token refresher, or the API directly with a static token. */
+export function observatoriumBase(config: FleetConfig): { baseUrl: string; target: 'token-refresher' | 'api' } {
+  if (config.tokenRefresherUrl) return { baseUrl: config.tokenRefresherUrl, target: 'token-refresher' };
+  return { baseUrl: `${config.observatoriumGateway!.replace(/\/+$/, '')}/api/metrics/v1/${config.observatoriumTenant}`, target: 'api' };
+}
+
+/** Starts the fleet manager's metrics API and its internal server (/metrics, /live, /ready). */
+export async function startFleetManager(config: FleetConfig, logger: Logger, opts: { instancesPollMs?: number } = {}): Promise<RunningFleetManager> {
+  const registry = createRegistry();
+  const instances = new InstanceRegistry(config.instancesFile, logger, opts.instancesPollMs);
+  const { baseUrl, target } = observatoriumBase(config);
+  const client = new ObservatoriumClient({
+    baseUrl,
+    target,
+    timeoutMs: config.observatoriumTimeout,
+    insecureSkipVerify: config.observatoriumIgnoreSsl,
+    ca: config.observatoriumCaFile ? readFileSync(config.observatoriumCaFile) : undefined,
+    token: config.observatoriumToken,
+    tokenFile: config.observatoriumTokenFile,
+    registry,
+  });
+  const auth = new Authenticator({ issuerUrl: config.tokenIssuerUrl, jwksUrl: config.jwksUrl });
+  const servers: FastifyInstance[] = [];
+  try {
+    const api = createFleetApiApp({ logger, registry, instances, auth, service: new MetricsService(client) });
+    servers.push(api);
+    const apiUrl = (await listen(api, config.apiServerBindaddress)).url;
+    const internal = createInternalServer({
+      logger,
+      registry,
+      component: 'fleet-manager',
+      readiness: () => {
+        const s = instances.status();
+        return { ready: true, instances: s.count, instancesLoadedAt: new Date(s.loadedAt).toISOString(), ...(s.lastError ? { instancesReloadError: s.lastError } : {}) };
+      },
+    });
+    servers.push(internal);
+    const internalUrl = (await listen(internal, config.metricsServerBindaddress)).url;
+    logger.info({ api: apiUrl, internal: internalUrl, observatorium: baseUrl, via: target, timeoutMs: config.observatoriumTimeout, issuer: config.tokenIssuerUrl, instances: instances.status().count }, 'fleet manager started');
+    return {
+      apiUrl,
+      internalUrl,
+      registry,
+      client,
+      instances,
+      close: async () => {
+        instances.close();
+        await Promise.all(servers.map((s) => s.close()));
+        await client.close();
+      },
+    };
+  } catch (err) {
+    instances.close();
+    await Promise.all(servers.map((s) => s.close()));
+    await client.close();
+    throw err;
+  }
+}

@@ -1,0 +1,105 @@
+import type { InstantSeries, Labels, RangeSeries } from '../client/types.js';
+import { LABEL_ALLOW_LIST, METRICS, METRICS_BY_NAME } from './catalog.js';
+
+// The answers of the metrics endpoints: MetricsRangeQueryList / MetricsInstantQueryList JSON (labels
+// filtered by the allow-list, millisecond timestamps) and Prometheus text for federate.
+
+/**
+ * JSON has no NaN or ±Inf. Prometheus writes them as strings, and so do we: a client that expects a
+ * number then fails loudly, where the Go original sent a 200 with a truncated body.
+ */
+export type JsonValue = number | 'NaN' | '+Inf' | '-Inf';
+
+export function jsonValue(v: number): JsonValue {
+  if (Number.isFinite(v)) return v;
+  if (Number.isNaN(v)) return 'NaN';
+  return v > 0 ? '+Inf' : '-Inf';
+}
+
+export function allowedLabels(metric: Labels): Labels {
+  const out: Labels = {};
+  for (const k of Object.keys(metric).sort()) if (LABEL_ALLOW_LIST.has(k)) out[k] = metric[k]!;
+  return out;
+}
+
+export interface RangeItem { metric?: Labels; values?: Array<{ timestamp?: number; value: JsonValue }> }
+export interface InstantItem { metric?: Labels; timestamp?: number; value: JsonValue }
+
+// Go's omitempty: empty maps/lists and zero timestamps are left out.
+const withMetric = (m: Labels) => (Object.keys(m).length > 0 ? { metric: m } : {});
+const withTimestamp = (t: number) => (t !== 0 ? { timestamp: t } : {});
+
+export function rangeList(id: string, series: RangeSeries[]) {
+  const items: RangeItem[] = series.map((s) => ({
+    ...withMetric(allowedLabels(s.metric)),
+    ...(s.values.length > 0 ? { values: s.values.map((p) => ({ ...withTimestamp(p.timestampMs), value: jsonValue(p.value) })) } : {}),
+  }));
+  return { kind: 'MetricsRangeQueryList', id, ...(items.length > 0 ? { items } : {}) };
+}
+
+export function instantList(id: string, series: InstantSeries[]) {
+  const items: InstantItem[] = series.map((s) => ({ ...withMetric(allowedLabels(s.metric)), ...withTimestamp(s.timestampMs), value: jsonValue(s.value) }));
+  return { kind: 'MetricsInstantQueryList', id, ...(items.length > 0 ? { items } : {}) };
+}
+
+function escapeLabelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function escapeHelp(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+export function textValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+export interface FederateResult {
+  text: string;
+  /** Samples dropped because their projected labels equal another sample's. */
+  collapsed: number;
+  series: number;
+}
+
+/**
+ * The federate exposition: for each of the 29 metrics, a gauge whose labels are that metric's variable
+ * labels only (missing ones ""), sorted as client_golang gathers them. Series that collapse to the same
+ * label values after the projection would be a duplicate (client_golang failed the whole scrape with a
+ * 500); one sample is kept per label set instead: the one whose full upstream label set sorts first, so
+ * the choice is stable from scrape to scrape (e.g. between the two replicas of an HA pair).
+ */
+export function federateText(samples: InstantSeries[]): FederateResult {
+  const families = new Map<string, Map<string, { key: string; fullKey: string; value: number }>>();
+  let collapsed = 0;
+  for (const s of samples) {
+    const name = s.metric.__name__;
+    const spec = name === undefined ? undefined : METRICS_BY_NAME.get(name);
+    if (!spec) continue;
+    const labels = [...spec.federateLabels].sort();
+    const key = labels.map((l) => `${l}="${escapeLabelValue(s.metric[l] ?? '')}"`).join(',');
+    const fullKey = Object.keys(s.metric).sort().map((k) => `${k}=${JSON.stringify(s.metric[k])}`).join(',');
+    let fam = families.get(spec.name);
+    if (!fam) families.set(spec.name, (fam = new Map()));
+    const prior = fam.get(key);
+    if (prior) {
+      collapsed++;
+      if (prior.fullKey <= fullKey) continue;
+    }
+    fam.set(key, { key, fullKey, value: s.value });
+  }
+  const lines: string[] = [];
+  let series = 0;
+  for (const spec of [...METRICS].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const fam = families.get(spec.name);
+    if (!fam) continue;
+    lines.push(`# HELP ${spec.name} ${escapeHelp(spec.help)}`, `# TYPE ${spec.name} gauge`);
+    for (const e of [...fam.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+      lines.push(`${spec.name}${e.key ? `{${e.key}}` : ''} ${textValue(e.value)}`);
+      series++;
+    }
+  }
+  return { text: lines.length > 0 ? `${lines.join('\n')}\n` : '', collapsed, series };
+}
