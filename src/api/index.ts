@@ -42,7 +42,7 @@ async function createBackend(config: ApiConfig, logger: Logger, metrics: ApiMetr
     });
   }
   const { EmbeddedBackend } = await import('./backend/embedded.js');
-  return EmbeddedBackend.open({ dir: config.storagePath, retentionMs: config.storageRetention, logger, maxDecompressedBytes: config.maxDecompressedSize });
+  return EmbeddedBackend.open({ dir: config.storagePath, retentionMs: config.storageRetention, logger, maxDecompressedBytes: config.maxDecompressedSize, timeoutMs: config.metricsWriteTimeout });
 }
 
 export async function startApi(config: ApiConfig, logger: Logger): Promise<RunningApi> {

@@ -1,8 +1,54 @@
-// Placeholder replaced below.
+// The embedded backend: obspath's own store and PromQL engine in-process. Writes go through the store's
+// remote-write ingest; reads through the Prometheus API functions of promapi.ts.
+import { HttpError } from '../../http/errors.js';
+import { Engine } from '../../promql/engine.js';
+import { Store, ingestRemoteWrite } from '../../store/index.js';
 import type { Logger } from '../../telemetry/logger.js';
-import type { Backend } from './types.js';
-export class EmbeddedBackend {
-  static async open(_o: { dir: string; retentionMs: number; logger: Logger; maxDecompressedBytes: number }): Promise<Backend> {
-    throw new Error('embedded backend not built yet');
+import { servePromApi } from './promapi.js';
+import type { Backend, BackendHealth, BackendResponse, ReadCall, WriteCall } from './types.js';
+
+export interface EmbeddedOptions {
+  dir: string;
+  retentionMs: number;
+  logger: Logger;
+  maxDecompressedBytes: number;
+  /** Query timeout (ms). */
+  timeoutMs?: number;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+export class EmbeddedBackend implements Backend {
+  readonly kind = 'embedded';
+  readonly hasRules = false;
+  readonly canRead = true;
+  readonly canWrite = true;
+
+  private constructor(private readonly store: Store, private readonly engine: Engine, private readonly opts: EmbeddedOptions) {}
+
+  static async open(opts: EmbeddedOptions): Promise<EmbeddedBackend> {
+    const store = await Store.open({ dir: opts.dir, retentionMs: opts.retentionMs, onWarning: (msg) => opts.logger.warn(msg) });
+    return new EmbeddedBackend(store, new Engine({ timeoutMs: opts.timeoutMs ?? 120_000 }), opts);
+  }
+
+  async read(call: ReadCall): Promise<BackendResponse> {
+    if (call.endpoint === 'rules' || call.endpoint === 'alerts') {
+      throw new HttpError(404, 'not_found', `api: the embedded backend has no ${call.endpoint}`, { hop: 'api' });
+    }
+    const ans = servePromApi(this.engine, this.store, call.endpoint, call.params, call.labelName);
+    return { status: ans.status, headers: { ...JSON_HEADERS }, body: ans.body };
+  }
+
+  async write(call: WriteCall): Promise<BackendResponse> {
+    const res = await ingestRemoteWrite(this.store, call.body, call.headers, { maxCompressedBytes: call.body.length + 1, maxDecompressedBytes: this.opts.maxDecompressedBytes });
+    return { status: res.status, headers: res.body ? { 'content-type': 'text/plain; charset=utf-8' } : {}, body: res.body };
+  }
+
+  async check(): Promise<BackendHealth> {
+    return { ok: true, kind: 'embedded', dir: this.opts.dir };
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
   }
 }
