@@ -52,6 +52,7 @@ export class Evaluator {
   }
 
   eval(e: Expr, grid: Grid): Value {
+    this.checkDeadline();
     const held = this.heldSamples;
     const v = this.evalNode(e, grid);
     // Children's results are dropped once the parent is computed: only the output stays accounted.
@@ -202,6 +203,8 @@ export class Evaluator {
     if (start <= lowest) start += step;
     if (start > lastRef) return [];
     const sub = makeGrid(start, lastRef, step);
+    // Every inner step holds at least one value: refuse grids that could never fit the sample limit.
+    if (sub.count > this.opts.maxSamples) throw new TooManySamplesError();
     const v = this.eval(sq.expr, sub);
     if (v.kind !== 'vector') throw new PromQLError('internal', 'subquery of non-vector');
     return v.series.map((s) => vectorToRange(s, sub));

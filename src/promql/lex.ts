@@ -202,6 +202,9 @@ export function parseNumber(text: string): number | null {
  * Scans a query for the lexical errors Prometheus's lexer reports, in its words. Strings and comments are skipped;
  * bracket nesting is tracked. Returns null when the query is lexically fine.
  */
+/** Deeper nesting is rejected up front so no recursive step (parse, check, eval, print) can exhaust the stack. */
+export const MAX_NESTING_DEPTH = 1000;
+
 export function findLexicalError(q: string): LexError | null {
   const stack: { ch: string; pos: number }[] = [];
   let i = 0;
@@ -233,6 +236,9 @@ export function findLexicalError(q: string): LexError | null {
       continue;
     }
     const top = stack[stack.length - 1];
+    if ((c === '(' || c === '[' || c === '{') && stack.length >= MAX_NESTING_DEPTH) {
+      return new LexError(i, `expression nested too deeply (more than ${MAX_NESTING_DEPTH} levels)`, i + 1);
+    }
     if (c === '(' || c === '[') {
       if (top?.ch === '{') return new LexError(i, `unexpected character inside braces: '${c}'`, i + 1);
       if (c === '[' && top?.ch === '[') return new LexError(i, 'unexpected left bracket', i + 1);

@@ -201,6 +201,7 @@ class Builder {
 
   duration(n: SyntaxNode): number {
     const ms = this.durationValue(n);
+    if (!Number.isSafeInteger(ms)) this.fail(this.pos(n), 'duration out of range');
     return ms;
   }
   durationValue(n: SyntaxNode): number {
@@ -429,9 +430,15 @@ export function parseExpr(src: string, options: ParseOptions = {}): Expr {
   const b = new Builder(src, opts);
   const exprs = b.exprKids(top);
   if (exprs.length !== 1) throw new PromQLParseError(src, { start: 0, end: src.length }, 'no expression found in input');
-  const expr = b.expr(exprs[0]!);
-  checkAST(expr, src);
-  return expr;
+  try {
+    const expr = b.expr(exprs[0]!);
+    checkAST(expr, src);
+    return expr;
+  } catch (err) {
+    // Long operator chains (`1+1+1+...`) recurse without brackets; report instead of crashing.
+    if (err instanceof RangeError) throw new PromQLParseError(src, { start: 0, end: src.length }, 'expression too complex');
+    throw err;
+  }
 }
 
 function syntaxError(src: string, err: SyntaxNode): PromQLParseError {

@@ -1,12 +1,19 @@
+import v8 from 'node:v8';
+
 // Go RE2 regular expressions (as PromQL label matchers use them: fully anchored, `.` matching newlines) translated
 // to JavaScript RegExp, plus fast paths that avoid regexes entirely (literal, `a|b|c` set lookup, prefix/suffix).
 //
-// JS regexes backtrack, so a pattern like `(a+)+$` can take exponential time where RE2 is linear. We reject the
-// shapes that cause catastrophic backtracking: a repeated group that itself contains a repetition (star height 2)
-// and a repeated alternation whose branches can start the same way (`(a|ab)*`, `(.|x)+`, `(|a)*`). Patterns are also
-// capped in length. Both rules are checked while translating, so a rejected pattern never reaches the RegExp engine.
+// JS regexes backtrack, so a pattern like `(a+)+$` can take exponential time where RE2 is linear. Two defences:
+//  1. We reject the shapes that cause exponential backtracking: a repeated group that itself contains a repetition
+//     (star height 2, `(a+)+`) and a repeated alternation whose branches can start the same way (`(a|ab)*`,
+//     `(.|x)+`, `(|a)*`). Patterns are also capped in length. Checked while translating, before any RegExp exists.
+//  2. For what remains (polynomial blow-ups like `.*.*.*.*x`), we turn on V8's fallback to its linear-time
+//     (automaton) engine after excessive backtracking. That engine does not support the `u` flag, so patterns are
+//     compiled without it (only `\p{...}` classes need `u`; those rely on rule 1 alone).
 
 export class RegexError extends Error {}
+
+v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 
 export const MAX_REGEX_LENGTH = 64 * 1024;
 const MAX_REPEAT = 1000;
@@ -49,7 +56,7 @@ function caseFold(ch: string): string {
   return `[${escapeLiteral(lo)}${escapeLiteral(up)}]`;
 }
 
-/** Translates an RE2 pattern into JS RegExp source (to be used with flags 'su'), rejecting dangerous shapes. */
+/** Translates an RE2 pattern into JS RegExp source (for regexFlags(src)), rejecting dangerous shapes. */
 export function translateRegex(pattern: string): string {
   if (pattern.length > MAX_REGEX_LENGTH) throw new RegexError(`regular expression too long (${pattern.length} > ${MAX_REGEX_LENGTH} characters)`);
   const top: GroupState = newGroup({ i: false, s: true, U: false, m: false }, '');
@@ -174,11 +181,13 @@ export function translateRegex(pattern: string): string {
         emitAtom(g.flags.s ? '.' : '[^\\n]', '.');
         break;
       case '^':
-        g.out += g.flags.m ? '(?<=^|\\n)' : '^';
+        if (g.flags.m) throw new RegexError('multi-line mode (?m) is not supported');
+        g.out += '^';
         lastAtomStart = -1;
         break;
       case '$':
-        g.out += g.flags.m ? '(?=$|\\n)' : '$';
+        if (g.flags.m) throw new RegexError('multi-line mode (?m) is not supported');
+        g.out += '$';
         lastAtomStart = -1;
         break;
       case '\\': {
@@ -269,13 +278,13 @@ function translateEscape(e: string, cps: string[], i: number, flags: Flags, inCl
       if (!m) throw new RegexError('invalid escape sequence: `\\x`');
       const cp = parseInt(m[1] ?? m[2]!, 16);
       const ch = String.fromCodePoint(cp);
-      return [flags.i && !inClass ? caseFold(ch) : `\\u{${cp.toString(16)}}`, 'x' + m[0]];
+      return [flags.i && !inClass ? caseFold(ch) : codePointEscape(cp), 'x' + m[0]];
     }
     default:
       if (/[0-7]/.test(e)) {
         const m = /^[0-7]{1,3}/.exec(cps.slice(i, i + 3).join(''))!;
         if (e !== '0' && m[0].length === 1) throw new RegexError('invalid escape sequence: `\\' + e + '`');
-        return [`\\u{${parseInt(m[0], 8).toString(16)}}`, m[0]];
+        return [codePointEscape(parseInt(m[0], 8)), m[0]];
       }
       if (/[A-Za-z0-9_]/.test(e)) throw new RegexError('invalid escape sequence: `\\' + e + '`');
       if (inClass) return [JS_SYNTAX.has(e) || e === '-' ? '\\' + e : e, e];
@@ -319,7 +328,7 @@ function translateClass(cps: string[], start: number, flags: Flags): [string, nu
       i += 1 + text.length;
       if (/^[dDwWsSpP]$/.test(e) || js.length > 2 || js.startsWith('\\u')) {
         if (js.startsWith('\\u')) {
-          lo = String.fromCodePoint(parseInt(js.slice(3, -1), 16));
+          lo = decodeUnicodeEscapes(js);
         } else {
           items.push(js);
           continue;
@@ -336,7 +345,7 @@ function translateClass(cps: string[], start: number, flags: Flags): [string, nu
         const e = cps[i]!;
         const [js, text] = translateEscape(e, cps, i, flags, true);
         i += text.length;
-        hi = js.startsWith('\\u') ? String.fromCodePoint(parseInt(js.slice(3, -1), 16)) : js.length === 2 ? js[1]! : js;
+        hi = js.startsWith('\\u') ? decodeUnicodeEscapes(js) : js.length === 2 ? js[1]! : js;
       }
       if (hi.codePointAt(0)! < lo.codePointAt(0)!) throw new RegexError(`invalid character class range: \`${lo}-${hi}\``);
       items.push(`${classChar(lo)}-${classChar(hi)}`);
@@ -379,7 +388,7 @@ export function compileRegexPredicate(pattern: string): (s: string) => boolean {
   const src = translateRegex(pattern);
   let re: RegExp;
   try {
-    re = new RegExp(`^(?:${src})$`, 'su');
+    re = new RegExp(`^(?:${src})$`, regexFlags(src));
   } catch (err) {
     throw new RegexError(`error parsing regexp: ${(err as Error).message}`);
   }
@@ -421,4 +430,18 @@ export function regexSetValues(pattern: string): string[] | null {
   if (!META.test(pattern)) return [pattern];
   if (pattern.includes('|') && !/[\\.+*?()[\]{}^$]/.test(pattern)) return pattern.split('|');
   return null;
+}
+
+/** `\\uXXXX` escape(s) for a code point (a surrogate pair above the BMP), valid without the `u` flag. */
+function codePointEscape(cp: number): string {
+  return Array.from(String.fromCodePoint(cp), (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join('');
+}
+
+/** RegExp flags for translated source: dotAll always; `u` only when Unicode property classes need it. */
+export function regexFlags(src: string): string {
+  return /\\[pP]\{/.test(src) ? 'su' : 's';
+}
+
+function decodeUnicodeEscapes(js: string): string {
+  return js.split('\\u').filter((x) => x !== '').map((h) => String.fromCharCode(parseInt(h, 16))).join('');
 }

@@ -88,7 +88,10 @@ export function checkAST(e: Expr, src: string): ValueType {
     case 'BinaryExpr': {
       const lt = checkAST(e.lhs, src);
       const rt = checkAST(e.rhs, src);
-      const opPos = { start: e.lhs.pos.end, end: e.rhs.pos.start };
+      // The operator's range (Prometheus's opRange): between the operands, whitespace trimmed.
+      let opStart = e.lhs.pos.end;
+      while (opStart < e.rhs.pos.start && /\s/.test(src[opStart]!)) opStart++;
+      const opPos = { start: opStart, end: e.rhs.pos.start };
       if (e.returnBool && !isComparisonOp(e.op)) fail(opPos, 'bool modifier can only be used on comparison operators');
       if (isComparisonOp(e.op) && !e.returnBool && lt === 'scalar' && rt === 'scalar') fail(opPos, 'comparisons between scalars must use BOOL modifier');
       const m = e.matching;

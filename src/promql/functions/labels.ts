@@ -3,7 +3,7 @@
 import type { Call } from '../ast.js';
 import { executionError } from '../errors.js';
 import type { Evaluator } from '../evaluator.js';
-import { translateRegex } from '../regex.js';
+import { regexFlags, translateRegex } from '../regex.js';
 import { getLabel, labelsKey, setLabel, type Grid, type StepSeries, type Value } from '../value.js';
 import { formatLabels } from '../value.js';
 
@@ -79,7 +79,8 @@ export function labelReplace(ev: Evaluator, call: Call, grid: Grid): Value {
   const [dst, replacement, src, regex] = call.args.slice(1).map((a) => ev.evalString(a, grid)) as [string, string, string, string];
   let re: RegExp;
   try {
-    re = new RegExp(`^(?:${translateRegex(regex)})$`, 'su');
+    const src = translateRegex(regex);
+    re = new RegExp(`^(?:${src})$`, regexFlags(src));
   } catch (err) {
     throw executionError(`invalid regular expression in label_replace(): ${regex}`);
   }
