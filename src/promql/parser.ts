@@ -18,6 +18,7 @@ import { compileMatcher } from './matcher.js';
 import { RegexError } from './regex.js';
 import type { LabelMatcher, MatchType } from './storage.js';
 import { checkAST } from './typecheck.js';
+import { OPERATOR_NODES, OperatorParser, type Tok } from './precedence.js';
 
 type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
 
@@ -75,7 +76,7 @@ class Builder {
     if (OPERATOR_NODES.has(n.name) || (n.name === 'NumberDurationLiteral' && /^[+-]/.test(this.text(n)))) {
       const toks: Tok[] = [];
       this.flatten(n, toks);
-      const p = new OperatorParser(this, toks);
+      const p = new OperatorParser(toks, (pos, msg) => this.fail(pos, msg), this.src.length);
       const e = p.parseBinary(0);
       if (!p.done()) this.fail(this.pos(n), `unexpected ${describeTokenAt(this.src, n.from)}`);
       return e;
@@ -347,60 +348,6 @@ class Builder {
     }
     if ((op === 'and' || op === 'or' || op === 'unless') && matching.card === 'one-to-one') matching.card = 'many-to-many';
     return { t: 'bin', op, returnBool, matching };
-  }
-}
-
-type Tok =
-  | { t: 'atom'; e: Expr }
-  | { t: 'bin'; op: BinaryOp; returnBool: boolean; matching: VectorMatching }
-  | { t: 'un'; op: '-' | '+'; from: number }
-  | { t: 'post'; apply: (operand: Expr) => Expr };
-
-const OPERATOR_NODES = new Set(['BinaryExpr', 'UnaryExpr', 'MatrixSelector', 'SubqueryExpr', 'OffsetExpr', 'StepInvariantExpr']);
-
-// Prometheus's yacc precedences: or < and/unless < comparisons < +,- < *,/,%,atan2 < ^ (right-assoc);
-// unary minus binds like `*` (so `-a ^ b` is `-(a ^ b)`), postfix modifiers bind tightest.
-const PRECEDENCE: Record<BinaryOp, number> = {
-  or: 1, and: 2, unless: 2, '==': 3, '!=': 3, '<=': 3, '<': 3, '>=': 3, '>': 3, '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, atan2: 5, '^': 6,
-};
-
-class OperatorParser {
-  private i = 0;
-  constructor(private readonly b: Builder, private readonly toks: Tok[]) {}
-
-  done(): boolean {
-    return this.i === this.toks.length;
-  }
-
-  parseBinary(minPrec: number): Expr {
-    let left = this.parseUnary();
-    for (;;) {
-      const tok = this.toks[this.i];
-      if (!tok || tok.t !== 'bin' || PRECEDENCE[tok.op] < minPrec) return left;
-      this.i++;
-      const prec = PRECEDENCE[tok.op];
-      const right = this.parseBinary(tok.op === '^' ? prec : prec + 1);
-      left = {
-        type: 'BinaryExpr', op: tok.op, lhs: left, rhs: right, returnBool: tok.returnBool,
-        matching: { ...tok.matching, labels: [...tok.matching.labels], include: [...tok.matching.include] },
-        pos: { start: left.pos.start, end: right.pos.end },
-      };
-    }
-  }
-
-  private parseUnary(): Expr {
-    const tok = this.toks[this.i++];
-    if (!tok) this.b.fail(this.b.src.length, 'unexpected end of input');
-    if (tok.t === 'un') {
-      const operand = this.parseBinary(PRECEDENCE['^']);
-      const pos = { start: tok.from, end: operand.pos.end };
-      if (operand.type === 'NumberLiteral') return { type: 'NumberLiteral', value: tok.op === '-' ? -operand.value : operand.value, pos };
-      return { type: 'UnaryExpr', op: tok.op, expr: operand, pos };
-    }
-    if (tok.t !== 'atom') this.b.fail(this.b.src.length, 'unexpected operator');
-    let e = tok.e;
-    while (this.toks[this.i]?.t === 'post') e = (this.toks[this.i++] as { apply: (x: Expr) => Expr }).apply(e);
-    return e;
   }
 }
 

@@ -37,6 +37,7 @@ export function rangeFunction(kernel: RangeKernel, opts: RangeFunctionOptions = 
     const w: WindowContext = { t: 0, rangeStart: 0, rangeEnd: 0, range: src.range, args: scalarArgs.map(() => 0) };
     const out: StepSeries[] = [];
     const counterCheck = call.func === 'rate' || call.func === 'increase';
+    const checkedNames = new Set<string>();
     for (let si = 0; si < src.series.length; si++) {
       const s = src.series[si]!;
       const ts = s.timestamps;
@@ -69,7 +70,10 @@ export function rangeFunction(kernel: RangeKernel, opts: RangeFunctionOptions = 
       }
       if (counterCheck && sawSamples) {
         const name = getLabel(s.labels, '__name__');
-        if (name !== '' && !/(_total|_sum|_count|_bucket)$/.test(name)) ev.annotations.info(annotationText.possibleNonCounter(name));
+        if (!checkedNames.has(name)) {
+          checkedNames.add(name);
+          if (name !== '' && !/(_total|_sum|_count|_bucket)$/.test(name)) ev.annotations.info(annotationText.possibleNonCounter(name));
+        }
       }
       if (any) out.push(r);
       if ((si & 1023) === 1023) ev.checkDeadline();
