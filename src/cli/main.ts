@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { apiCommand } from './api.js';
 import { fleetManagerCommand } from './fleet-manager.js';
 import { issuerCommand } from './issuer.js';
+import { storeCommand } from './store.js';
 import { tokenRefresherCommand } from './token-refresher.js';
 
 const program = new Command('obspath')
@@ -11,6 +12,7 @@ const program = new Command('obspath')
   .addCommand(issuerCommand())
   .addCommand(tokenRefresherCommand())
   .addCommand(apiCommand())
-  .addCommand(fleetManagerCommand());
+  .addCommand(fleetManagerCommand())
+  .addCommand(storeCommand());
 
 await program.parseAsync(process.argv);

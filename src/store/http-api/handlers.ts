@@ -1,0 +1,155 @@
+// Prometheus HTTP API v1 over the embedded store and the PromQL engine, as plain functions
+// (params in, status + JSON text out) so the store's own server and the API gateway's embedded backend
+// share one implementation.
+import { Engine, type QueryResult } from '../../promql/engine.js';
+import { PromQLError } from '../../promql/errors.js';
+import type { LabelMatcher, Labels, Querier } from '../../promql/storage.js';
+import { formatSampleValue, formatTimestamp, metricJson, pointJson, successJson } from './format.js';
+import { MAX_TIME_MS, MIN_TIME_MS, ParamError, parseDurationParam, parseLimit, parseMatchers, parseTimeParam } from './params.js';
+
+export type ReadEndpoint = 'query' | 'query_range' | 'series' | 'labels' | 'label_values';
+
+export interface ApiResponse {
+  status: number;
+  /** JSON text. */
+  body: string;
+}
+
+export interface PromApiContext {
+  querier: Querier;
+  engine: Engine;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+const STATUS_FOR: Record<string, number> = { bad_data: 400, execution: 422, timeout: 503, canceled: 503, internal: 500, not_found: 404 };
+
+export function errorResponse(errorType: string, message: string): ApiResponse {
+  return { status: STATUS_FOR[errorType] ?? 500, body: JSON.stringify({ status: 'error', errorType, error: message }) };
+}
+
+/** Serves one read endpoint. Never throws: every failure becomes a Prometheus error body. */
+export function handleRead(ctx: PromApiContext, endpoint: ReadEndpoint, params: URLSearchParams, labelName?: string): ApiResponse {
+  try {
+    switch (endpoint) {
+      case 'query': return query(ctx, params);
+      case 'query_range': return queryRange(ctx, params);
+      case 'series': return series(ctx, params);
+      case 'labels': return labelNames(ctx, params);
+      case 'label_values': return labelValues(ctx, params, labelName ?? '');
+    }
+  } catch (err) {
+    if (err instanceof PromQLError) return errorResponse(err.errorType, err.message);
+    return errorResponse('internal', (err as Error).message);
+  }
+}
+
+function withTimeout(ctx: PromApiContext, params: URLSearchParams): Engine {
+  const t = parseDurationParam(params, 'timeout');
+  if (t === undefined || t >= ctx.engine.opts.timeoutMs) return ctx.engine;
+  return new Engine({ ...ctx.engine.opts, timeoutMs: t });
+}
+
+function requireQuery(params: URLSearchParams): string {
+  const q = params.get('query');
+  if (q === null || q === '') throw new ParamError('invalid parameter "query": 1:1: parse error: no expression found in input');
+  return q;
+}
+
+function parsed(engine: Engine, q: string) {
+  try {
+    return engine.parse(q);
+  } catch (err) {
+    if (err instanceof PromQLError && err.errorType === 'bad_data') throw new ParamError(`invalid parameter "query": ${err.message}`);
+    throw err;
+  }
+}
+
+function query(ctx: PromApiContext, params: URLSearchParams): ApiResponse {
+  const now = (ctx.now ?? Date.now)();
+  const t = parseTimeParam(params, 'time', now);
+  const engine = withTimeout(ctx, params);
+  const expr = parsed(engine, requireQuery(params));
+  return { status: 200, body: resultJson(engine.instantQuery(ctx.querier, expr, t)) };
+}
+
+function queryRange(ctx: PromApiContext, params: URLSearchParams): ApiResponse {
+  const start = parseTimeParam(params, 'start', NaN);
+  const end = parseTimeParam(params, 'end', NaN);
+  if (Number.isNaN(start)) throw new ParamError('invalid parameter "start": cannot parse "" to a valid timestamp');
+  if (Number.isNaN(end)) throw new ParamError('invalid parameter "end": cannot parse "" to a valid timestamp');
+  if (end < start) throw new ParamError('invalid parameter "end": end timestamp must not be before start time');
+  const step = parseDurationParam(params, 'step');
+  if (step === undefined) throw new ParamError('invalid parameter "step": cannot parse "" to a valid duration');
+  if (step <= 0) throw new ParamError('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+  const engine = withTimeout(ctx, params);
+  if ((end - start) / step > engine.opts.maxPointsPerSeries) {
+    throw new ParamError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+  }
+  const expr = parsed(engine, requireQuery(params));
+  return { status: 200, body: resultJson(engine.rangeQuery(ctx.querier, expr, start, end, step)) };
+}
+
+export function resultJson(r: QueryResult): string {
+  let data: string;
+  switch (r.resultType) {
+    case 'scalar':
+    case 'string':
+      data = `[${formatTimestamp(r.result.t)},${JSON.stringify(r.resultType === 'scalar' ? formatSampleValue(r.result.value) : r.result.value)}]`;
+      break;
+    case 'vector':
+      data = `[${r.result.map((s) => `{"metric":${metricJson(s.metric)},"value":${pointJson(s.t, s.value)}}`).join(',')}]`;
+      break;
+    case 'matrix':
+      data = `[${r.result.map((s) => {
+        const pts: string[] = new Array(s.timestamps.length);
+        for (let i = 0; i < pts.length; i++) pts[i] = pointJson(s.timestamps[i]!, s.values[i]!);
+        return `{"metric":${metricJson(s.metric)},"values":[${pts.join(',')}]}`;
+      }).join(',')}]`;
+      break;
+  }
+  return successJson(`{"resultType":"${r.resultType}","result":${data}}`, r.warnings, r.infos);
+}
+
+function timeRange(params: URLSearchParams): [number, number] {
+  return [parseTimeParam(params, 'start', MIN_TIME_MS), parseTimeParam(params, 'end', MAX_TIME_MS)];
+}
+
+function limited<T>(items: T[], limit: number): { items: T[]; warnings: string[] } {
+  if (limit > 0 && items.length > limit) return { items: items.slice(0, limit), warnings: ['results truncated due to limit'] };
+  return { items, warnings: [] };
+}
+
+function series(ctx: PromApiContext, params: URLSearchParams): ApiResponse {
+  const sets = parseMatchers(params);
+  if (sets.length === 0) throw new ParamError('no match[] parameter provided');
+  const [mint, maxt] = timeRange(params);
+  const seen = new Map<string, Labels>();
+  for (const m of sets) for (const ls of ctx.querier.series(m, mint, maxt)) seen.set(metricJson(ls), ls);
+  const all = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([json]) => json);
+  const { items, warnings } = limited(all, parseLimit(params));
+  return { status: 200, body: successJson(`[${items.join(',')}]`, warnings) };
+}
+
+function unionSorted(lists: string[][]): string[] {
+  return [...new Set(lists.flat())].sort();
+}
+
+function labelNames(ctx: PromApiContext, params: URLSearchParams): ApiResponse {
+  const sets: LabelMatcher[][] = parseMatchers(params);
+  const [mint, maxt] = timeRange(params);
+  const names = sets.length === 0 ? ctx.querier.labelNames([], mint, maxt) : unionSorted(sets.map((m) => ctx.querier.labelNames(m, mint, maxt)));
+  const { items, warnings } = limited(names, parseLimit(params));
+  return { status: 200, body: successJson(JSON.stringify(items), warnings) };
+}
+
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function labelValues(ctx: PromApiContext, params: URLSearchParams, name: string): ApiResponse {
+  if (!LABEL_NAME_RE.test(name)) throw new ParamError(`invalid label name: "${name}"`);
+  const sets = parseMatchers(params);
+  const [mint, maxt] = timeRange(params);
+  const values = sets.length === 0 ? ctx.querier.labelValues(name, [], mint, maxt) : unionSorted(sets.map((m) => ctx.querier.labelValues(name, m, mint, maxt)));
+  const { items, warnings } = limited(values, parseLimit(params));
+  return { status: 200, body: successJson(JSON.stringify(items), warnings) };
+}

@@ -1,0 +1,92 @@
+// The embedded store as its own server: Prometheus HTTP API v1 (reads) and remote write, so it can stand
+// where Prometheus stands (behind the API gateway in `obspath up`, beside Prometheus in differential tests).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Gauge, type Registry } from 'prom-client';
+import { Engine, type EngineOptions } from '../promql/engine.js';
+import { createHttpApp, listen } from '../http/server.js';
+import type { Logger } from '../telemetry/logger.js';
+import { createRegistry } from '../telemetry/metrics.js';
+import { handleRead, type ReadEndpoint } from './http-api.js';
+import { DEFAULT_INGEST_LIMITS, ingestRemoteWrite, type IngestLimits } from './remote-write/ingest.js';
+import { Store, type StoreOptions } from './store.js';
+
+export interface StoreServerOptions {
+  store: StoreOptions;
+  listen: string;
+  engine?: EngineOptions;
+  ingestLimits?: IngestLimits;
+  logger: Logger;
+}
+
+export interface RunningStoreServer {
+  url: string;
+  store: Store;
+  app: FastifyInstance;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+/** Query string and form body merged, as Go's r.Form does (body values first). */
+export function requestParams(req: FastifyRequest): URLSearchParams {
+  const out = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+  const q = req.url.indexOf('?');
+  if (q >= 0) for (const [k, v] of new URLSearchParams(req.url.slice(q + 1))) out.append(k, v);
+  return out;
+}
+
+/** Registers the form and protobuf parsers Prometheus's API needs (fastify has neither). */
+export function addPromBodyParsers(app: FastifyInstance, ingestLimits: IngestLimits): void {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4 << 20 }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(['application/x-protobuf', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: ingestLimits.maxCompressedBytes }, (_req, body, done) => done(null, body));
+}
+
+function storeMetrics(registry: Registry, store: Store): void {
+  const stat = (name: string, help: string, pick: (s: ReturnType<Store['stats']>) => number) =>
+    new Gauge({ name, help, registers: [registry], collect() { this.set(pick(store.stats())); } });
+  stat('obspath_store_head_series', 'Series held in memory.', (s) => s.series);
+  stat('obspath_store_head_samples', 'Samples held in memory.', (s) => s.samples);
+  stat('obspath_store_head_chunks', 'Compressed chunks held in memory.', (s) => s.chunks);
+  stat('obspath_store_wal_bytes', 'Bytes of WAL segments and checkpoint on disk.', (s) => s.walBytes);
+  stat('obspath_store_wal_corruptions', 'Torn or corrupt WAL tails dropped at the last open.', (s) => s.walCorruptions);
+}
+
+export async function startStoreServer(opts: StoreServerOptions): Promise<RunningStoreServer> {
+  const store = await Store.open(opts.store);
+  const engine = new Engine(opts.engine);
+  const limits = opts.ingestLimits ?? DEFAULT_INGEST_LIMITS;
+  const registry = createRegistry();
+  storeMetrics(registry, store);
+  const app = createHttpApp({ logger: opts.logger, bodyLimit: limits.maxCompressedBytes });
+  addPromBodyParsers(app, limits);
+
+  const read = (endpoint: ReadEndpoint) => async (req: FastifyRequest<{ Params: { name?: string } }>, reply: import('fastify').FastifyReply) => {
+    const res = handleRead({ querier: store, engine }, endpoint, requestParams(req), req.params.name);
+    return reply.code(res.status).type('application/json').send(res.body);
+  };
+  for (const [path, ep] of [['/api/v1/query', 'query'], ['/api/v1/query_range', 'query_range'], ['/api/v1/series', 'series'], ['/api/v1/labels', 'labels']] as const) {
+    app.route({ method: ['GET', 'POST'], url: path, handler: read(ep) });
+  }
+  app.route({ method: ['GET', 'POST'], url: '/api/v1/label/:name/values', handler: read('label_values') });
+  app.post('/api/v1/write', async (req, reply) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const res = await ingestRemoteWrite(store, body, req.headers, limits);
+    if (res.status === 204) return reply.code(204).send();
+    return reply.code(res.status).type('text/plain').send(`${res.body}\n`);
+  });
+  app.get('/-/healthy', async () => 'Healthy\n');
+  app.get('/-/ready', async () => 'Ready\n');
+  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+
+  const addr = await listen(app, opts.listen);
+  opts.logger.info({ url: addr.url, dir: opts.store.dir, series: store.stats().series }, 'store started');
+  return {
+    url: addr.url,
+    store,
+    app,
+    registry,
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+}
