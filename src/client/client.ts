@@ -39,6 +39,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Cancels the call (e.g. the user who asked went away): recorded as code 0, reason aborted. */
   signal?: AbortSignal;
+  /** Sent as X-Request-Id, so the hops' log lines carry the id of the request that caused them. */
+  requestId?: string;
 }
 
 export interface InstantQueryOptions extends CallOptions {
@@ -171,6 +173,7 @@ export class ObservatoriumClient {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'obspath-observatorium-client', ...(this.opts.headers ?? {}) };
     const auth = await this.authorization();
     if (auth) headers.authorization = auth;
+    if (opts.requestId) headers['x-request-id'] = opts.requestId;
     const started = performance.now();
 
     let method: 'POST' | 'GET' = post ? 'POST' : 'GET';

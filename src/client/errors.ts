@@ -53,6 +53,13 @@ export function hopName(hop: Hop): string {
   return HOP_NAMES[hop] ?? hop;
 }
 
+/**
+ * Hops that never answer a client themselves: the API reports their failures in its own answer
+ * ({"hop":"backend"} in a 502 from the API), so the text says who answered and which hop failed.
+ */
+const REPORTED_BY: Partial<Record<Hop, Hop>> = { backend: 'api', store: 'api', auth: 'api' };
+const SHORT_NAMES: Partial<Record<Hop, string>> = { auth: 'auth' };
+
 /** Hops that pass on their upstream's answers unchanged: an answer without a `hop` came from behind them. */
 const PROXY_HOPS: ReadonlySet<Hop> = new Set(['token-refresher', 'api']);
 
@@ -83,12 +90,13 @@ export class ObservatoriumError extends Error implements ClientErrorFields {
 
   /** Who answered, in words: "token refresher", or "upstream of the token refresher" for an untyped passed-on answer. */
   get answeredBy(): string {
-    if (this.hop) return hopName(this.hop);
+    if (this.hop) return hopName(REPORTED_BY[this.hop] ?? this.hop);
     return PROXY_HOPS.has(this.target) ? `upstream of the ${hopName(this.target)}` : hopName(this.target);
   }
 
   /**
    * e.g. "token refresher answered 503 token_unavailable (invalid_client)",
+   * "Observatorium API answered 502 upstream_unreachable (metrics backend: refused)",
    * "no response from token refresher after 30s (timeout)".
    */
   describe(): string {
@@ -100,6 +108,9 @@ export class ObservatoriumError extends Error implements ClientErrorFields {
       return `no response from ${who}: ${NETWORK_WORDS[this.reason as ClientFailureReason] ?? this.message}${reason}`;
     }
     if (this.kind === 'bad_response') return `${this.answeredBy} answered ${this.status} with an unreadable body: ${this.message}`;
+    if (this.hop && REPORTED_BY[this.hop]) {
+      return `${this.answeredBy} answered ${this.status} ${this.errorType} (${SHORT_NAMES[this.hop] ?? hopName(this.hop)}${this.reason ? `: ${this.reason}` : ''})`;
+    }
     return `${this.answeredBy} answered ${this.status} ${this.errorType}${reason}`;
   }
 

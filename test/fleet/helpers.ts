@@ -5,6 +5,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fleetConfigSchema, startFleetManager, type RunningFleetManager } from '../../src/fleet/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { freePort, httpOk, waitUntil } from '../helpers/net.js';
+import { startObspath, type Proc } from '../helpers/procs.js';
 import type { TestSeries } from '../helpers/remote-write.js';
 
 /** An access token for `clientId` from the issuer (client_credentials; the client's claims make it a "user"). */
@@ -70,4 +72,22 @@ export function valueAt(series: TestSeries, tsMs: number): number | undefined {
 /** The series written whose labels include all of `match`. */
 export function findSeries(all: TestSeries[], match: Record<string, string>): TestSeries[] {
   return all.filter((s) => Object.entries(match).every(([k, v]) => s.labels[k] === v));
+}
+
+export interface ApiProc {
+  proc: Proc;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `obspath api` (issue 4) as a child process on random loopback ports, with the given tenants and RBAC files. */
+export async function startApiProc(opts: { dir: string; tenants: string; rbac: string; args?: string[] }): Promise<ApiProc> {
+  const [web, internal] = [await freePort(), await freePort()];
+  const tenantsFile = join(opts.dir, `tenants-${web}.yaml`);
+  const rbacFile = join(opts.dir, `rbac-${web}.yaml`);
+  await writeFile(tenantsFile, opts.tenants);
+  await writeFile(rbacFile, opts.rbac);
+  const proc = startObspath(['api', '--tenants.config', tenantsFile, '--rbac.config', rbacFile, '--web.listen', `127.0.0.1:${web}`, '--web.internal.listen', `127.0.0.1:${internal}`, '--log.level', 'warn', ...(opts.args ?? [])]);
+  await waitUntil(() => httpOk(`http://127.0.0.1:${internal}/ready`), 20_000, `api ready\n${proc.output()}`);
+  return { proc, url: `http://127.0.0.1:${web}`, stop: () => proc.stop() };
 }
