@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { apiCommand } from './api.js';
 import { fleetManagerCommand } from './fleet-manager.js';
 import { issuerCommand } from './issuer.js';
+import { promqltestCommand } from './promqltest.js';
 import { storeCommand } from './store.js';
 import { tokenRefresherCommand } from './token-refresher.js';
 
@@ -13,6 +14,7 @@ const program = new Command('obspath')
   .addCommand(tokenRefresherCommand())
   .addCommand(apiCommand())
   .addCommand(fleetManagerCommand())
-  .addCommand(storeCommand());
+  .addCommand(storeCommand())
+  .addCommand(promqltestCommand());
 
 await program.parseAsync(process.argv);
