@@ -211,6 +211,21 @@ test('a peer that accepts and never answers: code 0, reason timeout, within the 
   assert.match(text, /kas_fleet_manager_observatorium_request_duration_bucket\{le="1",code="0",method="POST",path="\/api\/v1\/query"\} 2/);
 });
 
+test('headers arrive but the body stalls: the real status is recorded, the call fails as a timeout naming it', async () => {
+  const { url, server } = await listenHttp((_req, _b, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"status":"success","data":');
+  });
+  const { client, registry } = newClient(url, { target: 'token-refresher', timeoutMs: 300 });
+  const err = await rejection(client.query('up'));
+  server.closeAllConnections();
+  assert.deepEqual([err.kind, err.status, err.reason], ['network', 200, 'timeout']);
+  assert.equal(err.describe(), 'token refresher answered 200 but its body did not arrive in full within 300ms (timeout)');
+  const text = await registry.metrics();
+  assert.equal(metricValue(text, 'kas_fleet_manager_observatorium_request_count{code="200",method="POST",path="/api/v1/query"}'), 1);
+  assert.doesNotMatch(text, /request_failures_total\{/, 'failures count only requests without a response (code 0)');
+});
+
 test('TLS: a self-signed server is a tls failure; --observatorium-ignore-ssl applies to that client only', async () => {
   const key = join(dir.path, 'key.pem');
   const cert = join(dir.path, 'cert.pem');
