@@ -102,7 +102,14 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: o.maxBodySize }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async (req, reply) => {
-    req.obs = { handler: 'unknown', tenant: '', reject: null, responseBytes: -1 };
+    // Labels known from the route, so requests refused before their handler runs are still attributed.
+    const tenantName = (req.params as { tenant?: string } | undefined)?.tenant;
+    req.obs = {
+      handler: (req.routeOptions.config as { handler?: string } | undefined)?.handler ?? 'unknown',
+      tenant: (tenantName !== undefined && state.snapshot.tenants.get(tenantName)?.tenant.id) || '',
+      reject: null,
+      responseBytes: -1,
+    };
     inflight++;
     metrics.inflight.set(inflight);
     reply.raw.once('close', () => {
@@ -234,7 +241,7 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
   const READ_HEADERS = ['accept', 'accept-encoding', 'user-agent'] as const;
 
   for (const [path, endpoint] of READ_ROUTES) {
-    app.all(`${PREFIX}${path}`, async (req, reply) => {
+    app.all(`${PREFIX}${path}`, { config: { handler: endpoint } }, async (req, reply) => {
       req.obs.handler = endpoint;
       const allowed = endpoint === 'rules' || endpoint === 'alerts' ? 'GET' : 'GET, POST';
       if (!allowed.includes(req.method)) {
@@ -281,7 +288,7 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
     });
   }
 
-  app.all(`${PREFIX}/api/v1/receive`, async (req, reply) => {
+  app.all(`${PREFIX}/api/v1/receive`, { config: { handler: 'receive' } }, async (req, reply) => {
     req.obs.handler = 'receive';
     if (req.method !== 'POST') {
       reject(req, 'bad_request', new HttpError(405, 'method_not_allowed', `api: ${req.method} is not allowed on /api/v1/receive; use POST`, { hop: 'api', reason: 'method_not_allowed', headers: { allow: 'POST' } }));

@@ -79,6 +79,8 @@ export interface ApiProc {
   proc: Proc;
   url: string;
   internalUrl: string;
+  tenantsFile: string;
+  rbacFile: string;
   stop(): Promise<void>;
 }
 
@@ -96,7 +98,7 @@ export async function startApiProc(opts: { dir: string; issuerUrl: string; args?
   const internalUrl = `http://127.0.0.1:${internal}`;
   await waitUntil(() => httpOk(`${internalUrl}/live`), 15_000, `api live\n${proc.output()}`);
   if (opts.waitReady !== false) await waitUntil(() => httpOk(`${internalUrl}/ready`), 15_000, `api ready\n${proc.output()}`);
-  return { proc, url: `http://127.0.0.1:${web}`, internalUrl, stop: () => proc.stop() };
+  return { proc, url: `http://127.0.0.1:${web}`, internalUrl, tenantsFile, rbacFile, stop: () => proc.stop() };
 }
 
 export async function call(url: string, init: RequestInit & { token?: string } = {}) {

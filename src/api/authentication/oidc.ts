@@ -40,7 +40,7 @@ export interface AuthenticatorStatus {
   keys: number;
 }
 
-const MAX_TOKEN_BYTES = 16 * 1024;
+const MAX_TOKEN_BYTES = 8 * 1024;
 const MAX_CACHE = 10_000;
 
 interface KeySet {
