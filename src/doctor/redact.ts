@@ -8,7 +8,8 @@ const SHAPES: readonly [RegExp, string][] = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`],
   // A JWT: three base64url parts, the first starting with {" encoded.
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
-  [/((?:client[_-]?secret|CLIENT_SECRET|clientSecret|password|access_token|refresh_token)["']?\s*[:=]\s*["']?)[^\s"'&,}]+/gi, `$1${REDACTED}`],
+  [/\b(secret=)(?!\$\()[^\s"'&,}]+/gi, `$1${REDACTED}`],
+  [/((?:client[_-]?secret|CLIENT_SECRET|clientSecret|password|access_token|refresh_token)["']?\s*[:=]\s*["']?)(?!\$\()[^\s"'&,}]+/gi, `$1${REDACTED}`],
 ];
 
 export function redactText(text: string, secrets: readonly string[] = []): string {

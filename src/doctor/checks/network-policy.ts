@@ -87,7 +87,7 @@ export async function runNetworkPolicyCheck(ctx: CheckContext): Promise<CheckRes
     const found = await tryFacts(() => (name === 'fleet manager' ? fleetManagerPods(ctx) : memo(ctx, `prom-${ns}`, () => ctx.facts.listPods(ns, { matchLabels: selector }))));
     let pods = distinct((found.value ?? []).map((p) => podEndpoint(p, nsInfo, ns)));
     const assumed = pods.length === 0;
-    if (assumed) pods = [{ kind: 'pod', name: `${name} (${formatLabels(selector)})`, namespace: ns, labels: { ...selector }, namespaceLabels: nsInfo.labels }];
+    if (assumed) pods = [{ kind: 'pod', name: `${name} (assumed pod)`, namespace: ns, labels: { ...selector }, namespaceLabels: nsInfo.labels }];
     groups.push({ name, selector, namespace: ns, pods, assumed, critical, port: portOf });
   }
   if (refNs.assumed) notes.push(`labels of namespace ${t.namespace} unknown: assumed only kubernetes.io/metadata.name=${t.namespace}`);
