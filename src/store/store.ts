@@ -56,6 +56,9 @@ export interface StoreStats {
 
 export type { AppendResult };
 
+/** WAL bytes since the last checkpoint, in multiples of checkpointAfterBytes, past which appends wait for it. */
+const BACKPRESSURE_FACTOR = 4;
+
 export class Store implements Querier {
   readonly head: Head;
   private wal!: WalWriter;
@@ -156,8 +159,13 @@ export class Store implements Querier {
     const records = app.records();
     if (records.length > 0) {
       await this.wal.log(records);
-      if (this.walBytesSinceCheckpoint() > this.opts.checkpointAfterBytes && this.checkpointing === null) {
-        void this.checkpoint().catch((err: unknown) => this.warn(`store: background checkpoint failed: ${String(err)}`));
+      const since = this.walBytesSinceCheckpoint();
+      if (since > this.opts.checkpointAfterBytes) {
+        const running = this.checkpointing ?? this.checkpoint();
+        const done = running.catch((err: unknown) => this.warn(`store: background checkpoint failed: ${String(err)}`));
+        // Backpressure: when ingest outruns checkpointing (a slow disk, a loaded machine), acknowledge
+        // only after the running checkpoint, so the WAL stays bounded instead of growing without limit.
+        if (since > BACKPRESSURE_FACTOR * this.opts.checkpointAfterBytes) await done;
       }
     }
     return app.result;
@@ -200,7 +208,8 @@ export class Store implements Querier {
    * can fall between them.
    */
   checkpoint(): Promise<void> {
-    if (this.checkpointing !== null) return this.checkpointing;
+    // One already running may have cut before the caller's latest appends: run another after it.
+    if (this.checkpointing !== null) return this.checkpointing.catch(() => undefined).then(() => this.checkpoint());
     const run = async () => {
       this.applyRetention();
       const records = snapshotHead(this.head);

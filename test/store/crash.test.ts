@@ -44,7 +44,8 @@ function runAndKill(dir: string, first: number, t0: number, killAfterMs: number,
       }
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': only then has all of the child's stdout been read (lines can trail the exit).
+    child.on('close', (code, signal) => {
       process.off('exit', killer);
       if (timer !== null) clearTimeout(timer);
       if (signal !== 'SIGKILL') reject(new Error(`writer exited by itself (code ${code}): ${out}`));
