@@ -1,0 +1,96 @@
+// npm run bench:api — in one run, the same load straight to Prometheus, through nginx as a plain reverse
+// proxy, and through `obspath api` with authentication (RS256 JWT from `obspath issuer`), RBAC and tenant
+// enforcement on: GET /api/v1/query with a cheap query, and POST remote write of a fixed batch.
+// Prints req/s, p50/p99 and the ratios. BENCH_DURATION_MS (default 5000), BENCH_CONCURRENCY (default 16).
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort, tempDir } from '../test/helpers/net.js';
+import { startPrometheus } from '../test/helpers/procs.js';
+import { encodeTestWriteRequest } from '../test/helpers/remote-write.js';
+import { startIssuerProc } from '../test/helpers/stack.js';
+import { getToken, startApiProc, RBAC_YAML, SECRET } from '../test/api/helpers.js';
+import { printResults, ratio, runWrk, type LoadResult } from './lib/load.js';
+import { startNginx } from './lib/nginx.js';
+
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '16').split(',').map(Number);
+const TENANT = { name: 'bench', id: 'bench-tenant-id' };
+const QUERY = 'up{job="bench"}';
+const ENFORCED = `up{job="bench", tenant_id="${TENANT.id}"}`;
+const SERIES = 100;
+
+/** wrk with a Lua script for a POST with a binary body; same parsing as runWrk. */
+async function runWrkPost(opts: { name: string; url: string; path: string; headers: Record<string, string>; body: Uint8Array; concurrency: number; durationMs: number; dir: string }): Promise<LoadResult> {
+  const script = join(opts.dir, `post-${opts.name.replace(/\W+/g, '_')}.lua`);
+  const luaBody = Array.from(opts.body, (b) => `\\${b}`).join('');
+  await writeFile(script, `wrk.method = "POST"\nwrk.body = "${luaBody}"\n${Object.entries(opts.headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`).join('\n')}\n`);
+  const args = ['-t1', `-c${opts.concurrency}`, `-d${Math.round(opts.durationMs / 1000)}s`, '--latency', '--timeout', '10s', '-s', script, `${opts.url}${opts.path}`];
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('wrk', args, { timeout: opts.durationMs + 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`wrk: ${err.message}\n${stderr}`)) : resolve(stdout))),
+  );
+  const ms = (label: string) => {
+    const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(out);
+    if (!m) return NaN;
+    const v = Number(m[1]);
+    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+  };
+  const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    name: opts.name,
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN),
+    errors: errs ? errs.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
+    p50Ms: ms('50%'),
+    p99Ms: ms('99%'),
+  };
+}
+
+function report(title: string, rows: LoadResult[]): void {
+  const [direct, nginx, ours] = rows as [LoadResult, LoadResult, LoadResult];
+  printResults(title, rows);
+  console.log(`ratios: req/s api/nginx ${ratio(ours.rps, nginx.rps)}, api/direct ${ratio(ours.rps, direct.rps)}; ` +
+    `p99 added over direct: api ${(ours.p99Ms - direct.p99Ms).toFixed(2)} ms, nginx ${(nginx.p99Ms - direct.p99Ms).toFixed(2)} ms`);
+}
+
+const dir = await tempDir('obspath-bench-api-');
+const prom = await startPrometheus({ extraArgs: ['--log.level=warn'] });
+const proxyPort = await freePort();
+const proxy = await startNginx(proxyPort, {
+  http: `upstream prom { server ${new URL(prom.url).host}; keepalive 256; }`,
+  server: 'location / { proxy_pass http://prom; proxy_http_version 1.1; proxy_set_header Connection ""; client_max_body_size 16m; }',
+});
+const issuer = await startIssuerProc({ dir: dir.path, clients: [{ clientID: 'bench', clientSecret: SECRET, audience: ['observatorium'], claims: { groups: ['bench'] } }], tokenTtl: '1h' });
+const tenants = `tenants:\n  - name: ${TENANT.name}\n    id: ${TENANT.id}\n    oidc: { issuerURL: ${issuer.issuerUrl}, clientID: observatorium, groupClaim: groups }\n`;
+const rbac = `${RBAC_YAML}  - name: bench\n    roles: [bench]\n    subjects: [{ name: bench, kind: group }]\n`.replace('roles:\n', `roles:\n  - name: bench\n    resources: [metrics]\n    tenants: [${TENANT.name}]\n    permissions: [read, write]\n`);
+const api = await startApiProc({ dir: dir.path, issuerUrl: issuer.issuerUrl, tenants, rbac, args: ['--metrics.read.endpoint', prom.url, '--metrics.write.endpoint', `${prom.url}/api/v1/write`, ...(process.env.BENCH_API_ARGS ?? '').split(' ').filter(Boolean)], env: process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {} });
+const token = await getToken(issuer.issuerUrl, 'bench');
+
+const now = Date.now();
+const batch = (withTenant: boolean) => encodeTestWriteRequest(Array.from({ length: SERIES }, (_, i) => ({
+  labels: { __name__: 'bench_metric', job: 'bench', instance: `host-${i}`, ...(withTenant ? { tenant_id: TENANT.id } : {}) },
+  samples: [[now, i]],
+})));
+const rwHeaders = { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '0.1.0' };
+
+try {
+  for (const concurrency of CONCURRENCY) {
+    const q: LoadResult[] = [];
+    q.push(await runWrk({ name: 'direct (Prometheus)', url: prom.url, path: `/api/v1/query?query=${encodeURIComponent(ENFORCED)}`, concurrency, durationMs: DURATION_MS }));
+    q.push(await runWrk({ name: 'nginx proxy', url: proxy.url, path: `/api/v1/query?query=${encodeURIComponent(ENFORCED)}`, concurrency, durationMs: DURATION_MS }));
+    q.push(await runWrk({ name: 'obspath api (auth+enforcement)', url: api.url, path: `/api/metrics/v1/${TENANT.name}/api/v1/query?query=${encodeURIComponent(QUERY)}`, headers: { authorization: `Bearer ${token}` }, concurrency, durationMs: DURATION_MS }));
+    report(`api benchmark (wrk, 1 thread): GET /api/v1/query ${QUERY}, concurrency ${concurrency}, ${DURATION_MS} ms per target`, q);
+    const w: LoadResult[] = [];
+    w.push(await runWrkPost({ name: 'direct (Prometheus)', url: prom.url, path: '/api/v1/write', headers: rwHeaders, body: batch(true), concurrency, durationMs: DURATION_MS, dir: dir.path }));
+    w.push(await runWrkPost({ name: 'nginx proxy', url: proxy.url, path: '/api/v1/write', headers: rwHeaders, body: batch(true), concurrency, durationMs: DURATION_MS, dir: dir.path }));
+    w.push(await runWrkPost({ name: 'obspath api (auth+enforcement)', url: api.url, path: `/api/metrics/v1/${TENANT.name}/api/v1/receive`, headers: { ...rwHeaders, Authorization: `Bearer ${token}` }, body: batch(false), concurrency, durationMs: DURATION_MS, dir: dir.path }));
+    report(`api benchmark (wrk, 1 thread): POST remote write, ${SERIES} series x 1 sample (${batch(false).length} bytes), concurrency ${concurrency}, ${DURATION_MS} ms per target`, w);
+  }
+} finally {
+  await api.stop();
+  await issuer.stop();
+  await proxy.stop();
+  await prom.stop();
+  await dir.cleanup();
+}
