@@ -40,7 +40,8 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   const facts = opts.facts;
   const namespace = opts.targets?.namespace ?? facts?.namespace;
   const targets: DoctorTargets = { ...defaultTargets(namespace), ...opts.targets, ...(namespace ? { namespace } : {}) };
-  const environment = opts.environment ?? environmentFromNamespace(targets.namespace);
+  // Without a cluster the namespace is only a default, so it says nothing about the environment.
+  const environment = opts.environment ?? (facts ? environmentFromNamespace(targets.namespace) : undefined);
   const secrets = [...(opts.secrets ?? []), ...[opts.local?.clientSecret, opts.local?.token].filter((s): s is string => !!s)];
   const ctx = facts
     ? createContext(facts, targets, { environment, secrets, now: opts.now, logTailLines: opts.logTailLines, logSinceSeconds: opts.logSinceSeconds })
