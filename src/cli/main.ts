@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { apiCommand } from './api.js';
+import { doctorCommand } from './doctor.js';
 import { fleetManagerCommand } from './fleet-manager.js';
 import { issuerCommand } from './issuer.js';
 import { promqltestCommand } from './promqltest.js';
@@ -15,6 +16,7 @@ const program = new Command('obspath')
   .addCommand(apiCommand())
   .addCommand(fleetManagerCommand())
   .addCommand(storeCommand())
-  .addCommand(promqltestCommand());
+  .addCommand(promqltestCommand())
+  .addCommand(doctorCommand());
 
 await program.parseAsync(process.argv);
