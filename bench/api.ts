@@ -1,7 +1,8 @@
 // npm run bench:api — in one run, the same load straight to Prometheus, through nginx as a plain reverse
 // proxy, and through `obspath api` with authentication (RS256 JWT from `obspath issuer`), RBAC and tenant
 // enforcement on: GET /api/v1/query with a cheap query, and POST remote write of a fixed batch.
-// Prints req/s, p50/p99 and the ratios. BENCH_DURATION_MS (default 5000), BENCH_CONCURRENCY (default 16).
+// Prints req/s, p50/p99 and the ratios. BENCH_DURATION_MS (default 5000), BENCH_CONCURRENCY (default 16);
+// BENCH_API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the API process, BENCH_API_ARGS adds API flags.
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,7 +65,7 @@ const proxy = await startNginx(proxyPort, {
 const issuer = await startIssuerProc({ dir: dir.path, clients: [{ clientID: 'bench', clientSecret: SECRET, audience: ['observatorium'], claims: { groups: ['bench'] } }], tokenTtl: '1h' });
 const tenants = `tenants:\n  - name: ${TENANT.name}\n    id: ${TENANT.id}\n    oidc: { issuerURL: ${issuer.issuerUrl}, clientID: observatorium, groupClaim: groups }\n`;
 const rbac = `${RBAC_YAML}  - name: bench\n    roles: [bench]\n    subjects: [{ name: bench, kind: group }]\n`.replace('roles:\n', `roles:\n  - name: bench\n    resources: [metrics]\n    tenants: [${TENANT.name}]\n    permissions: [read, write]\n`);
-const api = await startApiProc({ dir: dir.path, issuerUrl: issuer.issuerUrl, tenants, rbac, args: ['--metrics.read.endpoint', prom.url, '--metrics.write.endpoint', `${prom.url}/api/v1/write`, ...(process.env.BENCH_API_ARGS ?? '').split(' ').filter(Boolean)], env: process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {} });
+const api = await startApiProc({ dir: dir.path, issuerUrl: issuer.issuerUrl, tenants, rbac, args: ['--metrics.read.endpoint', prom.url, '--metrics.write.endpoint', `${prom.url}/api/v1/write`, ...(process.env.BENCH_API_ARGS ?? '').split(' ').filter(Boolean)], nodeArgs: (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean) });
 const token = await getToken(issuer.issuerUrl, 'bench');
 
 const now = Date.now();

@@ -198,11 +198,11 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
     return rt;
   }
 
-  function deadline(reply: FastifyReply): AbortSignal {
+  // The deadline itself is enforced by the backend client (undici headers/body timeouts set to
+  // --metrics.write-timeout); this signal only stops backend work for a client that went away.
+  function clientGone(reply: FastifyReply): AbortSignal {
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new DOMException('request deadline exceeded', 'TimeoutError')), o.deadlineMs);
     reply.raw.once('close', () => {
-      clearTimeout(timer);
       if (!reply.raw.writableFinished) ac.abort();
     });
     return ac.signal;
@@ -217,10 +217,20 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
     return h;
   }
 
-  function send(req: FastifyRequest, reply: FastifyReply, res: BackendResponse): FastifyReply {
+  function send(req: FastifyRequest, reply: FastifyReply, res: BackendResponse): FastifyReply | Promise<FastifyReply> {
     reply.code(res.status);
     reply.headers(res.headers);
     let body = res.body;
+    const length = Number(res.headers['content-length']);
+    if (body instanceof Readable && length <= SMALL_BODY) {
+      // Small answers (most query results) are cheaper to collect and send in one write than to pipe.
+      return collect(body).then(
+        (buf) => reply.send(buf),
+        (err: Error) => {
+          throw new HttpError(502, 'upstream_unreachable', `backend: response body interrupted: ${err.message}`, { hop: 'backend', reason: 'reset' });
+        },
+      );
+    }
     if (body instanceof Readable && res.headers['content-length'] === undefined) {
       const ctx = req.obs;
       ctx.responseBytes = 0;
@@ -275,7 +285,7 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
         labelName: (req.params as { name?: string }).name,
         tenantId: rt.tenant.id,
         headers: forwardHeaders(req, filtered ? ['accept', 'user-agent'] : READ_HEADERS),
-        signal: deadline(reply),
+        signal: clientGone(reply),
       });
       if (filtered) {
         const text = typeof res.body === 'string' ? res.body : Buffer.isBuffer(res.body) ? res.body.toString('utf8') : await streamText(res.body);
@@ -316,9 +326,17 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
     headers['content-type'] = 'application/x-protobuf';
     headers['content-encoding'] = 'snappy';
     headers['x-prometheus-remote-write-version'] = typeof req.headers['x-prometheus-remote-write-version'] === 'string' ? req.headers['x-prometheus-remote-write-version'] : '0.1.0';
-    const res = await backend.write({ body: out, tenantId: rt.tenant.id, headers, signal: deadline(reply) });
+    const res = await backend.write({ body: out, tenantId: rt.tenant.id, headers, signal: clientGone(reply) });
     return send(req, reply, res);
   });
+}
+
+const SMALL_BODY = 64 * 1024;
+
+async function collect(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(c as Buffer);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 async function streamText(body: Readable): Promise<string> {

@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, httpOk, waitUntil } from '../helpers/net.js';
-import { startObspath, type Proc } from '../helpers/procs.js';
+import { OBSPATH_BIN, startProcess, type Proc } from '../helpers/procs.js';
 import type { TestClient } from '../helpers/stack.js';
 
 export const SECRET = 'api-test-secret-5e2c1';
@@ -85,16 +85,15 @@ export interface ApiProc {
 }
 
 /** `obspath api` on random loopback ports; waits for /ready unless told not to. */
-export async function startApiProc(opts: { dir: string; issuerUrl: string; args?: string[]; tenants?: string; rbac?: string; waitReady?: boolean; env?: NodeJS.ProcessEnv }): Promise<ApiProc> {
+export async function startApiProc(opts: { dir: string; issuerUrl: string; args?: string[]; tenants?: string; rbac?: string; waitReady?: boolean; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }): Promise<ApiProc> {
   const [web, internal] = [await freePort(), await freePort()];
   const tenantsFile = join(opts.dir, `tenants-${web}.yaml`);
   const rbacFile = join(opts.dir, `rbac-${web}.yaml`);
   await writeFile(tenantsFile, opts.tenants ?? tenantsYaml(opts.issuerUrl));
   await writeFile(rbacFile, opts.rbac ?? RBAC_YAML);
-  const proc = startObspath(
-    ['api', '--tenants.config', tenantsFile, '--rbac.config', rbacFile, '--web.listen', `127.0.0.1:${web}`, '--web.internal.listen', `127.0.0.1:${internal}`, '--log.level', 'warn', ...(opts.args ?? [])],
-    opts.env,
-  );
+  const proc = startProcess(process.execPath, [
+    ...(opts.nodeArgs ?? []), OBSPATH_BIN, 'api', '--tenants.config', tenantsFile, '--rbac.config', rbacFile, '--web.listen', `127.0.0.1:${web}`, '--web.internal.listen', `127.0.0.1:${internal}`, '--log.level', 'warn', ...(opts.args ?? []),
+  ], { env: opts.env });
   const internalUrl = `http://127.0.0.1:${internal}`;
   await waitUntil(() => httpOk(`${internalUrl}/live`), 15_000, `api live\n${proc.output()}`);
   if (opts.waitReady !== false) await waitUntil(() => httpOk(`${internalUrl}/ready`), 15_000, `api ready\n${proc.output()}`);
