@@ -5,6 +5,7 @@ import { resolveConfig } from '../config/load.js';
 import { onShutdownSignal } from '../http/lifecycle.js';
 import { loadClientsFile, parseClients, type IssuerClient } from '../issuer/clients.js';
 import { loadSigningKey } from '../issuer/keys.js';
+import { routeOidcProviderNotices } from '../issuer/quiet.js';
 import { createLogger } from '../telemetry/logger.js';
 import { addFieldOptions, explicitFlags, type FieldSpec } from './options.js';
 import { runCommand } from './run.js';
@@ -49,7 +50,8 @@ the JWKS so tokens already issued keep verifying.`);
       ];
       if (clients.length === 0) throw new Error('the issuer needs at least one client: give --clients <file> or --client <id:secret>');
       const logger = createLogger({ component: 'issuer', level: config.logLevel, secrets: clients.map((c) => c.clientSecret) });
-      // Loaded here, not at the top: oidc-provider prints a runtime warning on import, which no other command needs.
+      // Loaded here, not at the top: oidc-provider prints notices on import, which no other command needs.
+      routeOidcProviderNotices(logger);
       const { startIssuer } = await import('../issuer/server.js');
       const issuer = await startIssuer({
         listen: config.listen,

@@ -1,0 +1,67 @@
+// The runbook's failures, each injected for real into the local stack by `obspath up --fault NAME`.
+// The catalog says what the fleet manager's Observatorium client then records and which alert fires,
+// so SREs can see every symptom on a laptop and tests can hold the stack to it.
+
+export type FaultName =
+  | 'wrong-url-host' | 'wrong-url-path' | 'wrong-url-tenant' | 'missing-client-id' | 'wrong-client-secret'
+  | 'issuer-down' | 'issuer-slow' | 'refresher-down' | 'refresher-blackholed' | 'api-down' | 'api-5xx'
+  | 'backend-down' | 'backend-slow' | 'rate-limited' | 'audience-mismatch';
+
+export interface Fault {
+  name: FaultName;
+  /** The runbook step it belongs to. */
+  runbookStep: 2 | 3 | 4 | 5;
+  /** What is done to the stack. */
+  injects: string;
+  /** The hop that fails. */
+  hop: 'issuer' | 'token-refresher' | 'network' | 'api' | 'backend';
+  /** kas_fleet_manager_observatorium_request_count{code} the fleet manager records. */
+  fleetCode: string;
+  /** kas_fleet_manager_observatorium_request_failures_total{reason} when no response arrives (code 0). */
+  failureReason?: 'refused' | 'timeout';
+  /** Alerts of deploy/prometheus/alerts.yaml that fire. */
+  alerts: string[];
+  /** The doctor's verdict (issue 7 root-cause id). */
+  verdict: string;
+}
+
+const NON2XX = 'ObservatoriumRequestsNon2xx';
+const TIMEOUTS = 'ObservatoriumRequestTimeouts';
+const DOWN = 'TokenRefresherDown';
+const REFRESH = 'TokenRefresherTokenRefreshFailing';
+const PROBE = 'ObservatoriumProbeFailing';
+
+export const FAULTS: readonly Fault[] = [
+  { name: 'wrong-url-host', runbookStep: 2, injects: "the refresher's --url points at a host:port where no Observatorium listens", hop: 'token-refresher', fleetCode: '502', alerts: [NON2XX, PROBE], verdict: 'wrong-observatorium-url' },
+  { name: 'wrong-url-path', runbookStep: 2, injects: "the refresher's --url has a wrong path (/api/metrics/v2/...)", hop: 'api', fleetCode: '404', alerts: [NON2XX, PROBE], verdict: 'wrong-observatorium-url' },
+  { name: 'wrong-url-tenant', runbookStep: 2, injects: "the refresher's --url names a tenant the API does not have", hop: 'api', fleetCode: '404', alerts: [NON2XX, PROBE], verdict: 'wrong-observatorium-url' },
+  { name: 'missing-client-id', runbookStep: 3, injects: 'the refresher starts without CLIENT_ID: it exits at start and is restarted (crash loop)', hop: 'token-refresher', fleetCode: '0', failureReason: 'refused', alerts: [NON2XX, TIMEOUTS, DOWN, PROBE], verdict: 'refresher-crashloop' },
+  { name: 'wrong-client-secret', runbookStep: 3, injects: 'the refresher has a wrong CLIENT_SECRET: the issuer answers invalid_client', hop: 'token-refresher', fleetCode: '503', alerts: [NON2XX, DOWN, REFRESH, PROBE], verdict: 'invalid-client-credentials' },
+  { name: 'issuer-down', runbookStep: 3, injects: 'the OIDC issuer is not running', hop: 'issuer', fleetCode: '503', alerts: [NON2XX, DOWN, REFRESH, PROBE], verdict: 'issuer-unreachable' },
+  { name: 'issuer-slow', runbookStep: 3, injects: "the issuer answers token requests after 15 s; the refresher's --oidc.timeout is 2 s", hop: 'issuer', fleetCode: '503', alerts: [NON2XX, DOWN, REFRESH, PROBE], verdict: 'issuer-unreachable' },
+  { name: 'refresher-down', runbookStep: 4, injects: 'the refresher crashes at start (a bad listen address) and is restarted with backoff', hop: 'token-refresher', fleetCode: '0', failureReason: 'refused', alerts: [NON2XX, TIMEOUTS, DOWN, PROBE], verdict: 'refresher-crashloop' },
+  { name: 'refresher-blackholed', runbookStep: 4, injects: "the fleet manager's refresher address accepts connections and never answers (what a NetworkPolicy drop looks like)", hop: 'network', fleetCode: '0', failureReason: 'timeout', alerts: [NON2XX, TIMEOUTS], verdict: 'network-policy-blocks' },
+  { name: 'api-down', runbookStep: 5, injects: 'the Observatorium API is not running', hop: 'api', fleetCode: '502', alerts: [NON2XX, PROBE], verdict: 'observatorium-down' },
+  { name: 'api-5xx', runbookStep: 5, injects: 'a stand-in for the Observatorium API answers every request 500', hop: 'api', fleetCode: '500', alerts: [NON2XX, PROBE], verdict: 'observatorium-down' },
+  { name: 'backend-down', runbookStep: 5, injects: "the API's metrics store is not running", hop: 'backend', fleetCode: '502', alerts: [NON2XX, PROBE], verdict: 'backend-down' },
+  { name: 'backend-slow', runbookStep: 5, injects: "the API's metrics store answers after 10 s; the API's deadline is 3 s", hop: 'backend', fleetCode: '504', alerts: [NON2XX, PROBE], verdict: 'backend-down' },
+  { name: 'rate-limited', runbookStep: 5, injects: 'the tenant may send 1 read request per minute', hop: 'api', fleetCode: '429', alerts: [NON2XX, PROBE], verdict: 'rate-limited' },
+  { name: 'audience-mismatch', runbookStep: 3, injects: "the refresher asks for audience other-audience; the API's tenant expects observatorium-telemeter", hop: 'api', fleetCode: '401', alerts: [NON2XX, PROBE], verdict: 'audience-mismatch' },
+];
+
+export const FAULT_NAMES: ReadonlySet<string> = new Set(FAULTS.map((f) => f.name));
+
+export function faultByName(name: string): Fault {
+  const f = FAULTS.find((x) => x.name === name);
+  if (!f) throw new Error(`unknown fault "${name}"; known faults: ${FAULTS.map((x) => x.name).join(', ')} (obspath up --list-faults)`);
+  return f;
+}
+
+/** The catalog as a table, for `obspath up --list-faults`. */
+export function formatFaultCatalog(): string {
+  const rows = FAULTS.map((f) => [f.name, `step ${f.runbookStep}`, f.hop, f.fleetCode + (f.failureReason ? ` (${f.failureReason})` : ''), f.alerts.join(', '), f.verdict, f.injects]);
+  const head = ['fault', 'runbook', 'hop', 'fleet manager sees', 'alerts', 'doctor verdict', 'what is injected'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.slice().map((r) => (i < 6 ? r[i]!.length : 0))));
+  const line = (r: string[]) => r.map((c, i) => (i < 6 ? c.padEnd(widths[i]!) : c)).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}

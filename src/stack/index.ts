@@ -1,0 +1,140 @@
+// `obspath up`: the whole metrics path on 127.0.0.1. Components run as child processes (as pods would),
+// supervised and restarted on exit; the data plane and a dashboard user run in this process.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Writable } from 'node:stream';
+import { request } from 'undici';
+import type { Logger } from '../telemetry/logger.js';
+import { startDataPlane, type DataPlane } from './dataplane.js';
+import { faultByName, type FaultName } from './faults.js';
+import { startBlackHole, startErrorServer, startSlowProxy, type FaultServer } from './fault-servers.js';
+import { LogMux } from './log-stream.js';
+import { AUDIENCE, buildPlan, DEMO_INSTANCES, TENANT, type StackPlan } from './plan.js';
+import { Supervisor } from './supervisor.js';
+import { startUserTraffic } from './user-traffic.js';
+
+export { FAULTS, formatFaultCatalog, faultByName, type Fault, type FaultName } from './faults.js';
+export { DEMO_INSTANCES, TENANT, TENANT_ID, type StackPlan } from './plan.js';
+
+const OBSPATH_BIN = fileURLToPath(new URL('../../bin/obspath.js', import.meta.url));
+
+export interface StackOptions {
+  dataDir: string;
+  basePort: number;
+  faults?: readonly string[];
+  logLevel?: string;
+  /** Where every component's log lines go, prefixed. */
+  out: Writable;
+  logger: Logger;
+  /** How long to wait for components to become ready. */
+  readyTimeoutMs?: number;
+}
+
+export interface Endpoint {
+  component: string;
+  url: string;
+  what: string;
+}
+
+export interface RunningStack {
+  plan: StackPlan;
+  endpoints: Endpoint[];
+  supervisor: Supervisor;
+  dataPlane: DataPlane;
+  /** ms from start until every component that should be up answered. */
+  readyMs: number;
+  notReady: string[];
+  userTraffic: { stats(): Record<number, number> };
+  curlExample: string;
+  stop(): Promise<void>;
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
+    await res.body.dump();
+    return res.statusCode < 300;
+  } catch {
+    return false;
+  }
+}
+
+export async function startStack(opts: StackOptions): Promise<RunningStack> {
+  const started = Date.now();
+  const faults = (opts.faults ?? []).map((f) => faultByName(f).name) as FaultName[];
+  const plan = buildPlan({ dataDir: opts.dataDir, basePort: opts.basePort, faults, logLevel: opts.logLevel });
+  const mux = new LogMux(opts.out);
+  const supervisor = new Supervisor(mux);
+  const standIns: FaultServer[] = [];
+  for (const s of plan.standIns) {
+    if (s.kind === 'black-hole') standIns.push(await startBlackHole(s.port));
+    else if (s.kind === 'error-500') standIns.push(await startErrorServer(s.port));
+    else standIns.push(await startSlowProxy(s.port, s.upstream!, s.delayMs!));
+  }
+  for (const c of plan.components) {
+    supervisor.start({ name: c.name, command: process.execPath, args: [OBSPATH_BIN, ...c.args], env: c.env, restart: true });
+  }
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
+  const notReady: string[] = [];
+  await Promise.all(plan.components.filter((c) => c.readyUrl).map(async (c) => {
+    while (Date.now() < deadline) {
+      if (await answers(c.readyUrl!)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    notReady.push(c.name);
+  }));
+  const readyMs = Date.now() - started;
+
+  const p = plan.ports;
+  const url = (port: number) => `http://127.0.0.1:${port}`;
+  const apiBase = plan.faults.includes('api-5xx') ? url(p.fault) : url(p.api);
+  const dataPlane = startDataPlane({
+    receiveUrl: `${apiBase}/api/metrics/v1/${TENANT}/api/v1/receive`,
+    issuerUrl: plan.issuerUrl,
+    clientId: 'data-plane',
+    clientSecret: plan.secrets.dataPlane,
+    audience: AUDIENCE,
+    instances: DEMO_INSTANCES,
+    logger: opts.logger.child({ part: 'data-plane' }),
+  });
+  const userTraffic = startUserTraffic({
+    fleetManagerUrl: url(p.fleetManager),
+    issuerUrl: plan.issuerUrl,
+    clientId: 'demo-user',
+    clientSecret: plan.secrets.demoUser,
+    instanceIds: DEMO_INSTANCES.map((k) => k.id),
+    logger: opts.logger.child({ part: 'demo-user' }),
+  });
+
+  const endpoints: Endpoint[] = [
+    { component: 'issuer', url: plan.issuerUrl, what: 'OIDC issuer (discovery at /.well-known/openid-configuration)' },
+    { component: 'store', url: url(p.store), what: 'metrics store: Prometheus HTTP API v1, remote write at /api/v1/write' },
+    { component: 'api', url: `${url(p.api)}/api/metrics/v1/${TENANT}`, what: `Observatorium API, tenant ${TENANT} (internal: ${url(p.apiInternal)}/metrics)` },
+    { component: 'token-refresher', url: url(p.refresher), what: `token refresher -> ${plan.observatoriumUrl} (internal: ${url(p.refresherInternal)}/ready)` },
+    { component: 'fleet-manager', url: `${url(p.fleetManager)}/api/kafkas_mgmt/v1/kafkas`, what: `Kafka metrics API (metrics: ${url(p.fleetManagerMetrics)}/metrics)` },
+  ];
+  const kafka = DEMO_INSTANCES[0]!.id;
+  const curlExample = [
+    `TOKEN=$(curl -s -u demo-user:${plan.secrets.demoUser} -d grant_type=client_credentials ${plan.issuerUrl}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
+    `curl -s -H "Authorization: Bearer $TOKEN" '${url(p.fleetManager)}/api/kafkas_mgmt/v1/kafkas/${kafka}/metrics/query?filters=kafka_server_brokertopicmetrics_bytes_in_total'`,
+  ].join('\n');
+  writeFileSync(join(plan.dataDir, 'stack.json'), JSON.stringify({ startedAt: new Date(started).toISOString(), faults: plan.faults, ports: plan.ports, issuerUrl: plan.issuerUrl, observatoriumUrl: plan.observatoriumUrl, fleetRefresherUrl: plan.fleetRefresherUrl, endpoints, pid: process.pid }, null, 2));
+
+  return {
+    plan,
+    endpoints,
+    supervisor,
+    dataPlane,
+    readyMs,
+    notReady,
+    userTraffic,
+    curlExample,
+    stop: async () => {
+      userTraffic.stop();
+      await dataPlane.stop();
+      await supervisor.stopAll(5000);
+      await Promise.all(standIns.map((s) => s.close()));
+    },
+  };
+}

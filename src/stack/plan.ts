@@ -1,0 +1,198 @@
+// What `obspath up` runs: ports, generated configuration files, and one command line per component, with
+// the requested faults applied. Pure except for writing the files, so tests can inspect a plan.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import type { FaultName } from './faults.js';
+
+export const TENANT = 'managedkafka';
+export const TENANT_ID = '5e2bd1f0-4c1a-4b8e-9d2f-managedkafka';
+export const AUDIENCE = 'observatorium-telemeter';
+export const REALM = 'redhat-external';
+export const DEMO_ORG = '13640203';
+
+export const DEMO_INSTANCES = [
+  { id: 'c9ktc8s6g9bqd0g2pmt0', name: 'orders-prod', owner: 'alice@example.com' },
+  { id: 'c9ktc96f2f1o6j8ea4e0', name: 'payments', owner: 'alice@example.com' },
+  { id: 'c9ktc9l5lsd86r0hmn2g', name: 'clickstream', owner: 'bob@example.com' },
+];
+
+export interface Ports {
+  issuer: number; store: number; api: number; apiInternal: number; refresher: number; refresherInternal: number;
+  fleetManager: number; fleetManagerMetrics: number; probe: number; fault: number;
+}
+
+export function portsFrom(base: number): Ports {
+  return {
+    issuer: base, store: base + 1, api: base + 2, apiInternal: base + 3, refresher: base + 4, refresherInternal: base + 5,
+    fleetManager: base + 6, fleetManagerMetrics: base + 7, probe: base + 8, fault: base + 9,
+  };
+}
+
+export interface Secrets {
+  fleetManager: string;
+  dataPlane: string;
+  probe: string;
+  demoUser: string;
+}
+
+/** Client secrets live in <data>/config/secrets.json (mode 0600), made once per data directory. */
+function loadOrCreateSecrets(configDir: string): Secrets {
+  const file = join(configDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
+  const s = (): string => randomBytes(18).toString('base64url');
+  const secrets: Secrets = { fleetManager: s(), dataPlane: s(), probe: s(), demoUser: s() };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export interface ComponentSpec {
+  name: 'issuer' | 'store' | 'api' | 'token-refresher' | 'fleet-manager' | 'probe';
+  args: string[];
+  env: Record<string, string>;
+  /** URL answering 2xx when the component is ready; undefined: do not wait. */
+  readyUrl?: string;
+}
+
+export interface StackPlan {
+  dataDir: string;
+  ports: Ports;
+  faults: FaultName[];
+  secrets: Secrets;
+  issuerUrl: string;
+  /** What the refresher proxies to (the Observatorium URL of the runbook, locally). */
+  observatoriumUrl: string;
+  /** Where the fleet manager sends its Observatorium requests (the refresher, or a fault stand-in). */
+  fleetRefresherUrl: string;
+  components: ComponentSpec[];
+  /** Stand-ins to start in the orchestrator process. */
+  standIns: Array<{ kind: 'black-hole' | 'error-500' | 'slow-proxy'; port: number; upstream?: string; delayMs?: number }>;
+}
+
+export function buildPlan(opts: { dataDir: string; basePort: number; faults: readonly FaultName[]; logLevel?: string }): StackPlan {
+  const has = (f: FaultName) => opts.faults.includes(f);
+  const dataDir = resolve(opts.dataDir);
+  const configDir = join(dataDir, 'config');
+  mkdirSync(configDir, { recursive: true });
+  const ports = portsFrom(opts.basePort);
+  const secrets = loadOrCreateSecrets(configDir);
+  const url = (port: number) => `http://127.0.0.1:${port}`;
+  const issuerUrl = `${url(ports.issuer)}/auth/realms/${REALM}`;
+  const logLevel = opts.logLevel ?? 'info';
+  const standIns: StackPlan['standIns'] = [];
+
+  writeFileSync(join(configDir, 'clients.yaml'), stringify({
+    realm: REALM,
+    clients: [
+      { clientID: 'kas-fleet-manager', clientSecret: secrets.fleetManager, audience: [AUDIENCE, 'other-audience'] },
+      { clientID: 'data-plane', clientSecret: secrets.dataPlane, audience: [AUDIENCE] },
+      { clientID: 'probe', clientSecret: secrets.probe, audience: [AUDIENCE] },
+      { clientID: 'demo-user', clientSecret: secrets.demoUser, audience: ['cloud-services'], claims: { org_id: DEMO_ORG, username: 'alice', email: 'alice@example.com' }, tokenTTL: '1h' },
+    ],
+  }), { mode: 0o600 });
+  const queryLimit = { endpoint: '/api/metrics/v1/.+/api/v1/query.*', limit: 1, window: '1m' };
+  writeFileSync(join(configDir, 'tenants.yaml'), stringify({
+    tenants: [{ name: TENANT, id: TENANT_ID, oidc: { issuerURL: issuerUrl, clientID: AUDIENCE, usernameClaim: 'client_id' }, ...(has('rate-limited') ? { rateLimits: [queryLimit] } : {}) }],
+  }));
+  writeFileSync(join(configDir, 'rbac.yaml'), stringify({
+    roles: [
+      { name: `${TENANT}-read`, resources: ['metrics'], tenants: [TENANT], permissions: ['read'] },
+      { name: `${TENANT}-write`, resources: ['metrics'], tenants: [TENANT], permissions: ['write'] },
+    ],
+    roleBindings: [
+      { name: 'readers', roles: [`${TENANT}-read`], subjects: ['kas-fleet-manager', 'probe', 'data-plane'].map((name) => ({ name, kind: 'user' })) },
+      { name: 'writers', roles: [`${TENANT}-write`], subjects: ['data-plane', 'probe'].map((name) => ({ name, kind: 'user' })) },
+    ],
+  }));
+  writeFileSync(join(configDir, 'instances.yaml'), stringify({ kafkas: DEMO_INSTANCES.map((k) => ({ ...k, org_id: DEMO_ORG })) }));
+
+  const components: ComponentSpec[] = [];
+  if (!has('issuer-down')) {
+    components.push({
+      name: 'issuer',
+      args: ['issuer', '--web.listen', `127.0.0.1:${ports.issuer}`, '--clients', join(configDir, 'clients.yaml'), '--token-ttl', '5m', '--log.level', logLevel, ...(has('issuer-slow') ? ['--token-delay', '15s'] : [])],
+      env: {},
+      readyUrl: `${url(ports.issuer)}/health`,
+    });
+  }
+
+  let backendUrl = url(ports.store);
+  if (has('backend-slow')) {
+    standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: url(ports.store), delayMs: 10_000 });
+    backendUrl = url(ports.fault);
+  }
+  if (!has('backend-down')) {
+    components.push({
+      name: 'store',
+      args: ['store', '--storage.path', join(dataDir, 'store'), '--web.listen', `127.0.0.1:${ports.store}`, '--storage.fsync', 'batch', '--log.level', logLevel === 'info' ? 'warn' : logLevel],
+      env: {},
+      readyUrl: `${url(ports.store)}/-/ready`,
+    });
+  }
+
+  let apiUrl = url(ports.api);
+  if (has('api-5xx')) {
+    standIns.push({ kind: 'error-500', port: ports.fault });
+    apiUrl = url(ports.fault);
+  }
+  if (!has('api-down') && !has('api-5xx')) {
+    components.push({
+      name: 'api',
+      args: [
+        'api', '--tenants.config', join(configDir, 'tenants.yaml'), '--rbac.config', join(configDir, 'rbac.yaml'),
+        '--metrics.read.endpoint', backendUrl, '--metrics.write.endpoint', `${backendUrl}/api/v1/write`,
+        '--metrics.write-timeout', '3s', '--web.listen', `127.0.0.1:${ports.api}`, '--web.internal.listen', `127.0.0.1:${ports.apiInternal}`,
+        '--log.level', logLevel,
+      ],
+      env: {},
+      // Ready = issuer keys fetched and backend reachable; with those faults only liveness can be had.
+      readyUrl: `${url(ports.apiInternal)}/${has('issuer-down') || has('backend-down') || has('backend-slow') ? 'live' : 'ready'}`,
+    });
+  }
+
+  let observatoriumUrl = `${apiUrl}/api/metrics/v1/${TENANT}`;
+  if (has('wrong-url-host')) observatoriumUrl = `${url(ports.fault)}/api/metrics/v1/${TENANT}`;
+  if (has('wrong-url-path')) observatoriumUrl = `${apiUrl}/api/metrics/v2/${TENANT}`;
+  if (has('wrong-url-tenant')) observatoriumUrl = `${apiUrl}/api/metrics/v1/${TENANT}-stage`;
+  const refresherEnv: Record<string, string> = {
+    ISSUER_URL: issuerUrl,
+    CLIENT_ID: has('missing-client-id') ? '' : 'kas-fleet-manager',
+    CLIENT_SECRET: has('wrong-client-secret') ? 'not-the-right-secret' : secrets.fleetManager,
+    OBSERVATORIUM_URL: observatoriumUrl,
+  };
+  components.push({
+    name: 'token-refresher',
+    args: [
+      'token-refresher', '--oidc.audience', has('audience-mismatch') ? 'other-audience' : AUDIENCE,
+      '--oidc.timeout', '2s', '--upstream.timeout', '4s',
+      '--web.listen', `127.0.0.1:${ports.refresher}`,
+      // A listen address that cannot be bound makes the process exit at start: a crash loop under the supervisor.
+      '--web.internal.listen', has('refresher-down') ? '127.0.0.1:99999' : `127.0.0.1:${ports.refresherInternal}`,
+      '--log.level', logLevel,
+    ],
+    env: refresherEnv,
+    // Ready = holding a token; faults that prevent one leave liveness, and a crash loop not even that.
+    readyUrl: has('missing-client-id') || has('refresher-down')
+      ? undefined
+      : `${url(ports.refresherInternal)}/${has('issuer-down') || has('issuer-slow') || has('wrong-client-secret') ? 'live' : 'ready'}`,
+  });
+
+  let fleetRefresherUrl = url(ports.refresher);
+  if (has('refresher-blackholed')) {
+    standIns.push({ kind: 'black-hole', port: ports.fault });
+    fleetRefresherUrl = url(ports.fault);
+  }
+  components.push({
+    name: 'fleet-manager',
+    args: [
+      'fleet-manager', '--api-server-bindaddress', `127.0.0.1:${ports.fleetManager}`, '--metrics-server-bindaddress', `127.0.0.1:${ports.fleetManagerMetrics}`,
+      '--observability-red-hat-sso-token-refresher-url', fleetRefresherUrl, '--observatorium-timeout', '5s',
+      '--token-issuer-url', issuerUrl, '--instances-file', join(configDir, 'instances.yaml'), '--log.level', logLevel,
+    ],
+    env: {},
+    readyUrl: `${url(ports.fleetManagerMetrics)}/live`,
+  });
+
+  return { dataDir, ports, faults: [...opts.faults], secrets, issuerUrl, observatoriumUrl, fleetRefresherUrl, components, standIns };
+}
