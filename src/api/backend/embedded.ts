@@ -1,10 +1,10 @@
 // The embedded backend: obspath's own store and PromQL engine in-process. Writes go through the store's
-// remote-write ingest; reads through the Prometheus API functions of promapi.ts.
+// remote-write ingest; reads through the store's Prometheus HTTP API functions (the same ones `obspath store` serves).
 import { HttpError } from '../../http/errors.js';
 import { Engine } from '../../promql/engine.js';
 import { Store, ingestRemoteWrite } from '../../store/index.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { servePromApi } from './promapi.js';
+import { handleRead, type ReadEndpoint } from '../../store/http-api.js';
 import type { Backend, BackendHealth, BackendResponse, ReadCall, WriteCall } from './types.js';
 
 export interface EmbeddedOptions {
@@ -35,7 +35,8 @@ export class EmbeddedBackend implements Backend {
     if (call.endpoint === 'rules' || call.endpoint === 'alerts') {
       throw new HttpError(404, 'not_found', `api: the embedded backend has no ${call.endpoint}`, { hop: 'api' });
     }
-    const ans = servePromApi(this.engine, this.store, call.endpoint, call.params, call.labelName);
+    const endpoint: ReadEndpoint = call.endpoint === 'label_names' ? 'labels' : call.endpoint;
+    const ans = handleRead({ querier: this.store, engine: this.engine }, endpoint, call.params, call.labelName);
     return { status: ans.status, headers: { ...JSON_HEADERS }, body: ans.body };
   }
 
