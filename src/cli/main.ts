@@ -3,6 +3,7 @@ import { apiCommand } from './api.js';
 import { doctorCommand } from './doctor.js';
 import { fleetManagerCommand } from './fleet-manager.js';
 import { issuerCommand } from './issuer.js';
+import { probeCommand } from './probe.js';
 import { promqltestCommand } from './promqltest.js';
 import { storeCommand } from './store.js';
 import { tokenRefresherCommand } from './token-refresher.js';
@@ -19,6 +20,7 @@ const program = new Command('obspath')
   .addCommand(fleetManagerCommand())
   .addCommand(storeCommand())
   .addCommand(promqltestCommand())
+  .addCommand(probeCommand())
   .addCommand(doctorCommand());
 
 await program.parseAsync(process.argv);
