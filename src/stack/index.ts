@@ -72,18 +72,24 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     else if (s.kind === 'error-500') standIns.push(await startErrorServer(s.port));
     else standIns.push(await startSlowProxy(s.port, s.upstream!, s.delayMs!));
   }
-  for (const c of plan.components) {
-    supervisor.start({ name: c.name, command: process.execPath, args: [OBSPATH_BIN, ...c.args], env: c.env, restart: true });
-  }
+  // Two stages: the issuer and the store first, so the others find them on their first try (no
+  // start-up error noise, and no retry backoff on the critical path).
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
   const notReady: string[] = [];
-  await Promise.all(plan.components.filter((c) => c.readyUrl).map(async (c) => {
-    while (Date.now() < deadline) {
-      if (await answers(c.readyUrl!)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    notReady.push(c.name);
-  }));
+  const runStage = async (names: ReadonlySet<string>, inStage: boolean) => {
+    const stage = plan.components.filter((c) => names.has(c.name) === inStage);
+    for (const c of stage) supervisor.start({ name: c.name, command: process.execPath, args: [OBSPATH_BIN, ...c.args], env: c.env, restart: true });
+    await Promise.all(stage.filter((c) => c.readyUrl).map(async (c) => {
+      while (Date.now() < deadline) {
+        if (await answers(c.readyUrl!)) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      notReady.push(c.name);
+    }));
+  };
+  const first = new Set(['issuer', 'store']);
+  await runStage(first, true);
+  await runStage(first, false);
   const readyMs = Date.now() - started;
 
   const p = plan.ports;

@@ -48,3 +48,21 @@ export async function httpOk(url: string): Promise<boolean> {
     return false;
   }
 }
+
+/** The first of `count` consecutive free loopback ports (for `obspath up --ports`), from a random start. */
+export async function freePortRange(count: number): Promise<number> {
+  const { createServer: create } = await import('node:net');
+  const tryPort = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const srv = create();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = await tryPort(base + i);
+    if (ok) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
