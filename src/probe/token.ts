@@ -50,11 +50,18 @@ export function createTokenProvider(config: ProbeConfig, logger: Logger): TokenP
     tokens.start();
     return {
       async get() {
+        let timer: NodeJS.Timeout | undefined;
         try {
-          return await tokens.get();
+          // Waits only while the first token is being fetched; a round must not wait past its deadline.
+          const deadline = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new TokenError('issuer_timeout', `no token within the period (${config.period} ms)`)), config.period);
+          });
+          return await Promise.race([tokens.get(), deadline]);
         } catch (err) {
           const reason = err instanceof TokenError ? err.reason : 'issuer_error';
           throw new ProbeSetupError('issuer', 'token_unavailable', `no access token from ${config.oidcIssuerUrl}: ${(err as Error).message}`, reason);
+        } finally {
+          clearTimeout(timer);
         }
       },
       status() {

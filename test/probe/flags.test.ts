@@ -1,11 +1,13 @@
-// The probe's settings and decisions without a network: --labels forms, validation messages, the exit
+// The probe's settings and decisions without a working path: --labels forms, validation messages, the exit
 // rules (sum over codes, no requests fails), failure classification, and the CLI's exit 2 on bad flags.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/config/load.js';
 import { ObservatoriumError } from '../../src/client/index.js';
 import { clientFailure, httpFailure, networkFailure } from '../../src/probe/failure.js';
-import { evaluateProbe, parseLabels, probeConfig, probeSelector, summarize } from '../../src/probe/index.js';
+import { evaluateProbe, parseLabels, probeConfig, probeSelector, startProbe, summarize } from '../../src/probe/index.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { waitUntil } from '../helpers/net.js';
 import { startObspath } from '../helpers/procs.js';
 
 const base = { endpointWrite: 'http://127.0.0.1:1/api/v1/write' };
@@ -146,4 +148,22 @@ test('CLI: a --duration run where nothing answers exits 1 and says why', async (
   assert.equal(writeFail?.reason, 'refused');
   const verdict = lines.find((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('probe failed'));
   assert.match(String(verdict?.msg), /writes 0\/3 \(0\.0%\), reads 0\/4 \(0\.0%\)/);
+});
+
+test('its own OIDC client with the issuer down: writes fail against hop issuer (token_unavailable), /ready is 503', async () => {
+  const p = await startProbe(probeConfig({
+    endpointWrite: 'http://127.0.0.1:1/api/v1/write', oidcIssuerUrl: 'http://127.0.0.1:1/auth/realms/x', oidcClientId: 'probe', oidcClientSecret: 'probe-secret-1234',
+    period: '200ms', listen: '127.0.0.1:0', oidcTimeout: '200ms',
+  }), createLogger({ component: 'probe', level: 'silent' }));
+  try {
+    await waitUntil(() => p.stats().writes.error >= 2, 5000, 'write failures');
+    const f = p.stats().lastFailure.write!;
+    assert.deepEqual([f.httpCode, f.hop, f.reason, f.cause], [0, 'issuer', 'token_unavailable', 'issuer_unreachable'], JSON.stringify(f));
+    const ready = await fetch(`${p.url}/ready`);
+    assert.equal(ready.status, 503);
+    assert.equal(((await ready.json()) as { reason: string }).reason, 'token_unavailable');
+    assert.match(await p.registry.metrics(), /up_probe_failures_total\{op="write",hop="issuer",reason="token_unavailable"\} [1-9]/);
+  } finally {
+    await p.close();
+  }
 });

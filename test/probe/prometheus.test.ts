@@ -57,3 +57,24 @@ test('--duration 5s --period 500ms --threshold 1 against Prometheus exits 0; met
   assert.equal(values.length, 10);
   for (const [t, v] of values) assert.equal(Number(v), Math.round(t * 1000));
 });
+
+test('SIGTERM: a long-running probe (--duration 0) exits 0; a --duration run stopped early is judged on what it saw', async () => {
+  const [a, b] = [await freePort(), await freePort()];
+  const common = ['probe', '--endpoint-write', `${prom.url}/api/v1/write`, '--endpoint-read', prom.url, '--period', '200ms', '--initial-query-delay', '200ms', '--latency', '2s', '--labels', 'test="sigterm"'];
+  const daemon = startObspath([...common, '--labels', 'run="daemon"', '--listen', `127.0.0.1:${a}`]);
+  const oneShot = startObspath([...common, '--labels', 'run="one-shot"', '--duration', '1m', '--threshold', '1', '--listen', `127.0.0.1:${b}`]);
+  const exitOf = (p: typeof daemon) => new Promise<number | null>((resolve) => p.child.once('exit', (c) => resolve(c)));
+  const [daemonExit, oneShotExit] = [exitOf(daemon), exitOf(oneShot)];
+  try {
+    for (const port of [a, b]) {
+      await waitUntil(async () => metricValue(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 'up_probe_success') === 1, 10_000, `probe on ${port} succeeding`);
+    }
+    daemon.child.kill('SIGTERM');
+    oneShot.child.kill('SIGTERM');
+    assert.equal(await daemonExit, 0, daemon.output());
+    assert.equal(await oneShotExit, 0, oneShot.output());
+    assert.match(oneShot.output(), /probe passed \(stopped early\): writes \d+\/\d+ \(100\.0%\)/);
+  } finally {
+    await Promise.all([daemon.stop(), oneShot.stop()]);
+  }
+});
