@@ -119,6 +119,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     { component: 'api', url: `${url(p.api)}/api/metrics/v1/${TENANT}`, what: `Observatorium API, tenant ${TENANT} (internal: ${url(p.apiInternal)}/metrics)` },
     { component: 'token-refresher', url: url(p.refresher), what: `token refresher -> ${plan.observatoriumUrl} (internal: ${url(p.refresherInternal)}/ready)` },
     { component: 'fleet-manager', url: `${url(p.fleetManager)}/api/kafkas_mgmt/v1/kafkas`, what: `Kafka metrics API (metrics: ${url(p.fleetManagerMetrics)}/metrics)` },
+    { component: 'probe', url: `${url(p.probe)}/metrics`, what: 'synthetic write -> read-back prober (up_* metrics, up_probe_success)' },
   ];
   const kafka = DEMO_INSTANCES[0]!.id;
   const curlExample = [

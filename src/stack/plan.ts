@@ -108,13 +108,19 @@ export function buildPlan(opts: { dataDir: string; basePort: number; faults: rea
   writeFileSync(join(configDir, 'instances.yaml'), stringify({ kafkas: DEMO_INSTANCES.map((k) => ({ ...k, org_id: DEMO_ORG })) }));
 
   const components: ComponentSpec[] = [];
-  if (!has('issuer-down')) {
-    components.push({
-      name: 'issuer',
-      args: ['issuer', '--web.listen', `127.0.0.1:${ports.issuer}`, '--clients', join(configDir, 'clients.yaml'), '--token-ttl', '5m', '--log.level', logLevel, ...(has('issuer-slow') ? ['--token-delay', '15s'] : [])],
-      env: {},
-      readyUrl: `${url(ports.issuer)}/health`,
-    });
+  components.push({
+    name: 'issuer',
+    args: ['issuer', '--web.listen', `127.0.0.1:${ports.issuer}`, '--clients', join(configDir, 'clients.yaml'), '--token-ttl', '5m', '--log.level', logLevel],
+    env: {},
+    readyUrl: `${url(ports.issuer)}/health`,
+  });
+  // The issuer faults hit the refresher's view of the issuer only: users and the API keep theirs, as when
+  // the refresher's egress to SSO is cut or slow while SSO itself serves everyone else.
+  let refresherIssuerUrl = issuerUrl;
+  if (has('issuer-down')) refresherIssuerUrl = `${url(ports.fault)}/auth/realms/${REALM}`;
+  if (has('issuer-slow')) {
+    standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: url(ports.issuer), delayMs: 15_000 });
+    refresherIssuerUrl = `${url(ports.fault)}/auth/realms/${REALM}`;
   }
 
   let backendUrl = url(ports.store);
@@ -147,7 +153,7 @@ export function buildPlan(opts: { dataDir: string; basePort: number; faults: rea
       ],
       env: {},
       // Ready = issuer keys fetched and backend reachable; with those faults only liveness can be had.
-      readyUrl: `${url(ports.apiInternal)}/${has('issuer-down') || has('backend-down') || has('backend-slow') ? 'live' : 'ready'}`,
+      readyUrl: `${url(ports.apiInternal)}/${has('backend-down') || has('backend-slow') ? 'live' : 'ready'}`,
     });
   }
 
@@ -156,7 +162,7 @@ export function buildPlan(opts: { dataDir: string; basePort: number; faults: rea
   if (has('wrong-url-path')) observatoriumUrl = `${apiUrl}/api/metrics/v2/${TENANT}`;
   if (has('wrong-url-tenant')) observatoriumUrl = `${apiUrl}/api/metrics/v1/${TENANT}-stage`;
   const refresherEnv: Record<string, string> = {
-    ISSUER_URL: issuerUrl,
+    ISSUER_URL: refresherIssuerUrl,
     CLIENT_ID: has('missing-client-id') ? '' : 'kas-fleet-manager',
     CLIENT_SECRET: has('wrong-client-secret') ? 'not-the-right-secret' : secrets.fleetManager,
     OBSERVATORIUM_URL: observatoriumUrl,
@@ -192,6 +198,18 @@ export function buildPlan(opts: { dataDir: string; basePort: number; faults: rea
     ],
     env: {},
     readyUrl: `${url(ports.fleetManagerMetrics)}/live`,
+  });
+
+  // The synthetic prober: writes a sample to the API with its own token, reads it back through the refresher.
+  components.push({
+    name: 'probe',
+    args: [
+      'probe', '--endpoint-write', `${apiUrl}/api/metrics/v1/${TENANT}/api/v1/receive`, '--endpoint-read', url(ports.refresher),
+      '--oidc.issuer-url', issuerUrl, '--oidc.client-id', 'probe', '--oidc.audience', AUDIENCE,
+      '--period', '2s', '--initial-query-delay', '1s', '--latency', '10s', '--listen', `127.0.0.1:${ports.probe}`, '--log.level', logLevel,
+    ],
+    env: { PROBE_OIDC_CLIENT_SECRET: secrets.probe },
+    readyUrl: `${url(ports.probe)}/ready`,
   });
 
   return { dataDir, ports, faults: [...opts.faults], secrets, issuerUrl, observatoriumUrl, fleetRefresherUrl, components, standIns };

@@ -31,7 +31,8 @@ test('obspath up: ready, a Kafka instance\'s metrics come back through the fleet
     assert.ok(body.items!.every((i) => i.metric.__name__ === 'kafka_server_brokertopicmetrics_bytes_in_total'));
     assert.ok(body.items!.some((i) => i.metric.topic === 'orders'));
     assert.ok(!body.items!.some((i) => i.metric.topic === '__consumer_offsets'), 'internal topics filtered as in the Go original');
-    const state = JSON.parse(readFileSync(join(dir.path, 'stack.json'), 'utf8')) as { ports: { fleetManagerMetrics: number } };
+    const state = JSON.parse(readFileSync(join(dir.path, 'stack.json'), 'utf8')) as { ports: { fleetManagerMetrics: number; probe: number } };
+    await waitUntil(async () => /^up_probe_success 1$/m.test(await (await fetch(`http://127.0.0.1:${state.ports.probe}/metrics`)).text()), 15_000, 'the probe reports success');
     const metrics = await (await fetch(`http://127.0.0.1:${state.ports.fleetManagerMetrics}/metrics`)).text();
     assert.match(metrics, /kas_fleet_manager_observatorium_request_count\{code="200",method="POST",path="\/api\/v1\/query"\} \d+/);
   } finally {
