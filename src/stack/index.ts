@@ -126,7 +126,19 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     `TOKEN=$(curl -s -u demo-user:${plan.secrets.demoUser} -d grant_type=client_credentials ${plan.issuerUrl}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
     `curl -s -H "Authorization: Bearer $TOKEN" '${url(p.fleetManager)}/api/kafkas_mgmt/v1/kafkas/${kafka}/metrics/query?filters=kafka_server_brokertopicmetrics_bytes_in_total'`,
   ].join('\n');
-  writeFileSync(join(plan.dataDir, 'stack.json'), JSON.stringify({ startedAt: new Date(started).toISOString(), faults: plan.faults, ports: plan.ports, issuerUrl: plan.issuerUrl, observatoriumUrl: plan.observatoriumUrl, fleetRefresherUrl: plan.fleetRefresherUrl, endpoints, pid: process.pid }, null, 2));
+  // <data>/stack.json tells other tools (obspath doctor --env local) what runs where, and how the
+  // components fare: rewritten every second with the supervisor's view (running, restarts, crash loops).
+  const writeState = () =>
+    writeFileSync(join(plan.dataDir, 'stack.json'), JSON.stringify({
+      startedAt: new Date(started).toISOString(), updatedAt: new Date().toISOString(), pid: process.pid, faults: plan.faults, ports: plan.ports,
+      issuerUrl: plan.issuerUrl, observatoriumUrl: plan.observatoriumUrl, fleetRefresherUrl: plan.fleetRefresherUrl, tenant: TENANT,
+      refresher: { envFile: join(plan.dataDir, 'config', 'token-refresher.env'), args: plan.components.find((c) => c.name === 'token-refresher')?.args ?? [] },
+      apiConfig: { tenants: join(plan.dataDir, 'config', 'tenants.yaml'), rbac: join(plan.dataDir, 'config', 'rbac.yaml') },
+      endpoints, components: supervisor.status(), dataPlane: dataPlane.stats(),
+    }, null, 2));
+  writeState();
+  const stateTimer = setInterval(writeState, 1000);
+  stateTimer.unref();
 
   return {
     plan,
@@ -138,6 +150,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     userTraffic,
     curlExample,
     stop: async () => {
+      clearInterval(stateTimer);
       userTraffic.stop();
       await dataPlane.stop();
       await supervisor.stopAll(5000);

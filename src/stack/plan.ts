@@ -167,6 +167,8 @@ export function buildPlan(opts: { dataDir: string; basePort: number; faults: rea
     CLIENT_SECRET: has('wrong-client-secret') ? 'not-the-right-secret' : secrets.fleetManager,
     OBSERVATORIUM_URL: observatoriumUrl,
   };
+  // As the Kubernetes Secret would: the refresher's environment, readable by the doctor's credentials check.
+  writeFileSync(join(configDir, 'token-refresher.env'), Object.entries(refresherEnv).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
   components.push({
     name: 'token-refresher',
     args: [
