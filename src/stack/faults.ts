@@ -23,6 +23,8 @@ export interface Fault {
   alerts: string[];
   /** The doctor's verdict (issue 7 root-cause id). */
   verdict: string;
+  /** Some requests still succeed (a limit, not an outage). */
+  partial?: boolean;
 }
 
 const NON2XX = 'ObservatoriumRequestsNon2xx';
@@ -45,7 +47,7 @@ export const FAULTS: readonly Fault[] = [
   { name: 'api-5xx', runbookStep: 5, injects: 'a stand-in for the Observatorium API answers every request 500', hop: 'api', fleetCode: '500', alerts: [NON2XX, PROBE], verdict: 'observatorium-down' },
   { name: 'backend-down', runbookStep: 5, injects: "the API's metrics store is not running", hop: 'backend', fleetCode: '502', alerts: [NON2XX, PROBE], verdict: 'backend-down' },
   { name: 'backend-slow', runbookStep: 5, injects: "the API's metrics store answers after 10 s; the API's deadline is 3 s", hop: 'backend', fleetCode: '504', alerts: [NON2XX, PROBE], verdict: 'backend-down' },
-  { name: 'rate-limited', runbookStep: 5, injects: 'the tenant may send 1 read request per minute', hop: 'api', fleetCode: '429', alerts: [NON2XX, PROBE], verdict: 'rate-limited' },
+  { name: 'rate-limited', runbookStep: 5, injects: 'the tenant may send 1 read request per minute', hop: 'api', fleetCode: '429', alerts: [NON2XX, PROBE], verdict: 'rate-limited', partial: true },
   { name: 'audience-mismatch', runbookStep: 3, injects: "the refresher asks for audience other-audience; the API's tenant expects observatorium-telemeter", hop: 'api', fleetCode: '401', alerts: [NON2XX, PROBE], verdict: 'audience-mismatch' },
 ];
 

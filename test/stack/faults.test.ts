@@ -91,7 +91,9 @@ for (const fault of FAULTS as Fault[]) {
       await waitUntil(async () => counterSum(await fleetMetrics(w.stack), 'kas_fleet_manager_observatorium_request_count', { code: fault.fleetCode }) > 0, 25_000, `code ${fault.fleetCode} at the fleet manager\n${w.logs().slice(-3000)}`);
       const fm = await fleetMetrics(w.stack);
       if (fault.failureReason) assert.ok(counterSum(fm, 'kas_fleet_manager_observatorium_request_failures_total', { reason: fault.failureReason }) > 0, `failure reason ${fault.failureReason}`);
-      assert.equal(counterSum(fm, 'kas_fleet_manager_observatorium_request_count', { code: '200' }), 0, 'no request succeeds');
+      const ok = counterSum(fm, 'kas_fleet_manager_observatorium_request_count', { code: '200' });
+      if (fault.partial) assert.ok(ok < counterSum(fm, 'kas_fleet_manager_observatorium_request_count', { code: fault.fleetCode }), 'most requests fail');
+      else assert.equal(ok, 0, 'no request succeeds');
       const expected = fault.alerts;
       let firing: string[] = [];
       await waitUntil(async () => {
