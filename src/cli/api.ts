@@ -1,39 +1,26 @@
 import { Command } from 'commander';
-import { resolveConfig } from '../config/load.js';
 import { onShutdownSignal } from '../http/lifecycle.js';
 import { apiConfigSchema, apiFields, startApi } from '../api/index.js';
 import { createLogger } from '../telemetry/logger.js';
-import { addFieldOptions, explicitFlags } from './options.js';
-import { runCommand } from './run.js';
+import { configuredAction } from './options.js';
 
 export function apiCommand(): Command {
   const cmd = new Command('api')
-    .description('The Observatorium API: per-tenant OIDC, RBAC, rate limits and tenant enforcement in front of a metrics store')
-    .option('--config <file>', 'YAML file with the same settings (field names as in the docs); flags and env win over it');
-  addFieldOptions(cmd, apiFields);
+    .description('The Observatorium API: per-tenant OIDC, RBAC, rate limits and tenant enforcement in front of a metrics store');
   cmd.addHelpText('after', `
 Routes: /api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts}.
 Errors are Prometheus JSON naming the hop: 401 (auth: expired, wrong_audience, bad_signature, unknown_key, ...),
 403 (RBAC), 404 (unknown tenant or path), 429 (rate limit, in-flight cap), 413, 503 (issuer keys unavailable),
 502 upstream_unreachable, 504 upstream_timeout. SIGHUP reloads --tenants.config and --rbac.config.
 Without --metrics.read.endpoint/--metrics.write.endpoint the embedded store at --storage.path serves both.`);
-  cmd.action(() =>
-    runCommand(async () => {
-      const config = resolveConfig(apiConfigSchema, {
-        fields: apiFields,
-        flags: explicitFlags(cmd, apiFields),
-        file: cmd.opts().config as string | undefined,
-        context: 'api configuration',
-      });
-      const logger = createLogger({ component: 'api', level: config.logLevel });
-      if (config.logFormat === 'logfmt') logger.warn('--log.format=logfmt is accepted for compatibility; logs are JSON lines');
-      const running = await startApi(config, logger);
-      process.on('SIGHUP', () => {
-        logger.info('SIGHUP: reloading the tenants and RBAC files');
-        running.reload();
-      });
-      onShutdownSignal(logger, () => running.close(), 30_000);
-    }),
-  );
-  return cmd;
+  return configuredAction(cmd, { schema: apiConfigSchema, fields: apiFields, context: 'api configuration', configFile: true }, async (config) => {
+    const logger = createLogger({ component: 'api', level: config.logLevel });
+    if (config.logFormat === 'logfmt') logger.warn('--log.format=logfmt is accepted for compatibility; logs are JSON lines');
+    const running = await startApi(config, logger);
+    process.on('SIGHUP', () => {
+      logger.info('SIGHUP: reloading the tenants and RBAC files');
+      running.reload();
+    });
+    onShutdownSignal(logger, () => running.close(), 30_000);
+  });
 }

@@ -1,14 +1,12 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { durationMs } from '../config/duration.js';
-import { resolveConfig } from '../config/load.js';
 import { onShutdownSignal } from '../http/lifecycle.js';
 import { loadClientsFile, parseClients, type IssuerClient } from '../issuer/clients.js';
 import { loadSigningKey } from '../issuer/keys.js';
 import { routeOidcProviderNotices } from '../issuer/quiet.js';
 import { createLogger } from '../telemetry/logger.js';
-import { addFieldOptions, explicitFlags, type FieldSpec } from './options.js';
-import { runCommand } from './run.js';
+import { configuredAction, type FieldSpec } from './options.js';
 
 const schema = z.object({
   listen: z.string().default('127.0.0.1:8085'),
@@ -36,37 +34,32 @@ const fields: Record<keyof z.input<typeof schema>, FieldSpec> = {
 
 export function issuerCommand(): Command {
   const cmd = new Command('issuer').description('a real OIDC issuer (client_credentials, JWT access tokens) for local use and tests');
-  addFieldOptions(cmd, fields);
   cmd.addHelpText('after', `
 Key rotation without restart: send SIGUSR2 or SIGHUP, or POST /admin/rotate-keys. The previous key stays in
 the JWKS so tokens already issued keep verifying.`);
-  cmd.action(() =>
-    runCommand(async () => {
-      const config = resolveConfig(schema, { fields, flags: explicitFlags(cmd, fields), context: 'issuer configuration' });
-      const file = config.clients ? loadClientsFile(config.clients) : undefined;
-      const clients: IssuerClient[] = [
-        ...(file?.clients ?? []),
-        ...parseClients({ clients: config.client.map((c) => { const i = c.indexOf(':'); return { clientID: c.slice(0, i), clientSecret: c.slice(i + 1) }; }) }, '--client').clients,
-      ];
-      if (clients.length === 0) throw new Error('the issuer needs at least one client: give --clients <file> or --client <id:secret>');
-      const logger = createLogger({ component: 'issuer', level: config.logLevel, secrets: clients.map((c) => c.clientSecret) });
-      // Loaded here, not at the top: oidc-provider prints notices on import, which no other command needs.
-      routeOidcProviderNotices(logger);
-      const { startIssuer } = await import('../issuer/server.js');
-      const issuer = await startIssuer({
-        listen: config.listen,
-        realm: file?.realm ?? config.realm,
-        clients,
-        tokenTtlMs: file?.tokenTTL ?? config.tokenTtl,
-        signingKey: config.signingKey ? loadSigningKey(config.signingKey) : undefined,
-        tokenDelayMs: config.tokenDelay,
-        publicUrl: config.publicUrl,
-        logger,
-      });
-      logger.info({ issuer: issuer.issuerUrl, clients: clients.map((c) => c.clientID) }, 'issuer started');
-      for (const sig of ['SIGUSR2', 'SIGHUP'] as const) process.on(sig, () => issuer.rotateKeys());
-      onShutdownSignal(logger, () => issuer.close());
-    }),
-  );
-  return cmd;
+  return configuredAction(cmd, { schema, fields, context: 'issuer configuration' }, async (config) => {
+    const file = config.clients ? loadClientsFile(config.clients) : undefined;
+    const clients: IssuerClient[] = [
+      ...(file?.clients ?? []),
+      ...parseClients({ clients: config.client.map((c) => { const i = c.indexOf(':'); return { clientID: c.slice(0, i), clientSecret: c.slice(i + 1) }; }) }, '--client').clients,
+    ];
+    if (clients.length === 0) throw new Error('the issuer needs at least one client: give --clients <file> or --client <id:secret>');
+    const logger = createLogger({ component: 'issuer', level: config.logLevel, secrets: clients.map((c) => c.clientSecret) });
+    // Loaded here, not at the top: oidc-provider prints notices on import, which no other command needs.
+    routeOidcProviderNotices(logger);
+    const { startIssuer } = await import('../issuer/server.js');
+    const issuer = await startIssuer({
+      listen: config.listen,
+      realm: file?.realm ?? config.realm,
+      clients,
+      tokenTtlMs: file?.tokenTTL ?? config.tokenTtl,
+      signingKey: config.signingKey ? loadSigningKey(config.signingKey) : undefined,
+      tokenDelayMs: config.tokenDelay,
+      publicUrl: config.publicUrl,
+      logger,
+    });
+    logger.info({ issuer: issuer.issuerUrl, clients: clients.map((c) => c.clientID) }, 'issuer started');
+    for (const sig of ['SIGUSR2', 'SIGHUP'] as const) process.on(sig, () => issuer.rotateKeys());
+    onShutdownSignal(logger, () => issuer.close());
+  });
 }

@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
-import type { FieldSource } from '../config/load.js';
+import type { z } from 'zod';
+import { resolveConfig, type FieldSource } from '../config/load.js';
+import { runCommand } from './run.js';
 
 export interface FieldSpec extends FieldSource {
   /** Commander flag spec, e.g. "--oidc.client-id <id>". */
@@ -47,4 +49,30 @@ export function explicitFlags<K extends string>(cmd: Command, fields: Record<K, 
     }
   }
   return out;
+}
+
+/**
+ * Gives a command its flags (one per field, plus `--config FILE` when `configFile`) and an action that
+ * resolves flags > env > file > defaults with the schema and runs `body` with the result. Configuration
+ * errors exit 2 and start-up failures exit 1, with one clear message (see run.ts).
+ */
+export function configuredAction<S extends z.ZodObject, K extends string & keyof z.input<S>>(
+  cmd: Command,
+  spec: { schema: S; fields: Record<K, FieldSpec>; context: string; configFile?: boolean },
+  body: (config: z.output<S>) => Promise<void>,
+): Command {
+  if (spec.configFile) cmd.option('--config <file>', 'YAML file with the same settings (field names as in the docs); flags and env win over it');
+  addFieldOptions(cmd, spec.fields);
+  cmd.action(() =>
+    runCommand(async () => {
+      const config = resolveConfig(spec.schema, {
+        fields: spec.fields,
+        flags: explicitFlags(cmd, spec.fields),
+        file: spec.configFile ? (cmd.opts().config as string | undefined) : undefined,
+        context: spec.context,
+      });
+      await body(config);
+    }),
+  );
+  return cmd;
 }

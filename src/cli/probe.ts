@@ -1,9 +1,7 @@
 import { Command } from 'commander';
-import { resolveConfig } from '../config/load.js';
 import { probeConfigSchema, probeFields, startProbe, summarize } from '../probe/index.js';
 import { createLogger } from '../telemetry/logger.js';
-import { addFieldOptions, explicitFlags } from './options.js';
-import { runCommand } from './run.js';
+import { configuredAction } from './options.js';
 
 /**
  * Accepts up's Go-style single-dash long flags (-endpoint-write x, -period=1s) by rewriting them to
@@ -23,9 +21,7 @@ class GoFlagsCommand extends Command {
 
 export function probeCommand(): Command {
   const cmd = new GoFlagsCommand('probe')
-    .description('synthetic prober (as observatorium/up): every period, remote-write a sample whose value is its timestamp and read it back with /query and /query_range')
-    .option('--config <file>', 'YAML file with the same settings (field names: endpointWrite, labels, ...); flags and env win over it');
-  addFieldOptions(cmd, probeFields);
+    .description('synthetic prober (as observatorium/up): every period, remote-write a sample whose value is its timestamp and read it back with /query and /query_range');
   cmd.addHelpText('after', `
 Metrics (--listen): up_remote_writes_total{result,http_code}, up_queries_total{result,http_code} (code 0
 counted), up_remote_writes_duration_seconds, up_queries_duration_seconds, up_metric_value_difference,
@@ -37,41 +33,32 @@ until stopped and exits 0. Bad flags exit 2. Single-dash forms as in up (-endpoi
 
 Through the local path: --endpoint-write http://API/api/metrics/v1/TENANT/api/v1/receive (with a token)
 and --endpoint-read http://TOKEN-REFRESHER (the refresher adds its token).`);
-  cmd.action(() =>
-    runCommand(async () => {
-      const config = resolveConfig(probeConfigSchema, {
-        fields: probeFields,
-        flags: explicitFlags(cmd, probeFields),
-        file: cmd.opts().config as string | undefined,
-        context: 'probe configuration',
+  return configuredAction(cmd, { schema: probeConfigSchema, fields: probeFields, context: 'probe configuration', configFile: true }, async (config) => {
+    const secrets = [config.token, config.oidcClientSecret].filter((s): s is string => Boolean(s));
+    const logger = createLogger({ component: 'probe', level: config.logLevel, secrets });
+    const running = await startProbe(config, logger);
+    let interrupted = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (interrupted) process.exit(1);
+      interrupted = true;
+      logger.info({ signal }, 'stopping');
+      // A --duration run stopped early is judged on what it saw so far, as up does.
+      const verdict = running.verdict();
+      void running.close().finally(() => {
+        if (config.duration > 0) {
+          logger[verdict.ok ? 'info' : 'error']({ verdict }, `probe ${verdict.ok ? 'passed' : 'failed'} (stopped early): ${summarize(verdict)}${verdict.ok ? '' : `; ${verdict.problems.join('; ')}`}`);
+        }
+        logger.flush?.();
+        process.exit(config.duration > 0 ? verdict.exitCode : 0);
       });
-      const secrets = [config.token, config.oidcClientSecret].filter((s): s is string => Boolean(s));
-      const logger = createLogger({ component: 'probe', level: config.logLevel, secrets });
-      const running = await startProbe(config, logger);
-      let interrupted = false;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (interrupted) process.exit(1);
-        interrupted = true;
-        logger.info({ signal }, 'stopping');
-        // A --duration run stopped early is judged on what it saw so far, as up does.
-        const verdict = running.verdict();
-        void running.close().finally(() => {
-          if (config.duration > 0) {
-            logger[verdict.ok ? 'info' : 'error']({ verdict }, `probe ${verdict.ok ? 'passed' : 'failed'} (stopped early): ${summarize(verdict)}${verdict.ok ? '' : `; ${verdict.problems.join('; ')}`}`);
-          }
-          logger.flush?.();
-          process.exit(config.duration > 0 ? verdict.exitCode : 0);
-        });
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      if (config.duration === 0) return;
-      const verdict = await running.done;
-      if (interrupted) return; // the signal handler decides and exits
-      await running.close();
-      logger.flush?.();
-      process.exit(verdict.exitCode);
-    }),
-  );
-  return cmd;
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    if (config.duration === 0) return;
+    const verdict = await running.done;
+    if (interrupted) return; // the signal handler decides and exits
+    await running.close();
+    logger.flush?.();
+    process.exit(verdict.exitCode);
+  });
 }

@@ -1,12 +1,10 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { durationMs } from '../config/duration.js';
-import { resolveConfig } from '../config/load.js';
 import { onShutdownSignal } from '../http/lifecycle.js';
 import { startStoreServer } from '../store/server.js';
 import { createLogger } from '../telemetry/logger.js';
-import { addFieldOptions, explicitFlags, type FieldSpec } from './options.js';
-import { runCommand } from './run.js';
+import { configuredAction, type FieldSpec } from './options.js';
 
 const schema = z.object({
   storagePath: z.string().default('data/store'),
@@ -30,19 +28,14 @@ const fields: Record<keyof z.input<typeof schema>, FieldSpec> = {
 
 export function storeCommand(): Command {
   const cmd = new Command('store').description('the embedded metrics store as a server: Prometheus HTTP API v1 (query, query_range, series, labels) and remote write at /api/v1/write');
-  addFieldOptions(cmd, fields);
-  cmd.action(() =>
-    runCommand(async () => {
-      const c = resolveConfig(schema, { fields, flags: explicitFlags(cmd, fields), context: 'store configuration' });
-      const logger = createLogger({ component: 'store', level: c.logLevel });
-      const server = await startStoreServer({
-        store: { dir: c.storagePath, retentionMs: c.retention, fsync: c.fsync },
-        listen: c.listen,
-        engine: { timeoutMs: c.queryTimeout, maxSamples: c.maxSamples },
-        logger,
-      });
-      onShutdownSignal(logger, () => server.close());
-    }),
-  );
-  return cmd;
+  return configuredAction(cmd, { schema, fields, context: 'store configuration' }, async (c) => {
+    const logger = createLogger({ component: 'store', level: c.logLevel });
+    const server = await startStoreServer({
+      store: { dir: c.storagePath, retentionMs: c.retention, fsync: c.fsync },
+      listen: c.listen,
+      engine: { timeoutMs: c.queryTimeout, maxSamples: c.maxSamples },
+      logger,
+    });
+    onShutdownSignal(logger, () => server.close());
+  });
 }

@@ -1,16 +1,8 @@
 import { z } from 'zod';
+import { httpUrl } from '../config/validators.js';
 import { durationMs, formatDuration } from '../config/duration.js';
 import type { FieldSource } from '../config/load.js';
 import { isValidMetricName, LabelsSyntaxError, parseLabels } from './labels.js';
-
-const httpUrl = z.string().refine((s) => {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'must be an absolute http:// or https:// URL');
 
 const labelsInput = z.union([z.string(), z.array(z.string()), z.record(z.string(), z.string())]).transform((v, ctx) => {
   try {

@@ -1,15 +1,7 @@
 import { z } from 'zod';
+import { httpUrl } from '../config/validators.js';
 import { durationMs } from '../config/duration.js';
 import type { FieldSource } from '../config/load.js';
-
-const httpUrl = z.string().refine((s) => {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'must be an absolute http:// or https:// URL');
 
 const scopeList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : v.split(/[\s,]+/)).filter(Boolean));
 

@@ -1,5 +1,6 @@
 // `obspath api` settings: flags compatible with observatorium/api where they exist, env vars, defaults.
 import { z } from 'zod';
+import { httpUrl } from '../../config/validators.js';
 import { durationMs } from '../../config/duration.js';
 import type { FieldSpec } from '../../cli/options.js';
 
@@ -16,15 +17,6 @@ export const byteSize = z.union([z.number().int().positive(), z.string()]).trans
   }
   return Math.floor(Number(m[1]) * unit);
 });
-
-const httpUrl = z.string().refine((s) => {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'must be an absolute http:// or https:// URL');
 
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a valid HTTP header name');
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name');

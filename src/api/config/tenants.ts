@@ -2,6 +2,7 @@
 // are supported; mTLS, OpenShift and OPA blocks are refused with a clear message instead of ignored.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { httpUrl } from '../../config/validators.js';
 import { parseDuration } from '../../config/duration.js';
 import { ConfigFileError, loadYamlFile } from './files.js';
 
@@ -27,17 +28,8 @@ const regex = z.string().min(1).transform((v, ctx) => {
   }
 });
 
-const issuerUrl = z.string().refine((s) => {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'must be an absolute http:// or https:// URL');
-
 const oidcSchema = z.strictObject({
-  issuerURL: issuerUrl,
+  issuerURL: httpUrl,
   clientID: z.string().min(1, 'is required: tokens must carry it in "aud"'),
   /** Accepted for compatibility (browser login flow); not used. */
   clientSecret: z.string().optional(),

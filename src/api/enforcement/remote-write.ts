@@ -2,6 +2,7 @@
 // label on every series (a caller's own value is replaced), re-encode. Works on the protobuf bytes:
 // samples, exemplars, histograms and metadata are copied as they are, never decoded.
 import snappy from 'snappyjs';
+import { snappyLength, varintSize, writeVarint } from '../../store/remote-write/wire.js';
 
 export class WriteRewriteError extends Error {
   constructor(readonly status: 400 | 413 | 415, message: string) {
@@ -45,23 +46,7 @@ function skipField(buf: Uint8Array, pos: { p: number }, wire: number, end: numbe
   if (pos.p > end) throw new WriteRewriteError(400, 'proto: field runs past the end of its message');
 }
 
-function varintSize(n: number): number {
-  let s = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    s++;
-  }
-  return s;
-}
 
-function writeVarint(out: Buffer, p: number, n: number): number {
-  while (n >= 0x80) {
-    out[p++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  out[p++] = n;
-  return p;
-}
 
 /** The encoded `Label{name, value}` as a TimeSeries.labels field (tag + length + message). */
 function labelField(name: string, value: string): { bytes: Buffer; name: Buffer } {
@@ -199,17 +184,6 @@ export function setTenantLabel(raw: Uint8Array, label: string, value: string, st
   return out;
 }
 
-/** Length announced by a snappy block's preamble, or -1. */
-function snappyLength(b: Uint8Array): number {
-  let n = 0;
-  let mul = 1;
-  for (let i = 0; i < 5 && i < b.length; i++) {
-    n += (b[i]! & 0x7f) * mul;
-    if (b[i]! < 0x80) return n;
-    mul *= 128;
-  }
-  return -1;
-}
 
 /** Snappy body in, snappy body out, with the tenant label set on every series. */
 export function rewriteRemoteWrite(body: Uint8Array, label: string, value: string, maxDecompressed: number, stats?: RewriteStats): Buffer {

@@ -2,6 +2,7 @@
 // block format. Hand-written for the same reason as the decoder: no per-sample objects, and values
 // given as a Float64Array keep their NaN payloads (the stale marker).
 import snappy from 'snappyjs';
+import { varintSize } from './wire.js';
 import type { Labels } from '../labels.js';
 
 export interface SeriesToWrite {
@@ -54,14 +55,6 @@ class Writer {
   }
 }
 
-function varintSize(n: number): number {
-  let s = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    s++;
-  }
-  return s;
-}
 
 function int64Size(n: number): number {
   return n < 0 ? 10 : varintSize(n);

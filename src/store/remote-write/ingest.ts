@@ -3,6 +3,7 @@
 // the request are still kept, and the body says how many were rejected and why); 413 too large;
 // 415 an unsupported encoding/protocol; 500 when the WAL cannot be written.
 import snappy from 'snappyjs';
+import { snappyLength } from './wire.js';
 import type { Store } from '../store.js';
 import type { AppendResult } from '../appender.js';
 import { labelsToString, type Label } from '../labels.js';
@@ -37,17 +38,6 @@ function header(h: Headers, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Length from the snappy block preamble (a uvarint), or -1 when malformed. */
-function snappyLength(b: Buffer): number {
-  let n = 0;
-  let mul = 1;
-  for (let i = 0; i < 5 && i < b.length; i++) {
-    n += (b[i]! & 0x7f) * mul;
-    if (b[i]! < 0x80) return n;
-    mul *= 128;
-  }
-  return -1;
-}
 
 const bad = (status: IngestResponse['status'], body: string): IngestResponse => ({ status, body, result: null });
 
