@@ -108,18 +108,22 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-/** Samples of every series for scrape slots in [fromMs, toMs): one slot per interval, jittered, with gaps. */
-export function samplesBetween(series: readonly SyntheticSeries[], fromMs: number, toMs: number, intervalMs = 30_000): SeriesToWrite[] {
-  const first = Math.ceil(fromMs / intervalMs);
-  const last = Math.ceil(toMs / intervalMs) - 1;
+/**
+ * Samples of every series for scrape slots in [fromMs, toMs): one slot per interval, jittered, with gaps.
+ * `anchorMs` fixes the data's own timeline (slot 0 and the counters' phase) so the same data can be
+ * written at any wall-clock time: tests anchor it to their start and get the same shapes on every run.
+ */
+export function samplesBetween(series: readonly SyntheticSeries[], fromMs: number, toMs: number, intervalMs = 30_000, anchorMs = 0): SeriesToWrite[] {
+  const first = Math.ceil((fromMs - anchorMs) / intervalMs);
+  const last = Math.ceil((toMs - anchorMs) / intervalMs) - 1;
   return series.map((s) => {
     const timestamps: number[] = [];
     const values: number[] = [];
     for (let slot = first; slot <= last; slot++) {
       if (s.missing(slot)) continue;
-      const t = slot * intervalMs + s.jitterMs;
-      timestamps.push(t);
-      values.push(s.valueAt(t));
+      const rel = slot * intervalMs + s.jitterMs;
+      timestamps.push(anchorMs + rel);
+      values.push(s.valueAt(rel));
     }
     return { labels: toLabels(s.labels), timestamps, values };
   });

@@ -51,7 +51,7 @@ before(async () => {
   // Ten-minute slices in time order: both stores only take samples near their newest one.
   const batches: SeriesToWrite[][] = [];
   for (let t = FROM; t < NOW; t += 10 * 60_000) {
-    const slice = samplesBetween(all, t, t + 10 * 60_000).filter((s) => s.timestamps.length > 0);
+    const slice = samplesBetween(all, t, t + 10 * 60_000, 30_000, FROM).filter((s) => s.timestamps.length > 0);
     const h = hist.map((s) => {
       const pts = s.samples.filter(([ts]) => ts >= t && ts < t + 10 * 60_000);
       return { labels: toLabels(s.labels), timestamps: pts.map((p) => p[0]), values: pts.map((p) => p[1]) };
