@@ -2,14 +2,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { PROMETHEUS_RULE, renderPrometheusRule } from '../../deploy/sync-prometheus-rule.js';
 import { refresherFields } from '../../src/refresher/config.js';
 import { REPO_ROOT } from '../helpers/procs.js';
-import { tempDir } from '../helpers/net.js';
+import { freePortRange, tempDir } from '../helpers/net.js';
+import { startStack } from '../../src/stack/index.js';
+import { createLogger } from '../../src/telemetry/logger.js';
 
 const run = promisify(execFile);
 const DEPLOY = join(REPO_ROOT, 'deploy');
@@ -48,27 +51,30 @@ test('the PrometheusRule manifest is the alert file, unchanged', () => {
   assert.equal(readFileSync(PROMETHEUS_RULE, 'utf8'), renderPrometheusRule(), 'run: node --import tsx deploy/sync-prometheus-rule.ts');
 });
 
-/** Metric names declared by obspath's components (prom-client constructors in src/). */
-function declaredMetricNames(): Set<string> {
-  const names = new Set<string>();
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) {
-        for (const m of readFileSync(p, 'utf8').matchAll(/new (Counter|Gauge|Histogram|Summary)\(\{\s*name:\s*'([a-zA-Z_:][a-zA-Z0-9_:]*)'/g)) {
-          const [, kind, name] = m as unknown as [string, string, string];
-          names.add(name);
-          if (kind === 'Histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);
-        }
+/** Metric names the running components export: `obspath up`'s stack, every /metrics endpoint scraped. */
+async function exportedMetricNames(): Promise<Set<string>> {
+  const dir = await tempDir();
+  const out = new PassThrough();
+  out.resume();
+  const stack = await startStack({ dataDir: dir.path, basePort: await freePortRange(10), out, logger: createLogger({ component: 'up', level: 'silent' }), logLevel: 'warn' });
+  try {
+    const p = stack.plan.ports;
+    const names = new Set<string>();
+    for (const port of [p.refresherInternal, p.apiInternal, p.fleetManagerMetrics, p.probe, p.store]) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+        names.add(m[1]!);
+        if (m[2] === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(m[1]! + suffix);
       }
     }
-  };
-  walk(join(REPO_ROOT, 'src'));
-  return names;
+    return names;
+  } finally {
+    await stack.stop();
+    await dir.cleanup();
+  }
 }
 
-test('the dashboard is valid, every panel query parses (promtool), and every metric it uses is exported by a component', async () => {
+test('the dashboard is valid, every panel query parses (promtool), and every metric it uses is exported by a running component', async () => {
   const dash = JSON.parse(readFileSync(join(DEPLOY, 'grafana', 'observatorium-path.json'), 'utf8')) as { uid: string; panels: { type: string; title: string; targets?: { expr: string }[] }[] };
   assert.equal(dash.uid, 'obspath-path');
   const exprs = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ title: p.title, expr: t.expr })));
@@ -81,7 +87,7 @@ test('the dashboard is valid, every panel query parses (promtool), and every met
   assert.match(res.stdout, new RegExp(`SUCCESS: ${exprs.length} rules found`), res.stderr);
   await dir.cleanup();
 
-  const declared = declaredMetricNames();
+  const declared = await exportedMetricNames();
   const used = new Set<string>();
   for (const { expr } of exprs) {
     for (const m of expr.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{|\[)/g)) {
