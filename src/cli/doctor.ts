@@ -5,8 +5,16 @@ import { SnapshotClusterFacts } from '../doctor/k8s/snapshot-source.js';
 import type { ClusterFacts } from '../doctor/facts.js';
 import { renderReport, type OutputFormat } from '../doctor/render.js';
 import { runDoctor } from '../doctor/run.js';
-import { DEFAULT_NAMESPACE, type Environment } from '../doctor/targets.js';
+import { DEFAULT_NAMESPACE, EXPECTED_AUDIENCE, EXPECTED_ISSUER_URL, EXPECTED_OBSERVATORIUM_URL, type Environment } from '../doctor/targets.js';
+import { readLocalStack, LocalStackError } from '../doctor/local/stack-state.js';
+import { DEFAULT_TIMEOUTS, liveChecks, localConfigFromStack, localLogsCheck, targetsFromLocalStack, type LiveCheck, type LiveTargets } from '../doctor/live/index.js';
+import type { DoctorOptions } from '../doctor/run.js';
+import type { DoctorReport } from '../doctor/report.js';
+import { watch } from '../doctor/watch.js';
 import { runCommand } from './run.js';
+
+/** `obspath up`'s stack.json is rewritten every second; older than this, the stack is not running. */
+const STALE_STACK_MS = 10_000;
 
 interface DoctorFlags {
   kubeconfig?: string;
@@ -14,7 +22,17 @@ interface DoctorFlags {
   namespace?: string;
   snapshot?: string;
   cluster: boolean;
-  env?: Environment;
+  env?: Environment | 'local';
+  data: string;
+  live: boolean;
+  refresherUrl?: string;
+  refresherInternalUrl?: string;
+  fleetRefresherUrl?: string;
+  prometheusUrl?: string;
+  alertmanagerUrl?: string;
+  escalationUrl?: string;
+  watch: boolean;
+  interval: string;
   output: OutputFormat;
   fleetManagerNamespace?: string;
   prometheusNamespace?: string;
@@ -39,7 +57,17 @@ export function doctorCommand(): Command {
     .option('-n, --namespace <ns>', `namespace of the token refresher (default: the context's, else ${DEFAULT_NAMESPACE})`)
     .option('--snapshot <dir>', 'read `kubectl get -o yaml` files and *.log files from this directory instead of a cluster')
     .option('--no-cluster', 'check only flags and environment (OBSERVATORIUM_URL, CLIENT_ID, CLIENT_SECRET, ISSUER_URL, OIDC_AUDIENCE, DOCTOR_TOKEN)')
-    .addOption(new Option('--env <env>', 'environment whose Observatorium URL is expected (default: from the namespace name)').choices(['stage', 'production']))
+    .addOption(new Option('--env <env>', 'stage|production: the runbook\'s URLs are expected (default: from the namespace name); local: diagnose what `obspath up` runs (reads <data>/stack.json)').choices(['stage', 'production', 'local']))
+    .option('--data <dir>', 'with --env local: the data directory of `obspath up`', '.obspath')
+    .option('--live', 'also probe the endpoints (URL, token grant, refresher, queries); always on with --env local', false)
+    .option('--refresher-url <url>', 'the token refresher\'s proxy address, for the live checks')
+    .option('--refresher-internal-url <url>', 'the token refresher\'s internal address (/ready), for the live checks')
+    .option('--fleet-refresher-url <url>', 'the address the fleet manager sends requests to (default: --refresher-url)')
+    .addOption(new Option('--prometheus-url <url>', 'Prometheus to read firing alerts from (TokenRefresherDown)').env('OBSPATH_DOCTOR_PROMETHEUS_URL'))
+    .addOption(new Option('--alertmanager-url <url>', 'Alertmanager to read firing alerts from').env('OBSPATH_DOCTOR_ALERTMANAGER_URL'))
+    .addOption(new Option('--escalation-url <url>', 'the Control Plane escalation policy link, printed when the cause is on Observatorium\'s side').env('OBSPATH_DOCTOR_ESCALATION_URL'))
+    .option('--watch', 're-run every --interval and print what changed (Ctrl-C stops)', false)
+    .option('--interval <seconds>', 'with --watch: seconds between runs', '5')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['human', 'json', 'markdown']).default('human'))
     .option('--fleet-manager-namespace <ns>', 'namespace of the fleet manager pods (default: the refresher\'s)')
     .option('--prometheus-namespace <ns>', 'namespace of the app-sre Prometheus pods (default: the refresher\'s)')
@@ -57,44 +85,102 @@ export function doctorCommand(): Command {
       const since = flags.since === undefined ? undefined : Number(flags.since);
       if (since !== undefined && (!Number.isInteger(since) || since <= 0)) throw usage('--since', `must be a positive number of seconds, got "${flags.since}"`);
       if (flags.snapshot && !flags.cluster) throw usage('--snapshot', 'cannot be combined with --no-cluster');
+      const interval = Number(flags.interval);
+      if (!(interval > 0)) throw usage('--interval', `must be a positive number of seconds, got "${flags.interval}"`);
+      const isLocal = flags.env === 'local';
       let facts: ClusterFacts | undefined;
-      if (flags.snapshot) facts = new SnapshotClusterFacts(flags.snapshot, flags.namespace ?? DEFAULT_NAMESPACE);
-      else if (flags.cluster) facts = LiveClusterFacts.fromKubeconfig({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace });
       const env = process.env;
-      // The shell's refresher variables are the configuration under test only when no cluster is.
-      const fromEnv = facts ? {} : {
-        observatoriumUrl: env.OBSERVATORIUM_URL ?? env.UPSTREAM_URL, clientId: env.OIDC_CLIENT_ID ?? env.CLIENT_ID,
-        clientSecret: env.OIDC_CLIENT_SECRET ?? env.CLIENT_SECRET, issuerUrl: env.OIDC_ISSUER_URL ?? env.ISSUER_URL,
-        audience: env.OIDC_AUDIENCE, token: env.DOCTOR_TOKEN,
-      };
-      const pick = <T>(flag: T | undefined, fallback: T | undefined) => (flag !== undefined ? flag : fallback);
+      // Everything that may fail before a report exists is "could not run": exit 2.
+      let build: () => Promise<DoctorOptions>;
       try {
-        const report = await runDoctor({
-          facts,
-          environment: flags.env,
-          targets: {
-            ...(flags.namespace ? { namespace: flags.namespace } : {}),
-            ...(flags.fleetManagerNamespace ? { fleetManagerNamespace: flags.fleetManagerNamespace } : {}),
-            ...(flags.prometheusNamespace ? { prometheusNamespace: flags.prometheusNamespace } : {}),
-          },
-          local: {
+        if (isLocal) {
+          if (flags.snapshot) throw usage('--snapshot', 'cannot be combined with --env local');
+          build = async () => {
+            const stack = await readLocalStack(flags.data);
+            if (stack.ageMs > STALE_STACK_MS) throw new LocalStackError(`${stack.dataDir}/stack.json was last rewritten ${Math.round(stack.ageMs / 1000)} s ago: \`obspath up\` is not running there`);
+            const t = targetsFromLocalStack(stack, extraTargets(flags));
+            const checks: LiveCheck[] = [localLogsCheck(stack, { tailLines: tail, sinceSeconds: since, secrets: t.clientSecret ? [t.clientSecret] : [] }), ...liveChecks(t)];
+            return {
+              environment: 'local', local: localConfigFromStack(stack), liveChecks: checks, secrets: t.clientSecret ? [t.clientSecret] : [],
+              source: { kind: 'local', description: `obspath up in ${stack.dataDir}`, namespace: 'local' },
+              escalation: { policyUrl: flags.escalationUrl },
+            };
+          };
+          await build(); // fail fast (exit 2) when there is no running stack
+        } else {
+          if (flags.snapshot) facts = new SnapshotClusterFacts(flags.snapshot, flags.namespace ?? DEFAULT_NAMESPACE);
+          else if (flags.cluster) facts = LiveClusterFacts.fromKubeconfig({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace });
+          // The shell's refresher variables are the configuration under test only when no cluster is.
+          const fromEnv = facts ? {} : {
+            observatoriumUrl: env.OBSERVATORIUM_URL ?? env.UPSTREAM_URL, clientId: env.OIDC_CLIENT_ID ?? env.CLIENT_ID,
+            clientSecret: env.OIDC_CLIENT_SECRET ?? env.CLIENT_SECRET, issuerUrl: env.OIDC_ISSUER_URL ?? env.ISSUER_URL,
+            audience: env.OIDC_AUDIENCE, token: env.DOCTOR_TOKEN,
+          };
+          const pick = <T>(flag: T | undefined, fallback: T | undefined) => (flag !== undefined ? flag : fallback);
+          const local = {
             observatoriumUrl: pick(flags.observatoriumUrl, fromEnv.observatoriumUrl),
             clientId: pick(flags.clientId, fromEnv.clientId),
             clientSecret: fromEnv.clientSecret,
             issuerUrl: pick(flags.issuerUrl, fromEnv.issuerUrl),
             audience: pick(flags.audience, fromEnv.audience),
             token: fromEnv.token,
-          },
-          logTailLines: tail,
-          logSinceSeconds: since,
-        });
-        const color = flags.output === 'human' && process.stdout.isTTY === true && !env.NO_COLOR;
-        process.stdout.write(renderReport(report, flags.output, { color }));
-        if (report.status === 'fail') process.exitCode = 1;
+          };
+          const preset = flags.env as Environment | undefined;
+          const live = flags.live ? liveChecks({
+            origin: preset ? `${preset} preset` : 'flags',
+            observatoriumUrl: local.observatoriumUrl ?? (preset ? EXPECTED_OBSERVATORIUM_URL[preset] : undefined),
+            expectedObservatoriumUrl: preset ? EXPECTED_OBSERVATORIUM_URL[preset] : undefined,
+            tenant: 'managedkafka',
+            issuerUrl: local.issuerUrl ?? (preset ? EXPECTED_ISSUER_URL : undefined),
+            clientId: local.clientId, clientSecret: local.clientSecret, audience: local.audience ?? EXPECTED_AUDIENCE,
+            tenantExpectation: { issuer: EXPECTED_ISSUER_URL, audience: EXPECTED_AUDIENCE },
+            timeouts: DEFAULT_TIMEOUTS,
+            ...extraTargets(flags),
+          }) : [];
+          build = async () => ({
+            facts, environment: preset, local, liveChecks: live, logTailLines: tail, logSinceSeconds: since,
+            targets: {
+              ...(flags.namespace ? { namespace: flags.namespace } : {}),
+              ...(flags.fleetManagerNamespace ? { fleetManagerNamespace: flags.fleetManagerNamespace } : {}),
+              ...(flags.prometheusNamespace ? { prometheusNamespace: flags.prometheusNamespace } : {}),
+            },
+            escalation: { policyUrl: flags.escalationUrl },
+          });
+        }
+      } catch (err) {
+        if (err instanceof ConfigError) throw err;
+        process.stderr.write(`obspath: ${(err as Error).message}\n`);
+        process.exit(2);
+      }
+      const color = flags.output === 'human' && process.stdout.isTTY === true && !env.NO_COLOR;
+      const render = (r: DoctorReport) => process.stdout.write(renderReport(r, flags.output, { color }));
+      try {
+        if (flags.watch) {
+          const stop = new AbortController();
+          process.once('SIGINT', () => stop.abort());
+          process.once('SIGTERM', () => stop.abort());
+          const last = await watch({ intervalMs: interval * 1000, run: async () => runDoctor(await build()), printFull: render, print: (l) => process.stdout.write(`${l}\n`), signal: stop.signal });
+          if (last?.status === 'fail') process.exitCode = 1;
+        } else {
+          const report = await runDoctor(await build());
+          render(report);
+          if (report.status === 'fail') process.exitCode = 1;
+        }
       } finally {
         await facts?.close();
       }
     }),
   );
   return cmd;
+}
+
+/** Live-check addresses given as flags (they win over what --env local reads). */
+function extraTargets(flags: DoctorFlags): Partial<LiveTargets> {
+  const out: Partial<LiveTargets> = {};
+  if (flags.refresherUrl) out.refresherUrl = flags.refresherUrl;
+  if (flags.refresherInternalUrl) out.refresherInternalUrl = flags.refresherInternalUrl;
+  if (flags.fleetRefresherUrl ?? flags.refresherUrl) out.fleetRefresherUrl = flags.fleetRefresherUrl ?? flags.refresherUrl;
+  if (flags.prometheusUrl) out.prometheusUrl = flags.prometheusUrl;
+  if (flags.alertmanagerUrl) out.alertmanagerUrl = flags.alertmanagerUrl;
+  return out;
 }

@@ -47,6 +47,11 @@ function renderHuman(r: DoctorReport, color: boolean): string {
       lines.push(`     fix: ${v.fix}`);
     });
   }
+  if (r.escalation) {
+    lines.push('', c('bold', `Escalate to the ${r.escalation.team}`) + ` (${r.escalation.why}):`);
+    lines.push(`  escalation policy: ${r.escalation.policyUrl ?? 'not configured (pass --escalation-url or set OBSPATH_DOCTOR_ESCALATION_URL)'}`);
+    lines.push('  hand over: this report (obspath doctor -o markdown), the time the failures started, and the verdict above.');
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -83,6 +88,9 @@ function renderMarkdown(r: DoctorReport): string {
     for (const b of v.because) out.push(`   - ${b}`);
     out.push(`   - Fix: ${v.fix}`);
   });
+  if (r.escalation) {
+    out.push('', `### Escalation: ${r.escalation.team}`, '', `${r.escalation.why}. Escalation policy: ${r.escalation.policyUrl ?? '_not configured (pass --escalation-url)_'}.`);
+  }
   out.push('', '## Details', '');
   for (const c of r.checks) out.push(...mdCheck(c));
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;

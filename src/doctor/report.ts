@@ -2,6 +2,7 @@
 // causes.ts. This is the shape `--output json` prints (schema in src/doctor/README.md).
 
 import { ROOT_CAUSES, type HopName, type RootCauseId } from './causes.js';
+import type { Escalation } from './escalation.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
 
@@ -74,10 +75,12 @@ export interface DoctorReport {
   schemaVersion: 1;
   generatedAt: string;
   source: ReportSource;
-  environment?: 'stage' | 'production';
+  environment?: 'stage' | 'production' | 'local';
   status: Exclude<CheckStatus, 'skipped'>;
   checks: CheckResult[];
   verdicts: Verdict[];
+  /** Who to hand over to, when the top verdict is on Observatorium's side or unknown. */
+  escalation?: Escalation;
 }
 
 export function checkResult(id: CheckId, title: string, fields: Partial<Omit<CheckResult, 'id' | 'step' | 'title'>> & { status: CheckStatus; summary: string }): CheckResult {
@@ -130,7 +133,7 @@ export function deriveVerdicts(checks: readonly CheckResult[]): Verdict[] {
   return verdicts;
 }
 
-export function buildReport(source: ReportSource, checks: CheckResult[], opts: { environment?: 'stage' | 'production'; now?: Date } = {}): DoctorReport {
+export function buildReport(source: ReportSource, checks: CheckResult[], opts: { environment?: 'stage' | 'production' | 'local'; now?: Date } = {}): DoctorReport {
   return {
     schemaVersion: 1,
     generatedAt: (opts.now ?? new Date()).toISOString(),

@@ -64,7 +64,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const started = Date.now();
   const faults = (opts.faults ?? []).map((f) => faultByName(f).name) as FaultName[];
   const plan = buildPlan({ dataDir: opts.dataDir, basePort: opts.basePort, faults, logLevel: opts.logLevel });
-  const mux = new LogMux(opts.out);
+  const mux = new LogMux(opts.out, undefined, join(plan.dataDir, 'logs'));
   const supervisor = new Supervisor(mux);
   const standIns: FaultServer[] = [];
   for (const s of plan.standIns) {
@@ -155,6 +155,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       await dataPlane.stop();
       await supervisor.stopAll(5000);
       await Promise.all(standIns.map((s) => s.close()));
+      mux.close();
     },
   };
 }

@@ -21,6 +21,10 @@ export interface LocalConfig {
   audience?: string;
   /** An access token to compare with the tenant's expectations (never printed). */
   token?: string;
+  /** Where these values come from, for evidence (default "doctor option"). */
+  from?: string;
+  /** What the values should be when no stage/production preset applies (the local stack's tenant). */
+  expected?: { tenant?: string; issuerUrl?: string; audience?: string };
 }
 
 const URL_TITLE = 'Observatorium URL is correct';
@@ -37,13 +41,17 @@ async function clusterConfig(ctx: CheckContext | undefined): Promise<{ config?: 
   return { config: readRefresherConfig(container), container };
 }
 
+function safePath(url: string): string {
+  try { return new URL(url.trim()).pathname; } catch { return ''; }
+}
+
 function literal(s: ConfigSource | undefined): string | undefined {
   return s?.kind === 'literal' ? s.value : undefined;
 }
 
 export async function runObservatoriumUrlCheck(ctx: CheckContext | undefined, local: LocalConfig = {}, environment?: Environment): Promise<CheckResult> {
   const { config, why } = local.observatoriumUrl ? { config: undefined, why: undefined } : await clusterConfig(ctx);
-  const source = local.observatoriumUrl !== undefined ? { kind: 'literal', value: local.observatoriumUrl, from: 'doctor option' } as ConfigSource : config?.observatoriumUrl;
+  const source = local.observatoriumUrl !== undefined ? { kind: 'literal', value: local.observatoriumUrl, from: local.from ?? 'doctor option' } as ConfigSource : config?.observatoriumUrl;
   if (!source) return skipped('observatorium-url', URL_TITLE, `no Observatorium URL to check: ${why}; pass --observatorium-url`);
   const evidence: Evidence[] = [{ text: `OBSERVATORIUM_URL: ${describeSource('observatoriumUrl', source)}` }];
   if (source.kind === 'missing') {
@@ -57,16 +65,23 @@ export async function runObservatoriumUrlCheck(ctx: CheckContext | undefined, lo
   if (url === undefined) return skipped('observatorium-url', URL_TITLE, `the URL comes ${describeSource('observatoriumUrl', source)}, which the doctor does not read`);
   const env = environment ?? (ctx ? environmentFromNamespace(ctx.targets.namespace) : undefined);
   const diffs = env ? compareObservatoriumUrl(url, env) : urlShapeProblems(url);
+  const tenant = local.expected?.tenant;
+  const actualTenant = /\/api\/metrics\/v1\/([^/]+)\/?$/.exec(safePath(url))?.[1];
+  if (!env && tenant && actualTenant && actualTenant !== tenant) {
+    diffs.push({ part: 'tenant', actual: actualTenant, expected: tenant, text: `tenant is "${actualTenant}", expected "${tenant}" (the API answers 404 unknown tenant)` });
+  }
   const faults = diffs.filter((d) => !d.harmless);
   for (const d of diffs) evidence.push({ text: d.text, data: { part: d.part, expected: d.expected, actual: d.actual } });
-  if (!env) {
+  if (!env && local.expected) {
+    evidence.push({ text: `host and port are checked live (step 2, live part); tenant expected: ${tenant ?? 'unknown'}` });
+  } else if (!env) {
     const looks = environmentOfUrl(url);
     evidence.push({ text: `environment unknown (pass --env stage|production)${looks ? `; the URL is the ${looks} one` : ''}` });
   }
   if (faults.length === 0) {
     return checkResult('observatorium-url', URL_TITLE, {
-      status: env ? 'ok' : 'warn', evidence,
-      summary: env ? `the URL is the ${env} Observatorium URL` : 'the URL is well-formed; no environment to compare it with',
+      status: env || local.expected ? 'ok' : 'warn', evidence,
+      summary: env ? `the URL is the ${env} Observatorium URL` : local.expected ? `the URL is well-formed${tenant ? ` and names tenant ${tenant}` : ''}` : 'the URL is well-formed; no environment to compare it with',
     });
   }
   const expected = env ? EXPECTED_OBSERVATORIUM_URL[env] : undefined;
@@ -88,7 +103,7 @@ async function presenceOf(ctx: CheckContext | undefined, setting: RefresherSetti
       if (s.value.trim() === '') return { setting, label, state: 'missing', text: `${label}: empty (${s.from})` };
       if (/\$\([A-Za-z_]/.test(s.value)) return { setting, label, state: 'missing', text: `${label}: "${setting === 'clientSecret' ? '$(...)' : s.value}" refers to an env variable the container does not define` };
       // Inline in a Deployment spec is worth a warning; given to the doctor directly it is just the value under test.
-      return { setting, label, state: setting === 'clientSecret' && s.from !== 'doctor option' ? 'inline' : 'ok', text: `${label}: ${desc}` };
+      return { setting, label, state: setting === 'clientSecret' && (s.from.startsWith('env ') || s.from.startsWith('--')) ? 'inline' : 'ok', text: `${label}: ${desc}` };
     case 'secret': {
       if (!ctx) return { setting, label, state: 'unknown', text: `${label}: ${desc}; not checked` };
       const r = await tryFacts(() => ctx.facts.getSecret(ctx.targets.namespace, s.secret));
@@ -105,8 +120,11 @@ export async function runCredentialsCheck(ctx: CheckContext | undefined, local: 
   const fromLocal = local.clientId !== undefined || local.clientSecret !== undefined || local.issuerUrl !== undefined;
   const cluster = fromLocal ? {} : await clusterConfig(ctx);
   const lit = (v: string | undefined, from: string): ConfigSource => (v === undefined ? { kind: 'missing' } : { kind: 'literal', value: v, from });
+  const from = local.from ?? 'doctor option';
+  const expectedIssuer = local.expected?.issuerUrl ?? EXPECTED_ISSUER_URL;
+  const expectedAudience = local.expected?.audience ?? EXPECTED_AUDIENCE;
   const config: Partial<RefresherConfig> | undefined = fromLocal
-    ? { clientId: lit(local.clientId, 'doctor option'), clientSecret: lit(local.clientSecret, 'doctor option'), issuerUrl: lit(local.issuerUrl, 'doctor option'), audience: lit(local.audience, 'doctor option') }
+    ? { clientId: lit(local.clientId, from), clientSecret: lit(local.clientSecret, from), issuerUrl: lit(local.issuerUrl, from), audience: lit(local.audience, from) }
     : cluster.config;
   if (!config && !local.token) return skipped('credentials', CRED_TITLE, `no refresher configuration to check: ${cluster.why}`);
   // An inline secret in the spec (or one passed in) is known now: make sure no renderer can print it.
@@ -130,24 +148,24 @@ export async function runCredentialsCheck(ctx: CheckContext | undefined, local: 
       status = 'warn';
     }
     const issuer = literal(config.issuerUrl);
-    if (issuer && issuer.trim() !== EXPECTED_ISSUER_URL) {
-      evidence.push({ text: `issuer URL is "${issuer}", the runbook's is ${EXPECTED_ISSUER_URL}` });
-      suspects.push({ cause: 'issuer-mismatch', confidence: 'possible', because: `ISSUER_URL is ${issuer}, not ${EXPECTED_ISSUER_URL}` });
+    if (issuer && issuer.trim() !== expectedIssuer) {
+      evidence.push({ text: `issuer URL is "${issuer}", the ${local.expected?.issuerUrl ? 'tenant\'s' : 'runbook\'s'} is ${expectedIssuer}` });
+      suspects.push({ cause: 'issuer-mismatch', confidence: 'possible', because: `ISSUER_URL is ${issuer}, not ${expectedIssuer}` });
       if (status === 'ok') status = 'warn';
     }
     const audience = literal(config.audience);
     if (audience === undefined) {
-      evidence.push({ text: `no --oidc.audience: the token's aud may not contain ${EXPECTED_AUDIENCE}` });
+      evidence.push({ text: `no --oidc.audience: the token's aud may not contain ${expectedAudience}` });
       if (status === 'ok') status = 'warn';
-    } else if (audience !== EXPECTED_AUDIENCE) {
-      evidence.push({ text: `--oidc.audience is "${audience}", the tenant expects ${EXPECTED_AUDIENCE}` });
-      suspects.push({ cause: 'audience-mismatch', confidence: 'likely', because: `the refresher asks for audience "${audience}", not ${EXPECTED_AUDIENCE}` });
+    } else if (audience !== expectedAudience) {
+      evidence.push({ text: `--oidc.audience is "${audience}", the tenant expects ${expectedAudience}` });
+      suspects.push({ cause: 'audience-mismatch', confidence: 'likely', because: `the refresher asks for audience "${audience}", not ${expectedAudience}` });
       status = 'fail';
     }
   }
   if (local.token) {
-    const issuer = literal(config?.issuerUrl)?.trim() ?? EXPECTED_ISSUER_URL;
-    const cmp = compareTokenClaims(local.token, { audience: EXPECTED_AUDIENCE, issuer });
+    const issuer = local.expected?.issuerUrl ?? literal(config?.issuerUrl)?.trim() ?? EXPECTED_ISSUER_URL;
+    const cmp = compareTokenClaims(local.token, { audience: expectedAudience, issuer });
     evidence.push({ text: `token claims: iss=${cmp.claims.iss ?? '-'} aud=[${(cmp.claims.aud ?? []).join(', ')}] exp=${cmp.claims.exp ?? '-'}`, data: { ...cmp.claims } });
     for (const f of cmp.findings) {
       evidence.push({ text: f.text });

@@ -1,0 +1,144 @@
+// Runbook step 5, live: is the Observatorium instance healthy? `/query` and `/query_range` through the
+// refresher (what the fleet manager does) and directly with step 3's token (the refresher out of the way),
+// each timed; failures classified from the typed error bodies (errorType, hop, reason: src/http/errors.ts)
+// by the same client the fleet manager uses; and the API's own request counters when its /metrics answers.
+
+import { Registry } from 'prom-client';
+import { ObservatoriumClient, ObservatoriumError } from '../../client/index.js';
+import type { RootCauseId } from '../causes.js';
+import { checkResult, skipped, type CheckResult, type Confidence, type Evidence, type Suspect } from '../report.js';
+import type { GrantOutcome } from './grant.js';
+import { causeOfTokenFailure } from './grant.js';
+import type { LiveTargets } from './targets.js';
+
+const TITLE = 'Observatorium instance is up';
+/** Slower than this on a query of vector(1) is worth a warning. */
+const SLOW_MS = 2000;
+
+interface Call { path: 'query' | 'query_range'; via: 'refresher' | 'direct'; ms: number; error?: ObservatoriumError | Error }
+
+/** What a failed call says about the cause, and how sure that is. */
+export function classifyCallError(e: ObservatoriumError, via: Call['via']): { cause: RootCauseId; confidence: Confidence; what: string } | undefined {
+  const hop = e.hop;
+  if (e.status === 429) return { cause: 'rate-limited', confidence: 'confirmed', what: 'the API rate-limits the tenant (429)' };
+  if (hop === 'backend' || hop === 'store') return { cause: 'backend-down', confidence: 'confirmed', what: `the API's backend fails: ${e.status} ${e.errorType}${e.reason ? ` (${e.reason})` : ''}` };
+  if (hop === 'token-refresher') {
+    if (e.errorType === 'token_unavailable') {
+      const c = e.reason ? causeOfTokenFailure(e.reason) : undefined;
+      return c ? { cause: c.cause, confidence: 'likely', what: `the refresher holds no token: ${e.reason}` } : undefined;
+    }
+    if (e.errorType === 'upstream_unreachable' || e.errorType === 'upstream_timeout') return { cause: 'observatorium-unreachable', confidence: 'likely', what: `the refresher cannot reach Observatorium: ${e.errorType} (${e.reason ?? '?'})` };
+    if (e.kind === 'network') return { cause: 'refresher-unreachable', confidence: 'likely', what: `no answer from the refresher (${e.reason})` };
+    return undefined;
+  }
+  if (e.kind === 'network') {
+    if (via === 'direct') return { cause: 'observatorium-unreachable', confidence: 'likely', what: `no answer from the Observatorium URL (${e.reason})` };
+    return { cause: 'refresher-unreachable', confidence: 'likely', what: `no answer from the refresher (${e.reason})` };
+  }
+  if (e.status === 401) return { cause: 'audience-mismatch', confidence: 'likely', what: `the API rejects the token (401${e.reason ? ` ${e.reason}` : ''}): see step 3` };
+  if (e.status === 403) return { cause: 'rbac-denied', confidence: via === 'direct' ? 'confirmed' : 'likely', what: 'the API denies the client read access (403)' };
+  if (e.status === 404) return { cause: 'wrong-observatorium-url', confidence: 'likely', what: `404 ${e.message}` };
+  if (e.status >= 500) return { cause: 'observatorium-down', confidence: 'confirmed', what: `the Observatorium API answers ${e.status} ${e.errorType}${e.hop ? ` (hop ${e.hop})` : ''}` };
+  return undefined;
+}
+
+async function calls(client: ObservatoriumClient, via: Call['via'], timeoutMs: number): Promise<Call[]> {
+  const one = async (path: Call['path'], fn: () => Promise<unknown>): Promise<Call> => {
+    const t0 = performance.now();
+    try {
+      await fn();
+      return { path, via, ms: Math.round(performance.now() - t0) };
+    } catch (err) {
+      return { path, via, ms: Math.round(performance.now() - t0), error: err as Error };
+    }
+  };
+  const now = Date.now();
+  return Promise.all([
+    one('query', () => client.query('vector(1)', { timeoutMs })),
+    one('query_range', () => client.queryRange('vector(1)', { startMs: now - 300_000, endMs: now, stepS: 60, timeoutMs })),
+  ]);
+}
+
+/** The API's own request counters (http_requests_total of the query handlers by code; rejections by reason). */
+async function apiRequestCounts(t: LiveTargets): Promise<Evidence | undefined> {
+  if (!t.apiInternalUrl) return undefined;
+  const res = await fetch(`${t.apiInternalUrl.replace(/\/+$/, '')}/metrics`, { signal: AbortSignal.timeout(t.timeouts.httpMs) }).catch(() => undefined);
+  if (!res || !res.ok) return { text: `the API's metrics at ${t.apiInternalUrl}/metrics: ${res ? `answered ${res.status}` : 'no answer'}` };
+  const text = await res.text();
+  const byCode: Record<string, number> = {};
+  const rejected: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^http_requests_total\{([^}]*)\} ([0-9.e+]+)/.exec(line);
+    if (m && /handler="query(_range)?"/.test(m[1]!)) {
+      const code = /code="(\d+)"/.exec(m[1]!)?.[1] ?? '?';
+      byCode[code] = (byCode[code] ?? 0) + Number(m[2]);
+    }
+    const r = /^observatorium_api_requests_rejected_total\{([^}]*)\} ([0-9.e+]+)/.exec(line);
+    if (r) { const reason = /reason="([^"]+)"/.exec(r[1]!)?.[1] ?? '?'; rejected[reason] = (rejected[reason] ?? 0) + Number(r[2]); }
+  }
+  const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
+  return { text: `the API's own counters since it started: query/query_range requests by code {${fmt(byCode)}}; rejected by reason {${fmt(rejected)}}`, data: { byCode, rejected } };
+}
+
+export async function runLiveObservatoriumHealthCheck(t: LiveTargets, grant: Promise<GrantOutcome>): Promise<CheckResult> {
+  if (!t.refresherUrl && !t.observatoriumUrl) return skipped('observatorium-health', TITLE, 'neither the refresher nor the Observatorium URL is known');
+  const registry = new Registry();
+  const clients: ObservatoriumClient[] = [];
+  const evidence: Evidence[] = [];
+  try {
+    const viaRefresher = t.refresherUrl ? new ObservatoriumClient({ baseUrl: t.refresherUrl, target: 'token-refresher', registry, timeoutMs: t.timeouts.queryMs, connectTimeoutMs: t.timeouts.connectMs }) : undefined;
+    if (viaRefresher) clients.push(viaRefresher);
+    const [refresherCalls, directCalls, counts] = await Promise.all([
+      viaRefresher ? calls(viaRefresher, 'refresher', t.timeouts.queryMs) : Promise.resolve([]),
+      (async () => {
+        const g = await grant;
+        if (!t.observatoriumUrl) return [];
+        if (!g.token) { evidence.push({ text: `direct queries to ${t.observatoriumUrl} not made: no token from step 3 (${g.skipped ?? g.failure?.reason})` }); return []; }
+        let direct: ObservatoriumClient;
+        try {
+          direct = new ObservatoriumClient({ baseUrl: t.observatoriumUrl.trim(), target: 'api', registry, token: g.token, timeoutMs: t.timeouts.queryMs, connectTimeoutMs: t.timeouts.connectMs });
+        } catch (err) {
+          evidence.push({ text: `direct queries not made: ${(err as Error).message}` });
+          return [];
+        }
+        clients.push(direct);
+        return calls(direct, 'direct', t.timeouts.queryMs);
+      })(),
+      apiRequestCounts(t),
+    ]);
+    const all = [...refresherCalls, ...directCalls];
+    const suspects = new Map<RootCauseId, Suspect>();
+    const rank = { confirmed: 3, likely: 2, possible: 1 } as const;
+    for (const c of all) {
+      const where = c.via === 'refresher' ? `through the refresher (${t.refresherUrl})` : `directly (${t.observatoriumUrl?.trim()}) with step 3's token`;
+      if (!c.error) {
+        evidence.push({ text: `/${c.path} ${where}: 200 in ${c.ms} ms${c.ms > SLOW_MS ? ' (slow)' : ''}`, data: { path: c.path, via: c.via, status: 200, ms: c.ms } });
+        continue;
+      }
+      const e = c.error;
+      if (!(e instanceof ObservatoriumError)) { evidence.push({ text: `/${c.path} ${where}: ${e.message}` }); continue; }
+      const cls = classifyCallError(e, c.via);
+      evidence.push({ text: `/${c.path} ${where}: ${e.describe()} after ${c.ms} ms`, data: { path: c.path, via: c.via, status: e.status, errorType: e.errorType, hop: e.hop, reason: e.reason, ms: c.ms } });
+      if (cls) {
+        const prev = suspects.get(cls.cause);
+        if (!prev || rank[cls.confidence] > rank[prev.confidence]) suspects.set(cls.cause, { cause: cls.cause, confidence: cls.confidence, because: `/${c.path} ${c.via === 'refresher' ? 'through the refresher' : 'direct'}: ${cls.what}` });
+      }
+    }
+    if (counts) evidence.push(counts);
+    const failed = all.filter((c) => c.error);
+    const slow = all.filter((c) => !c.error && c.ms > SLOW_MS);
+    const list = [...suspects.values()].sort((a, b) => rank[b.confidence] - rank[a.confidence]);
+    const status: CheckResult['status'] = failed.length > 0 ? 'fail' : slow.length > 0 ? 'warn' : all.length === 0 ? 'skipped' : 'ok';
+    if (status === 'skipped') return skipped('observatorium-health', TITLE, evidence[0]?.text ?? 'no query could be made');
+    const okMs = all.filter((c) => !c.error).map((c) => c.ms);
+    return checkResult('observatorium-health', TITLE, {
+      status, evidence, suspects: list,
+      summary: status === 'ok' ? `${all.length} queries answered 200 (slowest ${Math.max(...okMs)} ms)`
+        : status === 'warn' ? `queries answer, but slowly (${Math.max(...okMs)} ms)`
+          : list[0]?.because ?? `${failed.length} of ${all.length} queries failed`,
+      ...(status !== 'ok' ? { fix: list[0] ? (list[0].cause === 'rate-limited' ? 'lower the query rate or raise the tenant\'s limit' : list[0].cause === 'backend-down' ? 'check the metrics backend (Thanos querier / store) behind the API; escalate to Observatorium' : 'check the Observatorium API (dashboard /query and /query_range panels); escalate to Observatorium') : 'see the evidence' } : {}),
+    });
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+  }
+}
