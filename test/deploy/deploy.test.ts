@@ -9,6 +9,9 @@ import { promisify } from 'node:util';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { PROMETHEUS_RULE, renderPrometheusRule } from '../../deploy/sync-prometheus-rule.js';
 import { refresherFields } from '../../src/refresher/config.js';
+import { apiFields, loadRbacFile, loadTenantsFile } from '../../src/api/index.js';
+import { fleetFields } from '../../src/fleet/index.js';
+import { evaluateConnection } from '../../src/doctor/netpol/evaluate.js';
 import { REPO_ROOT } from '../helpers/procs.js';
 import { freePortRange, tempDir } from '../helpers/net.js';
 import { startStack } from '../../src/stack/index.js';
@@ -148,27 +151,81 @@ test('the token-refresher NetworkPolicy is exactly the runbook\'s', () => {
   for (const p of peers) assert.deepEqual(p.namespaceSelector, { matchLabels: { 'kubernetes.io/metadata.name': 'managed-services-stage' } });
 });
 
-test('stage and production manifests carry the runbook\'s Observatorium URLs and issuer, and only flags the refresher knows', () => {
+const COMMAND_FIELDS: Record<string, Record<string, { flags: string; aliases?: string[]; env?: readonly string[] }>> = {
+  'token-refresher': refresherFields,
+  api: apiFields,
+  'fleet-manager': fleetFields,
+};
+
+test('stage and production manifests carry the runbook\'s Observatorium URLs and issuer', () => {
   const runbook = readFileSync(RUNBOOK, 'utf8');
   const stageUrl = /Stage: `(https:\/\/[^`]+)`/.exec(runbook)![1]!;
   const prodUrl = /Production: `(https:\/\/[^`]+)`/.exec(runbook)![1]!;
   const issuer = /Issuer URL:`(https:\/\/[^`]+)`/.exec(runbook)![1]!;
-  const knownFlags = new Set(Object.values(refresherFields).flatMap((f) => [f.flags, ...(f.aliases ?? [])].map((s) => s.split(' ')[0]!)));
-  const knownEnv = new Set(Object.values(refresherFields).flatMap((f) => f.env ?? []));
   for (const [overlay, url] of [['stage', stageUrl], ['production', prodUrl]] as const) {
     const dep = render(overlay).find((o) => o.kind === 'Deployment' && o.metadata.name === 'token-refresher')!;
-    const c = dep.spec.template.spec.containers[0];
-    const env = Object.fromEntries((c.env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+    const env = Object.fromEntries((dep.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
     assert.equal(env.OBSERVATORIUM_URL, url, overlay);
     assert.equal(env.ISSUER_URL, issuer, overlay);
-    for (const e of c.env as { name: string }[]) assert.ok(knownEnv.has(e.name), `${overlay}: env ${e.name} is not read by the refresher`);
-    assert.equal(c.args[0], 'token-refresher');
-    for (const a of (c.args as string[]).slice(1)) assert.ok(knownFlags.has(a.split('=')[0]!), `${overlay}: unknown flag ${a}`);
-    assert.deepEqual(c.readinessProbe.httpGet, { path: '/ready', port: 'internal' });
-    assert.deepEqual(c.livenessProbe.httpGet, { path: '/live', port: 'internal' });
     const svc = render(overlay).find((o) => o.kind === 'Service' && o.metadata.name === 'token-refresher')!;
     assert.deepEqual(svc.spec.ports.map((p: { port: number; targetPort: number }) => [p.port, p.targetPort]), [[80, 8080], [8081, 8081]]);
+    const fm = render(overlay).find((o) => o.kind === 'Deployment' && o.metadata.name === 'kas-fleet-manager')!;
+    assert.ok((fm.spec.template.spec.containers[0].args as string[]).includes(`--token-issuer-url=${issuer}`), `${overlay}: fleet manager issuer`);
   }
   const prodNp = render('production').find((o) => o.kind === 'NetworkPolicy')!;
   assert.equal(prodNp.spec.ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'], 'managed-services-production');
+});
+
+test('every Deployment runs an obspath command with flags and env it knows, probes on its internal port, and is scraped', () => {
+  for (const overlay of ['stage', 'production'] as const) {
+    const objs = render(overlay);
+    const deployments = objs.filter((o) => o.kind === 'Deployment');
+    assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['kas-fleet-manager', 'observatorium-api', 'token-refresher']);
+    for (const d of deployments) {
+      const c = d.spec.template.spec.containers[0];
+      const fields = COMMAND_FIELDS[c.args[0]];
+      assert.ok(fields, `${d.metadata.name}: unknown command ${c.args[0]}`);
+      const flags = new Set(Object.values(fields).flatMap((f) => [f.flags, ...(f.aliases ?? [])].map((x) => x.split(' ')[0]!)));
+      const envs = new Set(Object.values(fields).flatMap((f) => f.env ?? []));
+      for (const a of (c.args as string[]).slice(1)) assert.ok(flags.has(a.split('=')[0]!), `${overlay} ${d.metadata.name}: unknown flag ${a}`);
+      for (const e of (c.env ?? []) as { name: string }[]) assert.ok(envs.has(e.name), `${overlay} ${d.metadata.name}: env ${e.name} is not read`);
+      const portNames = new Set((c.ports as { name: string }[]).map((p) => p.name));
+      assert.deepEqual([c.readinessProbe.httpGet.path, c.livenessProbe.httpGet.path], ['/ready', '/live'], d.metadata.name);
+      assert.ok(portNames.has(c.readinessProbe.httpGet.port), `${d.metadata.name}: probe port`);
+      const labels = d.spec.template.metadata.labels as Record<string, string>;
+      const svc = objs.find((o) => o.kind === 'Service' && Object.entries(o.spec.selector as Record<string, string>).every(([k, v]) => labels[k] === v));
+      assert.ok(svc, `${d.metadata.name}: no Service selects its pods`);
+      const sm = objs.find((o) => o.kind === 'ServiceMonitor' && Object.entries(o.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => (svc.metadata as { labels?: Record<string, string> }).labels?.[k] === v));
+      assert.ok(sm, `${d.metadata.name}: no ServiceMonitor scrapes its Service`);
+      assert.ok((svc.spec.ports as { name: string }[]).some((p) => p.name === sm.spec.endpoints[0].port), `${d.metadata.name}: ServiceMonitor port`);
+    }
+  }
+});
+
+test('the API ConfigMap holds tenants and RBAC files the API accepts', async () => {
+  const cm = render('stage').find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'observatorium-api') as unknown as { data: Record<string, string> };
+  const dir = await tempDir();
+  writeFileSync(join(dir.path, 'tenants.yaml'), cm.data['tenants.yaml']!);
+  writeFileSync(join(dir.path, 'rbac.yaml'), cm.data['rbac.yaml']!);
+  const tenants = loadTenantsFile(join(dir.path, 'tenants.yaml'));
+  assert.deepEqual(tenants.map((t) => t.name), ['managedkafka']);
+  loadRbacFile(join(dir.path, 'rbac.yaml'));
+  await dir.cleanup();
+});
+
+test('under the shipped NetworkPolicy, the fleet manager\'s pods reach the refresher and other pods do not (the doctor\'s evaluator)', () => {
+  const objs = render('stage');
+  const policies = objs.filter((o) => o.kind === 'NetworkPolicy').map((o) => ({ ...o, metadata: { ...o.metadata, namespace: 'managed-services-stage' } })) as never[];
+  const ns = 'managed-services-stage';
+  const nsLabels = { 'kubernetes.io/metadata.name': ns };
+  const podOf = (name: string) => {
+    const d = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === name)!;
+    return { kind: 'pod' as const, name, namespace: ns, labels: d.spec.template.metadata.labels, namespaceLabels: nsLabels, ports: d.spec.template.spec.containers[0].ports };
+  };
+  const refresher = podOf('token-refresher');
+  const q = { port: 8080, protocol: 'TCP' as const };
+  assert.equal(evaluateConnection(policies, podOf('kas-fleet-manager'), refresher, q).allowed, true);
+  assert.equal(evaluateConnection(policies, podOf('observatorium-api'), refresher, q).allowed, false);
+  const prometheus = { kind: 'pod' as const, name: 'prometheus-app-sre-0', namespace: ns, labels: { 'operator.prometheus.io/name': 'app-sre' }, namespaceLabels: nsLabels };
+  assert.equal(evaluateConnection(policies, prometheus, refresher, { port: 8081, protocol: 'TCP' }).allowed, true);
 });
