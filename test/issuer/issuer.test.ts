@@ -81,12 +81,13 @@ test('per-client short TTLs work', async () => {
 });
 
 test('key rotation: new kid signs, old tokens still verify', async () => {
-  const before = await token({}, ['short', 'short-secret']);
+  // The 5-minute client: a loaded machine must not let the token expire before it is verified.
+  const before = await token({}, ['kas-fleet-manager', 'fm-secret-1']);
   const oldKid = decodeProtectedHeader(before.body.access_token as string).kid;
   const res = await fetch(`http://127.0.0.1:${issuer.port}/admin/rotate-keys`, { method: 'POST' });
   const { kid } = (await res.json()) as { kid: string };
   assert.notEqual(kid, oldKid);
-  const after = await token({}, ['short', 'short-secret']);
+  const after = await token({}, ['kas-fleet-manager', 'fm-secret-1']);
   assert.equal(decodeProtectedHeader(after.body.access_token as string).kid, kid);
   const jwks = createRemoteJWKSet(new URL(`${issuer.issuerUrl}/jwks`));
   await jwtVerify(before.body.access_token as string, jwks);

@@ -147,7 +147,8 @@ test('CLI: a --duration run where nothing answers exits 1 and says why', async (
   assert.equal(writeFail?.hop, 'none');
   assert.equal(writeFail?.reason, 'refused');
   const verdict = lines.find((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('probe failed'));
-  assert.match(String(verdict?.msg), /writes 0\/3 \(0\.0%\), reads 0\/4 \(0\.0%\)/);
+  // How many rounds fit in 600 ms depends on the machine's load; that none succeeded does not.
+  assert.match(String(verdict?.msg), /writes 0\/[1-9]\d* \(0\.0%\), reads 0\/[1-9]\d* \(0\.0%\)/);
 });
 
 test('its own OIDC client with the issuer down: writes fail against hop issuer (token_unavailable), /ready is 503', async () => {
