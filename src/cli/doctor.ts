@@ -6,15 +6,12 @@ import type { ClusterFacts } from '../doctor/facts.js';
 import { renderReport, type OutputFormat } from '../doctor/render.js';
 import { runDoctor } from '../doctor/run.js';
 import { DEFAULT_NAMESPACE, EXPECTED_AUDIENCE, EXPECTED_ISSUER_URL, EXPECTED_OBSERVATORIUM_URL, type Environment } from '../doctor/targets.js';
-import { readLocalStack, LocalStackError } from '../doctor/local/stack-state.js';
-import { DEFAULT_TIMEOUTS, liveChecks, localConfigFromStack, localLogsCheck, targetsFromLocalStack, type LiveCheck, type LiveTargets } from '../doctor/live/index.js';
+import { localDoctorOptions } from '../doctor/local/options.js';
+import { DEFAULT_TIMEOUTS, liveChecks, type LiveTargets } from '../doctor/live/index.js';
 import type { DoctorOptions } from '../doctor/run.js';
 import type { DoctorReport } from '../doctor/report.js';
 import { watch } from '../doctor/watch.js';
 import { runCommand } from './run.js';
-
-/** `obspath up`'s stack.json is rewritten every second; older than this, the stack is not running. */
-const STALE_STACK_MS = 10_000;
 
 interface DoctorFlags {
   kubeconfig?: string;
@@ -95,17 +92,7 @@ export function doctorCommand(): Command {
       try {
         if (isLocal) {
           if (flags.snapshot) throw usage('--snapshot', 'cannot be combined with --env local');
-          build = async () => {
-            const stack = await readLocalStack(flags.data);
-            if (stack.ageMs > STALE_STACK_MS) throw new LocalStackError(`${stack.dataDir}/stack.json was last rewritten ${Math.round(stack.ageMs / 1000)} s ago: \`obspath up\` is not running there`);
-            const t = targetsFromLocalStack(stack, extraTargets(flags));
-            const checks: LiveCheck[] = [localLogsCheck(stack, { tailLines: tail, sinceSeconds: since, secrets: t.clientSecret ? [t.clientSecret] : [] }), ...liveChecks(t)];
-            return {
-              environment: 'local', local: localConfigFromStack(stack), liveChecks: checks, secrets: t.clientSecret ? [t.clientSecret] : [],
-              source: { kind: 'local', description: `obspath up in ${stack.dataDir}`, namespace: 'local' },
-              escalation: { policyUrl: flags.escalationUrl },
-            };
-          };
+          build = () => localDoctorOptions({ dataDir: flags.data, tailLines: tail, sinceSeconds: since, escalationUrl: flags.escalationUrl, extra: extraTargets(flags) });
           await build(); // fail fast (exit 2) when there is no running stack
         } else {
           if (flags.snapshot) facts = new SnapshotClusterFacts(flags.snapshot, flags.namespace ?? DEFAULT_NAMESPACE);

@@ -35,6 +35,6 @@ test('cli: bad usage exits 2 with one clear message; no kubeconfig says what to 
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--log-tail \(flag --log-tail\): must be a positive integer, got "lots"/);
   const none = doctor([], { KUBECONFIG: '/nonexistent/kubeconfig' });
-  assert.equal(none.code, 1);
+  assert.equal(none.code, 2, 'could not run: exit 2, not 1 (which means a problem was found)');
   assert.match(none.stderr, /no kubeconfig found .*--snapshot DIR/);
 });

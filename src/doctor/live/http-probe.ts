@@ -78,6 +78,37 @@ export async function probeTcp(url: string, timeoutMs: number): Promise<{ outcom
   });
 }
 
+export type ServerOutcome = 'answers' | 'silent' | 'refused' | 'connect-timeout' | 'dns' | 'closed' | 'error';
+
+/**
+ * Is there an HTTP server behind the address? Sends a request without a Host header, which HTTP/1.1 servers
+ * (Go's net/http, Node's) reject with 400 themselves: an answer comes from the server at the address, never
+ * from an upstream it proxies to, so a slow upstream cannot look like a dropped connection.
+ */
+export async function probeHttpServer(url: string, timeoutMs: number): Promise<{ outcome: ServerOutcome; ms: number; statusLine?: string; detail?: string }> {
+  const t0 = performance.now();
+  let u: URL;
+  try { u = new URL(url); } catch { return { outcome: 'error', ms: 0, detail: 'invalid URL' }; }
+  if (u.protocol !== 'http:') return { outcome: 'error', ms: 0, detail: 'only http:// addresses are probed this way' };
+  const port = Number(u.port || 80);
+  return new Promise((resolve) => {
+    const s = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port });
+    let connected = false;
+    let got = '';
+    const done = (outcome: ServerOutcome, extra: { statusLine?: string; detail?: string } = {}) => {
+      clearTimeout(timer); s.destroy(); resolve({ outcome, ms: Math.round(performance.now() - t0), ...extra });
+    };
+    const timer = setTimeout(() => done(connected ? 'silent' : 'connect-timeout'), timeoutMs);
+    s.once('connect', () => { connected = true; s.write('GET /obspath-doctor HTTP/1.1\r\nConnection: close\r\n\r\n'); });
+    s.on('data', (d: Buffer) => { got += d.toString('latin1'); if (got.includes('\r\n')) done('answers', { statusLine: got.slice(0, got.indexOf('\r\n')) }); });
+    s.once('end', () => done(got ? 'answers' : 'closed', got ? { statusLine: got.split('\r\n')[0] } : {}));
+    s.once('error', (err) => {
+      const r = classifyNetworkError(err).reason;
+      done(r === 'refused' ? 'refused' : r === 'dns' ? 'dns' : connected ? 'closed' : 'error', { detail: (err as Error).message });
+    });
+  });
+}
+
 /** Resolves the URL's host name (IP literals trivially). */
 export async function resolveHost(url: string, timeoutMs: number): Promise<{ ok: boolean; host: string; addresses: string[]; detail?: string }> {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');

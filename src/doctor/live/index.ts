@@ -22,7 +22,7 @@ export function liveChecks(t: LiveTargets): LiveCheck[] {
   // Lazily, so building the list has no side effect; the first check to need it starts it.
   const token = () => (grant ??= grantToken(t).catch((err: Error) => ({ failure: { reason: 'error', message: err.message }, ms: 0 })));
   return [
-    { id: 'observatorium-url', run: () => runLiveObservatoriumUrlCheck(t, token()) },
+    { id: 'observatorium-url', run: () => runLiveObservatoriumUrlCheck(t) },
     { id: 'credentials', run: () => runLiveCredentialsCheck(t, token()) },
     { id: 'network-policy', run: () => runLiveReachabilityCheck(t) },
     { id: 'refresher-health', run: () => runLiveRefresherHealthCheck(t) },

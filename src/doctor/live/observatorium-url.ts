@@ -6,7 +6,6 @@
 
 import type { RootCauseId } from '../causes.js';
 import { checkResult, skipped, type CheckResult, type Confidence, type Evidence, type Suspect } from '../report.js';
-import type { GrantOutcome } from './grant.js';
 import { describeProbe, errorBody, probeHttp, resolveHost, type HttpProbe } from './http-probe.js';
 import type { LiveTargets } from './targets.js';
 
@@ -24,7 +23,7 @@ function isPrometheusAnswer(p: HttpProbe): boolean {
   return p.outcome === 'answered' && typeof b === 'object' && b !== null && (b.status === 'success' || b.status === 'error');
 }
 
-export async function runLiveObservatoriumUrlCheck(t: LiveTargets, grant: Promise<GrantOutcome>): Promise<CheckResult> {
+export async function runLiveObservatoriumUrlCheck(t: LiveTargets): Promise<CheckResult> {
   const url = t.observatoriumUrl?.trim();
   if (!url) return skipped('observatorium-url', TITLE, 'no Observatorium URL to probe');
   let parsed: URL;
@@ -35,10 +34,11 @@ export async function runLiveObservatoriumUrlCheck(t: LiveTargets, grant: Promis
 
   const dns = await resolveHost(url, t.timeouts.httpMs);
   evidence.push({ text: dns.ok ? `DNS: ${dns.host} resolves to ${dns.addresses.join(', ')}` : `DNS: ${dns.host} does not resolve: ${dns.detail}`, data: { host: dns.host, addresses: dns.addresses } });
-  const token = (await grant).token;
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const p = dns.ok ? await probeHttp(queryUrl(url), { timeoutMs: t.timeouts.httpMs + 1500, headers }) : undefined;
-  if (p) evidence.push({ text: `GET ${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}/api/v1/query?query=vector(1)${token ? ' with a token from step 3' : ' without a token'}: ${describeProbe(p)}`, data: { status: p.status, outcome: p.outcome, ms: p.ms, ...errorBody(p) } });
+  // Without a token on purpose: the API answers 404 (unknown tenant or path) or 401 (known tenant) itself,
+  // before any backend, rate limit or RBAC; whether a token gets data is step 5's question.
+  const headers: Record<string, string> = {};
+  const p = dns.ok ? await probeHttp(queryUrl(url), { timeoutMs: t.timeouts.httpMs, headers }) : undefined;
+  if (p) evidence.push({ text: `GET ${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}/api/v1/query?query=vector(1) without a token: ${describeProbe(p)}${p.status === 401 ? ' (the API knows the tenant and asks for a token)' : ''}`, data: { status: p.status, outcome: p.outcome, ms: p.ms, ...errorBody(p) } });
   if (parsed.protocol === 'https:' && p && p.outcome !== 'tls' && p.outcome !== 'dns') evidence.push({ text: `TLS: the certificate of ${parsed.host} verifies` });
 
   const expected = t.expectedObservatoriumUrl;
@@ -51,6 +51,8 @@ export async function runLiveObservatoriumUrlCheck(t: LiveTargets, grant: Promis
       apiAnswers = isPrometheusAnswer(q);
       evidence.push({ text: `the Observatorium API's own address ${origin(expected)}: ${describeProbe(q)}`, data: { status: q.status, outcome: q.outcome } });
     }
+    const api = t.components?.find((c) => c.name === 'api');
+    if (t.components) evidence.push({ text: api ? `process api: ${api.running ? 'running' : 'NOT running'}, ${api.restarts} restart(s)` : 'process api: not started by obspath up' });
     const what = !p ? `the host ${dns.host} does not resolve` : p.outcome === 'answered' ? `${parsed.origin} answers ${p.status} without a Prometheus API body: not an Observatorium API` : `${parsed.origin}: ${describeProbe(p)}`;
     if (apiAnswers) suspect('wrong-observatorium-url', 'confirmed', `${what}, while the Observatorium API answers at ${origin(expected!)}`);
     else if (!p || p.outcome === 'dns') suspect('wrong-observatorium-url', elsewhere ? 'confirmed' : 'likely', `${what}${elsewhere ? ` and it is not the API's host (${new URL(expected!).host})` : ''}`);

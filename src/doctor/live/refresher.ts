@@ -7,7 +7,7 @@
 import { checkResult, skipped, type CheckResult, type Evidence, type Suspect } from '../report.js';
 import { fetchAlerts } from './alerts.js';
 import { causeOfTokenFailure } from './grant.js';
-import { describeProbe, probeHttp, probeTcp } from './http-probe.js';
+import { describeProbe, probeHttp, probeHttpServer, probeTcp } from './http-probe.js';
 import type { LiveTargets } from './targets.js';
 
 const REACH_TITLE = 'The fleet manager can reach the token refresher';
@@ -34,18 +34,24 @@ export async function runLiveReachabilityCheck(t: LiveTargets): Promise<CheckRes
     suspects.push({ cause: 'network-policy-blocks', confidence: 'likely', because: `no TCP connection to ${target} within ${tcp.ms} ms: packets are dropped on the way` });
     return checkResult('network-policy', REACH_TITLE, { status: 'fail', summary: suspects[0]!.because, evidence, suspects, fix: 'allow the fleet manager to the refresher\'s port (NetworkPolicy, firewall)' });
   }
-  const p = await probeHttp(`${target.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent('vector(1)')}`, { timeoutMs: t.timeouts.httpMs });
-  evidence.push({ text: `GET ${target}/api/v1/query: ${describeProbe(p)}`, data: { outcome: p.outcome, status: p.status, ms: p.ms } });
-  if (p.outcome === 'answered') {
-    return checkResult('network-policy', REACH_TITLE, { status: 'ok', evidence, suspects, summary: `${target} answers the fleet manager's requests (${p.status} in ${p.ms} ms)` });
+  // The refresher's HTTP server itself (not its upstream) must answer: see probeHttpServer.
+  const [p, own] = await Promise.all([
+    probeHttpServer(target, t.timeouts.httpMs),
+    t.refresherUrl && t.refresherUrl !== target ? probeHttpServer(t.refresherUrl, t.timeouts.httpMs) : undefined,
+  ]);
+  evidence.push({ text: `HTTP to ${target}: ${p.outcome === 'answers' ? `the server answers ("${p.statusLine}") in ${p.ms} ms` : p.outcome === 'silent' ? `accepted the connection but sent nothing in ${p.ms} ms` : `${p.outcome}${p.detail ? ` (${p.detail})` : ''}`}`, data: { ...p } });
+  if (p.outcome === 'answers') {
+    return checkResult('network-policy', REACH_TITLE, { status: 'ok', evidence, suspects, summary: `the refresher's HTTP server answers at ${target} (${p.ms} ms)` });
   }
-  if (ready) evidence.push({ text: `the refresher's own internal server ${t.refresherInternalUrl}/ready: ${describeProbe(ready)}` });
-  if (p.outcome === 'silent' && refresherAnswers) {
-    suspects.push({ cause: 'network-policy-blocks', confidence: 'confirmed', because: `${target} accepts connections but never answers (${p.ms} ms), while the refresher itself answers: something between the fleet manager and the refresher drops the traffic` });
+  if (own) evidence.push({ text: `the refresher's own address ${t.refresherUrl}: ${own.outcome === 'answers' ? `answers in ${own.ms} ms` : own.outcome}` });
+  if (ready) evidence.push({ text: `the refresher's internal server ${t.refresherInternalUrl}/ready: ${describeProbe(ready)}` });
+  const refresherAlive = own?.outcome === 'answers' || refresherAnswers;
+  if (p.outcome === 'silent' && refresherAlive) {
+    suspects.push({ cause: 'network-policy-blocks', confidence: 'confirmed', because: `${target} accepts connections but its HTTP server never answers (${p.ms} ms), while the refresher itself answers${own?.outcome === 'answers' ? ` at ${t.refresherUrl}` : ''}: something between the fleet manager and the refresher drops the traffic` });
   } else if (p.outcome === 'silent') {
     suspects.push({ cause: 'refresher-unreachable', confidence: 'likely', because: `${target} accepts connections but never answers, and the refresher's internal server does not answer either: the process hangs` });
   } else {
-    suspects.push({ cause: 'refresher-unreachable', confidence: 'likely', because: `the request to ${target} failed: ${describeProbe(p)}` });
+    suspects.push({ cause: 'refresher-unreachable', confidence: 'likely', because: `the HTTP exchange with ${target} failed: ${p.outcome}${p.detail ? ` (${p.detail})` : ''}` });
   }
   return checkResult('network-policy', REACH_TITLE, {
     status: 'fail', summary: suspects[0]!.because, evidence, suspects,

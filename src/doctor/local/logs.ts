@@ -2,7 +2,7 @@
 // (<data>/logs/<component>.log, truncated at each start, rotated to .log.1), scanned with the same signature
 // catalog as pod logs. Only the last `tailLines` lines of each, and with `sinceSeconds` only newer lines.
 
-import { open, stat } from 'node:fs/promises';
+import { access, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suspectsFromScan } from '../checks/logs.js';
 import { scanLogs, type LogInput } from '../logs/scan.js';
@@ -44,14 +44,16 @@ export function withinWindow(text: string, sinceSeconds: number | undefined, now
 export async function runLocalLogsCheck(logsDir: string, opts: { tailLines: number; sinceSeconds?: number; secrets: readonly string[]; now?: number }): Promise<CheckResult> {
   const inputs: LogInput[] = [];
   const read: string[] = [];
+  // obspath up makes the directory at start and a component's file at its first line: no file, no line yet.
+  const dirExists = await access(logsDir).then(() => true, () => false);
+  if (!dirExists) return skipped('logs', TITLE, `no ${logsDir}: this obspath up does not write log files (run a newer one)`);
   for (const component of ['fleet-manager', 'token-refresher'] as LogComponent[]) {
     const file = join(logsDir, `${component}.log`);
     const text = await tailFile(file, opts.tailLines);
-    if (text === undefined) { read.push(`${component}: no ${file}`); continue; }
+    if (text === undefined) { inputs.push({ component, source: file, text: '' }); read.push(`${component}: nothing logged yet`); continue; }
     inputs.push({ component, source: file, text: withinWindow(text, opts.sinceSeconds, opts.now ?? Date.now()) });
     read.push(`${component}: ${file}`);
   }
-  if (inputs.length === 0) return skipped('logs', TITLE, `no log files in ${logsDir} (obspath up writes them there)`);
   const scan = scanLogs(inputs, { secrets: opts.secrets });
   const suspects = suspectsFromScan(scan);
   const evidence: Evidence[] = [

@@ -34,7 +34,11 @@ export function parseLine(raw: string): ParsedLine {
   const t = raw.trim();
   if (!t.startsWith('{')) return { raw };
   try {
-    const o = JSON.parse(t) as Record<string, unknown>;
+    const top = JSON.parse(t) as Record<string, unknown>;
+    // The fleet manager logs one line per failed request with each query's typed error in `failures[]`:
+    // the first failure's fields stand for the line when it has none of its own.
+    const first = Array.isArray(top.failures) && typeof top.failures[0] === 'object' && top.failures[0] !== null ? top.failures[0] as Record<string, unknown> : undefined;
+    const o = first && top.errorType === undefined ? { ...first, level: top.level, msg: top.msg } : top;
     const s = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
     const level = typeof o.level === 'number' ? (o.level >= 50 ? 'error' : o.level >= 40 ? 'warn' : 'info') : s('level');
     return {
