@@ -33,7 +33,7 @@ export interface DoctorOptions {
   escalation?: EscalationConfig;
   /** Bound on each cluster/configuration check (default 20 s: cluster reads are bounded at 15 s each). */
   checkTimeoutMs?: number;
-  /** Bound on each live check (default 8 s: its own probes are bounded far below). */
+  /** Bound on each live check (default 9 s: its own probes add up to 8 s at most). */
   liveCheckTimeoutMs?: number;
 }
 
@@ -93,7 +93,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   const noCluster = (id: CheckId) => async () => skipped(id, TITLES[id], 'needs a cluster (kubeconfig) or a snapshot directory');
   const local = opts.local ?? {};
   const builtInTimeout = opts.checkTimeoutMs ?? 20_000;
-  const liveTimeout = opts.liveCheckTimeoutMs ?? 8_000;
+  const liveTimeout = opts.liveCheckTimeoutMs ?? 9_000;
 
   const builtIn: [CheckId, () => Promise<CheckResult>][] = [
     ['logs', ctx ? () => runLogsCheck(ctx) : noCluster('logs')],

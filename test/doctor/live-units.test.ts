@@ -193,3 +193,32 @@ test('cli: --env local without a running stack exits 2 and says why (missing and
     await dir.cleanup();
   }
 });
+
+test('every hop hangs: the whole live run ends within 10 s, each check saying which hop did not answer', async () => {
+  const { runDoctor } = await import('../../src/doctor/run.js');
+  const { liveChecks } = await import('../../src/doctor/live/index.js');
+  const hole = await blackHole();
+  try {
+    const t0 = performance.now();
+    const report = await runDoctor({
+      environment: 'local',
+      liveChecks: liveChecks({
+        origin: 'black holes', observatoriumUrl: `${hole.url}/api/metrics/v1/managedkafka`, tenant: 'managedkafka',
+        issuerUrl: `${hole.url}/auth/realms/x`, clientId: 'c', clientSecret: 'hung-secret-value', audience: 'a',
+        refresherUrl: hole.url, refresherInternalUrl: hole.url, fleetRefresherUrl: hole.url, apiInternalUrl: hole.url, timeouts: DEFAULT_TIMEOUTS,
+      }),
+    });
+    const ms = performance.now() - t0;
+    process.stdout.write(`every hop hangs: doctor run took ${Math.round(ms)} ms\n`);
+    assert.ok(ms < 10_000, `${ms} ms`);
+    assert.equal(report.status, 'fail');
+    const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+    assert.match(byId.credentials!.summary, /issuer_timeout/);
+    assert.match(byId['observatorium-url']!.summary, /accepted the connection but sent no answer/);
+    assert.equal(byId['network-policy']!.status, 'fail');
+    assert.notEqual(byId['observatorium-health']!.status, 'ok');
+    assert.ok(!JSON.stringify(report).includes('hung-secret-value'));
+  } finally {
+    await hole.close();
+  }
+});

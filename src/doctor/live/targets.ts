@@ -22,7 +22,9 @@ export interface LiveTimeouts {
   queryMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: LiveTimeouts = { connectMs: 1000, httpMs: 1500, oauthMs: 2500, queryMs: 4000 };
+// Worst chain when every hop hangs: discovery + token (2 x oauthMs) then a direct query (queryMs) = 8 s, under
+// the 10 s the issue allows; every other probe runs beside it.
+export const DEFAULT_TIMEOUTS: LiveTimeouts = { connectMs: 1000, httpMs: 1500, oauthMs: 2000, queryMs: 4000 };
 
 export interface LiveTargets {
   /** Where the targets came from, for evidence ("obspath up in /tmp/x", "stage preset"). */

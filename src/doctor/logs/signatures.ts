@@ -83,6 +83,11 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
     cause: 'wrong-observatorium-url', confidence: 'possible', meaning: 'the Observatorium host name does not resolve: often a mistyped OBSERVATORIUM_URL',
   },
   {
+    id: 'obspath.backend', origin: 'obspath', title: 'the API\'s backend failed (hop backend)',
+    test: (l) => jsonField(l, 'hop', ['backend', 'store']) && (isUpstreamFailure(l) || (l.json?.status ?? 0) >= 500),
+    cause: 'backend-down', confidence: 'likely', meaning: 'the Observatorium API answered, but its metrics backend (Thanos) did not',
+  },
+  {
     id: 'obspath.upstream.unreachable', origin: 'obspath', title: 'upstream_unreachable / upstream_timeout',
     test: isUpstreamFailure, cause: 'observatorium-unreachable', confidence: 'likely', meaning: 'the refresher cannot reach Observatorium (refused, reset, TLS or timeout)',
   },
