@@ -21,12 +21,16 @@ export const ESCALATE_CAUSES: ReadonlySet<RootCauseId> = new Set(['observatorium
 
 export const DEFAULT_ESCALATION_TEAM = 'Control Plane team';
 
+/** The escalation policy the runbook links to (its "Escalations" section); --escalation-url overrides it. */
+export const DEFAULT_ESCALATION_POLICY_URL =
+  'https://gitlab.cee.redhat.com/service/app-interface/-/blob/master/data/teams/managed-services/escalation-policies/kas-fleet-manager.yaml';
+
 export function escalationFor(verdicts: readonly Verdict[], config: EscalationConfig = {}): Escalation | undefined {
   const top = verdicts[0];
   if (!top || !ESCALATE_CAUSES.has(top.cause)) return undefined;
   return {
     team: config.team ?? DEFAULT_ESCALATION_TEAM,
-    ...(config.policyUrl ? { policyUrl: config.policyUrl } : {}),
+    policyUrl: config.policyUrl ?? DEFAULT_ESCALATION_POLICY_URL,
     why: top.cause === 'unknown' ? 'no known cause matched the evidence' : `the cause (${top.cause}) is on Observatorium's side`,
   };
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
-import { mkdirSync, writeFileSync, utimesSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetchAlerts } from '../../src/doctor/live/alerts.js';
 import { probeHttp, probeHttpServer, probeTcp } from '../../src/doctor/live/http-probe.js';
@@ -97,6 +97,10 @@ test('escalation: only for causes on Observatorium\'s side or unknown, with the 
   const report = (checks: CheckResult[]) => deriveVerdicts(checks);
   const down = report([checkResult('observatorium-health', 'x', { status: 'fail', summary: 's', suspects: [{ cause: 'backend-down', confidence: 'confirmed', because: 'b' }] })]);
   assert.deepEqual(escalationFor(down, { policyUrl: 'https://p' }), { team: 'Control Plane team', policyUrl: 'https://p', why: 'the cause (backend-down) is on Observatorium\'s side' });
+  // Without configuration: the escalation policy the runbook itself links to.
+  const runbook = readFileSync(join(import.meta.dirname, '..', '..', '..', 'shared', 'runbook', 'observatorium-non-2xx.md'), 'utf8');
+  const link = /Escalation policy can be found \[here\]\((https:[^)]+)\)/.exec(runbook)![1];
+  assert.equal(escalationFor(down)?.policyUrl, link);
   const creds = report([checkResult('credentials', 'x', { status: 'fail', summary: 's', suspects: [{ cause: 'invalid-client-credentials', confidence: 'confirmed', because: 'b' }] })]);
   assert.equal(escalationFor(creds), undefined);
   const unknown = report([checkResult('logs', 'x', { status: 'fail', summary: 's' })]);
