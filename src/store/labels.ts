@@ -1,5 +1,6 @@
 // Label sets of the embedded store: validation (Prometheus's rules) and a canonical key per series.
 import type { Label, Labels } from '../promql/storage.js';
+import { encodeLabelField } from './remote-write/wire.js';
 
 export type { Label, Labels };
 
@@ -85,42 +86,11 @@ export function encodeLabelsProto(labels: Labels): Uint8Array {
   const parts: Buffer[] = [];
   let size = 0;
   for (const l of labels) {
-    const name = Buffer.from(l.name, 'utf8');
-    const value = Buffer.from(l.value, 'utf8');
-    const inner = 1 + varintSize(name.length) + name.length + 1 + varintSize(value.length) + value.length;
-    const b = Buffer.allocUnsafe(1 + varintSize(inner) + inner);
-    let p = 0;
-    b[p++] = 0x0a;
-    p = putVarint(b, p, inner);
-    b[p++] = 0x0a;
-    p = putVarint(b, p, name.length);
-    p += name.copy(b, p);
-    b[p++] = 0x12;
-    p = putVarint(b, p, value.length);
-    value.copy(b, p);
+    const b = encodeLabelField(Buffer.from(l.name, 'utf8'), Buffer.from(l.value, 'utf8'));
     parts.push(b);
     size += b.length;
   }
   return Buffer.concat(parts, size);
-}
-
-export function varintSize(n: number): number {
-  let s = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    s++;
-  }
-  return s;
-}
-
-/** Writes a non-negative integer (< 2^53) as an unsigned varint; returns the new position. */
-export function putVarint(b: Uint8Array, p: number, n: number): number {
-  while (n >= 0x80) {
-    b[p++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  b[p++] = n;
-  return p;
 }
 
 /** Interns label strings so that many series share one copy of `job`, `instance`, … */

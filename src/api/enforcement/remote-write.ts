@@ -2,7 +2,7 @@
 // label on every series (a caller's own value is replaced), re-encode. Works on the protobuf bytes:
 // samples, exemplars, histograms and metadata are copied as they are, never decoded.
 import snappy from 'snappyjs';
-import { snappyLength, varintSize, writeVarint } from '../../store/remote-write/wire.js';
+import { encodeLabelField, snappyLength, varintSize, writeVarint } from '../../store/remote-write/wire.js';
 
 export class WriteRewriteError extends Error {
   constructor(readonly status: 400 | 413 | 415, message: string) {
@@ -48,23 +48,6 @@ function skipField(buf: Uint8Array, pos: { p: number }, wire: number, end: numbe
 
 
 
-/** The encoded `Label{name, value}` as a TimeSeries.labels field (tag + length + message). */
-function labelField(name: string, value: string): { bytes: Buffer; name: Buffer } {
-  const n = Buffer.from(name, 'utf8');
-  const v = Buffer.from(value, 'utf8');
-  const inner = 1 + varintSize(n.length) + n.length + 1 + varintSize(v.length) + v.length;
-  const out = Buffer.allocUnsafe(1 + varintSize(inner) + inner);
-  let p = 0;
-  out[p++] = 0x0a;
-  p = writeVarint(out, p, inner);
-  out[p++] = 0x0a;
-  p = writeVarint(out, p, n.length);
-  p += n.copy(out, p);
-  out[p++] = 0x12;
-  p = writeVarint(out, p, v.length);
-  v.copy(out, p);
-  return { bytes: out, name: n };
-}
 
 /** Byte range of a Label message's name. */
 function labelName(buf: Uint8Array, start: number, end: number): [number, number] {
@@ -101,7 +84,8 @@ export interface RewriteStats {
 
 /** The uncompressed WriteRequest with the tenant label set on every series. */
 export function setTenantLabel(raw: Uint8Array, label: string, value: string, stats?: RewriteStats): Buffer {
-  const add = labelField(label, value);
+  const tenantLabel = Buffer.from(label, 'utf8');
+  const add = { bytes: encodeLabelField(tenantLabel, Buffer.from(value, 'utf8')), name: tenantLabel };
   const end = raw.length;
   // Upper bound: every series grows by the new label and at most 5 more bytes of length.
   const pos = { p: 0 };

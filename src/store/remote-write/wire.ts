@@ -32,3 +32,19 @@ export function snappyLength(b: Uint8Array): number {
   }
   return -1;
 }
+
+/** One `Label{name=1, value=2}` as a `labels = 1` field of a prompb.TimeSeries (tag, length, message). */
+export function encodeLabelField(name: Buffer, value: Buffer): Buffer {
+  const inner = 1 + varintSize(name.length) + name.length + 1 + varintSize(value.length) + value.length;
+  const out = Buffer.allocUnsafe(1 + varintSize(inner) + inner);
+  let p = 0;
+  out[p++] = 0x0a;
+  p = writeVarint(out, p, inner);
+  out[p++] = 0x0a;
+  p = writeVarint(out, p, name.length);
+  p += name.copy(out, p);
+  out[p++] = 0x12;
+  p = writeVarint(out, p, value.length);
+  value.copy(out, p);
+  return out;
+}
