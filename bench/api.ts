@@ -3,9 +3,6 @@
 // enforcement on: GET /api/v1/query with a cheap query, and POST remote write of a fixed batch.
 // Prints req/s, p50/p99 and the ratios. BENCH_DURATION_MS (default 5000), BENCH_CONCURRENCY (default 16);
 // BENCH_API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the API process, BENCH_API_ARGS adds API flags.
-import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { freePort, tempDir } from '../test/helpers/net.js';
 import { startPrometheus } from '../test/helpers/procs.js';
 import { encodeTestWriteRequest } from '../test/helpers/remote-write.js';
@@ -20,33 +17,6 @@ const TENANT = { name: 'bench', id: 'bench-tenant-id' };
 const QUERY = 'up{job="bench"}';
 const ENFORCED = `up{job="bench", tenant_id="${TENANT.id}"}`;
 const SERIES = 100;
-
-/** wrk with a Lua script for a POST with a binary body; same parsing as runWrk. */
-async function runWrkPost(opts: { name: string; url: string; path: string; headers: Record<string, string>; body: Uint8Array; concurrency: number; durationMs: number; dir: string }): Promise<LoadResult> {
-  const script = join(opts.dir, `post-${opts.name.replace(/\W+/g, '_')}.lua`);
-  const luaBody = Array.from(opts.body, (b) => `\\${b}`).join('');
-  await writeFile(script, `wrk.method = "POST"\nwrk.body = "${luaBody}"\n${Object.entries(opts.headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`).join('\n')}\n`);
-  const args = ['-t1', `-c${opts.concurrency}`, `-d${Math.round(opts.durationMs / 1000)}s`, '--latency', '--timeout', '10s', '-s', script, `${opts.url}${opts.path}`];
-  const out = await new Promise<string>((resolve, reject) =>
-    execFile('wrk', args, { timeout: opts.durationMs + 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`wrk: ${err.message}\n${stderr}`)) : resolve(stdout))),
-  );
-  const ms = (label: string) => {
-    const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(out);
-    if (!m) return NaN;
-    const v = Number(m[1]);
-    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-  };
-  const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    name: opts.name,
-    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN),
-    errors: errs ? errs.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
-    p50Ms: ms('50%'),
-    p99Ms: ms('99%'),
-  };
-}
 
 function report(title: string, rows: LoadResult[]): void {
   const [direct, nginx, ours] = rows as [LoadResult, LoadResult, LoadResult];
@@ -83,9 +53,9 @@ try {
     q.push(await runWrk({ name: 'obspath api (auth+enforcement)', url: api.url, path: `/api/metrics/v1/${TENANT.name}/api/v1/query?query=${encodeURIComponent(QUERY)}`, headers: { authorization: `Bearer ${token}` }, concurrency, durationMs: DURATION_MS }));
     report(`api benchmark (wrk, 1 thread): GET /api/v1/query ${QUERY}, concurrency ${concurrency}, ${DURATION_MS} ms per target`, q);
     const w: LoadResult[] = [];
-    w.push(await runWrkPost({ name: 'direct (Prometheus)', url: prom.url, path: '/api/v1/write', headers: rwHeaders, body: batch(true), concurrency, durationMs: DURATION_MS, dir: dir.path }));
-    w.push(await runWrkPost({ name: 'nginx proxy', url: proxy.url, path: '/api/v1/write', headers: rwHeaders, body: batch(true), concurrency, durationMs: DURATION_MS, dir: dir.path }));
-    w.push(await runWrkPost({ name: 'obspath api (auth+enforcement)', url: api.url, path: `/api/metrics/v1/${TENANT.name}/api/v1/receive`, headers: { ...rwHeaders, Authorization: `Bearer ${token}` }, body: batch(false), concurrency, durationMs: DURATION_MS, dir: dir.path }));
+    w.push(await runWrk({ method: 'POST', name: 'direct (Prometheus)', url: prom.url, path: '/api/v1/write', headers: rwHeaders, body: batch(true), concurrency, durationMs: DURATION_MS }));
+    w.push(await runWrk({ method: 'POST', name: 'nginx proxy', url: proxy.url, path: '/api/v1/write', headers: rwHeaders, body: batch(true), concurrency, durationMs: DURATION_MS }));
+    w.push(await runWrk({ method: 'POST', name: 'obspath api (auth+enforcement)', url: api.url, path: `/api/metrics/v1/${TENANT.name}/api/v1/receive`, headers: { ...rwHeaders, Authorization: `Bearer ${token}` }, body: batch(false), concurrency, durationMs: DURATION_MS }));
     report(`api benchmark (wrk, 1 thread): POST remote write, ${SERIES} series x 1 sample (${batch(false).length} bytes), concurrency ${concurrency}, ${DURATION_MS} ms per target`, w);
   }
 } finally {

@@ -10,7 +10,7 @@ import { startObspath, startPrometheus, type Proc } from '../test/helpers/procs.
 import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS, type TestSeries } from '../test/helpers/remote-write.js';
 import { startIssuerProc, startRefresherProc } from '../test/helpers/stack.js';
 import { issuerToken, startApiProc } from '../test/fleet/helpers.js';
-import { printResults, ratio, runLoad, type LoadResult } from './lib/load.js';
+import { printResults, ratio, closedLoop, runLoad, type LoadResult } from './lib/load.js';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map(Number);
@@ -109,27 +109,9 @@ async function runDirect(url: string, concurrency: number): Promise<LoadResult> 
     }));
     return codes.every((c) => c === 200);
   };
-  const warmEnd = Date.now() + 500;
-  while (Date.now() < warmEnd) await once();
-  const latencies: number[] = [];
-  let non2xx = 0;
-  let errors = 0;
-  const start = process.hrtime.bigint();
-  const stopAt = Date.now() + DURATION_MS;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < stopAt) {
-      const t0 = process.hrtime.bigint();
-      try {
-        if (!(await once())) non2xx++;
-      } catch {
-        errors++;
-      }
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  }));
-  const elapsedS = Number(process.hrtime.bigint() - start) / 1e9;
-  await pool.close();
-  const sorted = Float64Array.from(latencies).sort();
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-  return { name: 'direct: the 7 queries to Prometheus', requests: latencies.length, errors, non2xx, rps: latencies.length / elapsedS, p50Ms: pct(0.5), p99Ms: pct(0.99) };
+  try {
+    return await closedLoop('direct: the 7 queries to Prometheus', once, concurrency, DURATION_MS);
+  } finally {
+    await pool.close();
+  }
 }
