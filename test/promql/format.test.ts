@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { visitSelectors, type Expr } from '../../src/promql/ast.js';
 import { formatExpr } from '../../src/promql/format.js';
 import { parseExpr } from '../../src/promql/parser.js';
+import { REPO_ROOT } from '../helpers/procs.js';
 
 /** The AST without source positions (which legitimately change when reprinted). */
 function strip(e: Expr): unknown {
@@ -24,8 +25,8 @@ const handWritten = [
 ];
 
 function suiteQueries(): string[] {
-  const dir = '/work/shared/promql-testdata';
-  if (!existsSync(dir)) return [];
+  const dir = join(REPO_ROOT, '..', 'shared', 'promql-testdata');
+  assert.ok(existsSync(dir), `Prometheus's test data is missing at ${dir}`);
   const out: string[] = [];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.test'))) {
     for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
