@@ -83,7 +83,8 @@ after(() => {
   process.stdout.write(`doctor run times (in-process, --env local):\n${lines}\n`);
 });
 
-describe('doctor --env local against the running stack', { concurrency: 3 }, () => {
+// Two stacks at a time: three, beside the other test files CI runs in parallel, overloaded the 2 cores.
+describe('doctor --env local against the running stack', { concurrency: 2 }, () => {
   it('a healthy stack: three runs, no warning, no verdict, under 3 s each; the CLI exits 0', async () => {
     await withStack([], async (stack, dataDir) => {
       for (let i = 1; i <= 3; i++) {
