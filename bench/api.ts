@@ -2,7 +2,7 @@
 // proxy, and through `obspath api` with authentication (RS256 JWT from `obspath issuer`), RBAC and tenant
 // enforcement on: GET /api/v1/query with a cheap query, and POST remote write of a fixed batch.
 // Prints req/s, p50/p99 and the ratios. BENCH_DURATION_MS (default 5000), BENCH_CONCURRENCY (default 16);
-// BENCH_API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the API process, BENCH_API_ARGS adds API flags.
+// BENCH_API_NODE_ARGS='--cpu-prof --cpu-prof-dir=prof' profiles the API process, BENCH_API_ARGS adds API flags.
 import { freePort, tempDir } from '../test/helpers/net.js';
 import { startPrometheus } from '../test/helpers/procs.js';
 import { encodeTestWriteRequest } from '../test/helpers/remote-write.js';

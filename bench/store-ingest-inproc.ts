@@ -1,5 +1,5 @@
 // In-process ingest loop (no HTTP), for profiling the decode -> append -> WAL path:
-//   PROFILE=/tmp/ingest.cpuprofile node --expose-gc --import tsx bench/store-ingest-inproc.ts [series] [batch] [samples] [fsync]
+//   PROFILE=ingest.cpuprofile node --expose-gc --import tsx bench/store-ingest-inproc.ts [series] [batch] [samples] [fsync]
 // PROFILE profiles only the ingest loop (not the request building).
 import { Store } from '../src/store/store.js';
 import { ingestRemoteWrite } from '../src/store/remote-write/ingest.js';

@@ -3,17 +3,8 @@
 import protobuf from 'protobufjs';
 import { STALE_NAN } from '../../src/promql/storage.js';
 
-/** mulberry32: deterministic, so a failing seed can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the synthetic data's PRNG): deterministic, so a failing seed can be replayed. */
+export { prng as rng } from '../../src/stack/kafka-data.js';
 
 const f = new Float64Array(1);
 const u = new Uint32Array(f.buffer);

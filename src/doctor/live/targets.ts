@@ -27,7 +27,7 @@ export interface LiveTimeouts {
 export const DEFAULT_TIMEOUTS: LiveTimeouts = { connectMs: 1000, httpMs: 1500, oauthMs: 2000, queryMs: 4000 };
 
 export interface LiveTargets {
-  /** Where the targets came from, for evidence ("obspath up in /tmp/x", "stage preset"). */
+  /** Where the targets came from, for evidence ("obspath up in .obspath", "stage preset"). */
   origin: string;
   /** The refresher's upstream (OBSERVATORIUM_URL). */
   observatoriumUrl?: string;

@@ -6,27 +6,22 @@ export interface Keyed {
   readonly key: string;
 }
 
-/** Murmur3-style hash of bytes buf[start, end). Must agree with hashString for the same bytes. */
-export function hashBytes(buf: Uint8Array, start: number, end: number): number {
-  let h = 0x9747b28c ^ (end - start);
-  let p = start;
-  for (; p + 4 <= end; p += 4) {
-    let k = buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  const rest = end - p;
-  if (rest > 0) {
-    let k = buf[p]!;
-    if (rest > 1) k ^= buf[p + 1]! << 8;
-    if (rest > 2) k ^= buf[p + 2]! << 16;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-  }
+// Murmur3 (x86, 32-bit) steps, shared by the byte and the string variant below. The two variants differ
+// only in how they read a byte, and exist so neither has to copy its input.
+function mixK(k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, 0x1b873593);
+}
+
+function mixH(h: number, k: number): number {
+  h ^= mixK(k);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finish(h: number, tail: number, rest: number): number {
+  if (rest > 0) h ^= mixK(tail);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -34,33 +29,31 @@ export function hashBytes(buf: Uint8Array, start: number, end: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** Murmur3-style hash of bytes buf[start, end). Must agree with hashString for the same bytes. */
+export function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x9747b28c ^ (end - start);
+  let p = start;
+  for (; p + 4 <= end; p += 4) h = mixH(h, buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24));
+  const rest = end - p;
+  let k = 0;
+  if (rest > 0) k = buf[p]!;
+  if (rest > 1) k ^= buf[p + 1]! << 8;
+  if (rest > 2) k ^= buf[p + 2]! << 16;
+  return finish(h, k, rest);
+}
+
 /** hashBytes over the char codes of a latin1 (one byte per char) string. */
 export function hashString(s: string): number {
   const end = s.length;
   let h = 0x9747b28c ^ end;
   let p = 0;
-  for (; p + 4 <= end; p += 4) {
-    let k = s.charCodeAt(p) | (s.charCodeAt(p + 1) << 8) | (s.charCodeAt(p + 2) << 16) | (s.charCodeAt(p + 3) << 24);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
+  for (; p + 4 <= end; p += 4) h = mixH(h, s.charCodeAt(p) | (s.charCodeAt(p + 1) << 8) | (s.charCodeAt(p + 2) << 16) | (s.charCodeAt(p + 3) << 24));
   const rest = end - p;
-  if (rest > 0) {
-    let k = s.charCodeAt(p);
-    if (rest > 1) k ^= s.charCodeAt(p + 1) << 8;
-    if (rest > 2) k ^= s.charCodeAt(p + 2) << 16;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  let k = 0;
+  if (rest > 0) k = s.charCodeAt(p);
+  if (rest > 1) k ^= s.charCodeAt(p + 1) << 8;
+  if (rest > 2) k ^= s.charCodeAt(p + 2) << 16;
+  return finish(h, k, rest);
 }
 
 function sameBytes(key: string, buf: Uint8Array, start: number, end: number): boolean {
