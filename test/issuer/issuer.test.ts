@@ -107,8 +107,8 @@ test('two rotations within a token\'s lifetime: its retired key stays verify-onl
     const firstKid = decodeProtectedHeader(first).kid!;
     const exp = decodeJwt(first).exp! * 1000;
     own.rotateKeys();
-    const rotatedAt = Date.now();
     const third = own.rotateKeys();
+    const rotatedAt = Date.now();
     const keys = (await jwks()).keys;
     assert.deepEqual(keys.map((k) => k.kid), [third, keys[1]!.kid, firstKid]);
     assert.deepEqual(keys.slice(1).map((k) => k.key_ops), [['verify'], ['verify']], 'retired keys are verify-only');
@@ -121,8 +121,12 @@ test('two rotations within a token\'s lifetime: its retired key stays verify-onl
     assert.ok(Date.now() < exp, 'the JWKS was read before the token expired');
     await jwtVerify(first, createLocalJWKSet(late), { issuer: own.issuerUrl });
     // After the retention, both retired keys have left the JWKS and the first token no longer verifies.
-    await new Promise((r) => setTimeout(r, Math.max(0, rotatedAt + 3000 + 300 - Date.now())));
-    const gone = await jwks();
+    await new Promise((r) => setTimeout(r, Math.max(0, rotatedAt + 3000 - Date.now())));
+    let gone = await jwks();
+    for (let i = 0; i < 40 && gone.keys.length > 1; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      gone = await jwks();
+    }
     assert.deepEqual(gone.keys.map((k) => k.kid), [third]);
     await assert.rejects(jwtVerify(first, createLocalJWKSet(gone), { currentDate: new Date(exp - 1000) }), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
   } finally {
