@@ -129,7 +129,8 @@ export class HttpBackend implements Backend {
     if (this.lastCheck && Date.now() - this.lastCheck.at < 2000) return this.lastCheck.result;
     const probe = async (url: string, host: string): Promise<string | null> => {
       try {
-        const res = await request(url, { method: 'GET', dispatcher: this.agent, signal: AbortSignal.timeout(2000) });
+        // A backend slower than the request deadline is of no use: the probe has that bound too.
+        const res = await request(url, { method: 'GET', dispatcher: this.agent, signal: AbortSignal.timeout(Math.min(2000, this.opts.timeoutMs)) });
         await res.body.dump();
         return res.statusCode >= 500 ? `backend ${host} answered ${res.statusCode}` : null;
       } catch (err) {
