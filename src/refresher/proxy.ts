@@ -110,6 +110,77 @@ function upstreamHeaders(req: FastifyRequest): Record<string, string | string[]>
   return headers;
 }
 
+type UpstreamAnswer = { res: Dispatcher.ResponseData; body: Buffer | Dispatcher.ResponseData['body'] };
+
+/** Calls to the upstream with the token, failures typed, and the one retry after a rejected token. */
+class Upstream {
+  readonly #name: string;
+
+  constructor(private readonly opts: ProxyOptions, private readonly agent: Agent) {
+    this.#name = opts.upstreamUrl.host;
+  }
+
+  async call(req: FastifyRequest, body: RequestBody, token: string, deadline: Deadline): Promise<Dispatcher.ResponseData> {
+    const headers = upstreamHeaders(req);
+    headers.authorization = `Bearer ${token}`;
+    try {
+      return await request(upstreamTarget(this.opts.upstreamUrl, req.url), {
+        method: req.method as Dispatcher.HttpMethod,
+        headers,
+        body: body.kind === 'buffered' ? body.data : body.kind === 'stream' ? req.raw : undefined,
+        dispatcher: this.agent,
+        signal: deadline.signal,
+      });
+    } catch (err) {
+      throw this.failure(req, err, deadline);
+    }
+  }
+
+  failure(req: FastifyRequest, err: unknown, deadline: Deadline): HttpError {
+    const { metrics, connectTimeoutMs, headersTimeoutMs } = this.opts;
+    const upstream = this.#name;
+    const f = classifyNetworkError(err);
+    const reason = deadline.fired ? 'headers_timeout' : f.reason;
+    metrics.upstreamFailures.inc({ reason: deadline.fired || isTimeout(f.reason) ? 'timeout' : f.reason });
+    req.log.warn({ upstream, reason, code: f.code }, `upstream request failed: ${f.message}`);
+    if (deadline.fired || isTimeout(f.reason)) {
+      const what = reason === 'connect_timeout' ? `could not connect within ${connectTimeoutMs} ms` : `sent no response headers within ${headersTimeoutMs} ms`;
+      return new HttpError(504, 'upstream_timeout', `upstream ${upstream} ${what}`, { hop: 'token-refresher', reason, upstream });
+    }
+    return new HttpError(502, 'upstream_unreachable', `cannot reach upstream ${upstream}: ${f.reason}${f.code ? ` (${f.code})` : ''}`, { hop: 'token-refresher', reason: f.reason, upstream });
+  }
+
+  /** A 401 from the upstream: renew the token if it was judged invalid; retry once if the body allows. */
+  async onRejected(req: FastifyRequest, first: Dispatcher.ResponseData, body: RequestBody, token: string, deadline: Deadline): Promise<UpstreamAnswer> {
+    const rejection = await readRejection(first);
+    const reason = rejection.reason;
+    const passThrough = { res: first, body: rejection.body };
+    if (reason === undefined || !RETRYABLE_TOKEN_REJECTIONS.has(reason)) return passThrough;
+    const log = { upstream: this.#name, reason };
+    if (body.kind === 'stream') {
+      // Not replayable; the next requests get the new token.
+      void this.opts.tokens.renew(token);
+      req.log.warn(log, 'upstream rejected the access token; streamed request body, so not retried');
+      return passThrough;
+    }
+    let fresh: string | undefined;
+    try {
+      fresh = await deadline.race(this.opts.tokens.renew(token));
+    } catch (err) {
+      throw this.failure(req, err, deadline);
+    }
+    if (fresh === undefined) {
+      req.log.warn(log, 'upstream rejected the access token and no newer token could be had; not retried');
+      return passThrough;
+    }
+    if (!Buffer.isBuffer(rejection.body)) await rejection.body.dump();
+    this.opts.metrics.upstreamRetries.inc({ reason });
+    req.log.warn(log, 'upstream rejected the access token; retrying once with a new token');
+    const res = await this.call(req, body, fresh, deadline);
+    return { res, body: res.body };
+  }
+}
+
 /**
  * The authenticating reverse proxy. Every failure is answered with a typed JSON body naming this hop
  * and the cause, never an empty 502: 503 token_unavailable, 502 upstream_unreachable, 504 upstream_timeout.
@@ -127,7 +198,6 @@ export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agen
     keepAliveTimeout: 30_000,
     connections: 256,
   });
-  const upstreamName = opts.upstreamUrl.host;
 
   // Bodies are streamed, never parsed: remote-write payloads and large results pass through as bytes.
   app.removeAllContentTypeParsers();
@@ -139,73 +209,16 @@ export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agen
     opts.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
   });
 
-  const call = async (req: FastifyRequest, body: RequestBody, token: string, deadline: Deadline): Promise<Dispatcher.ResponseData> => {
-    const headers = upstreamHeaders(req);
-    headers.authorization = `Bearer ${token}`;
-    try {
-      return await request(upstreamTarget(opts.upstreamUrl, req.url), {
-        method: req.method as Dispatcher.HttpMethod,
-        headers,
-        body: body.kind === 'buffered' ? body.data : body.kind === 'stream' ? req.raw : undefined,
-        dispatcher: agent,
-        signal: deadline.signal,
-      });
-    } catch (err) {
-      throw upstreamFailure(req, err, deadline);
-    }
-  };
-
-  const upstreamFailure = (req: FastifyRequest, err: unknown, deadline: Deadline): HttpError => {
-    const f = classifyNetworkError(err);
-    const reason = deadline.fired ? 'headers_timeout' : f.reason;
-    opts.metrics.upstreamFailures.inc({ reason: deadline.fired || isTimeout(f.reason) ? 'timeout' : f.reason });
-    req.log.warn({ upstream: upstreamName, reason, code: f.code }, `upstream request failed: ${f.message}`);
-    if (deadline.fired || isTimeout(f.reason)) {
-      const what = reason === 'connect_timeout' ? `could not connect within ${opts.connectTimeoutMs} ms` : `sent no response headers within ${opts.headersTimeoutMs} ms`;
-      return new HttpError(504, 'upstream_timeout', `upstream ${upstreamName} ${what}`, { hop: 'token-refresher', reason, upstream: upstreamName });
-    }
-    return new HttpError(502, 'upstream_unreachable', `cannot reach upstream ${upstreamName}: ${f.reason}${f.code ? ` (${f.code})` : ''}`, {
-      hop: 'token-refresher', reason: f.reason, upstream: upstreamName,
-    });
-  };
-
-  /** A 401 from the upstream: renew the token if it was judged invalid; retry once if the body allows. */
-  const onRejected = async (req: FastifyRequest, first: Dispatcher.ResponseData, body: RequestBody, token: string, deadline: Deadline) => {
-    const rejection = await readRejection(first);
-    const reason = rejection.reason;
-    const passThrough = { res: first, body: rejection.body };
-    if (reason === undefined || !RETRYABLE_TOKEN_REJECTIONS.has(reason)) return passThrough;
-    if (body.kind === 'stream') {
-      // Not replayable; the next requests get the new token.
-      void opts.tokens.renew(token);
-      req.log.warn({ upstream: upstreamName, reason }, 'upstream rejected the access token; streamed request body, so not retried');
-      return passThrough;
-    }
-    let fresh: string | undefined;
-    try {
-      fresh = await deadline.race(opts.tokens.renew(token));
-    } catch (err) {
-      throw upstreamFailure(req, err, deadline);
-    }
-    if (fresh === undefined) {
-      req.log.warn({ upstream: upstreamName, reason }, 'upstream rejected the access token and no newer token could be had; not retried');
-      return passThrough;
-    }
-    if (!Buffer.isBuffer(rejection.body)) await rejection.body.dump();
-    opts.metrics.upstreamRetries.inc({ reason });
-    req.log.warn({ upstream: upstreamName, reason }, 'upstream rejected the access token; retrying once with a new token');
-    const res = await call(req, body, fresh, deadline);
-    return { res, body: res.body };
-  };
+  const upstream = new Upstream(opts, agent);
 
   const handler = async (req: FastifyRequest, reply: Reply) => {
     const token = await tokenOr503(opts.tokens);
     const body = await takeRequestBody(req);
     const deadline = new Deadline(opts.headersTimeoutMs);
-    let answer: { res: Dispatcher.ResponseData; body: Buffer | Dispatcher.ResponseData['body'] };
+    let answer: UpstreamAnswer;
     try {
-      const first = await call(req, body, token, deadline);
-      answer = first.statusCode === 401 ? await onRejected(req, first, body, token, deadline) : { res: first, body: first.body };
+      const first = await upstream.call(req, body, token, deadline);
+      answer = first.statusCode === 401 ? await upstream.onRejected(req, first, body, token, deadline) : { res: first, body: first.body };
     } finally {
       deadline.clear();
     }
