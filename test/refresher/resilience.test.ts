@@ -83,7 +83,8 @@ test('frozen issuer (SIGSTOP), token expired: every request is answered at once 
   assert.ok(failed.every((a) => a.status === 503), 'only 503 token_unavailable after expiry');
   assert.ok(reasons.every((x) => x === 'token_expired' || x === 'issuer_timeout'), `reasons ${JSON.stringify(reasons)}`);
   assert.ok(reasons.includes('issuer_timeout'), 'the issuer\'s reason is reported once the pending request timed out');
-  assert.ok(worst < 500, `worst answer ${worst.toFixed(1)} ms: a request waited on the issuer`);
+  // Far below the 3 s a request waited on the pending token request before; generous for a loaded machine.
+  assert.ok(worst < 1000, `worst answer ${worst.toFixed(1)} ms: a request waited on the issuer`);
   assert.ok(tokenRequests >= 2 && proxy.maxInWindow(1000, frozenAt) <= 5, `token requests: ${tokenRequests}`);
   issuer.proc.child.kill('SIGCONT');
   const contAt = Date.now();
@@ -107,12 +108,13 @@ test('dead issuer (connections refused): retries keep a floor around expiry and 
   const worst = Math.max(...answers.map((a) => a.ms));
   const attempts = metricValue(await (await fetch(`${r.internalUrl}/metrics`)).text(), 'token_refresher_token_refresh_total{result="error"}');
   console.log(`dead issuer: ${tokenRequests} token requests (refresher's own count of failed attempts: ${attempts}) in ${span.toFixed(1)} s = ${(tokenRequests / span).toFixed(2)}/s, most in any 1 s: ${proxy.maxInWindow(1000, killedAt)}, ` +
-    `${nearExpiry} in the 2 s around expiry; ${failed.length} x 503, worst answer ${worst.toFixed(1)} ms`);
+    `${nearExpiry} in the 2 s around expiry; ${failed.length} x 503, worst answer ${worst.toFixed(1)} ms (a ${answers.find((a) => a.ms === worst)!.status}, ${answers.find((a) => a.ms === worst)!.at - expiry} ms from expiry)`);
   assert.ok(tokenRequests >= (attempts ?? 0) - 1, 'the proxy saw the refresher\'s attempts');
   assert.ok(tokenRequests >= 3, 'the refresher keeps trying');
   assert.ok(proxy.maxInWindow(1000, killedAt) <= 5, `at most a few token requests a second (floor 250 ms), got ${proxy.maxInWindow(1000, killedAt)}`);
   assert.ok(failed.length > 20 && failed.every((a) => a.status === 503 && a.reason === 'issuer_unreachable'), JSON.stringify(failed.slice(0, 3)));
-  assert.ok(worst < 500, `worst answer ${worst.toFixed(1)} ms`);
+  const slowest = answers.find((a) => a.ms === worst)!;
+  assert.ok(worst < 1000, `worst answer ${worst.toFixed(1)} ms: ${JSON.stringify(slowest)}`);
 });
 
 test('the API rejects a token signed by a key the issuer no longer publishes: the refresher fetches a new token once and the request succeeds', async () => {
