@@ -15,6 +15,7 @@ const schema = z.object({
   client: z.array(z.string().regex(/^[^:]+:.+$/, 'expected <id>:<secret>')).default([]),
   tokenTtl: durationMs.default(300_000),
   signingKey: z.string().optional(),
+  keysRetain: durationMs.optional(),
   tokenDelay: durationMs.default(0),
   publicUrl: z.string().url().optional(),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
@@ -27,6 +28,7 @@ const fields: Record<keyof z.input<typeof schema>, FieldSpec> = {
   client: { flags: '--client <id:secret>', flag: '--client', repeatable: true, description: 'a client with no extra claims (repeatable); its audience is its id' },
   tokenTtl: { flags: '--token-ttl <duration>', flag: '--token-ttl', env: ['ISSUER_TOKEN_TTL'], description: 'access-token lifetime unless a client sets its own (default 5m)' },
   signingKey: { flags: '--signing-key <file>', flag: '--signing-key', env: ['ISSUER_SIGNING_KEY'], description: 'RSA private key (PEM or JWK); default: a new key at every start' },
+  keysRetain: { flags: '--keys.retain <duration>', flag: '--keys.retain', env: ['ISSUER_KEYS_RETAIN'], description: 'how long a rotated-out signing key stays in the JWKS, verify only (default: the longest token TTL of any client, so every token it signed expires first)' },
   tokenDelay: { flags: '--token-delay <duration>', flag: '--token-delay', description: 'answer token requests this late (reproduces a slow issuer)' },
   publicUrl: { flags: '--public-url <url>', flag: '--public-url', env: ['ISSUER_PUBLIC_URL'], description: 'base URL clients use, when not the listen address' },
   logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
@@ -35,8 +37,8 @@ const fields: Record<keyof z.input<typeof schema>, FieldSpec> = {
 export function issuerCommand(): Command {
   const cmd = new Command('issuer').description('a real OIDC issuer (client_credentials, JWT access tokens) for local use and tests');
   cmd.addHelpText('after', `
-Key rotation without restart: send SIGUSR2 or SIGHUP, or POST /admin/rotate-keys. The previous key stays in
-the JWKS so tokens already issued keep verifying.`);
+Key rotation without restart: send SIGUSR2 or SIGHUP, or POST /admin/rotate-keys. Rotated-out keys never sign
+again and stay in the JWKS for --keys.retain, so tokens already issued keep verifying until they expire.`);
   return configuredAction(cmd, { schema, fields, context: 'issuer configuration' }, async (config) => {
     const file = config.clients ? loadClientsFile(config.clients) : undefined;
     const clients: IssuerClient[] = [
@@ -54,6 +56,7 @@ the JWKS so tokens already issued keep verifying.`);
       clients,
       tokenTtlMs: file?.tokenTTL ?? config.tokenTtl,
       signingKey: config.signingKey ? loadSigningKey(config.signingKey) : undefined,
+      keyRetainMs: config.keysRetain,
       tokenDelayMs: config.tokenDelay,
       publicUrl: config.publicUrl,
       logger,

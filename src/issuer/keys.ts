@@ -36,28 +36,56 @@ export function loadSigningKey(path: string): SigningJwk {
   }
 }
 
+interface HeldKey {
+  jwk: SigningJwk;
+  /** When it stopped signing; undefined for the current key. */
+  retiredAt?: number;
+}
+
+/** Rotations kept at most, whatever the retention: a rotation loop must not grow the JWKS without bound. */
+const MAX_RETIRED = 100;
+
 /**
- * The issuer's keys: the first signs, the rest stay in the JWKS so tokens signed before a rotation
- * still verify until they expire.
+ * The issuer's keys, as Keycloak's active and passive keys: the current key signs; a rotated-out key
+ * stays in the JWKS for `retainMs` (at least one token lifetime) so tokens it signed keep verifying
+ * until they expire, and is marked verify-only so it can never sign again.
  */
 export class KeyRing {
-  #keys: SigningJwk[];
+  #keys: HeldKey[];
 
-  constructor(initial: SigningJwk, private readonly keep = 2) {
-    this.#keys = [initial];
+  constructor(initial: SigningJwk, readonly retainMs: number, private readonly now: () => number = Date.now) {
+    this.#keys = [{ jwk: initial }];
   }
 
+  /** The current key first, then the retired keys still within their retention. */
   get keys(): readonly SigningJwk[] {
-    return this.#keys;
+    return this.#keys.map((k) => k.jwk);
   }
 
   get currentKid(): string {
-    return this.#keys[0]!.kid;
+    return this.#keys[0]!.jwk.kid;
   }
 
-  /** A new signing key; the previous ones are kept for verification (up to `keep` in all). */
+  /** A new signing key; the previous one is retired (verify only) and kept for `retainMs`. */
   rotate(next: SigningJwk = generateSigningKey()): SigningJwk {
-    this.#keys = [next, ...this.#keys].slice(0, this.keep);
+    const [current, ...retired] = this.#keys;
+    const demoted: HeldKey = { jwk: { ...current!.jwk, key_ops: ['verify'] }, retiredAt: this.now() };
+    this.#keys = [{ jwk: next }, demoted, ...retired].slice(0, MAX_RETIRED + 1);
+    this.prune();
     return next;
+  }
+
+  /** Drops retired keys past their retention; true when one was dropped. */
+  prune(): boolean {
+    const now = this.now();
+    const before = this.#keys.length;
+    this.#keys = this.#keys.filter((k) => k.retiredAt === undefined || now - k.retiredAt < this.retainMs);
+    return this.#keys.length !== before;
+  }
+
+  /** When the next retired key leaves the JWKS (ms since epoch), if any is held. */
+  nextExpiry(): number | undefined {
+    const times = this.#keys.filter((k) => k.retiredAt !== undefined).map((k) => k.retiredAt! + this.retainMs);
+    return times.length > 0 ? Math.min(...times) : undefined;
   }
 }

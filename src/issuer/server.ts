@@ -11,6 +11,8 @@ export interface IssuerOptions {
   realm: string;
   clients: readonly IssuerClient[];
   tokenTtlMs: number;
+  /** How long a rotated-out key stays in the JWKS (default: the longest token lifetime of any client). */
+  keyRetainMs?: number;
   signingKey?: SigningJwk;
   /** Delay every token response by this long (to reproduce a slow issuer). */
   tokenDelayMs?: number;
@@ -51,6 +53,11 @@ async function readTokenRequest(req: IncomingMessage): Promise<void> {
   if (audience) requestedAudience.set(req, audience);
 }
 
+/** The longest lifetime of any token this issuer signs: no token outlives its key's retention. */
+export function longestTokenTtlMs(clients: readonly IssuerClient[], defaultTtlMs: number): number {
+  return Math.max(defaultTtlMs, ...clients.map((c) => c.tokenTTL ?? 0));
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -63,7 +70,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
   const { host, port } = parseListenAddress(opts.listen);
   const prefix = `/auth/realms/${opts.realm}`;
-  const ring = new KeyRing(opts.signingKey ?? generateSigningKey());
+  const retainMs = opts.keyRetainMs ?? longestTokenTtlMs(opts.clients, opts.tokenTtlMs);
+  const ring = new KeyRing(opts.signingKey ?? generateSigningKey(), retainMs);
+  let pruneTimer: NodeJS.Timeout | undefined;
   let issuerUrl = '';
   let providerHandler: Handler | undefined;
   const rebuild = () => {
@@ -74,6 +83,20 @@ export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
     });
     provider.on('grant.success', () => opts.logger.debug('token issued'));
     providerHandler = provider.callback();
+    schedulePrune();
+  };
+  // The provider takes keys only at construction: rebuild it when a retired key's retention ends.
+  const schedulePrune = () => {
+    clearTimeout(pruneTimer);
+    const at = ring.nextExpiry();
+    if (at === undefined) return;
+    pruneTimer = setTimeout(() => {
+      if (ring.prune()) {
+        opts.logger.info({ keys: ring.keys.map((k) => k.kid) }, 'retired signing key left the JWKS');
+        rebuild();
+      } else schedulePrune();
+    }, Math.max(0, at - Date.now()) + 5);
+    pruneTimer.unref();
   };
 
   const server: Server = createServer((req, res) => {
@@ -118,7 +141,7 @@ export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
   function rotate(): string {
     const next = ring.rotate();
     rebuild();
-    opts.logger.info({ kid: next.kid }, 'signing key rotated');
+    opts.logger.info({ kid: next.kid, keys: ring.keys.map((k) => k.kid), retainMs }, 'signing key rotated; the previous key verifies only');
     return next.kid;
   }
 
@@ -129,6 +152,7 @@ export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
     rotateKeys: rotate,
     close: () =>
       new Promise<void>((resolve) => {
+        clearTimeout(pruneTimer);
         server.close(() => resolve());
         server.closeAllConnections();
       }),

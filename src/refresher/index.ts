@@ -33,7 +33,7 @@ export async function startRefresher(config: RefresherConfig, logger: Logger): P
     scopes: config.scope,
     timeoutMs: config.oidcTimeout,
   });
-  const tokens = new TokenSource(client, { marginMs: config.margin, retryMaxMs: config.oidcRetryMaxBackoff, logger, metrics });
+  const tokens = new TokenSource(client, { marginMs: config.margin, retryMaxMs: config.oidcRetryMaxBackoff, retryMinMs: config.oidcRetryMinBackoff, logger, metrics });
   metrics.up.set(0);
 
   if (config.file) {

@@ -13,6 +13,7 @@ export function createRefresherMetrics(registry: Registry) {
     up: new Gauge({ name: 'token_refresher_up', help: '1 while a valid access token is held (the refresher is ready), else 0.', registers }),
     httpRequests: new Counter({ name: 'http_requests_total', help: 'Proxied requests, by status code the caller got.', labelNames: ['code', 'handler', 'method'] as const, registers }),
     httpDuration: new Histogram({ name: 'http_request_duration_seconds', help: 'Duration of proxied requests until the response headers were sent.', labelNames: ['code', 'handler', 'method'] as const, buckets: HTTP_DURATION_BUCKETS, registers }),
+    upstreamRetries: new Counter({ name: 'token_refresher_upstream_retries_total', help: 'Requests retried once with a new token after the upstream rejected the token, by the upstream\'s reason (unknown_key, bad_signature, expired).', labelNames: ['reason'] as const, registers }),
     upstreamFailures: new Counter({ name: 'token_refresher_upstream_failures_total', help: 'Proxied requests that got no upstream response, by reason (refused, dns, tls, reset, timeout).', labelNames: ['reason'] as const, registers }),
   };
 }

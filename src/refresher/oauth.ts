@@ -5,7 +5,7 @@ import { classifyNetworkError, isTimeout } from '../http/net-errors.js';
 export type TokenFailureReason =
   | 'invalid_client' | 'unauthorized_client' | 'invalid_scope' | 'invalid_grant' | 'invalid_request' | 'invalid_target'
   | 'issuer_unreachable' | 'issuer_timeout' | 'issuer_tls' | 'issuer_dns' | 'issuer_error' | 'issuer_bad_response'
-  | 'issuer_mismatch' | 'no_token_yet';
+  | 'issuer_mismatch' | 'no_token_yet' | 'token_expired';
 
 export class TokenError extends Error {
   constructor(readonly reason: TokenFailureReason | string, message: string, readonly status?: number) {
@@ -34,16 +34,17 @@ export interface OAuthClientOptions {
   clientSecret: string;
   audience?: string;
   scopes?: readonly string[];
-  /** Bound on each call to the issuer (discovery or token), ms. */
+  /** Bound on each token attempt (discovery included), ms. */
   timeoutMs: number;
 }
 
-function transportError(err: unknown, what: string): TokenError {
+function transportError(err: unknown, what: string, timeoutMs: number): TokenError {
   if (err instanceof TokenError) return err;
   const f = classifyNetworkError(err);
   const reason: TokenFailureReason = isTimeout(f.reason)
     ? 'issuer_timeout'
     : f.reason === 'tls' ? 'issuer_tls' : f.reason === 'dns' ? 'issuer_dns' : 'issuer_unreachable';
+  if (reason === 'issuer_timeout') return new TokenError(reason, `${what}: no answer within the token deadline of ${timeoutMs} ms (--oidc.timeout)`);
   return new TokenError(reason, `${what}: ${f.reason}${f.code ? ` (${f.code})` : ''}: ${f.message}`);
 }
 
@@ -56,24 +57,27 @@ export class OAuthClient {
   #discovery?: DiscoveryDocument;
 
   constructor(private readonly opts: OAuthClientOptions) {
-    this.#agent = new Agent({ connect: { timeout: opts.timeoutMs }, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, keepAliveTimeout: 30_000 });
+    // The exact bound is each attempt's AbortSignal; undici's own timers (coarse, ~1 s steps above 1 s)
+    // are only a backstop, set later so they never fire first.
+    const backstop = opts.timeoutMs + 1000;
+    this.#agent = new Agent({ connect: { timeout: backstop }, headersTimeout: backstop, bodyTimeout: backstop, keepAliveTimeout: 30_000 });
   }
 
   get discovery(): DiscoveryDocument | undefined {
     return this.#discovery;
   }
 
-  async discover(): Promise<DiscoveryDocument> {
+  async discover(signal: AbortSignal = AbortSignal.timeout(this.opts.timeoutMs)): Promise<DiscoveryDocument> {
     const base = this.opts.issuerUrl.replace(/\/+$/, '');
     const url = `${base}/.well-known/openid-configuration`;
     let status: number;
     let text: string;
     try {
-      const res = await request(url, { dispatcher: this.#agent, signal: AbortSignal.timeout(this.opts.timeoutMs), headers: { accept: 'application/json' } });
+      const res = await request(url, { dispatcher: this.#agent, signal, headers: { accept: 'application/json' } });
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
-      throw transportError(err, `OIDC discovery at ${url}`);
+      throw transportError(err, `OIDC discovery at ${url}`, this.opts.timeoutMs);
     }
     if (status !== 200) {
       throw new TokenError(status >= 500 ? 'issuer_error' : 'issuer_bad_response', `OIDC discovery at ${url} answered ${status}: ${text.slice(0, 200)}`, status);
@@ -92,9 +96,10 @@ export class OAuthClient {
     return doc;
   }
 
-  /** One client-credentials grant. Discovery runs first when it has not succeeded yet. */
+  /** One client-credentials grant, discovery first when it has not succeeded yet, within one deadline. */
   async fetchToken(): Promise<TokenResponse> {
-    const doc = this.#discovery ?? (await this.discover());
+    const signal = AbortSignal.timeout(this.opts.timeoutMs);
+    const doc = this.#discovery ?? (await this.discover(signal));
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     // Unlike the Go refresher (where --scope replaced the audience), both are sent.
     if (this.opts.audience) form.set('audience', this.opts.audience);
@@ -113,12 +118,12 @@ export class OAuthClient {
     let text: string;
     try {
       const res = await request(doc.token_endpoint, {
-        method: 'POST', body: form.toString(), headers, dispatcher: this.#agent, signal: AbortSignal.timeout(this.opts.timeoutMs),
+        method: 'POST', body: form.toString(), headers, dispatcher: this.#agent, signal,
       });
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
-      throw transportError(err, `token request to ${doc.token_endpoint}`);
+      throw transportError(err, `token request to ${doc.token_endpoint}`, this.opts.timeoutMs);
     }
     let body: Record<string, unknown> = {};
     try {

@@ -8,6 +8,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { RefresherMetrics } from './metrics.js';
 import { TokenError } from './oauth.js';
 import type { TokenSource } from './token-source.js';
+import { readRejection, RETRYABLE_TOKEN_REJECTIONS, takeRequestBody, type RequestBody } from './upstream-auth.js';
 
 export interface ProxyOptions {
   upstreamUrl: URL;
@@ -15,7 +16,7 @@ export interface ProxyOptions {
   logger: Logger;
   metrics: RefresherMetrics;
   connectTimeoutMs: number;
-  /** Longest wait for the upstream's response headers. */
+  /** Longest wait for the upstream's response headers (a retry after a rejected token included). */
   headersTimeoutMs: number;
   /** Longest pause between two chunks of the upstream's body. */
   bodyTimeoutMs: number;
@@ -54,21 +55,149 @@ function splitOnce(s: string, sep: string): [string, string | undefined] {
   return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
 }
 
+type Reply = import('fastify').FastifyReply;
+
+/** The proxy's own timer for the upstream deadline: exact, unlike undici's coarse timers above 1 s. */
+class Deadline {
+  readonly #ac = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  fired = false;
+
+  constructor(readonly ms: number) {
+    this.#timer = setTimeout(() => {
+      this.fired = true;
+      this.#ac.abort(new DOMException(`no upstream response headers within ${ms} ms`, 'TimeoutError'));
+    }, ms);
+  }
+
+  get signal(): AbortSignal {
+    return this.#ac.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+
+  /** `p`, or a rejection when the deadline passes first. */
+  race<T>(p: Promise<T>): Promise<T> {
+    if (this.fired) return Promise.reject(this.signal.reason as Error);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(this.signal.reason as Error);
+      this.signal.addEventListener('abort', onAbort, { once: true });
+      p.then(resolve, reject).finally(() => this.signal.removeEventListener('abort', onAbort));
+    });
+  }
+}
+
+async function tokenOr503(tokens: TokenSource): Promise<string> {
+  try {
+    return await tokens.get();
+  } catch (err) {
+    const te = err instanceof TokenError ? err : new TokenError('issuer_error', String(err));
+    throw new HttpError(503, 'token_unavailable', `token refresher holds no valid access token (${te.reason}): ${te.message}`, {
+      hop: 'token-refresher', reason: te.reason, headers: { 'retry-after': '1' },
+    });
+  }
+}
+
+function upstreamHeaders(req: FastifyRequest): Record<string, string | string[]> {
+  const headers = forwardable(req.headers, DROP_REQUEST);
+  const prior = req.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = prior ? `${String(prior)}, ${req.ip}` : req.ip;
+  headers['x-forwarded-proto'] ??= req.protocol;
+  if (req.headers.host) headers['x-forwarded-host'] ??= req.headers.host;
+  headers['x-forwarded-prefix'] = '/';
+  return headers;
+}
+
+type UpstreamAnswer = { res: Dispatcher.ResponseData; body: Buffer | Dispatcher.ResponseData['body'] };
+
+/** Calls to the upstream with the token, failures typed, and the one retry after a rejected token. */
+class Upstream {
+  readonly #name: string;
+
+  constructor(private readonly opts: ProxyOptions, private readonly agent: Agent) {
+    this.#name = opts.upstreamUrl.host;
+  }
+
+  async call(req: FastifyRequest, body: RequestBody, token: string, deadline: Deadline): Promise<Dispatcher.ResponseData> {
+    const headers = upstreamHeaders(req);
+    headers.authorization = `Bearer ${token}`;
+    try {
+      return await request(upstreamTarget(this.opts.upstreamUrl, req.url), {
+        method: req.method as Dispatcher.HttpMethod,
+        headers,
+        body: body.kind === 'buffered' ? body.data : body.kind === 'stream' ? req.raw : undefined,
+        dispatcher: this.agent,
+        signal: deadline.signal,
+      });
+    } catch (err) {
+      throw this.failure(req, err, deadline);
+    }
+  }
+
+  failure(req: FastifyRequest, err: unknown, deadline: Deadline): HttpError {
+    const { metrics, connectTimeoutMs, headersTimeoutMs } = this.opts;
+    const upstream = this.#name;
+    const f = classifyNetworkError(err);
+    const reason = deadline.fired ? 'headers_timeout' : f.reason;
+    metrics.upstreamFailures.inc({ reason: deadline.fired || isTimeout(f.reason) ? 'timeout' : f.reason });
+    req.log.warn({ upstream, reason, code: f.code }, `upstream request failed: ${f.message}`);
+    if (deadline.fired || isTimeout(f.reason)) {
+      const what = reason === 'connect_timeout' ? `could not connect within ${connectTimeoutMs} ms` : `sent no response headers within ${headersTimeoutMs} ms`;
+      return new HttpError(504, 'upstream_timeout', `upstream ${upstream} ${what}`, { hop: 'token-refresher', reason, upstream });
+    }
+    return new HttpError(502, 'upstream_unreachable', `cannot reach upstream ${upstream}: ${f.reason}${f.code ? ` (${f.code})` : ''}`, { hop: 'token-refresher', reason: f.reason, upstream });
+  }
+
+  /** A 401 from the upstream: renew the token if it was judged invalid; retry once if the body allows. */
+  async onRejected(req: FastifyRequest, first: Dispatcher.ResponseData, body: RequestBody, token: string, deadline: Deadline): Promise<UpstreamAnswer> {
+    const rejection = await readRejection(first);
+    const reason = rejection.reason;
+    const passThrough = { res: first, body: rejection.body };
+    if (reason === undefined || !RETRYABLE_TOKEN_REJECTIONS.has(reason)) return passThrough;
+    const log = { upstream: this.#name, reason };
+    if (body.kind === 'stream') {
+      // Not replayable; the next requests get the new token.
+      void this.opts.tokens.renew(token);
+      req.log.warn(log, 'upstream rejected the access token; streamed request body, so not retried');
+      return passThrough;
+    }
+    let fresh: string | undefined;
+    try {
+      fresh = await deadline.race(this.opts.tokens.renew(token));
+    } catch (err) {
+      throw this.failure(req, err, deadline);
+    }
+    if (fresh === undefined) {
+      req.log.warn(log, 'upstream rejected the access token and no newer token could be had; not retried');
+      return passThrough;
+    }
+    if (!Buffer.isBuffer(rejection.body)) await rejection.body.dump();
+    this.opts.metrics.upstreamRetries.inc({ reason });
+    req.log.warn(log, 'upstream rejected the access token; retrying once with a new token');
+    const res = await this.call(req, body, fresh, deadline);
+    return { res, body: res.body };
+  }
+}
+
 /**
  * The authenticating reverse proxy. Every failure is answered with a typed JSON body naming this hop
  * and the cause, never an empty 502: 503 token_unavailable, 502 upstream_unreachable, 504 upstream_timeout.
- * Upstream answers, whatever their status, pass through unchanged and streamed.
+ * Upstream answers, whatever their status, pass through unchanged and streamed; one exception: a 401
+ * saying the token is invalid (unknown key, bad signature, expired) gets a new token and, when the
+ * request can be replayed, one retry.
  */
 export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agent: Agent } {
   const app = createHttpApp({ logger: opts.logger, requestTimeoutMs: opts.readTimeoutMs });
+  // undici's timers are the backstop only; the exact deadline is the proxy's own (Deadline).
   const agent = new Agent({
     connect: { timeout: opts.connectTimeoutMs, ...(opts.tls ?? {}) },
-    headersTimeout: opts.headersTimeoutMs,
+    headersTimeout: opts.headersTimeoutMs + 1000,
     bodyTimeout: opts.bodyTimeoutMs,
     keepAliveTimeout: 30_000,
     connections: 256,
   });
-  const upstreamName = opts.upstreamUrl.host;
 
   // Bodies are streamed, never parsed: remote-write payloads and large results pass through as bytes.
   app.removeAllContentTypeParsers();
@@ -80,50 +209,23 @@ export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agen
     opts.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
   });
 
-  const handler = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
-    let token: string;
-    try {
-      token = await opts.tokens.get();
-    } catch (err) {
-      const te = err instanceof TokenError ? err : new TokenError('issuer_error', String(err));
-      throw new HttpError(503, 'token_unavailable', `token refresher holds no valid access token (${te.reason}): ${te.message}`, {
-        hop: 'token-refresher', reason: te.reason, headers: { 'retry-after': '1' },
-      });
-    }
-    const headers = forwardable(req.headers, DROP_REQUEST);
-    headers.authorization = `Bearer ${token}`;
-    const prior = req.headers['x-forwarded-for'];
-    headers['x-forwarded-for'] = prior ? `${String(prior)}, ${req.ip}` : req.ip;
-    headers['x-forwarded-proto'] ??= req.protocol;
-    if (req.headers.host) headers['x-forwarded-host'] ??= req.headers.host;
-    headers['x-forwarded-prefix'] = '/';
-    const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
-    const target = upstreamTarget(opts.upstreamUrl, req.url);
+  const upstream = new Upstream(opts, agent);
 
-    let res: Dispatcher.ResponseData;
+  const handler = async (req: FastifyRequest, reply: Reply) => {
+    const token = await tokenOr503(opts.tokens);
+    const body = await takeRequestBody(req);
+    const deadline = new Deadline(opts.headersTimeoutMs);
+    let answer: UpstreamAnswer;
     try {
-      res = await request(target, {
-        method: req.method as Dispatcher.HttpMethod,
-        headers,
-        body: hasBody ? req.raw : undefined,
-        dispatcher: agent,
-      });
-    } catch (err) {
-      const f = classifyNetworkError(err);
-      opts.metrics.upstreamFailures.inc({ reason: isTimeout(f.reason) ? 'timeout' : f.reason });
-      req.log.warn({ upstream: upstreamName, reason: f.reason, code: f.code }, `upstream request failed: ${f.message}`);
-      if (isTimeout(f.reason)) {
-        const what = f.reason === 'connect_timeout' ? `could not connect within ${opts.connectTimeoutMs} ms` : `sent no response headers within ${opts.headersTimeoutMs} ms`;
-        throw new HttpError(504, 'upstream_timeout', `upstream ${upstreamName} ${what}`, { hop: 'token-refresher', reason: f.reason, upstream: upstreamName });
-      }
-      throw new HttpError(502, 'upstream_unreachable', `cannot reach upstream ${upstreamName}: ${f.reason}${f.code ? ` (${f.code})` : ''}`, {
-        hop: 'token-refresher', reason: f.reason, upstream: upstreamName,
-      });
+      const first = await upstream.call(req, body, token, deadline);
+      answer = first.statusCode === 401 ? await upstream.onRejected(req, first, body, token, deadline) : { res: first, body: first.body };
+    } finally {
+      deadline.clear();
     }
-    reply.code(res.statusCode);
-    reply.headers(forwardable(res.headers, DROP_RESPONSE));
-    res.body.on('error', (err) => req.log.warn({ err: err.message }, 'upstream body interrupted'));
-    return reply.send(res.body);
+    reply.code(answer.res.statusCode);
+    reply.headers(forwardable(answer.res.headers, DROP_RESPONSE));
+    if (!Buffer.isBuffer(answer.body)) answer.body.on('error', (err) => req.log.warn({ err: err.message }, 'upstream body interrupted'));
+    return reply.send(answer.body);
   };
   app.all('/', handler);
   app.all('/*', handler);

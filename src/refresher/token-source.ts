@@ -6,8 +6,10 @@ import { TokenError, type OAuthClient, type TokenResponse } from './oauth.js';
 export interface TokenSourceOptions {
   /** Refresh this long before expiry; default 20% of the token's lifetime, at least 5 s. */
   marginMs?: number;
-  /** Retry backoff while no valid token is held: fast, because every request is failing. */
+  /** Retry backoff cap while no valid token is held: short, because every request is failing. */
   retryMaxMs?: number;
+  /** Least time between two token requests after a failure, at any time (the issuer may be down for everyone). */
+  retryMinMs?: number;
   /** Retry backoff while a valid token is still held: gentler on the issuer. */
   retryMaxHeldMs?: number;
   /** A token with less than this left is treated as expired (it could expire in flight). */
@@ -23,7 +25,7 @@ export interface TokenStatus {
   lastSuccessAt?: number;
 }
 
-const RETRY_BASE_MS = 100;
+const RETRY_MIN_MS = 250;
 
 /**
  * Holds the access token and keeps it fresh in the background. Requests read the held token and never
@@ -33,6 +35,10 @@ const RETRY_BASE_MS = 100;
 export class TokenSource extends EventEmitter<{ token: [TokenResponse] }> {
   #token?: TokenResponse;
   #inflight?: Promise<void>;
+  #inflightSince = 0;
+  /** Whether the running refresh began while a valid token was held (a background refresh). */
+  #inflightHadToken = false;
+  #lastForcedAt = 0;
   #timer?: NodeJS.Timeout;
   #failures = 0;
   #lastError?: TokenStatus['lastError'];
@@ -63,23 +69,51 @@ export class TokenSource extends EventEmitter<{ token: [TokenResponse] }> {
   }
 
   /**
-   * A usable token, or a TokenError saying why there is none. Waits only when a refresh is already
-   * under way and no token is held (at start-up), and then only as long as that refresh may take.
+   * A usable token, or a TokenError saying why there is none, at once. It waits on the issuer only when
+   * nothing is known yet: no failure recorded and no refresh started while a token was held (start-up,
+   * or a held token that aged out before its scheduled refresh ran), and then for one bounded attempt.
    */
   async get(): Promise<string> {
     const now = this.current();
     if (now) return now;
-    // The held token aged out before its scheduled refresh ran (a busy event loop): refresh now, once,
-    // for all waiting requests. After a failure, the background retry owns the pace instead.
-    if (!this.#inflight && !this.#lastError && this.#token && !this.#stopped) void this.refresh();
+    const e = this.#lastError;
+    if (e) throw new TokenError(e.reason, e.message);
+    if (this.#inflight && this.#inflightHadToken) {
+      // The background refresh began while the token was valid and is still waiting on the issuer.
+      throw new TokenError('token_expired', `the access token expired while a token request to the issuer has been pending for ${Date.now() - this.#inflightSince} ms (issuer slow or unreachable)`);
+    }
+    // The held token aged out before its scheduled refresh ran (a busy event loop): refresh now, once.
+    if (!this.#inflight && this.#token && !this.#stopped) void this.refresh();
     if (this.#inflight) {
       await this.#inflight;
       const after = this.current();
       if (after) return after;
+      const failed = this.#lastError;
+      if (failed) throw new TokenError(failed.reason, failed.message);
     }
-    const e = this.#lastError;
-    if (e) throw new TokenError(e.reason, e.message);
     throw new TokenError('no_token_yet', 'no access token has been obtained yet');
+  }
+
+  /**
+   * A new token after the upstream rejected `stale` as invalid (e.g. signed by a key the issuer no longer
+   * publishes). Single-flight: concurrent callers share one token request, and a caller whose stale token
+   * was already replaced gets the replacement. At most one forced request per retry floor. Returns the
+   * new token, or undefined when none newer than `stale` could be had.
+   */
+  async renew(stale: string): Promise<string | undefined> {
+    const fresher = () => {
+      const t = this.current();
+      return t !== undefined && t !== stale ? t : undefined;
+    };
+    if (fresher()) return fresher();
+    if (!this.#inflight) {
+      if (this.#stopped || Date.now() - this.#lastForcedAt < this.#retryMinMs) return undefined;
+      this.#lastForcedAt = Date.now();
+      this.opts.logger.info('upstream rejected the access token: requesting a new one');
+      void this.refresh();
+    }
+    await this.#inflight;
+    return fresher();
   }
 
   status(): TokenStatus {
@@ -90,6 +124,8 @@ export class TokenSource extends EventEmitter<{ token: [TokenResponse] }> {
   refresh(): Promise<void> {
     if (this.#inflight) return this.#inflight;
     clearTimeout(this.#timer);
+    this.#inflightSince = Date.now();
+    this.#inflightHadToken = this.current() !== undefined;
     this.#inflight = this.#attempt().finally(() => {
       this.#inflight = undefined;
       this.#scheduleNext();
@@ -130,6 +166,25 @@ export class TokenSource extends EventEmitter<{ token: [TokenResponse] }> {
     }
   }
 
+  get #retryMinMs(): number {
+    return this.opts.retryMinMs ?? RETRY_MIN_MS;
+  }
+
+  /**
+   * Capped exponential backoff with full jitter above a floor: never more than 1000/floor token requests
+   * a second, whether a token is held, about to expire or gone (every replica does this to the issuer).
+   */
+  #retryDelay(): number {
+    const floor = this.#retryMinMs;
+    const cap = Math.max(floor, this.current() ? (this.opts.retryMaxHeldMs ?? 5000) : (this.opts.retryMaxMs ?? 1000));
+    const exp = Math.min(cap, floor * 2 ** Math.min(this.#failures, 16));
+    let delay = floor + Math.random() * (exp - floor);
+    // While a token is held, try again before it expires, but never sooner than the floor.
+    const t = this.#token;
+    if (t && t.expiresAt > Date.now()) delay = Math.min(delay, Math.max(floor, t.expiresAt - Date.now() - 500));
+    return delay;
+  }
+
   #scheduleNext(): void {
     if (this.#stopped) return;
     let delay: number;
@@ -138,11 +193,7 @@ export class TokenSource extends EventEmitter<{ token: [TokenResponse] }> {
       const margin = Math.min(this.opts.marginMs ?? Math.max(0.2 * t.ttlMs, 5000), t.ttlMs / 2);
       delay = Math.max(0, t.expiresAt - margin - Date.now());
     } else {
-      const cap = this.current() ? (this.opts.retryMaxHeldMs ?? 5000) : (this.opts.retryMaxMs ?? 1000);
-      const exp = Math.min(cap, RETRY_BASE_MS * 2 ** Math.min(this.#failures - 1, 16));
-      delay = exp / 2 + Math.random() * (exp / 2);
-      // Never sleep past the held token's expiry.
-      if (t && t.expiresAt > Date.now()) delay = Math.min(delay, Math.max(0, t.expiresAt - Date.now() - 500));
+      delay = this.#retryDelay();
     }
     this.#timer = setTimeout(() => void this.refresh(), delay);
     // The readiness gauge must flip when the held token expires even if no refresh finishes.

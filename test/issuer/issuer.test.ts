@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { startIssuer } from '../../src/issuer/server.js';
 import { parseClients } from '../../src/issuer/clients.js';
 import { loadSigningKey } from '../../src/issuer/keys.js';
@@ -94,6 +94,46 @@ test('key rotation: new kid signs, old tokens still verify', async () => {
   await jwtVerify(after.body.access_token as string, jwks);
 });
 
+test('two rotations within a token\'s lifetime: its retired key stays verify-only in the JWKS until the retention ends, then leaves', async () => {
+  // Default retention = the longest token lifetime (3 s here).
+  const own = await startIssuer({ listen: '127.0.0.1:0', realm: 'redhat-external', clients: parseClients({ clients: [{ clientID: 'r', clientSecret: 'r-secret', tokenTTL: '3s' }] }).clients, tokenTtlMs: 1000, logger });
+  try {
+    const get = async (): Promise<string> => {
+      const res = await fetch(`${own.issuerUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('r:r-secret').toString('base64')}` }, body: 'grant_type=client_credentials' });
+      return ((await res.json()) as { access_token: string }).access_token;
+    };
+    const jwks = async () => (await (await fetch(`${own.issuerUrl}/jwks`)).json()) as JSONWebKeySet;
+    const first = await get();
+    const firstKid = decodeProtectedHeader(first).kid!;
+    const exp = decodeJwt(first).exp! * 1000;
+    own.rotateKeys();
+    const third = own.rotateKeys();
+    const rotatedAt = Date.now();
+    const keys = (await jwks()).keys;
+    assert.deepEqual(keys.map((k) => k.kid), [third, keys[1]!.kid, firstKid]);
+    assert.deepEqual(keys.slice(1).map((k) => k.key_ops), [['verify'], ['verify']], 'retired keys are verify-only');
+    assert.equal(keys[0]!.key_ops, undefined);
+    // Retired keys never sign: every token after the rotations carries the current kid.
+    for (let i = 0; i < 3; i++) assert.equal(decodeProtectedHeader(await get()).kid, third);
+    // Until its expiry, the first token verifies against the JWKS as served then.
+    await new Promise((r) => setTimeout(r, Math.max(0, exp - 400 - Date.now())));
+    const late = await jwks();
+    assert.ok(Date.now() < exp, 'the JWKS was read before the token expired');
+    await jwtVerify(first, createLocalJWKSet(late), { issuer: own.issuerUrl });
+    // After the retention, both retired keys have left the JWKS and the first token no longer verifies.
+    await new Promise((r) => setTimeout(r, Math.max(0, rotatedAt + 3000 - Date.now())));
+    let gone = await jwks();
+    for (let i = 0; i < 40 && gone.keys.length > 1; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      gone = await jwks();
+    }
+    assert.deepEqual(gone.keys.map((k) => k.kid), [third]);
+    await assert.rejects(jwtVerify(first, createLocalJWKSet(gone), { currentDate: new Date(exp - 1000) }), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
+  } finally {
+    await own.close();
+  }
+});
+
 test('invalid clients files are refused with the path and the reason', () => {
   assert.throws(() => parseClients({ clients: [{ clientID: 'a' }] }, 'f.yaml'), /f\.yaml: invalid clients configuration:\n\s+- clients\.0\.clientSecret/);
   assert.throws(() => parseClients({ clients: [{ clientID: 'a', clientSecret: 'b', colour: 'red' }] }, 'f.yaml'), /clients\.0: Unrecognized key/);
@@ -106,7 +146,7 @@ test('obspath issuer runs as a command with a clients file, a PEM signing key an
   const keyFile = join(dir.path, 'key.pem');
   writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }));
   assert.equal(loadSigningKey(keyFile).kty, 'RSA');
-  const proc = await startIssuerProc({ dir: dir.path, clients: [{ clientID: 'c', clientSecret: 'c-secret-99' }], extraArgs: ['--signing-key', keyFile] });
+  const proc = await startIssuerProc({ dir: dir.path, clients: [{ clientID: 'c', clientSecret: 'c-secret-99' }], extraArgs: ['--signing-key', keyFile, '--keys.retain', '1500ms'] });
   try {
     const jwks1 = (await (await fetch(`${proc.issuerUrl}/jwks`)).json()) as { keys: { kid: string }[] };
     assert.deepEqual(jwks1.keys.map((k) => k.kid), ['file-key']);
@@ -118,6 +158,13 @@ test('obspath issuer runs as a command with a clients file, a PEM signing key an
     }
     assert.equal(keys.length, 2);
     assert.equal(keys[1], 'file-key');
+    // --keys.retain 1500ms: the file key leaves the JWKS once its retention ends.
+    let left: string[] = keys;
+    for (let i = 0; i < 60 && left.length > 1; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = ((await (await fetch(`${proc.issuerUrl}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    }
+    assert.deepEqual(left, [keys[0]]);
     assert.ok(!proc.proc.output().includes('c-secret-99'));
   } finally {
     await proc.stop();

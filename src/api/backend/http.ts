@@ -62,31 +62,45 @@ export class HttpBackend implements Backend {
     this.canRead = this.read_ !== undefined;
     this.canWrite = this.write_ !== undefined;
     this.hasRules = this.canRead;
+    // The exact deadline is send()'s own timer; undici's timers (coarse, ~1 s steps above 1 s) are a
+    // backstop set later, so they never fire first.
     this.agent = new Agent({
       connect: { timeout: opts.connectTimeoutMs },
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
+      headersTimeout: opts.timeoutMs + 1000,
+      bodyTimeout: opts.timeoutMs + 1000,
       keepAliveTimeout: 30_000,
       connections: 512,
     });
   }
 
+  /**
+   * One backend request within the deadline (--metrics.write-timeout), headers and body, timed by our own
+   * timer; `init.signal` (the caller went away) aborts it too.
+   */
   private async send(url: string, host: string, proxy: string, init: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string | Buffer; signal: AbortSignal }): Promise<BackendResponse> {
     this.opts.onProxy?.(proxy, init.method);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException(`backend deadline of ${this.opts.timeoutMs} ms`, 'TimeoutError')), this.opts.timeoutMs);
+    timer.unref();
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { method: init.method, headers: init.headers, body: init.body, signal: init.signal, dispatcher: this.agent });
+      res = await request(url, { method: init.method, headers: init.headers, body: init.body, signal: AbortSignal.any([init.signal, deadline.signal]), dispatcher: this.agent });
     } catch (err) {
+      clearTimeout(timer);
       const f = classifyNetworkError(err);
-      if (isTimeout(f.reason) || (f.reason === 'aborted' && init.signal.aborted)) {
-        throw new HttpError(504, 'upstream_timeout', `backend ${host} did not answer within the request deadline of ${this.opts.timeoutMs} ms (${f.reason})`, {
-          hop: 'backend', reason: f.reason === 'aborted' ? 'timeout' : f.reason, upstream: host,
+      // A caller that went away is reported as before: a timeout, which nobody is left to read.
+      const reason = deadline.signal.aborted || init.signal.aborted ? 'timeout' : f.reason;
+      if (isTimeout(reason)) {
+        throw new HttpError(504, 'upstream_timeout', `backend ${host} did not answer within the request deadline of ${this.opts.timeoutMs} ms (${reason})`, {
+          hop: 'backend', reason, upstream: host,
         });
       }
       throw new HttpError(502, 'upstream_unreachable', `cannot reach backend ${host}: ${f.reason}${f.code ? ` (${f.code})` : ''}: ${f.message}`, {
         hop: 'backend', reason: f.reason, upstream: host,
       });
     }
+    // The deadline covers the body too: the timer ends with the body, whichever way it ends.
+    res.body.once('close', () => clearTimeout(timer));
     return { status: res.statusCode, headers: passHeaders(res.headers), body: res.body };
   }
 
@@ -115,7 +129,8 @@ export class HttpBackend implements Backend {
     if (this.lastCheck && Date.now() - this.lastCheck.at < 2000) return this.lastCheck.result;
     const probe = async (url: string, host: string): Promise<string | null> => {
       try {
-        const res = await request(url, { method: 'GET', dispatcher: this.agent, signal: AbortSignal.timeout(2000) });
+        // A backend slower than the request deadline is of no use: the probe has that bound too.
+        const res = await request(url, { method: 'GET', dispatcher: this.agent, signal: AbortSignal.timeout(Math.min(2000, this.opts.timeoutMs)) });
         await res.body.dump();
         return res.statusCode >= 500 ? `backend ${host} answered ${res.statusCode}` : null;
       } catch (err) {
