@@ -198,7 +198,7 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
     return rt;
   }
 
-  // The deadline itself is enforced by the backend client (undici headers/body timeouts set to
+  // The deadline itself is enforced by the backend client (its own timer over headers and body, set to
   // --metrics.write-timeout); this signal only stops backend work for a client that went away.
   function clientGone(reply: FastifyReply): AbortSignal {
     const ac = new AbortController();
