@@ -22,7 +22,8 @@ export function describeTime(t: number): string {
   return Number.isNaN(d.getTime()) ? String(t) : `${t} (${d.toISOString()})`;
 }
 
-function describeDuration(ms: number): string {
+export function describeDuration(ms: number): string {
+  if (ms === 0) return '0s';
   if (ms % 3600_000 === 0) return `${ms / 3600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   return `${ms / 1000}s`;

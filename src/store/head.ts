@@ -124,8 +124,8 @@ export class Head {
   /** Appends one sample given as value bits, if minValidT <= t <= maxValidT. */
   append(s: MemSeries, t: number, hi: number, lo: number, minValidT: number, maxValidT: number): AppendCode {
     // Checked first: a rejected sample must never move any bound (the head's or the series').
-    if (!Number.isSafeInteger(t) || t < MIN_TIMESTAMP) return AppendCode.INVALID_TIMESTAMP;
     if (t > maxValidT) return AppendCode.TOO_FAR_IN_FUTURE;
+    if (!Number.isSafeInteger(t) || t < MIN_TIMESTAMP) return AppendCode.INVALID_TIMESTAMP;
     if (t <= s.maxT) {
       if (t < s.maxT) return AppendCode.OUT_OF_ORDER;
       return hi === s.lastHi && lo === s.lastLo ? AppendCode.DUPLICATE_OK : AppendCode.DUPLICATE_TIMESTAMP;

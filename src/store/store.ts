@@ -4,7 +4,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../promql/storage.js';
-import { BatchAppender, type AppendResult } from './appender.js';
+import { BatchAppender, describeDuration, type AppendResult } from './appender.js';
 import { DEFAULT_CREATION_GRACE_MS, Head, type MemSeries } from './head.js';
 import { DEFAULT_LABEL_LIMITS, type LabelLimits } from './labels.js';
 import type { SeriesToWrite } from './remote-write/encode.js';
@@ -143,7 +143,7 @@ export class Store implements Querier {
     this.replayStats = replayer.stats;
     if (replayer.stats.futureSamples > 0) {
       this.warn(
-        `store: dropped ${replayer.stats.futureSamples} replayed samples more than ${this.opts.creationGracePeriodMs} ms past the clock ` +
+        `store: dropped ${replayer.stats.futureSamples} replayed samples more than ${describeDuration(this.opts.creationGracePeriodMs)} past the clock ` +
           `(written by a version without that bound), e.g. ${replayer.stats.futureExample}`,
       );
     }

@@ -64,7 +64,7 @@ export class SnappyError extends Error {
 const MAX_EXPANSION = 64 / 3;
 
 /** Output bytes decoded between two yields to the event loop (a few milliseconds of work). */
-const SLICE_BYTES = 4 << 20;
+const SLICE_BYTES = 1 << 20;
 
 /**
  * Decodes a snappy block, checking before allocating that the declared length is within `maxLength`
