@@ -2,7 +2,7 @@
 // label on every series (a caller's own value is replaced), re-encode. Works on the protobuf bytes:
 // samples, exemplars, histograms and metadata are copied as they are, never decoded.
 import snappy from 'snappyjs';
-import { SnappyError, encodeLabelField, snappyDecode, varintSize, writeVarint } from '../../store/remote-write/wire.js';
+import { SnappyError, encodeLabelField, snappyDecode, varintSize, writeRequestPrefixError, writeVarint } from '../../store/remote-write/wire.js';
 
 export class WriteRewriteError extends Error {
   constructor(readonly status: 400 | 413 | 415, message: string) {
@@ -183,7 +183,7 @@ export function setTenantLabel(raw: Uint8Array, label: string, value: string, st
 export async function rewriteRemoteWrite(body: Uint8Array, label: string, value: string, maxDecompressed: number, stats?: RewriteStats): Promise<Buffer> {
   let raw: Uint8Array;
   try {
-    raw = await snappyDecode(body, maxDecompressed); // bounded: a lying length is refused before allocating
+    raw = await snappyDecode(body, maxDecompressed, writeRequestPrefixError); // bounded: a lying length is refused before allocating
   } catch (err) {
     if (err instanceof SnappyError) throw new WriteRewriteError(err.status, err.message);
     throw err;

@@ -3,7 +3,7 @@
 // the request are still kept, and the body says how many were rejected and why); 413 too large;
 // 415 an unsupported encoding/protocol; 500 when the WAL cannot be written.
 import type { PromErrorBody } from '../../http/errors.js';
-import { SnappyError, snappyDecode } from './wire.js';
+import { SnappyError, snappyDecode, writeRequestPrefixError } from './wire.js';
 import type { Store } from '../store.js';
 import type { AppendResult } from '../appender.js';
 import { labelsToString, type Label } from '../labels.js';
@@ -73,10 +73,11 @@ export async function ingestRemoteWrite(
   }
   let raw: Buffer;
   try {
-    raw = await snappyDecode(body, limits.maxDecompressedBytes);
+    raw = await snappyDecode(body, limits.maxDecompressedBytes, writeRequestPrefixError);
   } catch (err) {
     if (!(err instanceof SnappyError)) throw err;
-    return bad(err.status, err.status === 413 ? 'decompressed_too_large' : 'corrupt_snappy', err.message);
+    const reason = err.status === 413 ? 'decompressed_too_large' : err.message.startsWith('proto:') ? 'bad_protobuf' : 'corrupt_snappy';
+    return bad(err.status, reason, err.message);
   }
 
   let d;

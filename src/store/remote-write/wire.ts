@@ -21,6 +21,25 @@ export function writeVarint(out: Uint8Array, p: number, n: number): number {
   return p;
 }
 
+/**
+ * Why decoded bytes cannot start a prometheus.WriteRequest, or null: the first field's tag must have a
+ * field number (0 is invalid in protobuf) and a wire type protobuf still uses (0, 1, 2 or 5).
+ */
+export function writeRequestPrefixError(head: Uint8Array): string | null {
+  if (head.length === 0) return null;
+  let tag = 0;
+  let mul = 1;
+  for (let i = 0; i < 5 && i < head.length; i++) {
+    tag += (head[i]! & 0x7f) * mul;
+    mul *= 128;
+    if (head[i]! < 0x80) break;
+  }
+  if (tag < 8) return 'proto: invalid field number 0 at byte 0';
+  const wire = tag & 7;
+  if (wire !== 0 && wire !== 1 && wire !== 2 && wire !== 5) return `proto: unsupported wire type ${wire} at byte 0`;
+  return null;
+}
+
 /** Length announced by a snappy block's preamble (a uvarint), or -1 when malformed. */
 export function snappyLength(b: Uint8Array): number {
   let n = 0;
@@ -64,7 +83,7 @@ export class SnappyError extends Error {
 const MAX_EXPANSION = 64 / 3;
 
 /** Output bytes decoded between two yields to the event loop (a few milliseconds of work). */
-const SLICE_BYTES = 1 << 20;
+const SLICE_BYTES = 256 << 10;
 
 /**
  * Decodes a snappy block, checking before allocating that the declared length is within `maxLength`
@@ -73,11 +92,14 @@ const SLICE_BYTES = 1 << 20;
  * hand back zeros). Large outputs are decoded in slices with a yield between them, so one request
  * at the size limit does not hold the event loop for the whole decode.
  */
-export async function snappyDecode(src: Uint8Array, maxLength: number): Promise<Buffer> {
+export async function snappyDecode(src: Uint8Array, maxLength: number, checkPrefix?: (head: Buffer) => string | null): Promise<Buffer> {
   const { declared, start } = checkPreamble(src, maxLength);
   const out = Buffer.allocUnsafe(declared);
   const at = { p: start, o: 0 };
   decodeBlock(src, at, out, SLICE_BYTES);
+  // A body whose first bytes already cannot be what the caller expects stops here, not after 64 MiB.
+  const bad = checkPrefix?.(out.subarray(0, at.o)) ?? null;
+  if (bad !== null) throw new SnappyError(400, bad);
   while (at.p < src.length) {
     await new Promise<void>((resolve) => setImmediate(resolve));
     decodeBlock(src, at, out, at.o + SLICE_BYTES);
