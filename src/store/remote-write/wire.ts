@@ -40,18 +40,6 @@ export function writeRequestPrefixError(head: Uint8Array): string | null {
   return null;
 }
 
-/** Length announced by a snappy block's preamble (a uvarint), or -1 when malformed. */
-export function snappyLength(b: Uint8Array): number {
-  let n = 0;
-  let mul = 1;
-  for (let i = 0; i < 5 && i < b.length; i++) {
-    n += (b[i]! & 0x7f) * mul;
-    if (b[i]! < 0x80) return n;
-    mul *= 128;
-  }
-  return -1;
-}
-
 /** One `Label{name=1, value=2}` as a `labels = 1` field of a prompb.TimeSeries (tag, length, message). */
 export function encodeLabelField(name: Buffer, value: Buffer): Buffer {
   const inner = 1 + varintSize(name.length) + name.length + 1 + varintSize(value.length) + value.length;
