@@ -316,7 +316,7 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
     const stats: RewriteStats = { series: 0, overwritten: 0 };
     let out: Buffer;
     try {
-      out = rewriteRemoteWrite(body, o.tenantLabel, rt.tenant.id, o.maxDecompressedSize, stats);
+      out = await rewriteRemoteWrite(body, o.tenantLabel, rt.tenant.id, o.maxDecompressedSize, stats);
     } catch (err) {
       if (!(err instanceof WriteRewriteError)) throw err;
       reject(req, err.status === 413 ? 'limit' : 'bad_request', new HttpError(err.status, err.status === 413 ? 'request_too_large' : 'bad_data', `api: ${err.message}`, { hop: 'api', reason: err.status === 413 ? 'body_too_large' : 'bad_remote_write' }));

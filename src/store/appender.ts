@@ -1,7 +1,7 @@
 // One batch of appends (one remote-write request): applies samples to the head at once (so later
 // samples in the same batch see earlier ones, as the out-of-order rule requires), collects the WAL
 // records, and reports per-reason rejection counts.
-import { AppendCode, APPEND_ERRORS, type Head, type MemSeries } from './head.js';
+import { AppendCode, APPEND_ERRORS, MIN_TIMESTAMP, type Head, type MemSeries } from './head.js';
 import { seriesKey, sortLabels, validateLabels, type Label, type LabelLimits, labelsToString } from './labels.js';
 import { RecordBuilder, REC_SAMPLES, REC_SERIES } from './wal/records.js';
 
@@ -16,8 +16,23 @@ export interface AppendResult {
 
 const MAX_EXAMPLES = 5;
 
+/** A timestamp as "<ms> (<ISO time>)" for error messages. */
+export function describeTime(t: number): string {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? String(t) : `${t} (${d.toISOString()})`;
+}
+
+export function describeDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms % 3600_000 === 0) return `${ms / 3600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${ms / 1000}s`;
+}
+
 export class BatchAppender {
+  /** Accepted timestamps, fixed when the batch starts (as Prometheus fixes an appender's minValidTime). */
   readonly minValidT: number;
+  readonly maxValidT: number;
   private readonly seriesRec = new RecordBuilder(REC_SERIES, 256);
   private readonly samplesRec: RecordBuilder;
   private baseT = 0;
@@ -29,6 +44,7 @@ export class BatchAppender {
     expectedSamples = 16,
   ) {
     this.minValidT = head.minValidTime();
+    this.maxValidT = head.maxValidTime();
     this.samplesRec = new RecordBuilder(REC_SAMPLES, 32 + expectedSamples * 16);
   }
 
@@ -59,7 +75,7 @@ export class BatchAppender {
 
   /** Appends one sample (value as bits). Returns true when accepted. */
   add(s: MemSeries, t: number, hi: number, lo: number): boolean {
-    const code = this.head.append(s, t, hi, lo, this.minValidT);
+    const code = this.head.append(s, t, hi, lo, this.minValidT, this.maxValidT);
     if (code === AppendCode.OK) {
       const rec = this.samplesRec;
       if (rec.count === 0) {
@@ -78,8 +94,23 @@ export class BatchAppender {
       this.result.accepted++;
       return true;
     }
-    this.reject(APPEND_ERRORS[code]!, 1, () => `${labelsToString(s.labels)} @ ${t}`);
+    this.reject(APPEND_ERRORS[code]!, 1, () => this.explain(code, s, t));
     return false;
+  }
+
+  /** One rejected sample: the series, its timestamp, and the bound it broke. */
+  private explain(code: AppendCode, s: MemSeries, t: number): string {
+    const at = `${labelsToString(s.labels)} @ ${describeTime(t)}`;
+    switch (code) {
+      case AppendCode.TOO_FAR_IN_FUTURE:
+        return `${at} is after ${describeTime(this.maxValidT)}, the store's clock plus the creation grace period of ${describeDuration(this.head.creationGraceMs)}`;
+      case AppendCode.OUT_OF_BOUNDS:
+        return `${at} is before ${describeTime(this.minValidT)}, ${describeDuration(this.head.opts.outOfBoundsWindowMs)} before the newest sample in the store`;
+      case AppendCode.INVALID_TIMESTAMP:
+        return `${at}: timestamps must be whole milliseconds from ${describeTime(MIN_TIMESTAMP)} on`;
+      default:
+        return at;
+    }
   }
 
   reject(reason: string, n: number, example?: () => string): void {
@@ -87,7 +118,9 @@ export class BatchAppender {
     const r = this.result;
     r.rejected += n;
     r.reasons[reason] = (r.reasons[reason] ?? 0) + n;
-    if (example !== undefined && r.examples.length < MAX_EXAMPLES) r.examples.push(`${reason}: ${example()}`);
+    // Every reason gets one example even past the cap, so a rare reason is never hidden by a common one.
+    const first = r.reasons[reason] === n;
+    if (example !== undefined && (r.examples.length < MAX_EXAMPLES || first)) r.examples.push(`${reason}: ${example()}`);
   }
 
   /** WAL records for what this batch changed (series first). */

@@ -42,18 +42,36 @@ export const enum AppendCode {
   OUT_OF_ORDER = 2,
   DUPLICATE_TIMESTAMP = 3,
   OUT_OF_BOUNDS = 4,
+  /** Later than the store's clock plus the creation grace period. */
+  TOO_FAR_IN_FUTURE = 5,
+  /** Not an integer in [MIN_TIMESTAMP, MAX_SAFE_INTEGER] (NaN, ±Inf, fractions, or too far before 1970). */
+  INVALID_TIMESTAMP = 6,
 }
 
 export const APPEND_ERRORS: Record<number, string> = {
   [AppendCode.OUT_OF_ORDER]: 'out of order sample',
   [AppendCode.DUPLICATE_TIMESTAMP]: 'duplicate sample for timestamp',
   [AppendCode.OUT_OF_BOUNDS]: 'out of bounds',
+  [AppendCode.TOO_FAR_IN_FUTURE]: 'too far in the future',
+  [AppendCode.INVALID_TIMESTAMP]: 'invalid timestamp',
 };
+
+/**
+ * Earliest timestamp the store represents (about 69,700 years before 1970). With the upper bound near
+ * now, any two accepted timestamps differ by less than 2^52, which the WAL's delta encoding needs.
+ */
+export const MIN_TIMESTAMP = -(2 ** 51);
 
 export interface HeadOptions {
   /** Samples older than (newest sample in the head - this) are out of bounds (Prometheus: chunkRange/2 = 1h). */
   outOfBoundsWindowMs: number;
+  /** Samples later than (clock + this) are too far in the future (Mimir: creation_grace_period). Default 10 min. */
+  creationGraceMs?: number;
+  /** The wall clock (ms). Default Date.now; tests pass a fixed one. */
+  now?: () => number;
 }
+
+export const DEFAULT_CREATION_GRACE_MS = 10 * 60_000;
 
 // Scratch for value bits <-> numbers without a JS-array round trip (which would canonicalize NaNs).
 const scratchF64 = new Float64Array(1);
@@ -69,11 +87,26 @@ export class Head {
   nextRef = 1;
   samplesAppended = 0;
 
-  constructor(readonly opts: HeadOptions) {}
+  readonly now: () => number;
+  readonly creationGraceMs: number;
 
-  /** The lowest timestamp an appender created now accepts (fixed for one request, as in Prometheus). */
+  constructor(readonly opts: HeadOptions) {
+    this.now = opts.now ?? Date.now;
+    this.creationGraceMs = opts.creationGraceMs ?? DEFAULT_CREATION_GRACE_MS;
+  }
+
+  /**
+   * The lowest timestamp an appender created now accepts (fixed for one request, as in Prometheus):
+   * the window below the newest sample, but never measured from a time later than the clock.
+   */
   minValidTime(): number {
-    return this.maxT === -Infinity ? -Infinity : this.maxT - this.opts.outOfBoundsWindowMs;
+    if (this.maxT === -Infinity) return MIN_TIMESTAMP;
+    return Math.max(MIN_TIMESTAMP, Math.min(this.maxT, this.now()) - this.opts.outOfBoundsWindowMs);
+  }
+
+  /** The highest timestamp an appender created now accepts. */
+  maxValidTime(): number {
+    return this.now() + this.creationGraceMs;
   }
 
   /** Creates a series from sorted, validated labels (ref given on WAL replay). */
@@ -88,8 +121,11 @@ export class Head {
     return s;
   }
 
-  /** Appends one sample given as value bits. */
-  append(s: MemSeries, t: number, hi: number, lo: number, minValidT: number): AppendCode {
+  /** Appends one sample given as value bits, if minValidT <= t <= maxValidT. */
+  append(s: MemSeries, t: number, hi: number, lo: number, minValidT: number, maxValidT: number): AppendCode {
+    // Checked first: a rejected sample must never move any bound (the head's or the series').
+    if (t > maxValidT) return AppendCode.TOO_FAR_IN_FUTURE;
+    if (!Number.isSafeInteger(t) || t < MIN_TIMESTAMP) return AppendCode.INVALID_TIMESTAMP;
     if (t <= s.maxT) {
       if (t < s.maxT) return AppendCode.OUT_OF_ORDER;
       return hi === s.lastHi && lo === s.lastLo ? AppendCode.DUPLICATE_OK : AppendCode.DUPLICATE_TIMESTAMP;
@@ -111,9 +147,9 @@ export class Head {
     return AppendCode.OK;
   }
 
-  appendNumber(s: MemSeries, t: number, v: number, minValidT: number): AppendCode {
+  appendNumber(s: MemSeries, t: number, v: number, minValidT: number, maxValidT: number): AppendCode {
     scratchF64[0] = v;
-    return this.append(s, t, scratchU32[1]!, scratchU32[0]!, minValidT);
+    return this.append(s, t, scratchU32[1]!, scratchU32[0]!, minValidT, maxValidT);
   }
 
   /** Adds a sealed chunk read from a checkpoint (chunks arrive in time order per series). */

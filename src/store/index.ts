@@ -1,7 +1,7 @@
 // Public surface of the embedded metrics store.
 export { Store, type StoreOptions, type StoreStats, type AppendResult } from './store.js';
 export type { FsyncMode } from './wal/writer.js';
-export { ingestRemoteWrite, DEFAULT_INGEST_LIMITS, type IngestLimits, type IngestResponse } from './remote-write/ingest.js';
+export { ingestRemoteWrite, ingestErrorBody, DEFAULT_INGEST_LIMITS, type IngestLimits, type IngestResponse } from './remote-write/ingest.js';
 export {
   encodeWriteRequest,
   encodeWriteRequestProto,

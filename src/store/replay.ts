@@ -1,6 +1,8 @@
 // Applies WAL and checkpoint records to the head on startup.
-import type { Head, MemSeries } from './head.js';
-import { labelsFromKey } from './labels.js';
+import { describeTime } from './appender.js';
+import { decodeXor, sealedBytes, type SealedChunk } from './chunks/xor.js';
+import { AppendCode, type Head, type MemSeries } from './head.js';
+import { labelsFromKey, labelsToString } from './labels.js';
 import { REC_CHUNKS, REC_SAMPLES, REC_SERIES, RecordReader } from './wal/records.js';
 
 export interface ReplayStats {
@@ -10,14 +12,43 @@ export interface ReplayStats {
   unknownRefs: number;
   /** Replayed samples the head refused (duplicates of checkpointed data, mostly). */
   skippedSamples: number;
+  /**
+   * Samples past the clock plus the creation grace period, dropped: an older version accepted them,
+   * and keeping them would move the head's bounds (and stop the series taking real-time samples).
+   */
+  futureSamples: number;
+  /** One of those, for the warning. */
+  futureExample: string;
 }
+
+export const emptyReplayStats = (): ReplayStats => ({ records: 0, samples: 0, unknownRefs: 0, skippedSamples: 0, futureSamples: 0, futureExample: '' });
 
 export class Replayer {
   /** WAL refs that turned out to name an existing series (a series recreated after retention dropped it). */
   private readonly alias = new Map<number, MemSeries>();
-  readonly stats: ReplayStats = { records: 0, samples: 0, unknownRefs: 0, skippedSamples: 0 };
+  readonly stats: ReplayStats = emptyReplayStats();
+  /** The upper bound live appends have, fixed at open. */
+  private readonly maxValidT: number;
 
-  constructor(private readonly head: Head) {}
+  constructor(private readonly head: Head) {
+    this.maxValidT = head.maxValidTime();
+  }
+
+  private appendReplayed(s: MemSeries, t: number, hi: number, lo: number): void {
+    const code = this.head.append(s, t, hi, lo, -Infinity, this.maxValidT);
+    if (code === AppendCode.TOO_FAR_IN_FUTURE) {
+      if (this.stats.futureSamples++ === 0) this.stats.futureExample = `${labelsToString(s.labels)} @ ${describeTime(t)}`;
+    } else if (code !== AppendCode.OK) this.stats.skippedSamples++;
+  }
+
+  /** A checkpointed chunk that reaches past the bound: its samples one by one, the future ones dropped. */
+  private replayChunkSamples(s: MemSeries, c: SealedChunk): void {
+    const ts = new Float64Array(c.count);
+    const bits = new Uint32Array(c.count * 2);
+    const bytes = sealedBytes(c);
+    const n = decodeXor(bytes, bytes.length * 8, c.count, -Infinity, Infinity, ts, bits, 0);
+    for (let k = 0; k < n; k++) this.appendReplayed(s, ts[k]!, bits[2 * k + 1]!, bits[2 * k]!);
+  }
 
   private seriesFor(ref: number): MemSeries | undefined {
     return this.head.series.get(ref) ?? this.alias.get(ref);
@@ -50,7 +81,7 @@ export class Replayer {
           const s = this.seriesFor(ref);
           this.stats.samples++;
           if (s === undefined) this.stats.unknownRefs++;
-          else if (head.append(s, t, hi, lo, -Infinity) !== 0) this.stats.skippedSamples++;
+          else this.appendReplayed(s, t, hi, lo);
         }
         break;
       }
@@ -64,8 +95,10 @@ export class Replayer {
           const lastHi = r.u32();
           const data = r.bytes(r.uvarint()).toString('latin1');
           const s = this.seriesFor(ref);
+          const chunk = { minT, maxT, count: n, data };
           if (s === undefined) this.stats.unknownRefs++;
-          else head.addSealedChunk(s, { minT, maxT, count: n, data }, lastHi, lastLo);
+          else if (maxT > this.maxValidT) this.replayChunkSamples(s, chunk);
+          else head.addSealedChunk(s, chunk, lastHi, lastLo);
         }
         break;
       default:

@@ -1,13 +1,14 @@
 // The embedded store as its own server: Prometheus HTTP API v1 (reads) and remote write, so it can stand
 // where Prometheus stands (behind the API gateway in `obspath up`, beside Prometheus in differential tests).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
 import { Engine, type EngineOptions } from '../promql/engine.js';
+import { errorTypeForStatus, promError } from '../http/errors.js';
 import { createHttpApp, listen } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { handleRead, type ReadEndpoint } from './http-api.js';
-import { DEFAULT_INGEST_LIMITS, ingestRemoteWrite, type IngestLimits } from './remote-write/ingest.js';
+import { DEFAULT_INGEST_LIMITS, ingestErrorBody, ingestRemoteWrite, type IngestLimits } from './remote-write/ingest.js';
 import { Store, type StoreOptions } from './store.js';
 
 export interface StoreServerOptions {
@@ -50,6 +51,15 @@ function storeMetrics(registry: Registry, store: Store): void {
   stat('obspath_store_wal_corruptions', 'Torn or corrupt WAL tails dropped at the last open.', (s) => s.walCorruptions);
 }
 
+/** Errors before the handler runs (body over the limit, unknown content type) in the same JSON shape. */
+function writeErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
+  if (status >= 500) req.log.error({ err }, 'remote write failed');
+  const errorType = status === 413 ? 'request_too_large' : status === 415 ? 'unsupported_media_type' : errorTypeForStatus(status);
+  const reason = status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_content_type' : (err.code ?? 'error').toLowerCase();
+  return reply.code(status).type('application/json').send(promError(errorType, `store: ${err.message}`, { hop: 'store', reason, requestId: req.id }));
+}
+
 export async function startStoreServer(opts: StoreServerOptions): Promise<RunningStoreServer> {
   const store = await Store.open(opts.store);
   const engine = new Engine(opts.engine);
@@ -59,7 +69,7 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   const app = createHttpApp({ logger: opts.logger, bodyLimit: limits.maxCompressedBytes });
   addPromBodyParsers(app, limits);
 
-  const read = (endpoint: ReadEndpoint) => async (req: FastifyRequest<{ Params: { name?: string } }>, reply: import('fastify').FastifyReply) => {
+  const read = (endpoint: ReadEndpoint) => async (req: FastifyRequest<{ Params: { name?: string } }>, reply: FastifyReply) => {
     const res = handleRead({ querier: store, engine }, endpoint, requestParams(req), req.params.name);
     return reply.code(res.status).type('application/json').send(res.body);
   };
@@ -67,11 +77,12 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
     app.route({ method: ['GET', 'POST'], url: path, handler: read(ep) });
   }
   app.route({ method: ['GET', 'POST'], url: '/api/v1/label/:name/values', handler: read('label_values') });
-  app.post('/api/v1/write', async (req, reply) => {
+  app.post('/api/v1/write', { errorHandler: writeErrorHandler }, async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const res = await ingestRemoteWrite(store, body, req.headers, limits);
     if (res.status === 204) return reply.code(204).send();
-    return reply.code(res.status).type('text/plain').send(`${res.body}\n`);
+    if (res.status === 500) req.log.error({ err: res.body }, 'remote write failed');
+    return reply.code(res.status).type('application/json').send({ ...ingestErrorBody(res), requestId: req.id });
   });
   app.get('/-/healthy', async () => 'Healthy\n');
   app.get('/-/ready', async () => 'Ready\n');

@@ -4,11 +4,11 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../promql/storage.js';
-import { BatchAppender, type AppendResult } from './appender.js';
-import { Head, type MemSeries } from './head.js';
+import { BatchAppender, describeDuration, type AppendResult } from './appender.js';
+import { DEFAULT_CREATION_GRACE_MS, Head, type MemSeries } from './head.js';
 import { DEFAULT_LABEL_LIMITS, type LabelLimits } from './labels.js';
 import type { SeriesToWrite } from './remote-write/encode.js';
-import { Replayer, type ReplayStats } from './replay.js';
+import { Replayer, emptyReplayStats, type ReplayStats } from './replay.js';
 import { deleteCovered, snapshotHead, writeCheckpoint } from './wal/checkpoint.js';
 import { readSegment, repairSegment } from './wal/reader.js';
 import { checkpointName, listWal, segmentName } from './wal/segment.js';
@@ -17,7 +17,7 @@ import { WalWriter, type FsyncMode } from './wal/writer.js';
 export interface StoreOptions {
   /** Data directory (created if missing); the WAL lives in <dir>/wal. */
   dir: string;
-  /** Data older than (newest sample - retention) is dropped. Default 24 h. */
+  /** Data older than (newest sample, or the clock if earlier - retention) is dropped. Default 24 h. */
   retentionMs?: number;
   fsync?: FsyncMode;
   /** For fsync 'batch'. Default 1000 ms. */
@@ -28,6 +28,10 @@ export interface StoreOptions {
   checkpointAfterBytes?: number;
   /** Samples older than (newest sample - window) are "out of bounds". Default 1 h. */
   outOfBoundsWindowMs?: number;
+  /** Samples later than (clock + this) are "too far in the future". Default 10 min. */
+  creationGracePeriodMs?: number;
+  /** The wall clock (ms). Default Date.now; tests pass their own. */
+  now?: () => number;
   limits?: Partial<LabelLimits>;
   /** Retention + checkpoint check period. Default 60 s; 0 disables the timer. */
   maintenanceIntervalMs?: number;
@@ -63,7 +67,7 @@ export class Store implements Querier {
   readonly head: Head;
   private wal!: WalWriter;
   private readonly walDir: string;
-  private readonly opts: Required<Omit<StoreOptions, 'limits' | 'onWarning'>> & { limits: LabelLimits };
+  private readonly opts: Required<Omit<StoreOptions, 'limits' | 'onWarning' | 'now'>> & { limits: LabelLimits };
   private readonly warn: (msg: string) => void;
   /** Sizes of segments written before this open, still on disk. */
   private readonly oldSegments = new Map<number, number>();
@@ -72,7 +76,7 @@ export class Store implements Querier {
   private checkpointing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private walCorruptions = 0;
-  private replayStats: ReplayStats = { records: 0, samples: 0, unknownRefs: 0, skippedSamples: 0 };
+  private replayStats: ReplayStats = emptyReplayStats();
   private closed = false;
 
   private constructor(opts: StoreOptions) {
@@ -84,12 +88,13 @@ export class Store implements Querier {
       segmentBytes: opts.segmentBytes ?? 32 << 20,
       checkpointAfterBytes: opts.checkpointAfterBytes ?? 64 << 20,
       outOfBoundsWindowMs: opts.outOfBoundsWindowMs ?? 3600_000,
+      creationGracePeriodMs: opts.creationGracePeriodMs ?? DEFAULT_CREATION_GRACE_MS,
       maintenanceIntervalMs: opts.maintenanceIntervalMs ?? 60_000,
       limits: { ...DEFAULT_LABEL_LIMITS, ...opts.limits },
     };
     this.warn = opts.onWarning ?? ((m) => process.emitWarning(m, 'ObspathStoreWarning'));
     this.walDir = join(opts.dir, 'wal');
-    this.head = new Head({ outOfBoundsWindowMs: this.opts.outOfBoundsWindowMs });
+    this.head = new Head({ outOfBoundsWindowMs: this.opts.outOfBoundsWindowMs, creationGraceMs: this.opts.creationGracePeriodMs, now: opts.now ?? Date.now });
   }
 
   static async open(opts: StoreOptions): Promise<Store> {
@@ -136,7 +141,13 @@ export class Store implements Querier {
       next = seg + 1;
     }
     this.replayStats = replayer.stats;
-    this.head.truncate(this.head.maxT - this.opts.retentionMs);
+    if (replayer.stats.futureSamples > 0) {
+      this.warn(
+        `store: dropped ${replayer.stats.futureSamples} replayed samples more than ${describeDuration(this.opts.creationGracePeriodMs)} past the clock ` +
+          `(written by a version without that bound), e.g. ${replayer.stats.futureExample}`,
+      );
+    }
+    this.applyRetention();
     this.wal = await WalWriter.open(this.walDir, next, {
       segmentBytes: this.opts.segmentBytes,
       fsync: this.opts.fsync,
@@ -197,9 +208,13 @@ export class Store implements Querier {
     return n;
   }
 
-  /** Drops data older than retention. Returns the number of series removed. */
+  /**
+   * Drops data older than retention. Returns the number of series removed. Measured from the newest
+   * sample (as Prometheus does, so backfilled history is kept) but never from a time past the clock:
+   * a sample stamped in the future can never make retention delete current data.
+   */
   applyRetention(): number {
-    return this.head.truncate(this.head.maxT - this.opts.retentionMs);
+    return this.head.truncate(Math.min(this.head.maxT, this.head.now()) - this.opts.retentionMs);
   }
 
   /**

@@ -110,23 +110,23 @@ test('randomized: enforced queries always have exactly one tenant matcher per se
   }
 });
 
-test('remote write: the tenant label is set on every series, sorted, and a caller\'s value replaced', () => {
+test('remote write: the tenant label is set on every series, sorted, and a caller\'s value replaced', async () => {
   const now = Date.now();
   const body = encodeTestWriteRequest([
     { labels: { __name__: 'a', tenant_id: 'bbbb-2222', z: '1' }, samples: [[now, 1], [now + 1, NaN]] },
     { labels: { __name__: 'b', aa: 'x', tenant_idz: 'y' }, samples: [[now, 2]] },
   ]);
   const stats = { series: 0, overwritten: 0 };
-  const out = rewriteRemoteWrite(body, L, ID, 1 << 20, stats);
+  const out = await rewriteRemoteWrite(body, L, ID, 1 << 20, stats);
   const wr = decodeWriteRequest(Buffer.from(snappy.uncompress(out)));
   assert.deepEqual(stats, { series: 2, overwritten: 1 });
   assert.deepEqual(wr.timeseries[0]!.labels.map((l) => `${l.name}=${l.value}`), ['__name__=a', `tenant_id=${ID}`, 'z=1']);
   assert.deepEqual(wr.timeseries[1]!.labels.map((l) => `${l.name}=${l.value}`), ['__name__=b', 'aa=x', `tenant_id=${ID}`, 'tenant_idz=y']);
   assert.equal(wr.timeseries[0]!.samples.length, 2);
   assert.ok(Number.isNaN(wr.timeseries[0]!.samples[1]!.value));
-  assert.throws(() => rewriteRemoteWrite(Buffer.from('not snappy at all'), L, ID, 1 << 20), /snappy|proto/);
-  assert.throws(() => rewriteRemoteWrite(body, L, ID, 10), (e: Error & { status?: number }) => e.status === 413);
-  assert.throws(() => rewriteRemoteWrite(Buffer.from(snappy.compress(Buffer.from([0x0a, 0x05, 0x0a]))), L, ID, 1 << 20), /proto/);
+  await assert.rejects(rewriteRemoteWrite(Buffer.from('not snappy at all'), L, ID, 1 << 20), /snappy|proto/);
+  await assert.rejects(rewriteRemoteWrite(body, L, ID, 10), (e: Error & { status?: number }) => e.status === 413);
+  await assert.rejects(rewriteRemoteWrite(Buffer.from(snappy.compress(Buffer.from([0x0a, 0x05, 0x0a]))), L, ID, 1 << 20), /proto/);
 });
 
 test('config files: unknown fields and invalid entries name the file, the path and the reason', async () => {

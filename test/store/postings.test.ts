@@ -26,7 +26,7 @@ function headWith(series: Array<Record<string, string>>): Head {
   for (const o of series) {
     const ls = lbls(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== '')));
     const s = h.createSeries(ls, seriesKey(ls));
-    h.appendNumber(s, 1000, 1, -Infinity);
+    h.appendNumber(s, 1000, 1, -Infinity, Infinity);
   }
   return h;
 }

@@ -13,7 +13,8 @@ after(async () => dir.cleanup());
 const fresh = () => `${dir.path}/d${n++}`;
 const base = (d: string, o: Partial<StoreOptions> = {}): StoreOptions => ({ dir: d, fsync: 'always', maintenanceIntervalMs: 0, ...o });
 
-const T0 = Date.now();
+// An hour back: the batches below run up to 50 min ahead of T0, and the store refuses samples from the future.
+const T0 = Date.now() - 3600_000;
 const lab = (i: number) => [{ name: '__name__', value: 'm' }, { name: 'i', value: String(i) }];
 
 /** Batch b: series 0..3, one sample each at T0 + b*1000, value b (+ a stale marker every 7th). */

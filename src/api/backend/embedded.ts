@@ -2,7 +2,7 @@
 // remote-write ingest; reads through the store's Prometheus HTTP API functions (the same ones `obspath store` serves).
 import { HttpError } from '../../http/errors.js';
 import { Engine } from '../../promql/engine.js';
-import { Store, ingestRemoteWrite } from '../../store/index.js';
+import { Store, ingestErrorBody, ingestRemoteWrite } from '../../store/index.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { handleRead, type ReadEndpoint } from '../../store/http-api.js';
 import type { Backend, BackendHealth, BackendResponse, ReadCall, WriteCall } from './types.js';
@@ -42,7 +42,8 @@ export class EmbeddedBackend implements Backend {
 
   async write(call: WriteCall): Promise<BackendResponse> {
     const res = await ingestRemoteWrite(this.store, call.body, call.headers, { maxCompressedBytes: call.body.length + 1, maxDecompressedBytes: this.opts.maxDecompressedBytes });
-    return { status: res.status, headers: res.body ? { 'content-type': 'text/plain; charset=utf-8' } : {}, body: res.body };
+    if (res.status === 204) return { status: 204, headers: {}, body: '' };
+    return { status: res.status, headers: { ...JSON_HEADERS }, body: JSON.stringify(ingestErrorBody(res)) };
   }
 
   async check(): Promise<BackendHealth> {

@@ -2,7 +2,7 @@
 // label on every series (a caller's own value is replaced), re-encode. Works on the protobuf bytes:
 // samples, exemplars, histograms and metadata are copied as they are, never decoded.
 import snappy from 'snappyjs';
-import { encodeLabelField, snappyLength, varintSize, writeVarint } from '../../store/remote-write/wire.js';
+import { SnappyError, encodeLabelField, snappyDecode, varintSize, writeRequestPrefixError, writeVarint } from '../../store/remote-write/wire.js';
 
 export class WriteRewriteError extends Error {
   constructor(readonly status: 400 | 413 | 415, message: string) {
@@ -22,6 +22,13 @@ function readVarint(buf: Uint8Array, pos: { p: number }, end: number): number {
     mul *= 128;
   }
   throw new WriteRewriteError(400, 'proto: varint longer than 10 bytes');
+}
+
+/** A field tag; field number 0 is invalid (as in Go's protobuf), so a body of zeros fails at its first byte. */
+function readTag(buf: Uint8Array, pos: { p: number }, end: number): number {
+  const tag = readVarint(buf, pos, end);
+  if (tag < 8) throw new WriteRewriteError(400, `proto: invalid field number 0 at byte ${pos.p - 1}`);
+  return tag;
 }
 
 function skipField(buf: Uint8Array, pos: { p: number }, wire: number, end: number): void {
@@ -95,10 +102,13 @@ export function setTenantLabel(raw: Uint8Array, label: string, value: string, st
   let outLen = 0;
   while (pos.p < end) {
     const fieldStart = pos.p;
-    const tag = readVarint(raw, pos, end);
+    const tag = readTag(raw, pos, end);
     if (tag !== 0x0a) {
       skipField(raw, pos, tag & 7, end);
-      pieces.push([fieldStart, pos.p]);
+      // Adjacent fields that are copied as they are share one piece (a body of many tiny fields stays cheap).
+      const last = pieces.at(-1);
+      if (Array.isArray(last) && last[1] === fieldStart) last[1] = pos.p;
+      else pieces.push([fieldStart, pos.p]);
       outLen += pos.p - fieldStart;
       continue;
     }
@@ -115,7 +125,7 @@ export function setTenantLabel(raw: Uint8Array, label: string, value: string, st
     const inner = { p: tsStart };
     while (inner.p < tsEnd) {
       const fs = inner.p;
-      const t = readVarint(raw, inner, tsEnd);
+      const t = readTag(raw, inner, tsEnd);
       if (t === 0x0a) {
         const l = readVarint(raw, inner, tsEnd);
         const ms = inner.p;
@@ -170,15 +180,13 @@ export function setTenantLabel(raw: Uint8Array, label: string, value: string, st
 
 
 /** Snappy body in, snappy body out, with the tenant label set on every series. */
-export function rewriteRemoteWrite(body: Uint8Array, label: string, value: string, maxDecompressed: number, stats?: RewriteStats): Buffer {
-  const rawLen = snappyLength(body);
-  if (rawLen < 0) throw new WriteRewriteError(400, 'snappy: corrupt input');
-  if (rawLen > maxDecompressed) throw new WriteRewriteError(413, `decompressed body of ${rawLen} bytes exceeds the limit of ${maxDecompressed}`);
+export async function rewriteRemoteWrite(body: Uint8Array, label: string, value: string, maxDecompressed: number, stats?: RewriteStats): Promise<Buffer> {
   let raw: Uint8Array;
   try {
-    raw = snappy.uncompress(body, maxDecompressed);
+    raw = await snappyDecode(body, maxDecompressed, writeRequestPrefixError); // bounded: a lying length is refused before allocating
   } catch (err) {
-    throw new WriteRewriteError(400, `snappy: corrupt input (${(err as Error).message})`);
+    if (err instanceof SnappyError) throw new WriteRewriteError(err.status, err.message);
+    throw err;
   }
   const out = setTenantLabel(raw, label, value, stats);
   const c = snappy.compress(out);

@@ -83,7 +83,7 @@ export class WriteRequestDecoder {
     this.p = 0;
     const end = buf.length;
     while (this.p < end) {
-      const tag = this.varint32(end);
+      const tag = this.tag(end);
       if (tag === 0x0a) {
         const len = this.varint32(end);
         const mEnd = this.p + len;
@@ -124,7 +124,7 @@ export class WriteRequestDecoder {
     let contiguous = true;
     while (this.p < end) {
       const fieldStart = this.p;
-      const tag = this.varint32(end);
+      const tag = this.tag(end);
       if (tag === 0x0a) {
         const len = this.varint32(end);
         const mEnd = this.p + len;
@@ -148,7 +148,7 @@ export class WriteRequestDecoder {
         let hi = 0;
         let t = 0;
         while (this.p < mEnd) {
-          const st = this.varint32(mEnd);
+          const st = this.tag(mEnd);
           if (st === 0x09) {
             const q = this.p;
             if (q + 8 > mEnd) throw new ProtoError('Sample.value: truncated double');
@@ -191,7 +191,7 @@ export class WriteRequestDecoder {
     let valueStart = 0;
     let valueEnd = 0;
     while (this.p < end) {
-      const tag = this.varint32(end);
+      const tag = this.tag(end);
       if (tag === 0x0a || tag === 0x12) {
         const len = this.varint32(end);
         const s = this.p;
@@ -214,6 +214,13 @@ export class WriteRequestDecoder {
     r[l * 5 + 2] = nameEnd;
     r[l * 5 + 3] = valueStart;
     r[l * 5 + 4] = valueEnd;
+  }
+
+  /** A field tag. Field number 0 is invalid (as in Go's protobuf), so a body of zeros fails at once. */
+  private tag(end: number): number {
+    const t = this.varint32(end);
+    if (t < 8) throw new ProtoError(`invalid field number 0 at byte ${this.p - 1}`);
+    return t;
   }
 
   /** A varint that must fit in 32 bits (tags, lengths). */

@@ -2,8 +2,8 @@
 // sends back {status, body}. Statuses follow Prometheus: 204 ok; 400 bad input (the valid samples of
 // the request are still kept, and the body says how many were rejected and why); 413 too large;
 // 415 an unsupported encoding/protocol; 500 when the WAL cannot be written.
-import snappy from 'snappyjs';
-import { snappyLength } from './wire.js';
+import type { PromErrorBody } from '../../http/errors.js';
+import { SnappyError, snappyDecode, writeRequestPrefixError } from './wire.js';
 import type { Store } from '../store.js';
 import type { AppendResult } from '../appender.js';
 import { labelsToString, type Label } from '../labels.js';
@@ -23,8 +23,10 @@ export const DEFAULT_INGEST_LIMITS: IngestLimits = {
 
 export interface IngestResponse {
   status: 204 | 400 | 413 | 415 | 500;
-  /** Plain-text reason ("" for 204). */
+  /** Why it was refused, one line ("" for 204): the `error` of the JSON body. */
   body: string;
+  /** Machine-readable cause ("" for 204): corrupt_snappy, bad_protobuf, rejected_samples, ... */
+  reason: string;
   result: AppendResult | null;
 }
 
@@ -38,8 +40,19 @@ function header(h: Headers, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+const bad = (status: IngestResponse['status'], reason: string, body: string): IngestResponse => ({ status, body, reason, result: null });
 
-const bad = (status: IngestResponse['status'], body: string): IngestResponse => ({ status, body, result: null });
+const ERROR_TYPES: Record<number, string> = { 400: 'bad_data', 413: 'request_too_large', 415: 'unsupported_media_type', 500: 'internal' };
+
+/** The Prometheus-shaped JSON error body of a non-204 answer (the caller adds the request id). */
+export function ingestErrorBody(res: IngestResponse): PromErrorBody {
+  const body: PromErrorBody = { status: 'error', errorType: ERROR_TYPES[res.status] ?? 'bad_data', error: res.body, hop: 'store', reason: res.reason };
+  if (res.result !== null && res.result.rejected > 0) {
+    const { accepted, rejected, reasons, examples } = res.result;
+    Object.assign(body, { accepted, rejected, reasons, examples });
+  }
+  return body;
+}
 
 export async function ingestRemoteWrite(
   store: Store,
@@ -49,33 +62,29 @@ export async function ingestRemoteWrite(
 ): Promise<IngestResponse> {
   const enc = header(headers, 'Content-Encoding');
   if (enc !== undefined && enc !== '' && enc.toLowerCase() !== 'snappy') {
-    return bad(415, `unsupported Content-Encoding "${enc}": remote write 1.0 needs snappy`);
+    return bad(415, 'unsupported_encoding', `unsupported Content-Encoding "${enc}": remote write 1.0 needs snappy`);
   }
   const ctype = header(headers, 'Content-Type');
   if (ctype !== undefined && /proto=io\.prometheus\.write\.v2/i.test(ctype)) {
-    return bad(415, 'remote write 2.0 is not supported; send prometheus.WriteRequest (1.0)');
+    return bad(415, 'unsupported_protocol', 'remote write 2.0 is not supported; send prometheus.WriteRequest (1.0)');
   }
   if (body.length > limits.maxCompressedBytes) {
-    return bad(413, `request body of ${body.length} bytes exceeds the limit of ${limits.maxCompressedBytes}`);
-  }
-  const rawLen = snappyLength(body);
-  if (rawLen < 0) return bad(400, 'snappy: corrupt input');
-  if (rawLen > limits.maxDecompressedBytes) {
-    return bad(413, `decompressed body of ${rawLen} bytes exceeds the limit of ${limits.maxDecompressedBytes}`);
+    return bad(413, 'body_too_large', `request body of ${body.length} bytes exceeds the limit of ${limits.maxCompressedBytes}`);
   }
   let raw: Buffer;
   try {
-    const u = snappy.uncompress(body, limits.maxDecompressedBytes);
-    raw = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+    raw = await snappyDecode(body, limits.maxDecompressedBytes, writeRequestPrefixError);
   } catch (err) {
-    return bad(400, `snappy: corrupt input (${(err as Error).message})`);
+    if (!(err instanceof SnappyError)) throw err;
+    const reason = err.status === 413 ? 'decompressed_too_large' : err.message.startsWith('proto:') ? 'bad_protobuf' : 'corrupt_snappy';
+    return bad(err.status, reason, err.message);
   }
 
   let d;
   try {
     d = decoder.decode(raw); // walks the whole request: framing errors surface before any append
   } catch (err) {
-    if (err instanceof ProtoError) return bad(400, `proto: ${err.message}`);
+    if (err instanceof ProtoError) return bad(400, 'bad_protobuf', `proto: ${err.message}`);
     throw err;
   }
   const app = store.appender(d.sampleCount);
@@ -107,15 +116,16 @@ export async function ingestRemoteWrite(
   try {
     result = await store.commit(app);
   } catch (err) {
-    return { status: 500, body: `store: WAL write failed: ${(err as Error).message}`, result: app.result };
+    return { status: 500, body: `store: WAL write failed: ${(err as Error).message}`, reason: 'wal_write_failed', result: app.result };
   }
-  if (result.rejected === 0) return { status: 204, body: '', result };
+  if (result.rejected === 0) return { status: 204, body: '', reason: '', result };
   const reasons = Object.entries(result.reasons)
     .map(([r, n]) => `${r} (${n})`)
     .join(', ');
   return {
     status: 400,
-    body: `rejected ${result.rejected} of ${result.rejected + result.accepted} samples: ${reasons}; accepted samples were stored\n${result.examples.join('\n')}`,
+    body: `rejected ${result.rejected} of ${result.rejected + result.accepted} samples: ${reasons}; accepted samples were stored; ${result.examples.join('; ')}`,
+    reason: 'rejected_samples',
     result,
   };
 }
