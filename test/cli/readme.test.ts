@@ -81,7 +81,7 @@ test('README.md: every sh block runs as written', { timeout: 240_000 }, async ()
     // The blocks use ports that collide neither with each other nor with obspath up (the README says so),
     // so they run side by side; each one's commands run in order.
     const results = await Promise.all(BLOCKS.map((block) => runBlock(block, dir.path, bin, logs)));
-    BLOCKS.forEach((block, i) => console.log(`README.md:${block.line}: ${block.commands.length} command(s), exit ${results[i]!.code}, ${(results[i]!.ms / 1000).toFixed(1)} s`));
+    BLOCKS.forEach((block, i) => console.log(`README.md:${block.line}: ${block.commands.length} command(s), exit ${results[i]!.code}, ${(results[i]!.ms / 1000).toFixed(1)} s (${results[i]!.output.match(/^\+ .*$/gm)?.join(', ')})`));
     console.log(`README.md: ${BLOCKS.length} blocks in ${((Date.now() - total) / 1000).toFixed(1)} s`);
     BLOCKS.forEach((block, i) => assert.equal(results[i]!.code, 0, `README.md:${block.line} failed:\n${results[i]!.output}`));
   } finally {
