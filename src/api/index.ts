@@ -83,7 +83,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       }),
     );
     servers.push(app);
-    const url = (await listen(app, config.webListen)).url;
+    const url = (await listen(app, config.webListen, '--web.listen')).url;
 
     const internal = createInternalServer({
       logger,
@@ -104,7 +104,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       },
     });
     servers.push(internal);
-    const internalUrl = (await listen(internal, config.webInternalListen)).url;
+    const internalUrl = (await listen(internal, config.webInternalListen, '--web.internal.listen')).url;
     logger.info({ url, internal: internalUrl, backend: b.kind, read: config.metricsReadEndpoint, write: config.metricsWriteEndpoint, tenants: [...state.snapshot.tenants.keys()], prefix: PREFIX }, 'api started');
     limiter.retain(new Set([...state.snapshot.tenants.values()].map((r) => r.tenant.id)));
     return {

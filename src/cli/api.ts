@@ -3,16 +3,22 @@ import { onShutdownSignal } from '../http/lifecycle.js';
 import { apiConfigSchema, apiFields, startApi } from '../api/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { configuredAction } from './options.js';
+import { helpWithExamples } from './help.js';
 
 export function apiCommand(): Command {
   const cmd = new Command('api')
     .description('The Observatorium API: per-tenant OIDC, RBAC, rate limits and tenant enforcement in front of a metrics store');
-  cmd.addHelpText('after', `
-Routes: /api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts}.
-Errors are Prometheus JSON naming the hop: 401 (auth: expired, wrong_audience, bad_signature, unknown_key, ...),
-403 (RBAC), 404 (unknown tenant or path), 429 (rate limit, in-flight cap), 413, 503 (issuer keys unavailable),
-502 upstream_unreachable, 504 upstream_timeout. SIGHUP reloads --tenants.config and --rbac.config.
-Without --metrics.read.endpoint/--metrics.write.endpoint the embedded store at --storage.path serves both.`);
+  helpWithExamples(cmd, {
+    notes: `Routes: /api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts}.
+
+Errors are Prometheus JSON naming the hop: 401 (auth: expired, wrong_audience, bad_signature, unknown_key, ...), 403 (RBAC), 404 (unknown tenant or path), 429 (rate limit, in-flight cap), 413, 503 (issuer keys unavailable), 502 upstream_unreachable, 504 upstream_timeout. SIGHUP reloads --tenants.config and --rbac.config.
+
+Without --metrics.read.endpoint/--metrics.write.endpoint the embedded store at --storage.path serves both.`,
+    examples: [
+      ['npx obspath api --tenants.config docs/examples/tenants.yaml \\\n--rbac.config docs/examples/rbac.yaml', 'in front of the embedded store (data/api-store), on 127.0.0.1:8090 and :8091'],
+      ['npx obspath api --tenants.config docs/examples/tenants.yaml \\\n--rbac.config docs/examples/rbac.yaml --metrics.read.endpoint http://127.0.0.1:9091 \\\n--metrics.write.endpoint http://127.0.0.1:9091/api/v1/write', 'in front of `obspath store` (or Prometheus, Thanos, Mimir, VictoriaMetrics)'],
+    ],
+  });
   return configuredAction(cmd, { schema: apiConfigSchema, fields: apiFields, context: 'api configuration', configFile: true }, async (config) => {
     const logger = createLogger({ component: 'api', level: config.logLevel });
     if (config.logFormat === 'logfmt') logger.warn('--log.format=logfmt is accepted for compatibility; logs are JSON lines');

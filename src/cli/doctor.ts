@@ -11,6 +11,7 @@ import { DEFAULT_TIMEOUTS, liveChecks, type LiveTargets } from '../doctor/live/i
 import type { DoctorOptions } from '../doctor/run.js';
 import type { DoctorReport } from '../doctor/report.js';
 import { watch } from '../doctor/watch.js';
+import { helpWithExamples } from './help.js';
 import { runCommand } from './run.js';
 
 interface DoctorFlags {
@@ -74,6 +75,14 @@ export function doctorCommand(): Command {
     .option('--audience <aud>', 'check this audience instead of the deployment\'s')
     .option('--log-tail <lines>', 'recent lines of each log to scan', '2000')
     .option('--since <seconds>', 'only log lines newer than this many seconds');
+  helpWithExamples(cmd, {
+    notes: 'Exit 0: nothing failed (warnings included); 1: a check failed, the verdict names the cause; 2: could not run (bad usage, no cluster, or every step skipped: nothing could be checked).',
+    examples: [
+      ['npx obspath doctor --env local', 'what `obspath up` runs (reads .obspath/stack.json, probes every hop)'],
+      ['npx obspath doctor --snapshot test/fixtures/doctor/incident -o markdown', 'an incident snapshot (kubectl get -o yaml files, *.log), for the incident channel'],
+      ['npx obspath doctor -n managed-services-stage --prometheus-url http://127.0.0.1:9090', 'the current kubeconfig context, with firing alerts from Prometheus'],
+    ],
+  });
   cmd.action((flags: DoctorFlags) =>
     runCommand(async () => {
       const tail = Number(flags.logTail);
@@ -141,17 +150,26 @@ export function doctorCommand(): Command {
       }
       const color = flags.output === 'human' && process.stdout.isTTY === true && !env.NO_COLOR;
       const render = (r: DoctorReport) => process.stdout.write(renderReport(r, flags.output, { color }));
+      // A report whose every step was skipped found nothing because it looked at nothing: could not run.
+      const exitCodeOf = (r: DoctorReport | undefined) => {
+        if (r && r.checks.every((c) => c.status === 'skipped')) {
+          process.stderr.write('obspath doctor: nothing could be checked: give a kubeconfig context, --snapshot DIR, --env local, '
+            + 'or (with --no-cluster) OBSERVATORIUM_URL, CLIENT_ID, CLIENT_SECRET, ISSUER_URL or --observatorium-url\n');
+          return 2;
+        }
+        return r?.status === 'fail' ? 1 : 0;
+      };
       try {
         if (flags.watch) {
           const stop = new AbortController();
           process.once('SIGINT', () => stop.abort());
           process.once('SIGTERM', () => stop.abort());
           const last = await watch({ intervalMs: interval * 1000, run: async () => runDoctor(await build()), printFull: render, print: (l) => process.stdout.write(`${l}\n`), signal: stop.signal });
-          if (last?.status === 'fail') process.exitCode = 1;
+          process.exitCode = exitCodeOf(last);
         } else {
           const report = await runDoctor(await build());
           render(report);
-          if (report.status === 'fail') process.exitCode = 1;
+          process.exitCode = exitCodeOf(report);
         }
       } finally {
         await facts?.close();

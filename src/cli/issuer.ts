@@ -7,6 +7,7 @@ import { loadSigningKey } from '../issuer/keys.js';
 import { routeOidcProviderNotices } from '../issuer/quiet.js';
 import { createLogger } from '../telemetry/logger.js';
 import { configuredAction, type FieldSpec } from './options.js';
+import { helpWithExamples } from './help.js';
 
 const schema = z.object({
   listen: z.string().default('127.0.0.1:8085'),
@@ -36,9 +37,14 @@ const fields: Record<keyof z.input<typeof schema>, FieldSpec> = {
 
 export function issuerCommand(): Command {
   const cmd = new Command('issuer').description('a real OIDC issuer (client_credentials, JWT access tokens) for local use and tests');
-  cmd.addHelpText('after', `
-Key rotation without restart: send SIGUSR2 or SIGHUP, or POST /admin/rotate-keys. Rotated-out keys never sign
-again and stay in the JWKS for --keys.retain, so tokens already issued keep verifying until they expire.`);
+  helpWithExamples(cmd, {
+    notes: `Key rotation without restart: send SIGUSR2 or SIGHUP, or POST /admin/rotate-keys. Rotated-out keys never sign again and stay in the JWKS for --keys.retain, so tokens already issued keep verifying until they expire.`,
+    examples: [
+      ['npx obspath issuer --clients docs/examples/clients.yaml', 'http://127.0.0.1:8085/auth/realms/redhat-external, with the clients of a file'],
+      ['npx obspath issuer --client my-client:change-me --token-ttl 30s --web.listen 127.0.0.1:9085', 'one client, short-lived tokens, another port'],
+      ['npx obspath issuer --clients docs/examples/clients.yaml --token-delay 3s', 'a slow issuer (each token answer 3 s late)'],
+    ],
+  });
   return configuredAction(cmd, { schema, fields, context: 'issuer configuration' }, async (config) => {
     const file = config.clients ? loadClientsFile(config.clients) : undefined;
     const clients: IssuerClient[] = [

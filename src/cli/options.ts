@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { resolveConfig, type FieldSource } from '../config/load.js';
+import { ListenError } from '../http/server.js';
 import { runCommand } from './run.js';
 
 export interface FieldSpec extends FieldSource {
@@ -65,14 +68,35 @@ export function configuredAction<S extends z.ZodObject, K extends string & keyof
   addFieldOptions(cmd, spec.fields);
   cmd.action(() =>
     runCommand(async () => {
-      const config = resolveConfig(spec.schema, {
-        fields: spec.fields,
-        flags: explicitFlags(cmd, spec.fields),
-        file: spec.configFile ? (cmd.opts().config as string | undefined) : undefined,
-        context: spec.context,
-      });
-      await body(config);
-    }),
+      const flags = explicitFlags(cmd, spec.fields);
+      const file = spec.configFile ? (cmd.opts().config as string | undefined) : undefined;
+      const config = resolveConfig(spec.schema, { fields: spec.fields, flags, file, context: spec.context });
+      try {
+        await body(config);
+      } catch (err) {
+        if (!(err instanceof ListenError) || !err.flag) throw err;
+        throw new ListenError(err.address, `${err.flag}${listenOrigin(spec.fields, flags, err.flag, file)}`, err.reason, err.code);
+      }
+    }, cmd.name()),
   );
   return cmd;
+}
+
+/** Where the value of the listen flag `flag` came from, when not the command line: env, file or default. */
+function listenOrigin<K extends string>(fields: Record<K, FieldSpec>, flags: Partial<Record<K, unknown>>, flag: string, file?: string): string {
+  const field = (Object.keys(fields) as K[]).find((k) => fields[k].flag === flag);
+  if (field === undefined || flags[field] !== undefined) return '';
+  const env = fields[field].env?.find((name) => process.env[name]);
+  if (env) return ` from env ${env}`;
+  if (file && fileHasKey(file, field)) return ` from ${field} in ${file}`;
+  return ', its default';
+}
+
+function fileHasKey(file: string, key: string): boolean {
+  try {
+    const data = parseYaml(readFileSync(file, 'utf8')) as unknown;
+    return typeof data === 'object' && data !== null && key in data;
+  } catch {
+    return false;
+  }
 }

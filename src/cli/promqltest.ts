@@ -6,13 +6,14 @@ import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { formatReport, jsonReport } from '../promql/testing/report.js';
 import { runScript, type FileResult } from '../promql/testing/runner.js';
+import { helpWithExamples } from './help.js';
 
 export function runPromqlTestFiles(files: string[]): FileResult[] {
   return files.map((f) => runScript(readFileSync(f, 'utf8'), basename(f)));
 }
 
 export function promqltestCommand(): Command {
-  return new Command('promqltest')
+  const cmd = new Command('promqltest')
     .description('run PromQL test scripts (Prometheus promqltest format) against the embedded engine')
     .argument('<files...>', 'test script files (.test)')
     .option('--json', 'print machine-readable results')
@@ -22,6 +23,13 @@ export function promqltestCommand(): Command {
       process.stdout.write((opts.json ? jsonReport(results) : formatReport(results, { verbose: opts.verbose })) + '\n');
       if (results.some((r) => r.failed > 0 || r.error)) process.exitCode = 1;
     });
+  return helpWithExamples(cmd, {
+    notes: 'Prints passed / failed / unsupported per file; exits 1 when a case failed.',
+    examples: [
+      ['npx obspath promqltest docs/examples/promql/rate.test', 'one script'],
+      ['npx obspath promqltest --json -v prometheus/promql/promqltest/testdata/*.test', "Prometheus's own scripts, from its source tree"],
+    ],
+  });
 }
 
 // Standalone: `node --import tsx src/cli/promqltest.ts FILE...`

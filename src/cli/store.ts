@@ -5,6 +5,7 @@ import { onShutdownSignal } from '../http/lifecycle.js';
 import { startStoreServer } from '../store/server.js';
 import { createLogger } from '../telemetry/logger.js';
 import { configuredAction, type FieldSpec } from './options.js';
+import { helpWithExamples } from './help.js';
 
 const schema = z.object({
   storagePath: z.string().default('data/store'),
@@ -35,6 +36,12 @@ const fields: Record<keyof z.input<typeof schema>, FieldSpec> = {
 
 export function storeCommand(): Command {
   const cmd = new Command('store').description('the embedded metrics store as a server: Prometheus HTTP API v1 (query, query_range, series, labels) and remote write at /api/v1/write');
+  helpWithExamples(cmd, {
+    examples: [
+      ['npx obspath store', 'on 127.0.0.1:9091, data in ./data/store'],
+      ['npx obspath store --storage.path /var/lib/obspath --storage.retention 7d --storage.fsync batch', 'a week of data, fsync once a second'],
+    ],
+  });
   return configuredAction(cmd, { schema, fields, context: 'store configuration' }, async (c) => {
     const logger = createLogger({ component: 'store', level: c.logLevel });
     const server = await startStoreServer({

@@ -1,26 +1,47 @@
+import { createServer } from 'node:net';
 import { Command, Option } from 'commander';
+import { ListenError, listenFailure } from '../http/server.js';
 import { onShutdownSignal } from '../http/lifecycle.js';
-import { formatFaultCatalog, startStack } from '../stack/index.js';
+import { startStack } from '../stack/index.js';
+import { describeFault, faultByName, formatFaultCatalog, formatFaultDetails } from '../stack/faults.js';
+import { portsFrom, type Ports } from '../stack/plan.js';
 import { createLogger } from '../telemetry/logger.js';
+import { helpWithExamples } from './help.js';
 import { runCommand } from './run.js';
 
 export function upCommand(): Command {
   const cmd = new Command('up')
-    .description('run the whole metrics path on 127.0.0.1 (issuer, store, API, token refresher, fleet manager, data plane), optionally with a runbook failure injected')
+    .description('run the whole metrics path on 127.0.0.1 (issuer, store, API, token refresher, fleet manager, probe, data plane), optionally with a runbook failure injected')
     .option('--ports <base>', 'first of ten consecutive ports (issuer, store, api, api internal, refresher, refresher internal, fleet manager, its metrics, probe, fault stand-in)', '18000')
     .option('--data <dir>', 'data directory (store data, generated configuration, client secrets); kept between runs', '.obspath')
     .addOption(new Option('--fault <name>', 'inject a failure from the runbook (repeatable); see --list-faults').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
-    .option('--list-faults', 'print the fault catalog with each fault\'s expected symptom and exit')
-    .option('--log.level <level>', 'log level of every component', 'info');
+    .option('--list-faults', 'print the fault catalog (hop, code at the fleet manager, doctor verdict) and exit')
+    .option('--verbose', 'with --list-faults: every fault in full (what is injected, alerts)')
+    .option('--describe-fault <name>', 'print one fault in full and exit')
+    .option('--log.level <level>', 'log level of every component (warn: a quiet terminal)', 'info');
+  helpWithExamples(cmd, {
+    notes: 'Every component runs as a supervised child process, restarted with backoff when it exits; their logs go to this terminal, prefixed by component, and to <data>/logs. Ctrl-C stops everything.',
+    examples: [
+      ['npx obspath up --log.level warn', 'the whole path on ports 18000-18009, printing only warnings and errors'],
+      ['npx obspath up --fault wrong-client-secret --ports 19000 --data .obspath-fault', 'a runbook failure for real, beside a healthy stack'],
+      ['npx obspath up --list-faults', 'the faults --fault knows (--describe-fault NAME for one in full)'],
+    ],
+  });
   cmd.action(() =>
     runCommand(async () => {
-      const o = cmd.opts<{ ports: string; data: string; fault?: string[]; listFaults?: boolean; 'log.level': string }>();
+      const o = cmd.opts<{ ports: string; data: string; fault?: string[]; listFaults?: boolean; verbose?: boolean; describeFault?: string; 'log.level': string }>();
+      if (o.describeFault !== undefined) {
+        process.stdout.write(`${describeFault(faultByName(o.describeFault))}\n`);
+        return;
+      }
       if (o.listFaults) {
-        process.stdout.write(`${formatFaultCatalog()}\n`);
+        process.stdout.write(`${o.verbose ? formatFaultDetails() : formatFaultCatalog()}\n`);
         return;
       }
       const base = Number(o.ports);
       if (!Number.isInteger(base) || base < 1024 || base > 65525) throw new Error(`--ports ${o.ports}: expected a port between 1024 and 65525`);
+      for (const f of o.fault ?? []) faultByName(f);
+      await assertPortsFree(base);
       const logger = createLogger({ component: 'up', level: o['log.level'] });
       const stack = await startStack({ dataDir: o.data, basePort: base, faults: o.fault ?? [], logLevel: o['log.level'], out: process.stdout, logger });
       const width = Math.max(...stack.endpoints.map((e) => e.component.length));
@@ -37,7 +58,28 @@ export function upCommand(): Command {
       ];
       process.stdout.write(lines.join('\n'));
       onShutdownSignal(logger, () => stack.stop(), 15_000);
-    }),
+    }, 'up'),
   );
   return cmd;
+}
+
+/**
+ * Every port of the range must be free before anything starts: a taken one would otherwise show up as
+ * one component's crash loop. The error names --ports and which component's port it is.
+ */
+async function assertPortsFree(base: number): Promise<void> {
+  for (const [name, port] of Object.entries(portsFrom(base)) as [keyof Ports, number][]) {
+    const server = createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve());
+      });
+    } catch (err) {
+      const failure = listenFailure(err, `127.0.0.1:${port}`, `--ports ${base}: the ${name} port`);
+      throw failure instanceof ListenError ? failure : err;
+    } finally {
+      await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+    }
+  }
 }

@@ -37,7 +37,9 @@ function renderHuman(r: DoctorReport, color: boolean): string {
     if (check.fix) for (const [i, l] of check.fix.split('\n').entries()) lines.push(`            ${i === 0 ? 'fix: ' : '     '}${l}`);
   }
   lines.push('');
-  if (r.verdicts.length === 0) {
+  if (r.checks.every((check) => check.status === 'skipped')) {
+    lines.push(c('warn', 'Verdict: nothing could be checked (every step was skipped); see each step for what it needs.'));
+  } else if (r.verdicts.length === 0) {
     lines.push(c(r.status, r.status === 'ok' ? 'Verdict: no fault found on the checked steps.' : 'Verdict: warnings only; no root cause identified.'));
   } else {
     lines.push(c('bold', 'Verdict:'));

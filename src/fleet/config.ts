@@ -16,7 +16,7 @@ const goBool = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
 export const fleetConfigSchema = z
   .object({
     apiServerBindaddress: z.string().default('localhost:8000'),
-    metricsServerBindaddress: z.string().default('localhost:8080'),
+    metricsServerBindaddress: z.string().default('localhost:8083'),
     tokenRefresherUrl: httpUrl.optional(),
     observatoriumGateway: httpUrl.optional(),
     observatoriumTenant: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a tenant name').default('managedkafka'),
@@ -45,8 +45,8 @@ export type FleetField = keyof z.input<typeof fleetConfigSchema>;
 /** Flags as kas-fleet-manager's where they exist (and its template's env names); the rest are ours. */
 export const fleetFields: Record<FleetField, FieldSource & { flags: string; description: string }> = {
   apiServerBindaddress: { flags: '--api-server-bindaddress <addr>', flag: '--api-server-bindaddress', env: ['API_SERVER_BINDADDRESS'], description: 'listen address of the metrics API (default localhost:8000)' },
-  metricsServerBindaddress: { flags: '--metrics-server-bindaddress <addr>', flag: '--metrics-server-bindaddress', env: ['METRICS_SERVER_BINDADDRESS'], description: 'listen address of /metrics, /live and /ready (default localhost:8080)' },
-  tokenRefresherUrl: { flags: '--observability-red-hat-sso-token-refresher-url <url>', flag: '--observability-red-hat-sso-token-refresher-url', env: ['OBSERVATORIUM_TOKEN_REFRESHER_URL'], description: 'base URL of the token refresher the Observatorium client talks to, e.g. http://token-refresher.<ns>.svc.cluster.local' },
+  metricsServerBindaddress: { flags: '--metrics-server-bindaddress <addr>', flag: '--metrics-server-bindaddress', env: ['METRICS_SERVER_BINDADDRESS'], description: 'listen address of /metrics, /live and /ready (default localhost:8083, the Go original\'s health-check port)' },
+  tokenRefresherUrl: { flags: '--observability-red-hat-sso-token-refresher-url <url>', flag: '--observability-red-hat-sso-token-refresher-url', env: ['OBSERVATORIUM_TOKEN_REFRESHER_URL'], description: 'base URL of the token refresher the Observatorium client talks to, e.g. http://token-refresher.NAMESPACE.svc' },
   observatoriumGateway: { flags: '--observatorium-gateway <url>', flag: '--observatorium-gateway', env: ['OBSERVATORIUM_GATEWAY'], description: 'direct access instead of the refresher: the Observatorium API URL; queries go to <gateway>/api/metrics/v1/<tenant>' },
   observatoriumTenant: { flags: '--observatorium-tenant <tenant>', flag: '--observatorium-tenant', env: ['OBSERVATORIUM_TENANT'], description: 'tenant for --observatorium-gateway (default managedkafka)' },
   observatoriumToken: { flags: '--observatorium-token <token>', flag: '--observatorium-token', env: ['OBSERVATORIUM_TOKEN'], description: 'static bearer token for --observatorium-gateway (prefer the env var or the file)' },

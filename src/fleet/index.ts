@@ -49,7 +49,7 @@ export async function startFleetManager(config: FleetConfig, logger: Logger, opt
   try {
     const api = createFleetApiApp({ logger, registry, instances, auth, service: new MetricsService(client) });
     servers.push(api);
-    const apiUrl = (await listen(api, config.apiServerBindaddress)).url;
+    const apiUrl = (await listen(api, config.apiServerBindaddress, '--api-server-bindaddress')).url;
     const internal = createInternalServer({
       logger,
       registry,
@@ -60,7 +60,7 @@ export async function startFleetManager(config: FleetConfig, logger: Logger, opt
       },
     });
     servers.push(internal);
-    const internalUrl = (await listen(internal, config.metricsServerBindaddress)).url;
+    const internalUrl = (await listen(internal, config.metricsServerBindaddress, '--metrics-server-bindaddress')).url;
     logger.info({ api: apiUrl, internal: internalUrl, observatorium: baseUrl, via: target, timeoutMs: config.observatoriumTimeout, issuer: config.tokenIssuerUrl, instances: instances.status().count }, 'fleet manager started');
     return {
       apiUrl,

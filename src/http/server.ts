@@ -85,10 +85,50 @@ export function parseListenAddress(addr: string): ListenAddress {
   return { host, port };
 }
 
-/** Starts listening and returns the bound address (with the real port when 0 was asked) and a base URL. */
-export async function listen(app: FastifyInstance, addr: string): Promise<ListenAddress & { url: string }> {
-  const { host, port } = parseListenAddress(addr);
-  await app.listen({ host, port });
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'address not available on this machine',
+};
+
+/**
+ * A server could not bind its address. Names the flag that chose the address, so "address already in
+ * use" says which setting to change; the CLI prints it with the component and exits 2 (a bad setting).
+ */
+export class ListenError extends Error {
+  constructor(readonly address: string, readonly flag: string | undefined, readonly reason: string, readonly code?: string) {
+    super(`cannot listen on ${address}${flag ? ` (${flag})` : ''}: ${reason}`);
+    this.name = 'ListenError';
+  }
+}
+
+/** Turns a bind failure into a ListenError naming `flag`; other errors pass through unchanged. */
+export function listenFailure(err: unknown, address: string, flag?: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code && LISTEN_ERRORS[code]) return new ListenError(address, flag, LISTEN_ERRORS[code], code);
+  return err;
+}
+
+/** Parses `addr`, failing with a ListenError that names `flag` when it is not a listen address. */
+export function parseListenFlag(addr: string, flag?: string): ListenAddress {
+  try {
+    return parseListenAddress(addr);
+  } catch (err) {
+    throw new ListenError(addr, flag, (err as Error).message.replace(/^invalid listen address "[^"]*": /, 'invalid address: '));
+  }
+}
+
+/**
+ * Starts listening and returns the bound address (with the real port when 0 was asked) and a base URL.
+ * `flag` is the setting that chose `addr` (e.g. "--web.listen"), named when the address cannot be bound.
+ */
+export async function listen(app: FastifyInstance, addr: string, flag?: string): Promise<ListenAddress & { url: string }> {
+  const { host, port } = parseListenFlag(addr, flag);
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    throw listenFailure(err, `${host.includes(':') ? `[${host}]` : host}:${port}`, flag);
+  }
   const bound = app.server.address() as AddressInfo;
   const urlHost = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address === '0.0.0.0' ? '127.0.0.1' : bound.address;
   return { host: bound.address, port: bound.port, url: `http://${urlHost}:${bound.port}` };

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../telemetry/logger.js';
-import { parseListenAddress } from '../http/server.js';
+import { listenFailure, parseListenFlag } from '../http/server.js';
 import type { IssuerClient } from './clients.js';
 import { KeyRing, generateSigningKey, type SigningJwk } from './keys.js';
 import { buildProvider, requestedAudience } from './provider.js';
@@ -68,7 +68,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
  * construction); client_credentials needs no server-side state, so nothing is lost by that.
  */
 export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
-  const { host, port } = parseListenAddress(opts.listen);
+  const { host, port } = parseListenFlag(opts.listen, '--web.listen');
   const prefix = `/auth/realms/${opts.realm}`;
   const retainMs = opts.keyRetainMs ?? longestTokenTtlMs(opts.clients, opts.tokenTtlMs);
   const ring = new KeyRing(opts.signingKey ?? generateSigningKey(), retainMs);
@@ -129,7 +129,7 @@ export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
   server.headersTimeout = 10_000;
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenFailure(err, `${host}:${port}`, '--web.listen')));
     server.listen(port, host, () => resolve());
   });
   const bound = server.address() as AddressInfo;

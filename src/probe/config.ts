@@ -50,7 +50,7 @@ export const probeConfigSchema = z
     oidcAudience: z.string().optional(),
     oidcScope: scopeList.default([]),
     oidcTimeout: durationMs.default(10_000),
-    listen: z.string().default(':8080'),
+    listen: z.string().default('127.0.0.1:8095'),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   })
   .superRefine((c, ctx) => {
@@ -101,6 +101,6 @@ export const probeFields: Record<ProbeField, FieldSource & { flags: string; desc
   oidcAudience: { flags: '--oidc.audience <aud>', flag: '--oidc.audience', env: ['PROBE_OIDC_AUDIENCE'], description: 'audience requested with the token' },
   oidcScope: { flags: '--oidc.scope <scopes>', flag: '--oidc.scope', env: ['PROBE_OIDC_SCOPE'], description: 'scopes to request, comma or space separated' },
   oidcTimeout: { flags: '--oidc.timeout <duration>', flag: '--oidc.timeout', env: ['PROBE_OIDC_TIMEOUT'], description: 'bound on each issuer call (default 10s)' },
-  listen: { flags: '--listen <addr>', flag: '--listen', env: ['PROBE_LISTEN'], description: 'metrics server (/metrics, /live, /ready) address; "" for none (default :8080)' },
+  listen: { flags: '--listen <addr>', flag: '--listen', env: ['PROBE_LISTEN'], description: 'metrics server (/metrics, /live, /ready) address; "" for none (default 127.0.0.1:8095)' },
   logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['PROBE_LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
 };

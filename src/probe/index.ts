@@ -175,7 +175,7 @@ export async function startProbe(config: ProbeConfig, logger: Logger): Promise<R
           return { ready: true, rounds: stats.rounds, lastRound: stats.lastRound };
         },
       });
-      url = (await listen(server, config.listen)).url;
+      url = (await listen(server, config.listen, '--listen')).url;
     }
   } catch (err) {
     await Promise.all([tokens.close(), writer.close(), reader?.close()]);

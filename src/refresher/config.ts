@@ -25,8 +25,8 @@ export const refresherConfigSchema = z
     file: z.string().optional(),
     tempFile: z.string().optional(),
     margin: durationMs.optional(),
-    webListen: z.string().default(':8080'),
-    webInternalListen: z.string().default(':8081'),
+    webListen: z.string().default('127.0.0.1:8080'),
+    webInternalListen: z.string().default('127.0.0.1:8081'),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
     logFormat: z.enum(['json', 'logfmt']).default('json'),
   })
@@ -58,8 +58,8 @@ export const refresherFields: Record<RefresherField, FieldSource & { flags: stri
   file: { flags: '--file <path>', flag: '--file', env: ['FILE'], description: 'also write the raw access token to this file, atomically, on every refresh' },
   tempFile: { flags: '--temp-file <path>', flag: '--temp-file', env: ['TEMP_FILE'], description: 'staging file for the atomic write (default: .<file>.tmp beside it)' },
   margin: { flags: '--margin <duration>', flag: '--margin', env: ['MARGIN'], description: 'refresh this long before expiry (default 20% of the token lifetime, at least 5s, at most half of it)' },
-  webListen: { flags: '--web.listen <addr>', flag: '--web.listen', env: ['WEB_LISTEN'], description: 'proxy listen address (default :8080)' },
-  webInternalListen: { flags: '--web.internal.listen <addr>', flag: '--web.internal.listen', env: ['WEB_INTERNAL_LISTEN'], description: 'internal listen address for /metrics, /live, /ready (default :8081)' },
+  webListen: { flags: '--web.listen <addr>', flag: '--web.listen', env: ['WEB_LISTEN'], description: 'proxy listen address (default 127.0.0.1:8080; ":8080" for every interface)' },
+  webInternalListen: { flags: '--web.internal.listen <addr>', flag: '--web.internal.listen', env: ['WEB_INTERNAL_LISTEN'], description: 'internal listen address for /metrics, /live, /ready (default 127.0.0.1:8081)' },
   logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
   logFormat: { flags: '--log.format <format>', flag: '--log.format', env: ['LOG_FORMAT'], description: 'accepted for compatibility; obspath always logs JSON lines' },
 };

@@ -65,7 +65,7 @@ export async function startRefresher(config: RefresherConfig, logger: Logger): P
       });
       agentClose = () => agent.close();
       servers.push(app);
-      proxyUrl = (await listen(app, config.webListen)).url;
+      proxyUrl = (await listen(app, config.webListen, '--web.listen')).url;
     }
     const internal = createInternalServer({
       logger,
@@ -84,7 +84,7 @@ export async function startRefresher(config: RefresherConfig, logger: Logger): P
       },
     });
     servers.push(internal);
-    const internalUrl = (await listen(internal, config.webInternalListen)).url;
+    const internalUrl = (await listen(internal, config.webInternalListen, '--web.internal.listen')).url;
     tokens.start();
     logger.info({ proxy: proxyUrl, internal: internalUrl, upstream: config.upstreamUrl, issuer: config.issuerUrl, clientId: config.clientId, file: config.file }, 'token refresher started');
 

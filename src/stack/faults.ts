@@ -59,11 +59,53 @@ export function faultByName(name: string): Fault {
   return f;
 }
 
-/** The catalog as a table, for `obspath up --list-faults`. */
+/** Widest line of `--list-faults` output (with or without --verbose). */
+export const FAULT_LIST_WIDTH = 120;
+
+/** The catalog as a table, for `obspath up --list-faults`; what is injected and the alerts are in the details. */
 export function formatFaultCatalog(): string {
-  const rows = FAULTS.map((f) => [f.name, `step ${f.runbookStep}`, f.hop, f.fleetCode + (f.failureReason ? ` (${f.failureReason})` : ''), f.alerts.join(', '), f.verdict, f.injects]);
-  const head = ['fault', 'runbook', 'hop', 'fleet manager sees', 'alerts', 'doctor verdict', 'what is injected'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.slice().map((r) => (i < 6 ? r[i]!.length : 0))));
-  const line = (r: string[]) => r.map((c, i) => (i < 6 ? c.padEnd(widths[i]!) : c)).join('  ');
-  return [line(head), ...rows.map(line)].join('\n');
+  const head = ['fault', 'step', 'hop', 'fleet manager sees', 'doctor verdict'];
+  const rows = FAULTS.map((f) => [f.name, String(f.runbookStep), f.hop, fleetSees(f), f.verdict]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]!) : c)).join('  ');
+  return [
+    line(head),
+    ...rows.map(line),
+    '',
+    'Details (what is injected, alerts that fire): obspath up --describe-fault NAME, or --list-faults --verbose.',
+  ].join('\n');
+}
+
+/** One fault in full, wrapped to FAULT_LIST_WIDTH, for `--describe-fault NAME` and `--list-faults --verbose`. */
+export function describeFault(f: Fault): string {
+  const field = (label: string, text: string) => wrap(text, FAULT_LIST_WIDTH - 18).map((l, i) => `  ${(i === 0 ? label : '').padEnd(16)}${l}`);
+  return [
+    `${f.name} (runbook step ${f.runbookStep}, hop ${f.hop})`,
+    ...field('injects', f.injects),
+    ...field('fleet manager', `kas_fleet_manager_observatorium_request_count{code="${f.fleetCode}"}${f.failureReason ? `, failures_total{reason="${f.failureReason}"}` : ''}${f.partial ? ' (some requests still pass)' : ''}`),
+    ...field('alerts', f.alerts.join(', ')),
+    ...field('doctor verdict', f.verdict),
+  ].join('\n');
+}
+
+/** Every fault in full (`--list-faults --verbose`). */
+export function formatFaultDetails(): string {
+  return FAULTS.map(describeFault).join('\n\n');
+}
+
+function fleetSees(f: Fault): string {
+  return f.fleetCode + (f.failureReason ? ` (${f.failureReason})` : '');
+}
+
+/** Greedy word wrap; a single word longer than `width` stays whole. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(/\s+/)) {
+    if (cur && cur.length + 1 + word.length > width) {
+      lines.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  return [...lines, cur];
 }

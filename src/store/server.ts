@@ -88,7 +88,7 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   app.get('/-/ready', async () => 'Ready\n');
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
-  const addr = await listen(app, opts.listen);
+  const addr = await listen(app, opts.listen, '--web.listen');
   opts.logger.info({ url: addr.url, dir: opts.store.dir, series: store.stats().series }, 'store started');
   return {
     url: addr.url,

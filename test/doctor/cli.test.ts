@@ -38,3 +38,14 @@ test('cli: bad usage exits 2 with one clear message; no kubeconfig says what to 
   assert.equal(none.code, 2, 'could not run: exit 2, not 1 (which means a problem was found)');
   assert.match(none.stderr, /no kubeconfig found .*--snapshot DIR/);
 });
+
+test('cli: --no-cluster with nothing to check says so and exits 2, not "no fault found"', () => {
+  const r = doctor(['--no-cluster']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stdout, /Verdict: nothing could be checked/);
+  assert.doesNotMatch(r.stdout, /no fault found/);
+  assert.match(r.stderr, /obspath doctor: nothing could be checked: give a kubeconfig context, --snapshot DIR, --env local/);
+  const json = doctor(['--no-cluster', '-o', 'json']);
+  assert.equal(json.code, 2);
+  assert.ok((JSON.parse(json.stdout) as DoctorReport).checks.every((c) => c.status === 'skipped'));
+});

@@ -51,7 +51,7 @@ test('defaults: metric name obspath_probe, run until stopped, up\'s period/laten
   assert.equal(c.latency, 15_000);
   assert.equal(c.initialQueryDelay, 5000);
   assert.equal(c.threshold, 0.9);
-  assert.equal(c.listen, ':8080');
+  assert.equal(c.listen, '127.0.0.1:8095');
   assert.equal(c.tenantHeader, 'tenant_id');
   assert.deepEqual(c.labels, {});
 });
