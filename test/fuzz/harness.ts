@@ -129,6 +129,8 @@ export interface PropertySpec<T> {
   check(input: T): Promise<Violation[]>;
   /** Extra figure names printed even when zero (e.g. "forged tokens accepted"). */
   extraKinds?: readonly string[];
+  /** Called before the cases and after any case that got no answer, so a hang is counted once. */
+  settle?: () => Promise<void>;
 }
 
 /**
@@ -141,10 +143,16 @@ export async function runProperty<T>(spec: PropertySpec<T>): Promise<PropertyRep
   for (const k of [...KINDS, ...(spec.extraKinds ?? [])]) counts[k] = 0;
   const firsts = new Map<string, { detail: string; input: string }>();
   let cases = 0;
+  const checked = async (input: T): Promise<Violation[]> => {
+    const found = await spec.check(input);
+    if (spec.settle && found.some((v) => v.kind === 'no answers')) await spec.settle();
+    return found;
+  };
+  await spec.settle?.();
   await fc.check(
     fc.asyncProperty(spec.arbitrary, async (input) => {
       cases++;
-      for (const v of await spec.check(input)) {
+      for (const v of await checked(input)) {
         counts[v.kind] = (counts[v.kind] ?? 0) + 1;
         const sig = signature(v);
         if (!firsts.has(sig)) firsts.set(sig, { detail: v.detail, input: fc.stringify(input) });
@@ -159,7 +167,7 @@ export async function runProperty<T>(spec: PropertySpec<T>): Promise<PropertyRep
     let lastDetail = '';
     const res = await fc.check(
       fc.asyncProperty(spec.arbitrary, async (input) => {
-        const hit = (await spec.check(input)).find((v) => signature(v) === e.signature);
+        const hit = (await checked(input)).find((v) => signature(v) === e.signature);
         if (hit) lastDetail = hit.detail;
         return hit === undefined;
       }),
@@ -169,7 +177,7 @@ export async function runProperty<T>(spec: PropertySpec<T>): Promise<PropertyRep
       const minimal = (res.counterexample as unknown as [T])[0];
       e.minimal = fc.stringify(minimal);
       // Run the minimal case once more so the printed answer is the minimal case's own.
-      const again = (await spec.check(minimal)).find((v) => signature(v) === e.signature);
+      const again = (await checked(minimal)).find((v) => signature(v) === e.signature);
       e.minimalDetail = again?.detail ?? lastDetail;
     }
   }

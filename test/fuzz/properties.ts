@@ -62,6 +62,7 @@ export function promqlValid(c: Ctx, runs: number): PropertySpec<QueryCase> {
     name: 'promql (valid, grammar)',
     arbitrary: queryCase(validQuery),
     runs,
+    settle: () => c.stack.settle(),
     extraKinds: ['valid queries refused', 'cross-tenant leaks'],
     async check(x) {
       const a = await runQuery(c, x);
@@ -78,6 +79,7 @@ export function promqlMutated(c: Ctx, runs: number): PropertySpec<QueryCase> {
     name: 'promql (mutated, random)',
     arbitrary: queryCase(anyQuery),
     runs,
+    settle: () => c.stack.settle(),
     extraKinds: ['cross-tenant leaks'],
     check: async (x) => judged(c, await runQuery(c, x)),
   };
@@ -99,6 +101,7 @@ export function remoteWrite(c: Ctx, runs: number): PropertySpec<RwCase> {
     name: 'remote write',
     arbitrary: remoteWriteCase(c.now, c.canary),
     runs,
+    settle: () => c.stack.settle(),
     extraKinds: ['lying snappy lengths accepted', 'far-future samples accepted'],
     async check(x) {
       const sentAt = Date.now();
@@ -128,6 +131,7 @@ export function jwt(c: Ctx, runs: number): PropertySpec<JwtSpec> {
     name: 'jwt',
     arbitrary: jwtSpec,
     runs,
+    settle: () => c.stack.settle(),
     extraKinds: ['defective tokens accepted', 'sound tokens refused'],
     async check(spec) {
       const t = await materialize(keys, spec);
@@ -152,6 +156,7 @@ export function params(c: Ctx, runs: number): PropertySpec<ParamsCase> {
     name: 'query parameters',
     arbitrary: paramsCase(c.now),
     runs,
+    settle: () => c.stack.settle(),
     extraKinds: ['series without match[] answered', 'Prometheus endpoints missing', 'cross-tenant leaks'],
     async check(x) {
       const a = await read(c, x.endpoint, x.method, x.params);

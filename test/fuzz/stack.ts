@@ -22,6 +22,11 @@ export interface FuzzStack {
   token(client: string): Promise<string>;
   /** SIGTERM the store and start it again on the same port and data directory; waits until ready. */
   restartStore(): Promise<void>;
+  /**
+   * Waits until the API and the store answer their health endpoints within a second again (up to
+   * 2 min): a case that hung must not make the next ones fail for it.
+   */
+  settle(): Promise<void>;
   /** Names of the processes that have exited (an empty list when all are alive). */
   deadProcesses(): string[];
   /** The PIDs of issuer, store and API at start, and now (a restart by anyone shows as a change). */
@@ -52,6 +57,13 @@ export async function startFuzzStack(): Promise<FuzzStack> {
   ]);
   const api = await startApiProc({ dir: tmp.path, issuerUrl: issuer.issuerUrl, args: ['--metrics.read.endpoint', storeUrl, '--metrics.write.endpoint', `${storeUrl}/api/v1/write`] });
   const kid = await discoverKid(issuer.issuerUrl);
+  const deadProcesses = () => {
+    const out: string[] = [];
+    for (const [name, p] of [['issuer', issuer.proc], ['store', store], ['api', api.proc]] as const) {
+      if (!alive(p)) out.push(`${name} (exit ${p.child.exitCode ?? p.child.signalCode}): ${p.output().slice(-1500)}`);
+    }
+    return out;
+  };
   const startPids = { issuer: issuer.proc.child.pid, store: store.child.pid, api: api.proc.child.pid };
   return {
     dir: tmp.path,
@@ -66,13 +78,20 @@ export async function startFuzzStack(): Promise<FuzzStack> {
       store = startStore(storeDir, storePort);
       await waitUntil(() => httpOk(`${storeUrl}/-/ready`), 20_000, `store ready after restart\n${store.output()}`);
     },
-    deadProcesses() {
-      const out: string[] = [];
-      for (const [name, p] of [['issuer', issuer.proc], ['store', store], ['api', api.proc]] as const) {
-        if (!alive(p)) out.push(`${name} (exit ${p.child.exitCode ?? p.child.signalCode}): ${p.output().slice(-1500)}`);
-      }
-      return out;
+    async settle() {
+      const quick = async (url: string) => {
+        try {
+          const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+          await res.arrayBuffer();
+          return res.ok;
+        } catch {
+          return false;
+        }
+      };
+      if (deadProcesses().length > 0) return; // nothing to wait for: the case reports the exit
+      await waitUntil(async () => (await quick(`${api.internalUrl}/live`)) && (await quick(`${storeUrl}/-/ready`)), 120_000, 'the API and the store to answer again');
     },
+    deadProcesses,
     pids: () => ({ ...startPids, storeNow: store.child.pid }),
     async stop() {
       await api.stop();
