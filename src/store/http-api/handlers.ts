@@ -46,6 +46,8 @@ export function handleRead(ctx: PromApiContext, endpoint: ReadEndpoint, params: 
 
 function withTimeout(ctx: PromApiContext, params: URLSearchParams): Engine {
   const t = parseDurationParam(params, 'timeout');
+  // Prometheus answers a zero or negative timeout with 503 "query timed out": the input is what is wrong.
+  if (t !== undefined && !(t > 0)) throw new ParamError(`invalid parameter "timeout": ${JSON.stringify(params.get('timeout'))} is not a positive duration`);
   if (t === undefined || t >= ctx.engine.opts.timeoutMs) return ctx.engine;
   return new Engine({ ...ctx.engine.opts, timeoutMs: t });
 }
