@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import { RE2JS } from 're2js';
 import { compileMatcher } from '../../src/promql/matcher.js';
 import { buildLabelRegex, compileCapturingRegex, compileLabelRegex, hasTopLevelAlternation, literalAlternatives, RegexError } from '../../src/promql/regex.js';
+import { buildQueries, regexLiteral } from '../../src/fleet/catalog.js';
+import { parseExpr } from '../../src/promql/parser.js';
 import { CATASTROPHIC, REGEX_CASES } from './regex-cases.js';
 
 for (const c of REGEX_CASES) {
@@ -87,4 +89,13 @@ test('literal alternatives and top-level alternation', () => {
 
 test('compiled matchers are cached', () => {
   assert.equal(compileLabelRegex('cache_(me|you)+'), compileLabelRegex('cache_(me|you)+'));
+});
+
+test('fleet manager: escaped namespaces match exactly themselves, and every catalog query parses', () => {
+  for (const ns of ['kafka-a1', 'a.b', 'a|b', 'x(y)', 'a\\b', 'x{2}', '[ns]', 'a+b?', '^$', "it's"]) {
+    const re = compileLabelRegex(regexLiteral(ns));
+    assert.equal(re(ns), true, ns);
+    for (const other of ['kafka-a1x', 'axb', 'a', 'b', 'xy', 'xx', 'n', 'ab', '']) if (other !== ns) assert.equal(re(other), false, `${ns} vs ${other}`);
+    for (const q of buildQueries(ns)) assert.doesNotThrow(() => parseExpr(q.query), q.query);
+  }
 });
