@@ -18,10 +18,19 @@ export type ValuePredicate = (value: string) => boolean;
 /** Go's regexp.QuoteMeta set: a pattern without these is a literal. */
 const META = /[\\.+*?()|[\]{}^$]/;
 
+/**
+ * Matching is linear in the value's length times the program's size, so the program size bounds the
+ * time one label value can take (a 4 KiB value at this limit: tens of ms, see bench/regex.ts). RE2's
+ * own limit is ~1.4 M instructions; matchers in practice are under 100, and literal lists of any
+ * length take the set path, which compiles nothing.
+ */
+export const MAX_PROGRAM_SIZE = 10_000;
+
 /** Compiles with `(?s)` (re2js prefixes the flag); errors name the pattern as the caller wrote it. */
 function compileDotAll(pattern: string): RE2JS {
+  let re: RE2JS;
   try {
-    return RE2JS.compile(pattern, RE2JS.DOTALL);
+    re = RE2JS.compile(pattern, RE2JS.DOTALL);
   } catch (err) {
     if (err instanceof RE2JSSyntaxException) {
       const input = err.input?.startsWith('(?s)') ? err.input.slice(4) : err.input;
@@ -31,6 +40,10 @@ function compileDotAll(pattern: string): RE2JS {
     if (err instanceof RE2JSException) throw new RegexError(`error parsing regexp: ${err.message} in regexp ${quoteForMessage(pattern)}`, pattern);
     throw err;
   }
+  if (re.programSize() > MAX_PROGRAM_SIZE) {
+    throw new RegexError(`error parsing regexp: expression too large for a label matcher (${re.programSize()} instructions, limit ${MAX_PROGRAM_SIZE}) in regexp ${quoteForMessage(pattern)}`, pattern);
+  }
+  return re;
 }
 
 /** Go's style of quoting a regex in an error, cut short for very long patterns. */
@@ -61,11 +74,33 @@ function fastPath(p: string): ValuePredicate | null {
   return (s) => s.startsWith(mid);
 }
 
-/** The alternatives of a pure `a|b|c` pattern (a plain literal is one), or null. Empty alternatives count. */
+/**
+ * The alternatives of a list of literals, `a|b|c` or `(a|b|c)` (a literal is a list of one), or null.
+ * Escaped punctuation counts as literal (`10\\.0\\.0\\.1`, as Grafana escapes multi-value variables):
+ * RE2 reads a backslash before an ASCII character other than a letter or digit as that character.
+ */
 export function literalAlternatives(pattern: string): string[] | null {
-  const parts = pattern.split('|');
-  for (const part of parts) if (META.test(part)) return null;
-  return [...new Set(parts)];
+  const grouped = /^\((?:\?:)?(.*)\)$/s.exec(pattern);
+  return splitLiterals(pattern) ?? (grouped ? splitLiterals(grouped[1]!) : null);
+}
+
+function splitLiterals(p: string): string[] | null {
+  const out = new Set<string>();
+  let cur = '';
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === '|') {
+      out.add(cur);
+      cur = '';
+    } else if (c === '\\') {
+      const e = p[++i];
+      if (e === undefined || e.charCodeAt(0) >= 0x80 || /[0-9A-Za-z]/.test(e)) return null;
+      cur += e;
+    } else if (META.test(c)) return null;
+    else cur += c;
+  }
+  out.add(cur);
+  return [...out];
 }
 
 const CACHE_MAX = 1000;

@@ -89,4 +89,6 @@ export const CATASTROPHIC: { pattern: string; input: string }[] = [
   { pattern: '(a|a?)+b', input: 'a'.repeat(50_000) },
   { pattern: '(.*a){20}', input: 'a'.repeat(20) + 'b'.repeat(50_000) },
   { pattern: '.*.*.*.*.*.*=.*', input: 'x'.repeat(50_000) },
+  // Just under the label-matcher program-size limit, against a value at the store's label value limit.
+  { pattern: '\\pL{999}'.repeat(10), input: 'é'.repeat(4095) + '1' },
 ];

@@ -35,6 +35,14 @@ test('errors give Go\'s message and name the pattern as written', () => {
   }
 });
 
+test('a program over the label-matcher size limit is refused with the sizes; lists of literals are not limited', () => {
+  const big = '[a-z]{1000}'.repeat(11);
+  assert.throws(() => buildLabelRegex(big), (err: unknown) => err instanceof RegexError && /expression too large for a label matcher \(\d+ instructions, limit 10000\)/.test(err.message));
+  assert.throws(() => compileCapturingRegex(big), RegexError);
+  const values = Array.from({ length: 50_000 }, (_, i) => `10.0.${i >> 8}.${i & 255}:9100`.replace(/\./g, '\\.'));
+  for (const p of [values.join('|'), `(${values.join('|')})`]) assert.doesNotThrow(() => buildLabelRegex(p));
+});
+
 test('catastrophic patterns answer in linear time (generous deadline)', () => {
   for (const { pattern, input } of CATASTROPHIC) {
     const t0 = Date.now();
@@ -62,7 +70,7 @@ const PROBES = ['', 'a', 'A', 'kafka', 'Kafka', 'kafka_server_x', 'kafka_server_
 test('fast paths answer exactly what the regex engine answers', () => {
   const patterns = ['foo', 'foo|bar|baz', 'a|', '.*', '.+', 'kafka_server_.*', '.*kafka.*', '.*_total', '(?i)ERROR.*', '(?i)s.*',
     '(?i)kafka.*', 'kafka_(server|network)_.*', 'ab*c', 'abc?', 'ab{2}c', 'a.*|b', '(prod|staging)-.*|job-.*', 'job-[0-9]+',
-    '\\x41total', 'a\\.b', '\\Qa.b\\E', '\\Qa|b', '[|]abc', 'x[a-z]*-\\d+', '(?i)foo|bar', 'a(?i)b.*c', '.*-[0-9]+'];
+    '(foo|bar)', '(?:foo|)', '10\\.0\\.0\\.1|x\\|y', '\\_\\-|a\\.b', '(a\\.b|c)', '(foo)|(bar)', '\\x41total', 'a\\.b', '\\Qa.b\\E', '\\Qa|b', '[|]abc', 'x[a-z]*-\\d+', '(?i)foo|bar', 'a(?i)b.*c', '.*-[0-9]+'];
   for (const p of patterns) {
     const engine = RE2JS.compile(p, RE2JS.DOTALL);
     const ours = buildLabelRegex(p);
@@ -75,6 +83,14 @@ test('literal alternatives and top-level alternation', () => {
   assert.deepEqual(literalAlternatives('foo'), ['foo']);
   assert.deepEqual(literalAlternatives('a||a'), ['a', '']);
   assert.equal(literalAlternatives('a.*|b'), null);
+  assert.deepEqual(literalAlternatives('(a|b)'), ['a', 'b']);
+  assert.deepEqual(literalAlternatives('10\\.0\\.0\\.1:9100|a\\|b|\\_'), ['10.0.0.1:9100', 'a|b', '_']);
+  assert.equal(literalAlternatives('a\\d'), null);
+  assert.equal(literalAlternatives('a\\'), null);
+  assert.equal(literalAlternatives('\\é'), null);
+  assert.deepEqual(literalAlternatives('(?:a|)'), ['a', '']);
+  assert.equal(literalAlternatives('(a)|(b)'), null);
+  assert.equal(literalAlternatives('(?i:a|b)'), null);
   assert.equal(hasTopLevelAlternation('a|b'), true);
   assert.equal(hasTopLevelAlternation('(a|b)c'), false);
   assert.equal(hasTopLevelAlternation('[|]c'), false);
