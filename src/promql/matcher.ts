@@ -1,25 +1,12 @@
 // Label matcher predicates, shared by the engine, the in-memory test querier and the embedded store.
 // A missing label matches like the empty string (Prometheus semantics).
 
-import { compileRegexPredicate } from './regex.js';
+import { compileLabelRegex, type ValuePredicate } from './regex.js';
 import type { Label, LabelMatcher, Labels } from './storage.js';
 
-export type ValuePredicate = (value: string) => boolean;
+export type { ValuePredicate };
 
-const regexCache = new Map<string, ValuePredicate>();
-const REGEX_CACHE_MAX = 1000;
-
-/** Compiles a regex matcher value (fully anchored; `a|b|c` becomes a set lookup). Throws RegexError. */
-export function compileRegex(pattern: string): ValuePredicate {
-  let p = regexCache.get(pattern);
-  if (p) return p;
-  p = compileRegexPredicate(pattern);
-  if (regexCache.size >= REGEX_CACHE_MAX) regexCache.delete(regexCache.keys().next().value!);
-  regexCache.set(pattern, p);
-  return p;
-}
-
-/** A predicate over a label value for one matcher. */
+/** A predicate over a label value for one matcher. Throws RegexError for a regex that is not valid RE2. */
 export function compileMatcher(m: LabelMatcher): ValuePredicate {
   switch (m.type) {
     case '=': {
@@ -31,9 +18,9 @@ export function compileMatcher(m: LabelMatcher): ValuePredicate {
       return (s) => s !== v;
     }
     case '=~':
-      return compileRegex(m.value);
+      return compileLabelRegex(m.value);
     case '!~': {
-      const re = compileRegex(m.value);
+      const re = compileLabelRegex(m.value);
       return (s) => !re(s);
     }
   }

@@ -1,353 +1,229 @@
-import v8 from 'node:v8';
-import { translateClass } from './regex-class.js';
+// The one regex compiler for label matchers (engine, store index, HTTP APIs) and label_replace: Go RE2
+// syntax and semantics through re2js (a port of Go's regexp: linear-time matching, no backtracking), plus
+// the string fast paths Prometheus's FastRegexMatcher takes for the common shapes. Like Prometheus, a
+// matcher regex is fully anchored and `.` matches a newline (it compiles `^(?s:re)$`).
 
-// Go RE2 regular expressions (as PromQL label matchers use them: fully anchored, `.` matching newlines) translated
-// to JavaScript RegExp, plus fast paths that avoid regexes entirely (literal, `a|b|c` set lookup, prefix/suffix).
-//
-// JS regexes backtrack, so a pattern like `(a+)+$` can take exponential time where RE2 is linear. Two defences:
-//  1. We reject the shapes that cause exponential backtracking: a repeated group that itself contains a repetition
-//     (star height 2, `(a+)+`) and a repeated alternation whose branches can start the same way (`(a|ab)*`,
-//     `(.|x)+`, `(|a)*`). Patterns are also capped in length. Checked while translating, before any RegExp exists.
-//  2. For what remains (polynomial blow-ups like `.*.*.*.*x`), we turn on V8's fallback to its linear-time
-//     (automaton) engine after excessive backtracking. That engine does not support the `u` flag, so patterns are
-//     compiled without it (only `\p{...}` classes need `u`; those rely on rule 1 alone).
+import { RE2JS, RE2JSException, RE2JSSyntaxException } from 're2js';
 
-export class RegexError extends Error {}
-
-v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
-
-export const MAX_REGEX_LENGTH = 64 * 1024;
-const MAX_REPEAT = 1000;
-
-export interface Flags {
-  i: boolean;
-  s: boolean;
-  U: boolean;
-  m: boolean;
-}
-
-interface GroupState {
-  flags: Flags;
-  /** Flags outside this group, restored on ')'. */
-  outer: Flags;
-  hasRepeat: boolean;
-  hasAlternation: boolean;
-  branchStarts: string[];
-  branchStart: string | null;
-  out: string;
-  /** Prefix written for the group, e.g. '(?:' — empty for the top level. */
-  open: string;
-}
-
-export const JS_SYNTAX = new Set('^$\\.*+?()[]{}|/'.split(''));
-function escapeLiteral(ch: string): string {
-  return JS_SYNTAX.has(ch) ? '\\' + ch : ch;
-}
-
-function caseFold(ch: string): string {
-  const lo = ch.toLowerCase();
-  const up = ch.toUpperCase();
-  if (lo === up || lo.length !== ch.length || up.length !== ch.length) return escapeLiteral(ch);
-  return `[${escapeLiteral(lo)}${escapeLiteral(up)}]`;
-}
-
-/** Translates an RE2 pattern into JS RegExp source (for regexFlags(src)), rejecting dangerous shapes. */
-export function translateRegex(pattern: string): string {
-  if (pattern.length > MAX_REGEX_LENGTH) throw new RegexError(`regular expression too long (${pattern.length} > ${MAX_REGEX_LENGTH} characters)`);
-  const top: GroupState = newGroup({ i: false, s: true, U: false, m: false }, '');
-  const stack: GroupState[] = [top];
-  const cps = Array.from(pattern);
-  let lastAtomStart = -1; // index in cur.out where the last quantifiable atom starts
-  let lastAtomIsGroup: GroupState | null = null;
-  let lastAtomText = '';
-
-  const cur = () => stack[stack.length - 1]!;
-  const emitAtom = (js: string, text: string, group: GroupState | null = null) => {
-    const g = cur();
-    if (g.branchStart === null) g.branchStart = text;
-    lastAtomStart = g.out.length;
-    g.out += js;
-    lastAtomIsGroup = group;
-    lastAtomText = text;
-  };
-
-  for (let i = 0; i < cps.length; i++) {
-    const c = cps[i]!;
-    const g = cur();
-    switch (c) {
-      case '(': {
-        let open = '(';
-        const outer = { ...g.flags };
-        const flags = { ...g.flags };
-        if (cps[i + 1] === '?') {
-          const rest = cps.slice(i + 2, i + 40).join('');
-          const named = /^P?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest);
-          if (named) {
-            open = `(?<${named[1]}>`;
-            i += 1 + named[0].length;
-          } else {
-            const fm = /^(-?[imsU]*|[imsU]+-[imsU]*)([:)])/.exec(rest);
-            if (!fm || fm[1] === '' || fm[1] === '-') throw new RegexError(`invalid or unsupported Perl syntax: \`(?${rest.slice(0, 1)}\``);
-            let on = true;
-            for (const f of fm[1]!) {
-              if (f === '-') on = false;
-              else flags[f as keyof Flags] = on;
-            }
-            i += 1 + fm[0].length;
-            if (fm[2] === ')') {
-              g.flags = flags; // (?i) applies to the rest of the enclosing group
-              break;
-            }
-            open = '(?:';
-          }
-        }
-        const ng = newGroup(flags, open);
-        ng.outer = outer;
-        stack.push(ng);
-        lastAtomStart = -1;
-        break;
-      }
-      case ')': {
-        if (stack.length === 1) throw new RegexError('unexpected ): `' + pattern + '`');
-        stack.pop();
-        endBranch(g);
-        const parent = cur();
-        emitAtom(g.open + g.out + ')', 'group:' + g.out, g);
-        if (g.hasRepeat) parent.hasRepeat = true;
-        if (g.hasAlternation) parent.hasAlternation = true;
-        break;
-      }
-      case '|':
-        endBranch(g);
-        g.hasAlternation = true;
-        g.out += '|';
-        lastAtomStart = -1;
-        break;
-      case '*':
-      case '+':
-      case '?':
-      case '{': {
-        let min = 0;
-        let max = Infinity;
-        let text: string = c;
-        if (c === '{') {
-          const m = /^\{(\d+)(,(\d*))?\}/.exec(cps.slice(i, i + 16).join(''));
-          if (!m) {
-            emitAtom('\\{', '{');
-            break;
-          }
-          min = Number(m[1]);
-          max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
-          if (min > MAX_REPEAT || (max !== Infinity && max > MAX_REPEAT) || max < min) {
-            throw new RegexError(`invalid repeat count: \`${m[0]}\``);
-          }
-          text = m[0];
-          i += m[0].length - 1;
-        } else if (c === '+') min = 1;
-        else if (c === '?') max = 1;
-        if (lastAtomStart < 0) throw new RegexError(`missing argument to repetition operator: \`${text}\``);
-        let lazy = false;
-        if (cps[i + 1] === '?') {
-          lazy = true;
-          i++;
-        }
-        if (g.flags.U) lazy = !lazy;
-        const repeats = max > 1;
-        const inner = lastAtomIsGroup as GroupState | null;
-        if (repeats && inner) {
-          if (inner.hasRepeat) throw new RegexError('regular expression rejected: nested repetition (e.g. `(a+)+`) can backtrack catastrophically');
-          if (inner.hasAlternation && branchesOverlap(inner.branchStarts)) {
-            throw new RegexError('regular expression rejected: repeated alternation with overlapping branches (e.g. `(a|ab)*`) can backtrack catastrophically');
-          }
-        }
-        if (repeats) g.hasRepeat = true;
-        g.out += text + (lazy ? '?' : '');
-        lastAtomStart = -1;
-        void lastAtomText;
-        break;
-      }
-      case '[': {
-        const [js, next] = translateClass(cps, i, g.flags);
-        emitAtom(js, 'class:' + cps.slice(i, next).join(''));
-        i = next - 1;
-        break;
-      }
-      case '.':
-        emitAtom(g.flags.s ? '.' : '[^\\n]', '.');
-        break;
-      case '^':
-        if (g.flags.m) throw new RegexError('multi-line mode (?m) is not supported');
-        g.out += '^';
-        lastAtomStart = -1;
-        break;
-      case '$':
-        if (g.flags.m) throw new RegexError('multi-line mode (?m) is not supported');
-        g.out += '$';
-        lastAtomStart = -1;
-        break;
-      case '\\': {
-        const e = cps[i + 1];
-        if (e === undefined) throw new RegexError('trailing backslash at end of expression: ``');
-        i++;
-        if (e === 'Q') {
-          const end = cps.indexOf('\\', i + 1);
-          let j = i + 1;
-          const stop = end >= 0 && cps[end + 1] === 'E' ? end : cps.length;
-          for (; j < stop; j++) emitAtom(g.flags.i ? caseFold(cps[j]!) : escapeLiteral(cps[j]!), cps[j]!);
-          i = stop === cps.length ? stop : stop + 1;
-          break;
-        }
-        const [js, text] = translateEscape(e, cps, i, g.flags, false);
-        i += text.length - 1;
-        if (js === '^' || js === '$' || js === '\\b' || js === '\\B') {
-          g.out += js;
-          lastAtomStart = -1;
-        } else emitAtom(js, text);
-        break;
-      }
-      default:
-        emitAtom(g.flags.i ? caseFold(c) : escapeLiteral(c), c);
-    }
+/** A pattern that is not valid RE2 (or too large); the message is Go's, e.g. "error parsing regexp: ...". */
+export class RegexError extends Error {
+  constructor(message: string, readonly pattern: string) {
+    super(message);
+    this.name = 'RegexError';
   }
-  if (stack.length > 1) throw new RegexError('missing closing ): `' + pattern + '`');
-  return top.out;
 }
 
-function newGroup(flags: Flags, open: string): GroupState {
-  return { flags: { ...flags }, outer: flags, hasRepeat: false, hasAlternation: false, branchStarts: [], branchStart: null, out: '', open };
+export type ValuePredicate = (value: string) => boolean;
+
+/** Go's regexp.QuoteMeta set: a pattern without these is a literal. */
+const META = /[\\.+*?()|[\]{}^$]/;
+
+/**
+ * Matching is linear in the value's length, with a factor that grows with the program: this caps the
+ * factor. It is not a time bound by itself: Unicode classes under big counters are the slow case
+ * (`\\pL{500}`, 502 instructions, takes ~0.1 s on a 4 KiB non-ASCII value; bench/regex.ts). RE2's own
+ * limit is ~1.4 M instructions; matchers in practice are under 100, and literal lists of any length
+ * take the set path, which compiles nothing.
+ */
+export const MAX_PROGRAM_SIZE = 10_000;
+
+/** Compiles with `(?s)` (re2js prefixes the flag); errors name the pattern as the caller wrote it. */
+function compileDotAll(pattern: string): RE2JS {
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(pattern, RE2JS.DOTALL);
+  } catch (err) {
+    if (err instanceof RE2JSSyntaxException) {
+      const input = err.input?.startsWith('(?s)') ? err.input.slice(4) : err.input;
+      const where = input === pattern ? '' : ` in regexp ${quoteForMessage(pattern)}`;
+      throw new RegexError(`error parsing regexp: ${err.error}${input !== null ? `: \`${input}\`` : ''}${where}`, pattern);
+    }
+    if (err instanceof RE2JSException) throw new RegexError(`error parsing regexp: ${err.message} in regexp ${quoteForMessage(pattern)}`, pattern);
+    throw err;
+  }
+  if (re.programSize() > MAX_PROGRAM_SIZE) {
+    throw new RegexError(`error parsing regexp: expression too large for a label matcher (${re.programSize()} instructions, limit ${MAX_PROGRAM_SIZE}) in regexp ${quoteForMessage(pattern)}`, pattern);
+  }
+  return re;
 }
 
-function endBranch(g: GroupState): void {
-  g.branchStarts.push(g.branchStart ?? '');
-  g.branchStart = null;
+/** Go's style of quoting a regex in an error, cut short for very long patterns. */
+function quoteForMessage(pattern: string): string {
+  return pattern.length > 200 ? `\`${pattern.slice(0, 200)}\`…` : `\`${pattern}\``;
 }
 
-function branchesOverlap(starts: string[]): boolean {
-  const seen = new Set<string>();
-  for (const s of starts) {
-    if (s === '' || s === '.' || s.startsWith('class:') || s.startsWith('group:') || s.startsWith('\\')) return true;
-    const k = s.toLowerCase();
-    if (seen.has(k)) return true;
-    seen.add(k);
+/**
+ * Literal, literal-set and `.*`-anchored shapes answered by string operations (Prometheus's
+ * FastRegexMatcher does the same); null when the pattern needs the regex engine. Each is exact under
+ * RE2 semantics: the pieces contain no metacharacter, and `.` matches every character.
+ */
+function fastPath(p: string): ValuePredicate | null {
+  if (!META.test(p)) return (s) => s === p;
+  if (p === '.*') return () => true;
+  if (p === '.+') return (s) => s.length > 0;
+  const lits = literalAlternatives(p);
+  if (lits) {
+    const set = new Set(lits);
+    return (s) => set.has(s);
+  }
+  const lead = p.startsWith('.*');
+  const trail = p.endsWith('.*') && p.length >= (lead ? 4 : 2);
+  const mid = p.slice(lead ? 2 : 0, trail ? -2 : undefined);
+  if ((!lead && !trail) || META.test(mid)) return null;
+  if (lead && trail) return (s) => s.includes(mid);
+  if (lead) return (s) => s.endsWith(mid);
+  return (s) => s.startsWith(mid);
+}
+
+/**
+ * The alternatives of a list of literals, `a|b|c` or `(a|b|c)` (a literal is a list of one), or null.
+ * Escaped punctuation counts as literal (`10\\.0\\.0\\.1`, as Grafana escapes multi-value variables):
+ * RE2 reads a backslash before an ASCII character other than a letter or digit as that character.
+ */
+export function literalAlternatives(pattern: string): string[] | null {
+  const grouped = /^\((?:\?:)?(.*)\)$/s.exec(pattern);
+  return splitLiterals(pattern) ?? (grouped ? splitLiterals(grouped[1]!) : null);
+}
+
+function splitLiterals(p: string): string[] | null {
+  const out = new Set<string>();
+  let cur = '';
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === '|') {
+      out.add(cur);
+      cur = '';
+    } else if (c === '\\') {
+      const e = p[++i];
+      if (e === undefined || e.charCodeAt(0) >= 0x80 || /[0-9A-Za-z]/.test(e)) return null;
+      cur += e;
+    } else if (META.test(c)) return null;
+    else cur += c;
+  }
+  out.add(cur);
+  return [...out];
+}
+
+const CACHE_MAX = 1000;
+const cache = new Map<string, ValuePredicate>();
+
+/**
+ * A predicate for a regex matcher value, fully anchored, RE2 semantics. Throws RegexError on invalid
+ * syntax. Compiled predicates are cached (bounded, least recently used evicted first).
+ */
+export function compileLabelRegex(pattern: string): ValuePredicate {
+  const hit = cache.get(pattern);
+  if (hit) {
+    cache.delete(pattern);
+    cache.set(pattern, hit);
+    return hit;
+  }
+  const pred = buildLabelRegex(pattern);
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(pattern, pred);
+  return pred;
+}
+
+/** compileLabelRegex without the cache. */
+export function buildLabelRegex(pattern: string): ValuePredicate {
+  const fast = fastPath(pattern);
+  if (fast) return fast;
+  const re = compileDotAll(pattern);
+  const full = (s: string) => re.testExact(s);
+  return foldedPrefixPath(pattern, full) ?? withLiteralBounds(pattern, full);
+}
+
+/**
+ * `(?i)lit.*` with an ASCII literal: compares the first characters case-insensitively. A non-ASCII
+ * character there goes to the regex, since RE2 folds some ASCII letters with others (k with K, s with ſ).
+ */
+function foldedPrefixPath(p: string, full: ValuePredicate): ValuePredicate | null {
+  const m = /^\(\?i\)([\x00-\x7f]+)\.\*$/.exec(p);
+  if (!m || META.test(m[1]!)) return null;
+  const lit = m[1]!.toLowerCase();
+  return (s) => {
+    if (s.length < lit.length) return false;
+    for (let i = 0; i < lit.length; i++) {
+      let c = s.charCodeAt(i);
+      if (c >= 0x80) return full(s);
+      if (c >= 65 && c <= 90) c += 32;
+      if (c !== lit.charCodeAt(i)) return false;
+    }
+    return true;
+  };
+}
+
+/**
+ * Prometheus's prefix/suffix pre-checks: with no top-level `|` and no flag group, a leading (trailing)
+ * run of plain characters is a prefix (suffix) every match has, so values without it are rejected
+ * without running the regex. Only called on patterns that compiled, so the scan sees valid RE2.
+ */
+function withLiteralBounds(p: string, full: ValuePredicate): ValuePredicate {
+  if (p.includes('(?') || hasTopLevelAlternation(p)) return full;
+  let a = 0;
+  while (a < p.length && !META.test(p[a]!)) a++;
+  if (a < p.length && '*+?{'.includes(p[a]!)) a--; // the last plain character is repeated: not part of the prefix
+  const prefix = a > 0 ? p.slice(0, a) : '';
+  let b = p.length;
+  while (b > 0 && !META.test(p[b - 1]!)) b--;
+  // Characters right after a backslash may belong to its escape (`\pL`, `\x41`, `\101`): drop them.
+  if (p[b - 1] === '\\') b += 3;
+  const suffix = b < p.length ? p.slice(b) : '';
+  if (!prefix && !suffix) return full;
+  return (s) => s.startsWith(prefix) && s.endsWith(suffix) && full(s);
+}
+
+/** True when `|` occurs outside groups, classes and \Q...\E in a valid pattern. */
+export function hasTopLevelAlternation(p: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i];
+    if (c === '\\') {
+      if (p[i + 1] === 'Q') {
+        const end = p.indexOf('\\E', i + 2);
+        i = end < 0 ? p.length : end + 1;
+      } else i++;
+    } else if (c === '[') i = classEnd(p, i);
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return true;
   }
   return false;
 }
 
-/** Translates the escape `\e` (e at cps[i]); returns JS source and the consumed text (starting at e). */
-export function translateEscape(e: string, cps: string[], i: number, flags: Flags, inClass: boolean): [string, string] {
-  switch (e) {
-    case 'd': case 'D': case 'w': case 'W':
-      return ['\\' + e, e];
-    case 's':
-      return [inClass ? '\\t\\n\\f\\r ' : '[\\t\\n\\f\\r ]', e];
-    case 'S':
-      return [inClass ? '\\S' : '[^\\t\\n\\f\\r ]', e];
-    case 'b': case 'B':
-      if (inClass) throw new RegexError('invalid escape sequence: `\\' + e + '`');
-      return ['\\' + e, e];
-    case 'A':
-      return ['^', e];
-    case 'z':
-      return ['$', e];
-    case 'n': return ['\\n', e];
-    case 't': return ['\\t', e];
-    case 'r': return ['\\r', e];
-    case 'f': return ['\\f', e];
-    case 'v': return ['\\v', e];
-    case 'a': return ['\\x07', e];
-    case 'p': case 'P': {
-      const m = /^[pP](\{\^?[A-Za-z_]+\}|[A-Za-z])/.exec(cps.slice(i, i + 40).join(''));
-      if (!m) throw new RegexError('invalid character class range: `\\' + e + '`');
-      let name = m[1]!.replace(/[{}]/g, '');
-      let neg = e === 'P';
-      if (name.startsWith('^')) {
-        neg = !neg;
-        name = name.slice(1);
-      }
-      const prop = name.length <= 2 ? `General_Category=${name}` : `Script=${name}`;
-      return [`\\${neg ? 'P' : 'p'}{${prop}}`, m[0]];
+/** The index of the `]` closing the class that opens at p[start]. */
+function classEnd(p: string, start: number): number {
+  let j = start + 1;
+  if (p[j] === '^') j++;
+  if (p[j] === ']') j++;
+  for (; j < p.length && p[j] !== ']'; j++) {
+    if (p[j] === '\\') j++;
+    else if (p.startsWith('[:', j)) {
+      const k = p.indexOf(':]', j + 2);
+      if (k >= 0) j = k + 1;
     }
-    case 'x': {
-      const rest = cps.slice(i + 1, i + 12).join('');
-      const m = /^\{([0-9a-fA-F]{1,6})\}|^([0-9a-fA-F]{2})/.exec(rest);
-      if (!m) throw new RegexError('invalid escape sequence: `\\x`');
-      const cp = parseInt(m[1] ?? m[2]!, 16);
-      const ch = String.fromCodePoint(cp);
-      return [flags.i && !inClass ? caseFold(ch) : codePointEscape(cp), 'x' + m[0]];
-    }
-    default:
-      if (/[0-7]/.test(e)) {
-        const m = /^[0-7]{1,3}/.exec(cps.slice(i, i + 3).join(''))!;
-        if (e !== '0' && m[0].length === 1) throw new RegexError('invalid escape sequence: `\\' + e + '`');
-        return [codePointEscape(parseInt(m[0], 8)), m[0]];
-      }
-      if (/[A-Za-z0-9_]/.test(e)) throw new RegexError('invalid escape sequence: `\\' + e + '`');
-      if (inClass) return [JS_SYNTAX.has(e) || e === '-' ? '\\' + e : e, e];
-      return [flags.i ? caseFold(e) : escapeLiteral(e), e];
   }
+  return j;
 }
 
-/** A compiled string predicate for a regex matcher value (fully anchored, like Prometheus). */
-export function compileRegexPredicate(pattern: string): (s: string) => boolean {
-  const fast = fastPath(pattern);
-  if (fast) return fast;
-  const src = translateRegex(pattern);
-  let re: RegExp;
-  try {
-    re = new RegExp(`^(?:${src})$`, regexFlags(src));
-  } catch (err) {
-    throw new RegexError(`error parsing regexp: ${(err as Error).message}`);
-  }
-  return (s) => re.test(s);
+/** A full (anchored) match's groups: by number (0 = whole match; null = group did not take part) and by name. */
+export interface RegexCaptures {
+  groups: (string | null)[];
+  named: Record<string, string | null>;
 }
 
-const META = /[\\.+*?()|[\]{}^$]/;
-
-/** Literal, literal-set, prefix/suffix/contains and match-all fast paths; null when the pattern needs a regex. */
-function fastPath(p: string): ((s: string) => boolean) | null {
-  if (!META.test(p)) return (s) => s === p;
-  if (p === '.*') return () => true;
-  if (p === '.+') return (s) => s.length > 0;
-  if (p.includes('|') && !/[\\.+*?()[\]{}^$]/.test(p)) {
-    const set = new Set(p.split('|'));
-    return (s) => set.has(s);
-  }
-  if (p.endsWith('.*') && !META.test(p.slice(0, -2))) {
-    const pre = p.slice(0, -2);
-    return (s) => s.startsWith(pre);
-  }
-  if (p.startsWith('.*') && !META.test(p.slice(2))) {
-    const suf = p.slice(2);
-    if (p.endsWith('.*') && p.length >= 4 && !META.test(p.slice(2, -2))) {
-      const mid = p.slice(2, -2);
-      return (s) => s.includes(mid);
-    }
-    return (s) => s.endsWith(suf);
-  }
-  if (p.startsWith('.*') && p.endsWith('.*') && p.length >= 4 && !META.test(p.slice(2, -2))) {
-    const mid = p.slice(2, -2);
-    return (s) => s.includes(mid);
-  }
-  return null;
-}
-
-/** The literal alternatives of a pure `a|b|c` pattern (for index lookups by stores), or null. */
-export function regexSetValues(pattern: string): string[] | null {
-  if (!META.test(pattern)) return [pattern];
-  if (pattern.includes('|') && !/[\\.+*?()[\]{}^$]/.test(pattern)) return pattern.split('|');
-  return null;
-}
-
-/** `\\uXXXX` escape(s) for a code point (a surrogate pair above the BMP), valid without the `u` flag. */
-function codePointEscape(cp: number): string {
-  return Array.from(String.fromCodePoint(cp), (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join('');
-}
-
-/** RegExp flags for translated source: dotAll always; `u` only when Unicode property classes need it. */
-export function regexFlags(src: string): string {
-  return /\\[pP]\{/.test(src) ? 'su' : 's';
-}
-
-export function decodeUnicodeEscapes(js: string): string {
-  return js.split('\\u').filter((x) => x !== '').map((h) => String.fromCharCode(parseInt(h, 16))).join('');
+/** For label_replace: a fully anchored RE2 matcher that returns capture groups, or null on no match. */
+export function compileCapturingRegex(pattern: string): (s: string) => RegexCaptures | null {
+  const re = compileDotAll(pattern);
+  const names = Object.entries(re.namedGroups());
+  const n = re.groupCount();
+  return (s) => {
+    const m = re.matcher(s);
+    if (!m.matches()) return null;
+    const groups: (string | null)[] = [];
+    for (let i = 0; i <= n; i++) groups.push(m.group(i));
+    const named: Record<string, string | null> = {};
+    for (const [name, i] of names) named[name] = groups[i] ?? null;
+    return { groups, named };
+  };
 }

@@ -134,6 +134,16 @@ for (const name of ['embedded', 'prometheus', 'victoriametrics']) {
       const bad = await call(`${base}/series?match[]=${encodeURIComponent('rate(up[5m])')}`, { token });
       assert.equal(bad.status, 400);
       assert.equal(bad.json!.errorType, 'bad_data');
+      // RE2 regex syntax (case-insensitive flag) selects the same series on every backend.
+      const folded = await call(`${base}/series?match[]=${encodeURIComponent('{job=~"(?i)ISO"}')}&${range}`, { token });
+      assert.equal(folded.status, 200, folded.text);
+      assert.equal((folded.json!.data as unknown[]).length, 5, folded.text);
+      if (name !== 'victoriametrics') {
+        const badRegex = await call(`${base}/series?match[]=${encodeURIComponent('{job=~"(.*"}')}&${range}`, { token });
+        assert.equal(badRegex.status, 400, badRegex.text);
+        assert.equal(badRegex.json!.errorType, 'bad_data');
+        assert.match(badRegex.json!.error as string, /error parsing regexp: missing closing \)/);
+      }
     });
 
     test('promtool (through obspath token-refresher) queries the API', async () => {

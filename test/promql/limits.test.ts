@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { Engine } from '../../src/promql/engine.js';
 import { PromQLError, PromQLParseError } from '../../src/promql/errors.js';
 import { parseExpr } from '../../src/promql/parser.js';
-import { compileRegexPredicate, RegexError } from '../../src/promql/regex.js';
+import { compileLabelRegex } from '../../src/promql/regex.js';
 import { MemoryQuerier } from '../../src/promql/testing/memory-querier.js';
 
 function querier(series: number, points: number, stepMs = 15_000): MemoryQuerier {
@@ -90,13 +90,13 @@ test('huge ranges and offsets do not hang', () => {
   assert.throws(() => parseExpr('x[100000000000y]'), PromQLParseError);
 });
 
-test('catastrophic regexes are rejected or run in linear time', () => {
-  for (const p of ['(a+)+b', '(a*)*b', '(a|a)*b', '(a|ab)+c', '(.*a){2,}x', '(x+x+)+y']) {
-    assert.throws(() => compileRegexPredicate(p), RegexError, p);
-    assert.throws(() => parseExpr(`foo{a=~"${p}"}`), PromQLParseError, p);
-  }
+test('catastrophic regexes are valid RE2 and run in linear time', () => {
+  // Prometheus accepts these (RE2 never backtracks); so do we, and they answer on long inputs quickly.
   const long = 'a'.repeat(20_000);
   const t = Date.now();
-  for (const p of ['.*.*.*.*.*.*.*.*x', '(a|b)*c', '.*a.*a.*a.*a.*b', '(?i)(foo|bar)*baz']) assert.equal(compileRegexPredicate(p)(long), false, p);
-  assert.ok(Date.now() - t < 3000, `regexes took ${Date.now() - t} ms`);
+  for (const p of ['(a+)+b', '(a*)*b', '(a|a)*b', '(a|ab)+c', '(.*a){2,}x', '(x+x+)+y', '.*.*.*.*.*.*.*.*x', '(a|b)*c', '.*a.*a.*a.*a.*b', '(?i)(foo|bar)*baz']) {
+    assert.doesNotThrow(() => parseExpr(`foo{a=~"${p}"}`), p);
+    assert.equal(compileLabelRegex(p)(long), false, p);
+  }
+  assert.ok(Date.now() - t < 10_000, `regexes took ${Date.now() - t} ms`);
 });

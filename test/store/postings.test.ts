@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { LabelMatcher, Labels } from '../../src/promql/storage.js';
 import { Head } from '../../src/store/head.js';
 import { seriesKey, sortLabels } from '../../src/store/labels.js';
-import { compileMatcher, literalAlternation } from '../../src/store/index/matchers.js';
+import { compileMatcher } from '../../src/store/index/matchers.js';
+import { literalAlternatives as literalAlternation } from '../../src/promql/regex.js';
 import { intersect, merge, without } from '../../src/store/index/postings.js';
 import { rng } from './util.js';
 

@@ -3,7 +3,7 @@
 import type { Call } from '../ast.js';
 import { executionError } from '../errors.js';
 import type { Evaluator } from '../evaluator.js';
-import { regexFlags, translateRegex } from '../regex.js';
+import { compileCapturingRegex, type RegexCaptures } from '../regex.js';
 import { getLabel, labelsKey, setLabel, type Grid, type StepSeries, type Value } from '../value.js';
 import { formatLabels } from '../value.js';
 
@@ -15,7 +15,7 @@ export function isValidLabelName(name: string): boolean {
 }
 
 /** Go's regexp.Expand for `$1`, `${1}`, `$name`, `${name}`, `$$`. */
-export function expandTemplate(template: string, match: RegExpExecArray): string {
+export function expandTemplate(template: string, match: RegexCaptures): string {
   let out = '';
   for (let i = 0; i < template.length; i++) {
     const c = template[i]!;
@@ -50,9 +50,9 @@ export function expandTemplate(template: string, match: RegExpExecArray): string
     }
     if (/^\d+$/.test(name)) {
       const idx = Number(name);
-      out += idx < match.length ? (match[idx] ?? '') : '';
+      out += match.groups[idx] ?? '';
     } else {
-      out += match.groups?.[name] ?? '';
+      out += match.named[name] ?? '';
     }
   }
   return out;
@@ -77,17 +77,16 @@ function checkDistinct(series: StepSeries[], n: number): void {
 
 export function labelReplace(ev: Evaluator, call: Call, grid: Grid): Value {
   const [dst, replacement, src, regex] = call.args.slice(1).map((a) => ev.evalString(a, grid)) as [string, string, string, string];
-  let re: RegExp;
+  let match: (s: string) => RegexCaptures | null;
   try {
-    const src = translateRegex(regex);
-    re = new RegExp(`^(?:${src})$`, regexFlags(src));
-  } catch (err) {
+    match = compileCapturingRegex(regex);
+  } catch {
     throw executionError(`invalid regular expression in label_replace(): ${regex}`);
   }
   if (!isValidLabelName(dst)) throw executionError(`invalid destination label name in label_replace(): ${dst}`);
   const v = ev.evalVector(call.args[0]!, grid);
   const out = v.series.map((s) => {
-    const m = re.exec(getLabel(s.labels, src));
+    const m = match(getLabel(s.labels, src));
     if (!m) return s;
     const value = expandTemplate(replacement, m);
     return { ...s, labels: setLabel(s.labels, dst, value), key: undefined, dropName: dst === '__name__' ? false : s.dropName };

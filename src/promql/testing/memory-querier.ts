@@ -2,7 +2,7 @@
 // an index on `__name__` so name selectors (including `a|b|c` regexes) don't scan every series.
 
 import { compileMatchers } from '../matcher.js';
-import { regexSetValues } from '../regex.js';
+import { literalAlternatives } from '../regex.js';
 import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../storage.js';
 import { compareLabels, getLabel, labelsKey } from '../value.js';
 
@@ -67,7 +67,7 @@ export class MemoryQuerier implements Querier {
   private candidates(matchers: readonly LabelMatcher[]): StoredSeries[] {
     const nameMatcher = matchers.find((m) => m.name === '__name__' && (m.type === '=' || m.type === '=~'));
     if (!nameMatcher) return this.all();
-    const names = nameMatcher.type === '=' ? [nameMatcher.value] : regexSetValues(nameMatcher.value);
+    const names = nameMatcher.type === '=' ? [nameMatcher.value] : literalAlternatives(nameMatcher.value);
     if (!names) return this.all();
     if (!this.byName) {
       this.byName = new Map();

@@ -5,6 +5,7 @@ import { Engine, type QueryResult } from '../../promql/engine.js';
 import { PromQLError } from '../../promql/errors.js';
 import type { LabelMatcher, Labels, Querier } from '../../promql/storage.js';
 import { formatSampleValue, formatTimestamp, metricJson, pointJson, successJson } from './format.js';
+import { RegexError } from '../../promql/regex.js';
 import { MAX_TIME_MS, MIN_TIME_MS, ParamError, parseDurationParam, parseLimit, parseMatchers, parseTimeParam } from './params.js';
 
 export type ReadEndpoint = 'query' | 'query_range' | 'series' | 'labels' | 'label_values';
@@ -40,6 +41,8 @@ export function handleRead(ctx: PromApiContext, endpoint: ReadEndpoint, params: 
     }
   } catch (err) {
     if (err instanceof PromQLError) return errorResponse(err.errorType, err.message);
+    // The parser rejects bad regexes first; this keeps any other path to the compiler a 400 too.
+    if (err instanceof RegexError) return errorResponse('bad_data', err.message);
     return errorResponse('internal', (err as Error).message);
   }
 }

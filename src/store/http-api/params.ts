@@ -2,6 +2,7 @@
 // durations as float seconds or Prometheus durations, match[] as series selectors.
 import { parseDuration } from '../../config/duration.js';
 import type { LabelMatcher } from '../../promql/storage.js';
+import { matchesEmpty } from '../../promql/matcher.js';
 import { parseExpr } from '../../promql/parser.js';
 import { PromQLError } from '../../promql/errors.js';
 
@@ -67,15 +68,6 @@ export function parseMatchers(params: URLSearchParams): LabelMatcher[][] {
     }
     return [...matchers];
   });
-}
-
-function matchesEmpty(m: LabelMatcher): boolean {
-  switch (m.type) {
-    case '=': return m.value === '';
-    case '!=': return m.value !== '';
-    case '=~': try { return new RegExp(`^(?:${m.value})$`).test(''); } catch { return false; }
-    case '!~': try { return !new RegExp(`^(?:${m.value})$`).test(''); } catch { return false; }
-  }
 }
 
 export function parseLimit(params: URLSearchParams): number {

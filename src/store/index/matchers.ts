@@ -1,5 +1,7 @@
-// Label matchers as predicates on one label value, with the two fast paths the fleet manager needs:
-// a regex that is a plain alternation of literals becomes a set, and `.*`-like regexes match everything.
+// Label matchers as predicates on one label value for the postings index. Regexes go through the one
+// RE2 compiler (src/promql/regex.ts); a plain alternation of literals also lists its values, so the
+// index looks them up instead of scanning every value of the label.
+import { compileLabelRegex, literalAlternatives } from '../../promql/regex.js';
 import type { LabelMatcher } from '../../promql/storage.js';
 
 export interface CompiledMatcher {
@@ -14,31 +16,7 @@ export interface CompiledMatcher {
   readonly negative: boolean;
 }
 
-const regexCache = new Map<string, RegExp>();
-const REGEX_META = /[\\^$.|?*+()[\]{}]/;
-
-/** Literal alternatives of `a|b|c` (no metacharacters), or null. Empty alternatives are allowed. */
-export function literalAlternation(re: string): string[] | null {
-  const parts = re.split('|');
-  for (const p of parts) if (REGEX_META.test(p)) return null;
-  return [...new Set(parts)];
-}
-
-/** Anchored, like Prometheus (`^(?:re)$`). Go RE2 and JS agree on the syntax selectors use in practice. */
-export function compileRegex(re: string): RegExp {
-  let r = regexCache.get(re);
-  if (r === undefined) {
-    try {
-      r = new RegExp(`^(?:${re})$`, 'u');
-    } catch {
-      r = new RegExp(`^(?:${re})$`); // some RE2 escapes are invalid in JS's 'u' mode
-    }
-    if (regexCache.size > 1000) regexCache.clear();
-    regexCache.set(re, r);
-  }
-  return r;
-}
-
+/** Throws RegexError (from the RE2 compiler) for a regex that is not valid RE2. */
 export function compileMatcher(m: LabelMatcher): CompiledMatcher {
   switch (m.type) {
     case '=':
@@ -46,22 +24,12 @@ export function compileMatcher(m: LabelMatcher): CompiledMatcher {
     case '!=':
       return { name: m.name, matches: (v) => v !== m.value, literals: null, matchesEmpty: m.value !== '', negative: true };
     case '=~': {
-      const lits = literalAlternation(m.value);
-      if (lits !== null) {
-        const set = new Set(lits);
-        return { name: m.name, matches: (v) => set.has(v), literals: lits, matchesEmpty: set.has(''), negative: false };
-      }
-      const re = compileRegex(m.value);
-      return { name: m.name, matches: (v) => re.test(v), literals: null, matchesEmpty: re.test(''), negative: false };
+      const re = compileLabelRegex(m.value);
+      return { name: m.name, matches: re, literals: literalAlternatives(m.value), matchesEmpty: re(''), negative: false };
     }
     case '!~': {
-      const lits = literalAlternation(m.value);
-      if (lits !== null) {
-        const set = new Set(lits);
-        return { name: m.name, matches: (v) => !set.has(v), literals: null, matchesEmpty: !set.has(''), negative: true };
-      }
-      const re = compileRegex(m.value);
-      return { name: m.name, matches: (v) => !re.test(v), literals: null, matchesEmpty: !re.test(''), negative: true };
+      const re = compileLabelRegex(m.value);
+      return { name: m.name, matches: (v) => !re(v), literals: null, matchesEmpty: !re(''), negative: true };
     }
     default:
       throw new Error(`unknown matcher type ${(m as LabelMatcher).type}`);
