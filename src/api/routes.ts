@@ -4,7 +4,8 @@
 // observatorium_api_requests_rejected_total{reason}.
 import { Readable, Transform, pipeline } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, errorTypeForStatus } from '../http/errors.js';
+import { HttpError, errorTypeForStatus, type Hop } from '../http/errors.js';
+import { isSuccess, wrapUpstreamError } from '../http/upstream-error.js';
 import { AuthError } from './authentication/errors.js';
 import type { Backend, BackendResponse } from './backend/types.js';
 import { enforceReadParams, type ReadEndpoint } from './enforcement/params.js';
@@ -217,7 +218,14 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
     return h;
   }
 
-  function send(req: FastifyRequest, reply: FastifyReply, res: BackendResponse): FastifyReply | Promise<FastifyReply> {
+  // Whose answer a passed-through error is: the HTTP backend's, or the in-process store's.
+  const backendHop: Hop = backend.kind === 'embedded' ? 'store' : 'backend';
+
+  async function send(req: FastifyRequest, reply: FastifyReply, res: BackendResponse): Promise<FastifyReply> {
+    if (!isSuccess(res.status)) {
+      const wrapped = await wrapUpstreamError(res, backendHop, req.id);
+      return reply.code(wrapped.status).headers(wrapped.headers).send(wrapped.body);
+    }
     reply.code(res.status);
     reply.headers(res.headers);
     let body = res.body;
@@ -287,9 +295,9 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
         headers: forwardHeaders(req, filtered ? ['accept', 'user-agent'] : READ_HEADERS),
         signal: clientGone(reply),
       });
-      if (filtered) {
+      if (filtered && isSuccess(res.status)) {
         const text = typeof res.body === 'string' ? res.body : Buffer.isBuffer(res.body) ? res.body.toString('utf8') : await streamText(res.body);
-        const out = res.status === 200 ? filterRulesBody(endpoint, text, o.tenantLabel, rt.tenant.id) : null;
+        const out = filterRulesBody(endpoint, text, o.tenantLabel, rt.tenant.id);
         const headers = { ...res.headers };
         delete headers['content-length'];
         return send(req, reply, { status: res.status, headers, body: out ?? text });

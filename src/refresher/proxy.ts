@@ -60,7 +60,7 @@ function splitOnce(s: string, sep: string): [string, string | undefined] {
  * Upstream answers, whatever their status, pass through unchanged and streamed.
  */
 export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agent: Agent } {
-  const app = createHttpApp({ logger: opts.logger, requestTimeoutMs: opts.readTimeoutMs });
+  const app = createHttpApp({ logger: opts.logger, hop: 'token-refresher', requestTimeoutMs: opts.readTimeoutMs });
   const agent = new Agent({
     connect: { timeout: opts.connectTimeoutMs, ...(opts.tls ?? {}) },
     headersTimeout: opts.headersTimeoutMs,

@@ -56,7 +56,7 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   const limits = opts.ingestLimits ?? DEFAULT_INGEST_LIMITS;
   const registry = createRegistry();
   storeMetrics(registry, store);
-  const app = createHttpApp({ logger: opts.logger, bodyLimit: limits.maxCompressedBytes });
+  const app = createHttpApp({ logger: opts.logger, hop: 'store', bodyLimit: limits.maxCompressedBytes });
   addPromBodyParsers(app, limits);
 
   const read = (endpoint: ReadEndpoint) => async (req: FastifyRequest<{ Params: { name?: string } }>, reply: import('fastify').FastifyReply) => {
