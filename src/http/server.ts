@@ -35,6 +35,8 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     connectionTimeout: 0,
     keepAliveTimeout: 65_000,
     forceCloseConnections: 'idle',
+    // Requests arriving on kept-alive connections while closing get our 503 (below), not fastify's own body.
+    return503OnClosing: false,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -49,8 +51,25 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     clientErrorHandler: (err: Error & { code?: string }, socket: Socket) => rawClientError(err, socket, hop),
   });
 
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    if (closing) {
+      reply.header('connection', 'close').header('retry-after', '1');
+      throw new HttpError(503, 'unavailable', `${hop}: shutting down; retry on a new connection`, { hop, reason: 'shutting_down' });
+    }
+  });
+  // Draining: a request in flight when close() began is answered, then its connection is closed; kept
+  // alive, it would hold close() (and the process) until the client's keep-alive timeout.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing && !reply.raw.headersSent) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onResponse', async (req) => {
+    if (closing) req.raw.socket?.end();
   });
 
   if (opts.accessLog !== false) {
