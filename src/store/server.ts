@@ -6,7 +6,8 @@ import { Engine, type EngineOptions } from '../promql/engine.js';
 import { createHttpApp, listen } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
-import { handleRead, type ReadEndpoint } from './http-api.js';
+import { formatDuration } from '../promql/lex.js';
+import { META_PATHS, handleMeta, handleRead, type ReadEndpoint } from './http-api.js';
 import { DEFAULT_INGEST_LIMITS, ingestRemoteWrite, type IngestLimits } from './remote-write/ingest.js';
 import { Store, type StoreOptions } from './store.js';
 
@@ -67,6 +68,14 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
     app.route({ method: ['GET', 'POST'], url: path, handler: read(ep) });
   }
   app.route({ method: ['GET', 'POST'], url: '/api/v1/label/:name/values', handler: read('label_values') });
+  const startTimeMs = Date.now();
+  const runtime = () => ({ startTimeMs, storageRetention: formatDuration(opts.store.retentionMs ?? 24 * 3600_000), corruptionCount: store.stats().walCorruptions });
+  for (const [path, ep] of META_PATHS) {
+    app.route({ method: ['GET', 'POST'], url: path, handler: async (req, reply) => {
+      const res = handleMeta({ engine, runtime }, ep, requestParams(req));
+      return reply.code(res.status).type('application/json').send(res.body);
+    } });
+  }
   app.post('/api/v1/write', async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const res = await ingestRemoteWrite(store, body, req.headers, limits);
