@@ -7,7 +7,7 @@ import { createHttpApp, listen } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { formatDuration } from '../promql/lex.js';
-import { META_PATHS, handleMeta, handleRead, type ReadEndpoint } from './http-api.js';
+import { META_PATHS, handleMeta, handleRead, withRequestId, type ReadEndpoint } from './http-api.js';
 import { DEFAULT_INGEST_LIMITS, ingestRemoteWrite, type IngestLimits } from './remote-write/ingest.js';
 import { Store, type StoreOptions } from './store.js';
 
@@ -61,7 +61,7 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   addPromBodyParsers(app, limits);
 
   const read = (endpoint: ReadEndpoint) => async (req: FastifyRequest<{ Params: { name?: string } }>, reply: import('fastify').FastifyReply) => {
-    const res = handleRead({ querier: store, engine }, endpoint, requestParams(req), req.params.name);
+    const res = withRequestId(handleRead({ querier: store, engine }, endpoint, requestParams(req), req.params.name), req.id);
     return reply.code(res.status).type('application/json').send(res.body);
   };
   for (const [path, ep] of [['/api/v1/query', 'query'], ['/api/v1/query_range', 'query_range'], ['/api/v1/series', 'series'], ['/api/v1/labels', 'labels']] as const) {
@@ -72,7 +72,7 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   const runtime = () => ({ startTimeMs, storageRetention: formatDuration(opts.store.retentionMs ?? 24 * 3600_000), corruptionCount: store.stats().walCorruptions });
   for (const [path, ep] of META_PATHS) {
     app.route({ method: ['GET', 'POST'], url: path, handler: async (req, reply) => {
-      const res = handleMeta({ engine, runtime }, ep, requestParams(req));
+      const res = withRequestId(handleMeta({ engine, runtime }, ep, requestParams(req)), req.id);
       return reply.code(res.status).type('application/json').send(res.body);
     } });
   }
