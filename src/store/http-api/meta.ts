@@ -87,7 +87,13 @@ function meta(ctx: MetaContext, endpoint: MetaEndpoint, params: URLSearchParams)
   }
 }
 
-const matchersJson = (ms: readonly { name: string; type: string; value: string }[]) => ms.map((m) => ({ name: m.name, value: m.value, type: m.type }));
+/** Matchers as Prometheus's parser orders them: the one from a written metric name comes last. */
+function matchersJson(vs: Extract<Expr, { type: 'VectorSelector' }>): Array<{ name: string; value: string; type: string }> {
+  const isName = (m: { name: string; type: string; value: string }) => vs.name !== null && m.name === '__name__' && m.type === '=' && m.value === vs.name;
+  const nameMatcher = vs.matchers.find(isName);
+  const ordered = nameMatcher ? [...vs.matchers.filter((m) => m !== nameMatcher), nameMatcher] : vs.matchers;
+  return ordered.map((m) => ({ name: m.name, value: m.value, type: m.type }));
+}
 
 /** Prometheus 3's web/api/v1/translate_ast.go shape (without the experimental anchored/smoothed/fill fields). */
 export function translateAst(e: Expr): unknown {
@@ -106,7 +112,7 @@ export function translateAst(e: Expr): unknown {
     }
     case 'MatrixSelector': {
       const vs = e.selector;
-      return { type: 'matrixSelector', name: vs.name ?? '', range: e.range, offset: vs.offset, matchers: matchersJson(vs.matchers), timestamp: vs.at, startOrEnd: vs.atPreprocessor };
+      return { type: 'matrixSelector', name: vs.name ?? '', range: e.range, offset: vs.offset, matchers: matchersJson(vs), timestamp: vs.at, startOrEnd: vs.atPreprocessor };
     }
     case 'SubqueryExpr':
       return { type: 'subquery', expr: translateAst(e.expr), range: e.range, offset: e.offset, step: e.step, timestamp: e.at, startOrEnd: e.atPreprocessor };
@@ -119,6 +125,6 @@ export function translateAst(e: Expr): unknown {
     case 'UnaryExpr':
       return { type: 'unaryExpr', op: e.op, expr: translateAst(e.expr) };
     case 'VectorSelector':
-      return { type: 'vectorSelector', name: e.name ?? '', offset: e.offset, matchers: matchersJson(e.matchers), timestamp: e.at, startOrEnd: e.atPreprocessor };
+      return { type: 'vectorSelector', name: e.name ?? '', offset: e.offset, matchers: matchersJson(e), timestamp: e.at, startOrEnd: e.atPreprocessor };
   }
 }
