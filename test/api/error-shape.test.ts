@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePortRange, tempDir, waitUntil, httpOk } from '../helpers/net.js';
-import { startObspath, type Proc } from '../helpers/procs.js';
+import { startObspath, startProcess, type Proc } from '../helpers/procs.js';
 import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../helpers/remote-write.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -64,6 +64,8 @@ async function assertErrorShape(c: Case): Promise<Record<string, unknown>> {
   if (res.headers.get('x-request-id')) assert.equal(body.requestId, res.headers.get('x-request-id'), ctx);
   return body;
 }
+
+const pick = (o: unknown, ...keys: string[]) => Object.fromEntries(keys.map((k) => [k, (o as Record<string, unknown>)[k]]));
 
 /** A POST announcing a body larger than any limit, answered (413) before a byte of it is sent. */
 async function oversizedPost(target: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
@@ -177,4 +179,44 @@ test('every hop answers bad requests with Prometheus-shaped JSON naming itself, 
   const big = await rawRequest(base + API, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
   assert.equal(big.status, 431);
   assert.equal((JSON.parse(big.body) as { hop: string }).hop, 'api');
+});
+
+test('promtool reads through the token refresher and the API\'s tenant path (enforced) and Grafana\'s extra endpoints answer there', async () => {
+  const t = Date.now();
+  const written = await fetch(url(API, `${TENANT_PATH}/api/v1/receive`), {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, ...REMOTE_WRITE_HEADERS },
+    body: encodeTestWriteRequest([{ labels: { __name__: 'promtool_seen', job: 'walk' }, samples: [[t, 5]] }]),
+  });
+  assert.equal(written.status, 204);
+  // promtool 2.42 sends no credentials; the token refresher in front of the API adds them, as for any client.
+  const apiUrl = url(REFRESHER, '');
+  const promtool = async (...args: string[]) => {
+    const p = startProcess('promtool', ['query', ...args]);
+    await waitUntil(() => p.child.exitCode !== null, 20_000, `promtool ${args.join(' ')}`);
+    return { code: p.child.exitCode, out: p.output() };
+  };
+  const instant = await promtool('instant', '--time', String(t / 1000), apiUrl, 'promtool_seen');
+  assert.equal(instant.code, 0, instant.out);
+  assert.match(instant.out, /^promtool_seen\{job="walk", tenant_id="[^"]+"\} => 5 @\[/m);
+  const series = await promtool('series', '--match', 'promtool_seen', apiUrl);
+  assert.equal(series.code, 0, series.out);
+  assert.match(series.out, /__name__="promtool_seen"/);
+  const labels = await promtool('labels', '--match', 'promtool_seen', apiUrl, 'job');
+  assert.deepEqual([labels.code, labels.out.trim()], [0, 'walk']);
+  // Series without a selector is refused as Prometheus refuses it (promtool itself insists on --match).
+  const all = await fetch(`${apiUrl}/api/v1/series`);
+  assert.equal(all.status, 400);
+  assert.deepEqual(pick(await all.json(), 'error', 'hop'), { error: 'no match[] parameter provided', hop: 'api' });
+
+  const auth = { authorization: `Bearer ${token}` };
+  const get = async (path: string) => {
+    const res = await fetch(url(API, `${TENANT_PATH}${path}`), { headers: auth });
+    return { status: res.status, body: (await res.json()) as { status: string; data?: any } };
+  };
+  assert.deepEqual(await get('/api/v1/format_query?query=sum(rate(x[5m]))by(job)'), { status: 200, body: { status: 'success', data: 'sum by (job) (rate(x[5m]))' } });
+  assert.equal((await get('/api/v1/parse_query?query=up')).body.data.type, 'vectorSelector');
+  assert.deepEqual(await get('/api/v1/metadata'), { status: 200, body: { status: 'success', data: {} } });
+  assert.deepEqual(await get('/api/v1/query_exemplars?query=promtool_seen'), { status: 200, body: { status: 'success', data: [] } });
+  assert.equal((await get('/api/v1/status/buildinfo')).body.data.application, 'obspath');
+  assert.equal(typeof (await get('/api/v1/status/runtimeinfo')).body.data.storageRetention, 'string');
 });
