@@ -67,8 +67,8 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     backend = await createBackend(config, logger, metrics);
     const b = backend;
     const limiter = new RateLimiter();
-    const app = createHttpApp({ logger, bodyLimit: config.maxBodySize, requestTimeoutMs: config.serverReadTimeout });
-    app.get('/', async () => ({ paths: ['/api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts}'] }));
+    const app = createHttpApp({ logger, hop: 'api', bodyLimit: config.maxBodySize, requestTimeoutMs: config.serverReadTimeout });
+    app.get('/', async () => ({ paths: ['/api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts,query_exemplars,metadata,format_query,parse_query,status/buildinfo,status/runtimeinfo}'] }));
     await app.register(async (scope) =>
       registerRoutes(scope, {
         state,

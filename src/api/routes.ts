@@ -4,12 +4,15 @@
 // observatorium_api_requests_rejected_total{reason}.
 import { Readable, Transform, pipeline } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, errorTypeForStatus } from '../http/errors.js';
+import { HttpError, errorTypeForStatus, type Hop } from '../http/errors.js';
+import { isSuccess, wrapUpstreamError } from '../http/upstream-error.js';
 import { AuthError } from './authentication/errors.js';
 import type { Backend, BackendResponse } from './backend/types.js';
 import { enforceReadParams, type ReadEndpoint } from './enforcement/params.js';
 import { WriteRewriteError, rewriteRemoteWrite, type RewriteStats } from './enforcement/remote-write.js';
 import { filterRulesBody } from './enforcement/rules.js';
+import { Engine } from '../promql/engine.js';
+import { handleMeta, type MetaEndpoint } from '../store/http-api.js';
 import type { ApiMetrics, RejectReason } from './metrics.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
 import type { ApiState, TenantRuntime } from './state.js';
@@ -48,6 +51,18 @@ const READ_ROUTES: Array<[string, ReadEndpoint]> = [
   ['/api/v1/label/:name/values', 'label_values'],
   ['/api/v1/rules', 'rules'],
   ['/api/v1/alerts', 'alerts'],
+  ['/api/v1/query_exemplars', 'query_exemplars'],
+  ['/api/v1/status/buildinfo', 'buildinfo'],
+  ['/api/v1/status/runtimeinfo', 'runtimeinfo'],
+];
+/** Endpoints of Prometheus's API served only with GET. */
+const GET_ONLY: ReadonlySet<ReadEndpoint> = new Set(['rules', 'alerts', 'buildinfo', 'runtimeinfo']);
+// Answered by the API itself: they read no tenant data (metadata: remote write 1.0 carries none we keep;
+// format/parse: the caller's own query text, parsed and printed by our PromQL parser whatever the backend).
+const LOCAL_ROUTES: ReadonlyArray<[string, MetaEndpoint]> = [
+  ['/api/v1/metadata', 'metadata'],
+  ['/api/v1/format_query', 'format_query'],
+  ['/api/v1/parse_query', 'parse_query'],
 ];
 
 function reject(req: FastifyRequest, reason: RejectReason, err: HttpError): never {
@@ -217,7 +232,14 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
     return h;
   }
 
-  function send(req: FastifyRequest, reply: FastifyReply, res: BackendResponse): FastifyReply | Promise<FastifyReply> {
+  // Whose answer a passed-through error is: the HTTP backend's, or the in-process store's.
+  const backendHop: Hop = backend.kind === 'embedded' ? 'store' : 'backend';
+
+  async function send(req: FastifyRequest, reply: FastifyReply, res: BackendResponse): Promise<FastifyReply> {
+    if (!isSuccess(res.status)) {
+      const wrapped = await wrapUpstreamError(res, backendHop, req.id);
+      return reply.code(wrapped.status).headers(wrapped.headers).send(wrapped.body);
+    }
     reply.code(res.status);
     reply.headers(res.headers);
     let body = res.body;
@@ -253,7 +275,7 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
   for (const [path, endpoint] of READ_ROUTES) {
     app.all(`${PREFIX}${path}`, { config: { handler: endpoint } }, async (req, reply) => {
       req.obs.handler = endpoint;
-      const allowed = endpoint === 'rules' || endpoint === 'alerts' ? 'GET' : 'GET, POST';
+      const allowed = GET_ONLY.has(endpoint) ? 'GET' : 'GET, POST';
       if (!allowed.includes(req.method)) {
         reject(req, 'bad_request', new HttpError(405, 'method_not_allowed', `api: ${req.method} is not allowed on ${path}; use ${allowed}`, { hop: 'api', reason: 'method_not_allowed', headers: { allow: allowed } }));
       }
@@ -261,15 +283,11 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
         reject(req, 'not_found', new HttpError(404, 'not_found', `api: the ${backend.kind} backend has no ${path}`, { hop: 'api', reason: 'not_supported' }));
       }
       const rt = await admit(req, endpoint, 'read');
-      const params = new URLSearchParams();
-      if (req.method === 'POST' && req.body !== undefined) {
-        if (typeof req.body !== 'string') {
-          reject(req, 'bad_request', new HttpError(415, 'bad_data', 'api: POST parameters must be application/x-www-form-urlencoded', { hop: 'api', reason: 'unsupported_media_type' }));
-        }
-        for (const [k, v] of new URLSearchParams(req.body)) params.append(k, v);
+      const params = formParams(req);
+      if (endpoint === 'series' && !params.has('match[]')) {
+        // As Prometheus: a series listing needs a selector (the tenant's own would list all its series).
+        reject(req, 'bad_request', new HttpError(400, 'bad_data', 'no match[] parameter provided', { hop: 'api', reason: 'bad_query' }));
       }
-      const qi = req.url.indexOf('?');
-      if (qi >= 0) for (const [k, v] of new URLSearchParams(req.url.slice(qi + 1))) params.append(k, v);
       let enforced: URLSearchParams;
       try {
         enforced = await enforceReadParams(endpoint, params, o.tenantLabel, rt.tenant.id);
@@ -287,15 +305,47 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
         headers: forwardHeaders(req, filtered ? ['accept', 'user-agent'] : READ_HEADERS),
         signal: clientGone(reply),
       });
-      if (filtered) {
+      if (filtered && isSuccess(res.status)) {
         const text = typeof res.body === 'string' ? res.body : Buffer.isBuffer(res.body) ? res.body.toString('utf8') : await streamText(res.body);
-        const out = res.status === 200 ? filterRulesBody(endpoint, text, o.tenantLabel, rt.tenant.id) : null;
+        const out = filterRulesBody(endpoint, text, o.tenantLabel, rt.tenant.id);
         const headers = { ...res.headers };
         delete headers['content-length'];
         return send(req, reply, { status: res.status, headers, body: out ?? text });
       }
       return send(req, reply, res);
     });
+  }
+
+  const localEngine = new Engine();
+  for (const [path, endpoint] of LOCAL_ROUTES) {
+    app.all(`${PREFIX}${path}`, { config: { handler: endpoint } }, async (req, reply) => {
+      req.obs.handler = endpoint;
+      if (req.method !== 'GET' && req.method !== 'POST') {
+        reject(req, 'bad_request', new HttpError(405, 'method_not_allowed', `api: ${req.method} is not allowed on ${path}; use GET, POST`, { hop: 'api', reason: 'method_not_allowed', headers: { allow: 'GET, POST' } }));
+      }
+      await admit(req, endpoint, 'read');
+      const ans = handleMeta({ engine: localEngine }, endpoint, formParams(req));
+      if (ans.status >= 400) {
+        req.obs.reject = 'bad_request';
+        const err = JSON.parse(ans.body) as { errorType: string; error: string };
+        throw new HttpError(ans.status, err.errorType, err.error, { hop: 'api', reason: 'bad_query' });
+      }
+      return reply.code(ans.status).type('application/json').send(ans.body);
+    });
+  }
+
+  /** Query string and form body, as Go's r.Form (a non-form POST body is refused). */
+  function formParams(req: FastifyRequest): URLSearchParams {
+    const params = new URLSearchParams();
+    if (req.method === 'POST' && req.body !== undefined) {
+      if (typeof req.body !== 'string') {
+        reject(req, 'bad_request', new HttpError(415, 'bad_data', 'api: POST parameters must be application/x-www-form-urlencoded', { hop: 'api', reason: 'unsupported_media_type' }));
+      }
+      for (const [k, v] of new URLSearchParams(req.body)) params.append(k, v);
+    }
+    const qi = req.url.indexOf('?');
+    if (qi >= 0) for (const [k, v] of new URLSearchParams(req.url.slice(qi + 1))) params.append(k, v);
+    return params;
   }
 
   app.all(`${PREFIX}/api/v1/receive`, { config: { handler: 'receive' } }, async (req, reply) => {

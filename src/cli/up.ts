@@ -57,7 +57,8 @@ export function upCommand(): Command {
         '',
       ];
       process.stdout.write(lines.join('\n'));
-      onShutdownSignal(logger, () => stack.stop(), 15_000);
+      // SIGHUP too: the children are in their own process groups and would outlive a closed terminal.
+      onShutdownSignal(logger, () => stack.stop(), 15_000, ['SIGINT', 'SIGTERM', 'SIGHUP']);
     }, 'up'),
   );
   return cmd;

@@ -46,6 +46,7 @@ const HOP_NAMES: Record<Hop, string> = {
   backend: 'metrics backend',
   store: 'metrics store',
   'fleet-manager': 'fleet manager',
+  probe: 'probe',
   upstream: 'upstream',
 };
 

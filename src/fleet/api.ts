@@ -64,7 +64,7 @@ function clientStatus(err: Error): boolean {
 }
 
 export function createFleetApiApp(deps: FleetApiDeps): FastifyInstance {
-  const app = createHttpApp({ logger: deps.logger });
+  const app = createHttpApp({ logger: deps.logger, hop: 'fleet-manager' });
   const labels = ['code', 'method', 'path'] as const;
   const inboundCount = new Counter({ name: 'api_inbound_request_count', help: 'number of calls to the API, by route (ids replaced by -)', labelNames: labels, registers: [deps.registry] });
   const inboundDuration = new Histogram({ name: 'api_inbound_request_duration', help: 'duration of calls to the API in seconds, by route', labelNames: labels, buckets: [0.1, 1, 2, 5, 10, 30], registers: [deps.registry] });

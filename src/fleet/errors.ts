@@ -1,4 +1,6 @@
-// kas-fleet-manager's error envelope: {id, kind:"Error", href, code:"KAFKAS-MGMT-<n>", reason, operation_id}.
+// kas-fleet-manager's error envelope: {id, kind:"Error", href, code:"KAFKAS-MGMT-<n>", reason, operation_id},
+// plus the fields every obspath error carries (status, errorType, error, hop, requestId).
+import { errorTypeForStatus } from '../http/errors.js';
 
 export const ERROR_HREF_BASE = '/api/kafkas_mgmt/v1/errors/';
 
@@ -21,6 +23,11 @@ export interface ErrorBody {
   code: string;
   reason: string;
   operation_id?: string;
+  status: 'error';
+  errorType: string;
+  error: string;
+  hop: 'fleet-manager';
+  requestId?: string;
 }
 
 /** A service error: throw it from a handler; the fleet manager's error handler sends the envelope. */
@@ -40,6 +47,11 @@ export class ServiceError extends Error {
       code: `KAFKAS-MGMT-${this.code}`,
       reason: this.reason,
       ...(operationId ? { operation_id: operationId } : {}),
+      status: 'error',
+      errorType: errorTypeForStatus(this.statusCode),
+      error: this.reason,
+      hop: 'fleet-manager',
+      ...(operationId ? { requestId: operationId } : {}),
     };
   }
 }

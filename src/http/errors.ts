@@ -2,7 +2,7 @@
 // clients parse them, plus the fields that let an SRE place a failure on a hop: which hop answered
 // (`hop`), a machine-readable `reason`, and the request id.
 
-export type Hop = 'token-refresher' | 'issuer' | 'api' | 'auth' | 'backend' | 'store' | 'fleet-manager' | 'upstream';
+export type Hop = 'token-refresher' | 'issuer' | 'api' | 'auth' | 'backend' | 'store' | 'fleet-manager' | 'probe' | 'upstream';
 
 export interface PromErrorBody {
   status: 'error';
@@ -40,8 +40,18 @@ export function promError(errorType: string, error: string, extra: Omit<PromErro
 export function errorTypeForStatus(status: number): string {
   if (status === 400) return 'bad_data';
   if (status === 404) return 'not_found';
+  if (status === 405) return 'method_not_allowed';
+  if (status === 408) return 'timeout';
+  if (status === 413) return 'request_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  if (status === 429) return 'too_many_requests';
   if (status === 422) return 'execution';
   if (status === 503) return 'unavailable';
   if (status >= 500) return 'internal';
   return 'bad_request';
+}
+
+/** The error body for a bare status (framework errors, raw sockets): Prometheus's errorType for it, the hop, the request id. */
+export function statusError(status: number, error: string, hop: Hop, requestId?: string): PromErrorBody {
+  return promError(errorTypeForStatus(status), error, { hop, ...(requestId ? { requestId } : {}) });
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../telemetry/logger.js';
  * Runs `stop` once on the first SIGINT/SIGTERM; a second signal exits at once. `stop` gets `graceMs`
  * to drain; if it takes longer the process exits anyway, so a stuck peer never blocks a rollout.
  */
-export function onShutdownSignal(logger: Logger, stop: () => Promise<void>, graceMs = 10_000): void {
+export function onShutdownSignal(logger: Logger, stop: () => Promise<void>, graceMs = 10_000, signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -30,6 +30,6 @@ export function onShutdownSignal(logger: Logger, stop: () => Promise<void>, grac
       },
     );
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  for (const signal of signals) process.on(signal, handler);
 }
+

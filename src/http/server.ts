@@ -1,11 +1,14 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../telemetry/logger.js';
-import { HttpError, errorTypeForStatus, promError } from './errors.js';
+import { HttpError, statusError, type Hop } from './errors.js';
 
 export interface HttpAppOptions {
   logger: Logger;
+  /** The hop every error body of this server names (`"hop"`), so a failure is placed without reading logs. */
+  hop: Hop;
   /** Largest request body a parser accepts (bytes); larger gets 413. */
   bodyLimit?: number;
   /** Header timeout for incoming requests (ms): a client that never finishes its headers is cut off. */
@@ -19,9 +22,11 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._:\-]{1,128}$/;
 /**
  * A fastify instance with the behaviour every obspath server shares: a request id (taken from a sane
  * incoming X-Request-Id, else a new UUID) echoed on every response, one access-log line per request,
- * and Prometheus-shaped JSON for every error, 404 included.
+ * and Prometheus-shaped JSON naming the hop for every error: 404, 405, 413, 415, bad URLs, and the
+ * malformed requests Node refuses before fastify sees them (400, 408, 431).
  */
 export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
+  const { hop } = opts;
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -30,16 +35,41 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     connectionTimeout: 0,
     keepAliveTimeout: 65_000,
     forceCloseConnections: 'idle',
+    // Requests arriving on kept-alive connections while closing get our 503 (below), not fastify's own body.
+    return503OnClosing: false,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Bad URL encodings (/%zz) and over-long path parameters: through the reply, with the request id.
+    frameworkErrors: (err, req, res) => {
+      const reply = res as unknown as FastifyReply;
+      void reply.code(400).header('x-request-id', req.id).type('application/json').send(statusError(400, `${hop}: ${err.message}`, hop, req.id));
+    },
+    clientErrorHandler: (err: Error & { code?: string }, socket: Socket) => rawClientError(err, socket, hop),
   });
 
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    if (closing) {
+      reply.header('connection', 'close').header('retry-after', '1');
+      throw new HttpError(503, 'unavailable', `${hop}: shutting down; retry on a new connection`, { hop, reason: 'shutting_down' });
+    }
+  });
+  // Draining: a request in flight when close() began is answered, then its connection is closed; kept
+  // alive, it would hold close() (and the process) until the client's keep-alive timeout.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing && !reply.raw.headersSent) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onResponse', async (req) => {
+    if (closing) req.raw.socket?.end();
   });
 
   if (opts.accessLog !== false) {
@@ -59,15 +89,31 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     }
     const status = typeof (err as FastifyError).statusCode === 'number' ? (err as FastifyError).statusCode! : 500;
     if (status >= 500) req.log.error({ err }, 'unhandled error');
-    const message = status >= 500 ? `internal error: ${err.message}` : err.message;
-    return reply.code(status).type('application/json').send(promError(errorTypeForStatus(status), message, { requestId: req.id }));
+    const message = status >= 500 ? `${hop}: internal error: ${err.message}` : `${hop}: ${err.message}`;
+    return reply.code(status).type('application/json').send(statusError(status, message, hop, req.id));
   });
 
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).type('application/json').send(promError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`, { requestId: req.id }));
+    reply.code(404).type('application/json').send(statusError(404, `${hop}: no route for ${req.method} ${req.url.split('?')[0]}`, hop, req.id));
   });
 
   return app;
+}
+
+/**
+ * Requests Node's parser refuses (malformed, headers too large, too slow) never reach fastify; they get
+ * the same JSON shape, with a fresh request id since none was read.
+ */
+function rawClientError(err: Error & { code?: string }, socket: Socket, hop: Hop): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const why = status === 408 ? 'request not received within the server\'s request timeout' : status === 431 ? 'request headers too large' : `malformed HTTP request (${err.code ?? err.message})`;
+  const id = randomUUID();
+  const body = JSON.stringify(statusError(status, `${hop}: ${why}`, hop, id));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
 
 export interface ListenAddress {

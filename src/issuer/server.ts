@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../telemetry/logger.js';
+import { randomUUID } from 'node:crypto';
+import { statusError } from '../http/errors.js';
 import { listenFailure, parseListenFlag } from '../http/server.js';
 import type { IssuerClient } from './clients.js';
 import { KeyRing, generateSigningKey, type SigningJwk } from './keys.js';
@@ -58,8 +60,15 @@ export function longestTokenTtlMs(clients: readonly IssuerClient[], defaultTtlMs
   return Math.max(defaultTtlMs, ...clients.map((c) => c.tokenTTL ?? 0));
 }
 
+/** The caller's sane X-Request-Id, else a new one; echoed on the answer. */
+function requestIdOf(req: IncomingMessage): string {
+  const h = req.headers['x-request-id'];
+  return typeof h === 'string' && /^[A-Za-z0-9._:\-]{1,128}$/.test(h) ? h : randomUUID();
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+  const id = (body as { requestId?: unknown }).requestId;
+  res.writeHead(status, { 'content-type': 'application/json', ...(typeof id === 'string' ? { 'x-request-id': id } : {}) });
   res.end(JSON.stringify(body));
 }
 
@@ -122,7 +131,8 @@ export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
       run();
       return;
     }
-    sendJson(res, 404, { error: 'not_found', error_description: `no route for ${path}; the issuer is at ${prefix}` });
+    // Outside the OAuth endpoints, errors have obspath's shape (OAuth's own error bodies stay as the RFCs say).
+    sendJson(res, 404, statusError(404, `issuer: no route for ${req.method} ${path}; the issuer is at ${prefix}`, 'issuer', requestIdOf(req)));
   });
   // A slow or half-open client must not hold the issuer's sockets forever.
   server.requestTimeout = 30_000;

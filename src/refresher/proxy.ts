@@ -189,7 +189,7 @@ class Upstream {
  * request can be replayed, one retry.
  */
 export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agent: Agent } {
-  const app = createHttpApp({ logger: opts.logger, requestTimeoutMs: opts.readTimeoutMs });
+  const app = createHttpApp({ logger: opts.logger, hop: 'token-refresher', requestTimeoutMs: opts.readTimeoutMs });
   // undici's timers are the backstop only; the exact deadline is the proxy's own (Deadline).
   const agent = new Agent({
     connect: { timeout: opts.connectTimeoutMs, ...(opts.tls ?? {}) },

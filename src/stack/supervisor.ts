@@ -28,10 +28,11 @@ const STABLE_AFTER_MS = 10_000;
 
 /**
  * Runs components as child processes, prefixes their logs, and restarts the ones that exit, with
- * doubling backoff, like the kubelet does. Stopping sends SIGTERM, then SIGKILL after a grace period.
+ * doubling backoff, like the kubelet does. Stopping sends one SIGTERM, then SIGKILL after a grace period;
+ * children run in their own process groups, so each gets exactly one signal on Ctrl-C.
  */
 export class Supervisor extends EventEmitter<{ exit: [ChildStatus] }> {
-  readonly #children = new Map<string, { spec: ChildSpec; proc?: ChildProcess; status: ChildStatus; backoff: number; timer?: NodeJS.Timeout; startedAt: number }>();
+  readonly #children = new Map<string, { spec: ChildSpec; proc?: ChildProcess; status: ChildStatus; backoff: number; timer?: NodeJS.Timeout; startedAt: number; stopAt?: number }>();
   #stopping = false;
 
   constructor(private readonly logs: LogMux) {
@@ -51,7 +52,13 @@ export class Supervisor extends EventEmitter<{ exit: [ChildStatus] }> {
 
   #spawn(name: string): void {
     const c = this.#children.get(name)!;
-    const proc = spawn(c.spec.command, c.spec.args, { env: { ...process.env, ...c.spec.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(c.spec.command, c.spec.args, {
+      env: { ...process.env, ...c.spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: the terminal's Ctrl-C (SIGINT to the foreground group) reaches only the
+      // supervisor, which stops each child with one SIGTERM; a child still starting up is not killed half-way.
+      detached: true,
+    });
     c.proc = proc;
     c.startedAt = Date.now();
     c.status.pid = proc.pid;
@@ -62,7 +69,10 @@ export class Supervisor extends EventEmitter<{ exit: [ChildStatus] }> {
       c.status.running = false;
       c.status.lastExit = { code, signal, at: Date.now() };
       this.emit('exit', { ...c.status });
-      if (this.#stopping || !c.spec.restart) return;
+      if (this.#stopping || !c.spec.restart) {
+        this.logs.writer('supervisor')(`${name} stopped (code ${code ?? '-'}, signal ${signal ?? '-'}) after ${Date.now() - (c.stopAt ?? Date.now())} ms`);
+        return;
+      }
       const ranMs = Date.now() - c.startedAt;
       c.backoff = ranMs > STABLE_AFTER_MS ? BACKOFF_START_MS : Math.min(c.backoff * 2, BACKOFF_MAX_MS);
       c.status.crashLooping = ranMs <= STABLE_AFTER_MS;
@@ -77,6 +87,7 @@ export class Supervisor extends EventEmitter<{ exit: [ChildStatus] }> {
     const c = this.#children.get(name);
     if (!c) return;
     c.spec = { ...c.spec, restart: false };
+    c.stopAt = Date.now();
     clearTimeout(c.timer);
     await terminate(c.proc, graceMs);
   }
@@ -84,6 +95,7 @@ export class Supervisor extends EventEmitter<{ exit: [ChildStatus] }> {
   async stopAll(graceMs = 5000): Promise<void> {
     this.#stopping = true;
     await Promise.all([...this.#children.values()].map((c) => {
+      c.stopAt = Date.now();
       clearTimeout(c.timer);
       return terminate(c.proc, graceMs);
     }));

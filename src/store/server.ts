@@ -7,7 +7,8 @@ import { errorTypeForStatus, promError } from '../http/errors.js';
 import { createHttpApp, listen } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
-import { handleRead, type ReadEndpoint } from './http-api.js';
+import { formatDuration } from '../promql/lex.js';
+import { META_PATHS, handleMeta, handleRead, withRequestId, type ReadEndpoint } from './http-api.js';
 import { DEFAULT_INGEST_LIMITS, ingestErrorBody, ingestRemoteWrite, type IngestLimits } from './remote-write/ingest.js';
 import { Store, type StoreOptions } from './store.js';
 
@@ -66,17 +67,25 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   const limits = opts.ingestLimits ?? DEFAULT_INGEST_LIMITS;
   const registry = createRegistry();
   storeMetrics(registry, store);
-  const app = createHttpApp({ logger: opts.logger, bodyLimit: limits.maxCompressedBytes });
+  const app = createHttpApp({ logger: opts.logger, hop: 'store', bodyLimit: limits.maxCompressedBytes });
   addPromBodyParsers(app, limits);
 
   const read = (endpoint: ReadEndpoint) => async (req: FastifyRequest<{ Params: { name?: string } }>, reply: FastifyReply) => {
-    const res = handleRead({ querier: store, engine }, endpoint, requestParams(req), req.params.name);
+    const res = withRequestId(handleRead({ querier: store, engine }, endpoint, requestParams(req), req.params.name), req.id);
     return reply.code(res.status).type('application/json').send(res.body);
   };
   for (const [path, ep] of [['/api/v1/query', 'query'], ['/api/v1/query_range', 'query_range'], ['/api/v1/series', 'series'], ['/api/v1/labels', 'labels']] as const) {
     app.route({ method: ['GET', 'POST'], url: path, handler: read(ep) });
   }
   app.route({ method: ['GET', 'POST'], url: '/api/v1/label/:name/values', handler: read('label_values') });
+  const startTimeMs = Date.now();
+  const runtime = () => ({ startTimeMs, storageRetention: formatDuration(opts.store.retentionMs ?? 24 * 3600_000), corruptionCount: store.stats().walCorruptions });
+  for (const [path, ep] of META_PATHS) {
+    app.route({ method: ['GET', 'POST'], url: path, handler: async (req, reply) => {
+      const res = withRequestId(handleMeta({ engine, runtime }, ep, requestParams(req)), req.id);
+      return reply.code(res.status).type('application/json').send(res.body);
+    } });
+  }
   app.post('/api/v1/write', { errorHandler: writeErrorHandler }, async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const res = await ingestRemoteWrite(store, body, req.headers, limits);

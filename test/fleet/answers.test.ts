@@ -181,7 +181,7 @@ test('out-of-range and malformed parameters are 400 KAFKAS-MGMT-21 with the Erro
     assert.equal(r.status, 400, `${qs}: ${r.text}`);
     assert.equal(r.json.code, 'KAFKAS-MGMT-21', qs);
     assert.match(r.json.reason, reason, qs);
-    assert.deepEqual(Object.keys(r.json).sort(), ['code', 'href', 'id', 'kind', 'operation_id', 'reason']);
+    assert.deepEqual(Object.keys(r.json).sort(), ['code', 'error', 'errorType', 'hop', 'href', 'id', 'kind', 'operation_id', 'reason', 'requestId', 'status']);
     assert.equal(r.json.operation_id, r.headers.get('x-request-id'));
     assert.equal(r.json.href, '/api/kafkas_mgmt/v1/errors/21');
   }

@@ -10,7 +10,7 @@ import { freePort } from '../helpers/net.js';
 const logger = createLogger({ component: 'test', level: 'silent' });
 
 test('request ids are kept when sane, generated otherwise, and echoed on errors', async () => {
-  const app = createHttpApp({ logger });
+  const app = createHttpApp({ logger, hop: 'api' });
   app.get('/boom', async () => {
     throw new HttpError(503, 'token_unavailable', 'no token', { hop: 'token-refresher', reason: 'invalid_client', headers: { 'retry-after': '1' } });
   });
@@ -34,7 +34,7 @@ test('request ids are kept when sane, generated otherwise, and echoed on errors'
 });
 
 test('oversized bodies get 413 in Prometheus error shape', async () => {
-  const app = createHttpApp({ logger, bodyLimit: 10 });
+  const app = createHttpApp({ logger, hop: 'store', bodyLimit: 10 });
   app.post('/x', async () => ({ ok: true }));
   const r = await app.inject({ method: 'POST', url: '/x', payload: { much: 'too long for the limit' } });
   assert.equal(r.statusCode, 413);
@@ -51,7 +51,7 @@ test('listen addresses parse like Go and bad ones are refused', () => {
 });
 
 test('listen reports the bound port', async () => {
-  const app = createHttpApp({ logger });
+  const app = createHttpApp({ logger, hop: 'api' });
   app.get('/', async () => 'hi');
   const addr = await listen(app, '127.0.0.1:0');
   assert.ok(addr.port > 0);

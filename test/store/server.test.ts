@@ -5,7 +5,7 @@ import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../../src/store/index.
 import { startStoreServer, type RunningStoreServer } from '../../src/store/server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { freePort, httpOk, tempDir, waitUntil } from '../helpers/net.js';
-import { startObspath } from '../helpers/procs.js';
+import { startObspath, startProcess, startPrometheus } from '../helpers/procs.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 let server: RunningStoreServer;
@@ -140,4 +140,74 @@ test('obspath store keeps acknowledged writes across a SIGKILL and restart', asy
   assert.equal(res.data.result[0]?.value[1], '42');
   await proc.stop();
   await d.cleanup();
+});
+
+test('Grafana and promtool endpoints answer as Debian\'s Prometheus 2.42 does, and promtool reads both alike', async () => {
+  const prom = await startPrometheus();
+  try {
+    const series = Array.from({ length: 4 }, (_, i) => ({
+      labels: [{ name: '__name__', value: 'x' }, { name: 'i', value: String(i) }, { name: 'job', value: i % 2 ? 'odd' : 'even' }],
+      timestamps: [NOW - 60_000, NOW - 30_000, NOW],
+      values: [i, i + 1, i + 2],
+    }));
+    const w = await fetch(`${prom.url}/api/v1/write`, { method: 'POST', headers: REMOTE_WRITE_HEADERS, body: new Uint8Array(encodeWriteRequest(series)) });
+    assert.equal(w.status, 204);
+    const both = async (path: string) => {
+      const [a, b] = await Promise.all([fetch(`${server.url}${path}`), fetch(`${prom.url}${path}`)]);
+      return { ours: { status: a.status, body: (await a.json()) as Record<string, any> }, prom: { status: b.status, body: (await b.json()) as Record<string, any> } };
+    };
+    const noMatch = await both('/api/v1/series');
+    assert.deepEqual([noMatch.ours.status, noMatch.ours.body.errorType, noMatch.ours.body.error], [noMatch.prom.status, noMatch.prom.body.errorType, noMatch.prom.body.error]);
+    assert.equal(noMatch.ours.status, 400);
+    // Longer than 100 characters: split as Prometheus's Pretty does. (Known differences with 2.42 are left out:
+    // it sorts matchers and joins them with "," and prints "on (x)" / "group_left ()"; our formatter does not.)
+    const long = 'sum by (job, instance) (rate(http_requests_total_of_a_rather_long_metric_name{job="api"}[5m])) / sum by (job, instance) (rate(http_requests_total[5m])) > 0.5';
+    for (const q of ['up', 'sum(rate(x[5m])) by (job)', 'x offset 5m > bool 3', '-foo', 'foo[5m:1m]', 'histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))', long]) {
+      const r = await both(`/api/v1/format_query?query=${encodeURIComponent(q)}`);
+      assert.deepEqual(r.ours, r.prom, `format_query ${q}`);
+    }
+    const badFormat = await both('/api/v1/format_query?query=sum(');
+    assert.deepEqual([badFormat.ours.status, badFormat.ours.body.error], [badFormat.prom.status, badFormat.prom.body.error]);
+    for (const path of ['/api/v1/query_exemplars?query=x&start=0&end=1', '/api/v1/metadata', '/api/v1/metadata?metric=x']) {
+      const r = await both(path);
+      assert.deepEqual(r.ours, r.prom, path);
+    }
+    const exBad = await both('/api/v1/query_exemplars?query=x{');
+    assert.deepEqual([exBad.ours.status, exBad.ours.body.errorType], [exBad.prom.status, exBad.prom.body.errorType]);
+    for (const path of ['/api/v1/status/buildinfo', '/api/v1/status/runtimeinfo']) {
+      const r = await both(path);
+      assert.equal(r.ours.status, 200, path);
+      assert.deepEqual(Object.keys(r.prom.body.data).filter((k) => !(k in r.ours.body.data)), [], `${path}: every field Prometheus gives`);
+    }
+    // parse_query is Prometheus 3's (2.42 has none): the AST in its shape.
+    const parsed = await call('/api/v1/parse_query', { query: 'sum by (job) (rate(x{i="1"}[5m] offset 1m))' });
+    assert.deepEqual(parsed.body.data, {
+      type: 'aggregation', op: 'sum', param: null, grouping: ['job'], without: false,
+      expr: {
+        type: 'call', func: { name: 'rate', argTypes: ['matrix'], variadic: 0, returnType: 'vector' },
+        args: [{ type: 'matrixSelector', name: 'x', range: 300_000, offset: 60_000, timestamp: null, startOrEnd: null, matchers: [{ name: 'i', value: '1', type: '=' }, { name: '__name__', value: 'x', type: '=' }] }],
+      },
+    });
+    // promtool as a client: the same output from both servers.
+    const promtool = async (args: string[]) => {
+      const run = async (url: string) => {
+        const p = startProcess('promtool', ['query', ...args.map((a) => (a === 'URL' ? url : a))]);
+        await waitUntil(() => p.child.exitCode !== null, 20_000, `promtool ${args.join(' ')}`);
+        return { code: p.child.exitCode, out: p.output() };
+      };
+      return { ours: await run(server.url), prom: await run(prom.url) };
+    };
+    const at = String(NOW / 1000);
+    for (const args of [
+      ['instant', '--time', at, 'URL', 'x{i=~"[0-3]"}'],
+      ['instant', '--time', at, 'URL', 'sum by (job) (x{i=~"[0-3]"})'],
+      ['series', '--match', 'x{i=~"[0-3]"}', 'URL'],
+      ['labels', '--match', 'x{i=~"[0-3]"}', 'URL', 'job'],
+    ]) {
+      const r = await promtool(args);
+      assert.deepEqual(r.ours, r.prom, `promtool query ${args.join(' ')}`);
+    }
+  } finally {
+    await prom.stop();
+  }
 });

@@ -2,9 +2,10 @@
 // remote-write ingest; reads through the store's Prometheus HTTP API functions (the same ones `obspath store` serves).
 import { HttpError } from '../../http/errors.js';
 import { Engine } from '../../promql/engine.js';
+import { formatDuration } from '../../promql/lex.js';
 import { Store, ingestErrorBody, ingestRemoteWrite } from '../../store/index.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { handleRead, type ReadEndpoint } from '../../store/http-api.js';
+import { handleMeta, handleRead, type ReadEndpoint } from '../../store/http-api.js';
 import type { Backend, BackendHealth, BackendResponse, ReadCall, WriteCall } from './types.js';
 
 export interface EmbeddedOptions {
@@ -23,6 +24,7 @@ export class EmbeddedBackend implements Backend {
   readonly hasRules = false;
   readonly canRead = true;
   readonly canWrite = true;
+  private readonly startTimeMs = Date.now();
 
   private constructor(private readonly store: Store, private readonly engine: Engine, private readonly opts: EmbeddedOptions) {}
 
@@ -34,6 +36,11 @@ export class EmbeddedBackend implements Backend {
   async read(call: ReadCall): Promise<BackendResponse> {
     if (call.endpoint === 'rules' || call.endpoint === 'alerts') {
       throw new HttpError(404, 'not_found', `api: the embedded backend has no ${call.endpoint}`, { hop: 'api' });
+    }
+    if (call.endpoint === 'query_exemplars' || call.endpoint === 'buildinfo' || call.endpoint === 'runtimeinfo') {
+      const runtime = () => ({ startTimeMs: this.startTimeMs, storageRetention: formatDuration(this.opts.retentionMs), corruptionCount: this.store.stats().walCorruptions });
+      const ans = handleMeta({ engine: this.engine, runtime }, call.endpoint, call.params);
+      return { status: ans.status, headers: { ...JSON_HEADERS }, body: ans.body };
     }
     const endpoint: ReadEndpoint = call.endpoint === 'label_names' ? 'labels' : call.endpoint;
     const ans = handleRead({ querier: this.store, engine: this.engine }, endpoint, call.params, call.labelName);

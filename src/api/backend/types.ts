@@ -55,6 +55,9 @@ export const READ_PATHS: Record<Exclude<ReadEndpoint, 'label_values'>, string> =
   label_names: '/api/v1/labels',
   rules: '/api/v1/rules',
   alerts: '/api/v1/alerts',
+  query_exemplars: '/api/v1/query_exemplars',
+  buildinfo: '/api/v1/status/buildinfo',
+  runtimeinfo: '/api/v1/status/runtimeinfo',
 };
 
 export function readPath(call: Pick<ReadCall, 'endpoint' | 'labelName'>): string {

@@ -3,7 +3,10 @@
 import { HttpError } from '../../http/errors.js';
 import { EnforceError, enforceQuery, enforceSeriesSelector, tenantSelector } from './promql.js';
 
-export type ReadEndpoint = 'query' | 'query_range' | 'series' | 'label_names' | 'label_values' | 'rules' | 'alerts';
+export type ReadEndpoint = 'query' | 'query_range' | 'series' | 'label_names' | 'label_values' | 'rules' | 'alerts' | 'query_exemplars' | 'buildinfo' | 'runtimeinfo';
+
+/** Endpoints whose `query` parameter reads data, so it is enforced. */
+const QUERY_ENDPOINTS: ReadonlySet<ReadEndpoint> = new Set(['query', 'query_range', 'query_exemplars']);
 
 /** A Prometheus-style positioned message for a bad query, from the PromQL parser when it is available. */
 async function describe(query: string, err: EnforceError): Promise<string> {
@@ -29,14 +32,14 @@ export async function enforceReadParams(endpoint: ReadEndpoint, params: URLSearc
   let sawQuery = false;
   let sawMatch = false;
   for (const [k, v] of params) {
-    if ((endpoint === 'query' || endpoint === 'query_range') && k === 'query') {
+    if (QUERY_ENDPOINTS.has(endpoint) && k === 'query') {
       sawQuery = true;
       try {
         out.append(k, enforceQuery(v, label, tenantId));
       } catch (err) {
         await badParam(k, v, err, true);
       }
-    } else if (k === 'match[]' && endpoint !== 'query' && endpoint !== 'query_range' && endpoint !== 'alerts') {
+    } else if (k === 'match[]' && !QUERY_ENDPOINTS.has(endpoint) && endpoint !== 'alerts') {
       sawMatch = true;
       try {
         out.append(k, enforceSeriesSelector(v, label, tenantId));
@@ -47,7 +50,7 @@ export async function enforceReadParams(endpoint: ReadEndpoint, params: URLSearc
       out.append(k, v);
     }
   }
-  if ((endpoint === 'query' || endpoint === 'query_range') && !sawQuery) {
+  if (QUERY_ENDPOINTS.has(endpoint) && !sawQuery) {
     throw new HttpError(400, 'bad_data', 'invalid parameter "query": 1:1: parse error: no expression found in input', { hop: 'api', reason: 'bad_query' });
   }
   if ((endpoint === 'series' || endpoint === 'label_names' || endpoint === 'label_values' || endpoint === 'rules') && !sawMatch) {

@@ -25,8 +25,15 @@ export interface PromApiContext {
 
 const STATUS_FOR: Record<string, number> = { bad_data: 400, execution: 422, timeout: 503, canceled: 503, internal: 500, not_found: 404 };
 
+/** Prometheus's error body, plus the hop that answered (the store), as every obspath error names its hop. */
 export function errorResponse(errorType: string, message: string): ApiResponse {
-  return { status: STATUS_FOR[errorType] ?? 500, body: JSON.stringify({ status: 'error', errorType, error: message }) };
+  return { status: STATUS_FOR[errorType] ?? 500, body: JSON.stringify({ status: 'error', errorType, error: message, hop: 'store' }) };
+}
+
+/** An error answer with the request id added (the server knows it, the handlers do not). */
+export function withRequestId(res: ApiResponse, requestId: string): ApiResponse {
+  if (res.status < 400) return res;
+  return { status: res.status, body: `${res.body.slice(0, -1)},"requestId":${JSON.stringify(requestId)}}` };
 }
 
 /** Serves one read endpoint. Never throws: every failure becomes a Prometheus error body. */
