@@ -19,7 +19,7 @@ import { createLogger } from '../../src/telemetry/logger.js';
 
 const run = promisify(execFile);
 const DEPLOY = join(REPO_ROOT, 'deploy');
-const RUNBOOK = join(REPO_ROOT, '..', 'shared', 'runbook', 'observatorium-non-2xx.md');
+const RUNBOOK = join(REPO_ROOT, 'docs', 'runbooks', 'observatorium-non-2xx.md');
 
 test('alert rules pass promtool check and their unit tests', async () => {
   const check = await run('promtool', ['check', 'rules', join(DEPLOY, 'prometheus', 'alerts.yaml')]);
