@@ -25,9 +25,11 @@ function listening(port: number): Promise<boolean> {
 
 async function timeToListen(c: ComponentSpec, port: number): Promise<{ ms: number; child: ChildProcess }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, ...c.args], { env: { ...process.env, ...c.env }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [BIN, ...c.args], { env: { ...process.env, ...c.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   while (!(await listening(port))) {
-    if (child.exitCode !== null) throw new Error(`${c.name} exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${c.name} exited with ${child.exitCode}: ${stderr}`);
     if (performance.now() - t0 > 30_000) throw new Error(`${c.name} did not listen within 30 s`);
     await new Promise((r) => setTimeout(r, 5));
   }
