@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { render } from './render.js';
 import { PROMETHEUS_RULE, renderPrometheusRule } from '../../deploy/sync-prometheus-rule.js';
 import { refresherFields } from '../../src/refresher/config.js';
 import { apiFields, loadRbacFile, loadTenantsFile } from '../../src/api/index.js';
@@ -19,7 +20,7 @@ import { createLogger } from '../../src/telemetry/logger.js';
 
 const run = promisify(execFile);
 const DEPLOY = join(REPO_ROOT, 'deploy');
-const RUNBOOK = join(REPO_ROOT, '..', 'shared', 'runbook', 'observatorium-non-2xx.md');
+const RUNBOOK = join(REPO_ROOT, 'docs', 'runbooks', 'observatorium-non-2xx.md');
 
 test('alert rules pass promtool check and their unit tests', async () => {
   const check = await run('promtool', ['check', 'rules', join(DEPLOY, 'prometheus', 'alerts.yaml')]);
@@ -104,41 +105,6 @@ test('the dashboard is valid, every panel query parses (promtool), and every met
     assert.ok(declared.has(name), `dashboard uses ${name}, which no component exports`);
   }
 });
-
-interface K8sObject { kind: string; metadata: { name: string }; spec: Record<string, any> }
-
-function loadManifests(file: string): K8sObject[] {
-  return parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJSON() as K8sObject);
-}
-
-/** The JSON-patch `replace` ops our overlays use (RFC 6901 paths). */
-function applyReplace(obj: unknown, path: string, value: unknown): void {
-  const parts = path.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
-  let cur = obj as Record<string, unknown>;
-  for (const p of parts.slice(0, -1)) {
-    assert.ok(cur[p] !== undefined, `patch path ${path} does not exist at ${p}`);
-    cur = cur[p] as Record<string, unknown>;
-  }
-  const last = parts.at(-1)!;
-  assert.ok(last in cur, `patch path ${path} does not exist`);
-  cur[last] = value;
-}
-
-function render(overlay: 'stage' | 'production'): K8sObject[] {
-  const base = join(DEPLOY, 'kubernetes', 'base');
-  const kust = parse(readFileSync(join(base, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
-  const objs = kust.resources.flatMap((r) => loadManifests(join(base, r)));
-  const ov = parse(readFileSync(join(DEPLOY, 'kubernetes', 'overlays', overlay, 'kustomization.yaml'), 'utf8')) as { patches: { target: { kind: string; name: string }; patch: string }[] };
-  for (const p of ov.patches) {
-    const target = objs.find((o) => o.kind === p.target.kind && o.metadata.name === p.target.name);
-    assert.ok(target, `overlay ${overlay} patches a missing ${p.target.kind}/${p.target.name}`);
-    for (const op of parse(p.patch) as { op: string; path: string; value: unknown }[]) {
-      assert.equal(op.op, 'replace');
-      applyReplace(target, op.path, op.value);
-    }
-  }
-  return objs;
-}
 
 test('the token-refresher NetworkPolicy is exactly the runbook\'s', () => {
   const np = render('stage').find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'token-refresher')!;

@@ -98,7 +98,7 @@ test('escalation: only for causes on Observatorium\'s side or unknown, with the 
   const down = report([checkResult('observatorium-health', 'x', { status: 'fail', summary: 's', suspects: [{ cause: 'backend-down', confidence: 'confirmed', because: 'b' }] })]);
   assert.deepEqual(escalationFor(down, { policyUrl: 'https://p' }), { team: 'Control Plane team', policyUrl: 'https://p', why: 'the cause (backend-down) is on Observatorium\'s side' });
   // Without configuration: the escalation policy the runbook itself links to.
-  const runbook = readFileSync(join(import.meta.dirname, '..', '..', '..', 'shared', 'runbook', 'observatorium-non-2xx.md'), 'utf8');
+  const runbook = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'runbooks', 'observatorium-non-2xx.md'), 'utf8');
   const link = /Escalation policy can be found \[here\]\((https:[^)]+)\)/.exec(runbook)![1];
   assert.equal(escalationFor(down)?.policyUrl, link);
   const creds = report([checkResult('credentials', 'x', { status: 'fail', summary: 's', suspects: [{ cause: 'invalid-client-credentials', confidence: 'confirmed', because: 'b' }] })]);

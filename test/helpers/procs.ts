@@ -49,7 +49,7 @@ export function startProcess(cmd: string, args: string[], opts: { env?: NodeJS.P
   };
 }
 
-/** Runs `obspath <args>` as a child process (through tsx, as users run it). */
+/** Runs `obspath <args>` as a child process: bin/obspath.js on the compiled dist/, as users run it (npm test builds it first). */
 export function startObspath(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   return startProcess(process.execPath, [OBSPATH_BIN, ...args], { env });
 }

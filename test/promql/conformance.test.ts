@@ -1,4 +1,4 @@
-// Runs Prometheus's PromQL conformance suite (../shared/promql-testdata, beside the repo) through our promqltest runner.
+// Runs Prometheus's PromQL conformance suite (vendored in test/fixtures/promql-testdata) through our promqltest runner.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,13 +6,13 @@ import { test } from 'node:test';
 import { runScript, summarize, type FileResult } from '../../src/promql/testing/runner.js';
 import { REPO_ROOT } from '../helpers/procs.js';
 
-const SUITE_DIR = process.env.PROMQL_TESTDATA ?? join(REPO_ROOT, '..', 'shared', 'promql-testdata');
+const SUITE_DIR = process.env.PROMQL_TESTDATA ?? join(REPO_ROOT, 'test', 'fixtures', 'promql-testdata');
 
 /** Cases known to fail, as "file:line". Keep this list short and shrinking; a case passing or failing anew fails. */
 const KNOWN_FAILURES: readonly string[] = [];
 
 test('Prometheus conformance suite: every supported case passes', () => {
-  assert.ok(existsSync(SUITE_DIR), `Prometheus's PromQL test data is missing at ${SUITE_DIR} (shared/ beside the repository)`);
+  assert.ok(existsSync(SUITE_DIR), `Prometheus's PromQL test data is missing at ${SUITE_DIR}`);
   const files = readdirSync(SUITE_DIR).filter((f) => f.endsWith('.test')).sort();
   assert.ok(files.length > 0, 'no .test files found');
   const results: FileResult[] = files.map((f) => runScript(readFileSync(join(SUITE_DIR, f), 'utf8'), f));

@@ -25,7 +25,7 @@ const handWritten = [
 ];
 
 function suiteQueries(): string[] {
-  const dir = join(REPO_ROOT, '..', 'shared', 'promql-testdata');
+  const dir = join(REPO_ROOT, 'test', 'fixtures', 'promql-testdata');
   assert.ok(existsSync(dir), `Prometheus's test data is missing at ${dir}`);
   const out: string[] = [];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.test'))) {
