@@ -16,7 +16,7 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'up',
-    description: 'run the whole metrics path on 127.0.0.1 (issuer, store, API, token refresher, fleet manager, data plane), optionally with a runbook failure injected',
+    description: 'run the whole metrics path on 127.0.0.1 (issuer, store, API, token refresher, fleet manager, probe, data plane), optionally with a runbook failure injected',
     load: async () => (await import('./up.js')).upCommand(),
   },
   { name: 'issuer', description: 'a real OIDC issuer (client_credentials, JWT access tokens) for local use and tests', load: async () => (await import('./issuer.js')).issuerCommand() },
@@ -83,14 +83,7 @@ export async function buildProgram(args: readonly string[], opts: { loadAll?: bo
   const program = new Command('obspath')
     .description('The Observatorium metrics path and its runbook: issuer, token refresher, API, store, fleet manager, probe, doctor')
     .version('0.1.0')
-    .showHelpAfterError()
-    // A stand-in has no options of its own; list it as its real command would be (every command has options).
-    .configureHelp({
-      subcommandTerm(c) {
-        const term = Help.prototype.subcommandTerm.call(this, c);
-        return STAND_INS.has(c) ? term.replace(/^\S+/, (name) => `${name} [options]`) : term;
-      },
-    });
+    .showHelpAfterError();
   helpWithExamples(program, {
     notes: 'Every flag can also come from the environment variable its help names; flags win over the environment, which wins over a --config file. Bad usage exits 2.',
     examples: [
@@ -98,6 +91,14 @@ export async function buildProgram(args: readonly string[], opts: { loadAll?: bo
       ['npx obspath doctor --env local', 'run the runbook against it'],
       ['npx obspath help up', "a command's flags and examples"],
     ],
+  });
+  // A stand-in has no options of its own; list it as its real command would be (every command has options).
+  program.configureHelp({
+    ...program.configureHelp(),
+    subcommandTerm(c) {
+      const term = Help.prototype.subcommandTerm.call(this, c);
+      return STAND_INS.has(c) ? term.replace(/^\S+/, (name) => `${name} [options]`) : term;
+    },
   });
   const wanted = commandNamed(args);
   for (const entry of COMMANDS) program.addCommand(opts.loadAll || entry === wanted ? await entry.load() : placeholder(entry));

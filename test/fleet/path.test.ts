@@ -176,7 +176,7 @@ test('wrong client secret: 503 token_unavailable (invalid_client) from the token
 
 test('wrong tenant or wrong Observatorium URL path in the refresher: 404 from the API', async () => {
   await expectFailure(await fleetFor('wrongTenant'), 'Observatorium API answered 404 not_found (unknown_tenant)', { code: '404', count: 7 });
-  await expectFailure(await fleetFor('wrongPath'), 'upstream of the token refresher answered 404 not_found', { code: '404', count: 7 });
+  await expectFailure(await fleetFor('wrongPath'), 'Observatorium API answered 404 not_found', { code: '404', count: 7 });
 });
 
 test('token for the wrong audience: 401 from the API, naming the audience check', async () => {
