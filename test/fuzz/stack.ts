@@ -79,17 +79,8 @@ export async function startFuzzStack(): Promise<FuzzStack> {
       await waitUntil(() => httpOk(`${storeUrl}/-/ready`), 20_000, `store ready after restart\n${store.output()}`);
     },
     async settle() {
-      const quick = async (url: string) => {
-        try {
-          const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-          await res.arrayBuffer();
-          return res.ok;
-        } catch {
-          return false;
-        }
-      };
       if (deadProcesses().length > 0) return; // nothing to wait for: the case reports the exit
-      await waitUntil(async () => (await quick(`${api.internalUrl}/live`)) && (await quick(`${storeUrl}/-/ready`)), 120_000, 'the API and the store to answer again');
+      await waitUntil(async () => (await httpOk(`${api.internalUrl}/live`)) && (await httpOk(`${storeUrl}/-/ready`)), 120_000, 'the API and the store to answer again');
     },
     deadProcesses,
     pids: () => ({ ...startPids, storeNow: store.child.pid }),
