@@ -12,7 +12,7 @@ import { enforceReadParams, type ReadEndpoint } from './enforcement/params.js';
 import { WriteRewriteError, rewriteRemoteWrite, type RewriteStats } from './enforcement/remote-write.js';
 import { filterRulesBody } from './enforcement/rules.js';
 import { Engine } from '../promql/engine.js';
-import { handleMeta, type MetaEndpoint } from '../store/http-api.js';
+import { handleMeta, type MetaEndpoint } from '../promapi/index.js';
 import type { ApiMetrics, RejectReason } from './metrics.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
 import type { ApiState, TenantRuntime } from './state.js';
