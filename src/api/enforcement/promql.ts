@@ -199,7 +199,7 @@ export function enforceQueryParsed(query: string, label: string, value: string):
  * that enforcement drops, say) or the tenant matcher would not print and read back as itself.
  */
 function tenantExpr(query: string, tree: Tree, label: string, value: string, selectors: number): Expr | null {
-  if (!LABEL_NAME_RE.test(label) || label === '__name__' || value === '' || /[\ud800-\udfff]/.test(value)) return null;
+  if (!LABEL_NAME_RE.test(label) || label === '__name__' || value === '' || /[\ud800-\udfff]/u.test(value)) return null;
   let expr: Expr;
   try {
     expr = exprFromTree(query, tree);
