@@ -68,6 +68,35 @@ test('a valid query yields an expression with the tenant matcher on every select
   assert.throws(() => enforceReadParams('query', params, L, 'aaaa-1111', { parse: true }), /invalid parameter "query": 1:5: parse error: unclosed left parenthesis/);
 });
 
+test('the embedded backend answers generated queries alike from the expression and from the text', async () => {
+  const querier = new MemoryQuerier();
+  const t = 1_700_000_000_000;
+  for (const [i, tenant] of ['aaaa-1111', 'bbbb-2222'].entries()) {
+    for (const name of ['up', 'x', 'fuzz_canary']) {
+      querier.append([{ name: '__name__', value: name }, { name: 'job', value: 'a' }, { name: L, value: tenant }], [t - 60_000, t], Float64Array.of(i, i + 1));
+    }
+  }
+  const store: EmbeddedStore = { querier, write: async () => ({ status: 204, body: '' }), corruptionCount: () => 0, close: async () => {} };
+  const backend = new EmbeddedBackend({ store, dir: '.', retentionMs: 3_600_000, maxDecompressedBytes: 1 << 20 });
+  const answer = async (endpoint: 'query' | 'query_range', query: string, parse: boolean) => {
+    const params = new URLSearchParams(endpoint === 'query' ? { query, time: String(t / 1000) } : { query, start: String(t / 1000 - 120), end: String(t / 1000), step: '30' });
+    let enforced;
+    try {
+      enforced = enforceReadParams(endpoint, params, L, 'aaaa-1111', { parse });
+    } catch (err) {
+      return `refused: ${(err as Error).message}`;
+    }
+    const res = await backend.read({ endpoint, method: 'GET', params: enforced.params, expr: enforced.expr, tenantId: 'aaaa-1111', headers: {}, signal: new AbortController().signal });
+    return `${res.status} ${String(res.body)}`;
+  };
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('query' as const, 'query_range' as const), fc.oneof(validQuery, anyQuery), async (endpoint, q) => {
+      assert.equal(await answer(endpoint, q, true), await answer(endpoint, q, false), q);
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test('API to embedded backend: one PromQL parse for a new query, none for a repeated one; same answer as the text', async () => {
   const querier = new MemoryQuerier();
   const t = 1_700_000_000_000;
