@@ -5,8 +5,9 @@ import { createInternalServer } from '../http/internal.js';
 import { createHttpApp, listen } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
+import { EmbeddedBackend } from './backend/embedded.js';
 import { HttpBackend } from './backend/http.js';
-import type { Backend } from './backend/types.js';
+import type { Backend, OpenEmbeddedStore } from './backend/types.js';
 import type { ApiConfig } from './config/schema.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import { RateLimiter } from './ratelimit/limiter.js';
@@ -19,6 +20,12 @@ export { loadTenantsFile, type Tenant } from './config/tenants.js';
 export { loadRbacFile } from './config/rbac.js';
 export { enforceQuery, enforceSeriesSelector, EnforceError } from './enforcement/promql.js';
 export { setTenantLabel, rewriteRemoteWrite } from './enforcement/remote-write.js';
+export type { EmbeddedStore, EmbeddedStoreOptions, OpenEmbeddedStore } from './backend/types.js';
+
+/** What the API is given rather than imports: the store it hosts when it has no HTTP backend. */
+export interface ApiDeps {
+  openEmbeddedStore?: OpenEmbeddedStore;
+}
 
 export interface RunningApi {
   url: string;
@@ -30,7 +37,7 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-async function createBackend(config: ApiConfig, logger: Logger, metrics: ApiMetrics): Promise<Backend> {
+async function createBackend(config: ApiConfig, logger: Logger, metrics: ApiMetrics, deps: ApiDeps): Promise<Backend> {
   if (config.metricsReadEndpoint || config.metricsWriteEndpoint) {
     return new HttpBackend({
       readEndpoint: config.metricsReadEndpoint,
@@ -41,11 +48,12 @@ async function createBackend(config: ApiConfig, logger: Logger, metrics: ApiMetr
       onProxy: (proxy, method) => metrics.proxyRequests.inc({ proxy, method }),
     });
   }
-  const { EmbeddedBackend } = await import('./backend/embedded.js');
-  return EmbeddedBackend.open({ dir: config.storagePath, retentionMs: config.storageRetention, logger, maxDecompressedBytes: config.maxDecompressedSize, timeoutMs: config.metricsWriteTimeout });
+  if (!deps.openEmbeddedStore) throw new Error('api: no --metrics.read.endpoint/--metrics.write.endpoint and no embedded store to host');
+  const store = await deps.openEmbeddedStore({ dir: config.storagePath, retentionMs: config.storageRetention, onWarning: (msg) => logger.warn(msg) });
+  return new EmbeddedBackend({ store, dir: config.storagePath, retentionMs: config.storageRetention, maxDecompressedBytes: config.maxDecompressedSize, timeoutMs: config.metricsWriteTimeout });
 }
 
-export async function startApi(config: ApiConfig, logger: Logger): Promise<RunningApi> {
+export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps = {}): Promise<RunningApi> {
   const registry = createRegistry();
   const metrics = createApiMetrics(registry);
   const state = ApiState.load({
@@ -64,7 +72,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   const servers: FastifyInstance[] = [];
   let backend: Backend | undefined;
   try {
-    backend = await createBackend(config, logger, metrics);
+    backend = await createBackend(config, logger, metrics, deps);
     const b = backend;
     const limiter = new RateLimiter();
     const app = createHttpApp({ logger, hop: 'api', bodyLimit: config.maxBodySize, requestTimeoutMs: config.serverReadTimeout });

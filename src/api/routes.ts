@@ -8,11 +8,11 @@ import { HttpError, errorTypeForStatus, type Hop } from '../http/errors.js';
 import { isSuccess, wrapUpstreamError } from '../http/upstream-error.js';
 import { AuthError } from './authentication/errors.js';
 import type { Backend, BackendResponse } from './backend/types.js';
-import { enforceReadParams, type ReadEndpoint } from './enforcement/params.js';
+import { enforceReadParams, type EnforcedRead, type ReadEndpoint } from './enforcement/params.js';
 import { WriteRewriteError, rewriteRemoteWrite, type RewriteStats } from './enforcement/remote-write.js';
 import { filterRulesBody } from './enforcement/rules.js';
 import { Engine } from '../promql/engine.js';
-import { handleMeta, type MetaEndpoint } from '../store/http-api.js';
+import { handleMeta, type MetaEndpoint } from '../promapi/index.js';
 import type { ApiMetrics, RejectReason } from './metrics.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
 import type { ApiState, TenantRuntime } from './state.js';
@@ -288,9 +288,9 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
         // As Prometheus: a series listing needs a selector (the tenant's own would list all its series).
         reject(req, 'bad_request', new HttpError(400, 'bad_data', 'no match[] parameter provided', { hop: 'api', reason: 'bad_query' }));
       }
-      let enforced: URLSearchParams;
+      let enforced: EnforcedRead;
       try {
-        enforced = await enforceReadParams(endpoint, params, o.tenantLabel, rt.tenant.id);
+        enforced = enforceReadParams(endpoint, params, o.tenantLabel, rt.tenant.id, { parse: backend.acceptsParsedQuery });
       } catch (err) {
         req.obs.reject = 'bad_request';
         throw err;
@@ -299,7 +299,8 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
       const res = await backend.read({
         endpoint,
         method: req.method === 'POST' ? 'POST' : 'GET',
-        params: enforced,
+        params: enforced.params,
+        expr: enforced.expr,
         labelName: (req.params as { name?: string }).name,
         tenantId: rt.tenant.id,
         headers: forwardHeaders(req, filtered ? ['accept', 'user-agent'] : READ_HEADERS),

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { onShutdownSignal } from '../http/lifecycle.js';
-import { apiConfigSchema, apiFields, startApi } from '../api/index.js';
+import { apiConfigSchema, apiFields, startApi, type OpenEmbeddedStore } from '../api/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { configuredAction } from './options.js';
 import { helpWithExamples } from './help.js';
@@ -22,7 +22,9 @@ Without --metrics.read.endpoint/--metrics.write.endpoint the embedded store at -
   return configuredAction(cmd, { schema: apiConfigSchema, fields: apiFields, context: 'api configuration', configFile: true }, async (config) => {
     const logger = createLogger({ component: 'api', level: config.logLevel });
     if (config.logFormat === 'logfmt') logger.warn('--log.format=logfmt is accepted for compatibility; logs are JSON lines');
-    const running = await startApi(config, logger);
+    // Loaded only when the API hosts the store (no HTTP backend configured).
+    const openEmbeddedStore: OpenEmbeddedStore = async (opts) => (await import('./embedded-store.js')).openEmbeddedStore(opts);
+    const running = await startApi(config, logger, { openEmbeddedStore });
     process.on('SIGHUP', () => {
       logger.info('SIGHUP: reloading the tenants and RBAC files');
       running.reload();

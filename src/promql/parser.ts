@@ -20,7 +20,8 @@ import type { LabelMatcher, MatchType } from './storage.js';
 import { checkAST } from './typecheck.js';
 import { OPERATOR_NODES, OperatorParser, type Tok } from './precedence.js';
 
-type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
+type Tree = ReturnType<typeof parser.parse>;
+type SyntaxNode = Tree['topNode'];
 
 export interface ParseOptions {
   /** Allow experimental functions and aggregations (limitk, limit_ratio, sort_by_label, mad_over_time, ...). Default true. */
@@ -365,13 +366,22 @@ function firstErrorNode(top: SyntaxNode): SyntaxNode | null {
 
 /** Parses a PromQL expression. Throws PromQLParseError (Prometheus-style message and position). */
 export function parseExpr(src: string, options: ParseOptions = {}): Expr {
+  return exprFromTree(src, null, options);
+}
+
+/**
+ * parseExpr for a caller that already holds lezer's tree of `src` (`parser.parse(src)`, as tenant enforcement
+ * does): the same checks and result, without parsing the text again.
+ */
+export function exprFromTree(src: string, tree: Tree | null, options: ParseOptions = {}): Expr {
   const opts: Required<ParseOptions> = { enableExperimentalFunctions: options.enableExperimentalFunctions ?? true };
   const lexErr = findLexicalError(src);
   if (lexErr) throw new PromQLParseError(src, { start: lexErr.pos, end: lexErr.end }, lexErr.message);
   if (src.trim() === '' || /^(\s|#[^\n]*)*$/.test(src)) throw new PromQLParseError(src, { start: 0, end: src.length }, 'no expression found in input');
   // Go accepts `1.` as a number, lezer does not: blank out such trailing dots (same length keeps positions).
-  const tree = parser.parse(blankTrailingDots(src));
-  const top = tree.topNode;
+  // A given tree is of the text as written, so it serves only when there is nothing to blank.
+  const text = blankTrailingDots(src);
+  const top = (tree !== null && text === src ? tree : parser.parse(text)).topNode;
   const err = firstErrorNode(top);
   if (err) throw syntaxError(src, err);
   const b = new Builder(src, opts);

@@ -8,7 +8,7 @@ import { createHttpApp, listen } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { formatDuration } from '../promql/lex.js';
-import { META_PATHS, handleMeta, handleRead, withRequestId, type ReadEndpoint } from './http-api.js';
+import { META_PATHS, handleMeta, handleRead, withRequestId, type ReadEndpoint } from '../promapi/index.js';
 import { DEFAULT_INGEST_LIMITS, ingestErrorBody, ingestRemoteWrite, type IngestLimits } from './remote-write/ingest.js';
 import { Store, type StoreOptions } from './store.js';
 

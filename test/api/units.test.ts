@@ -15,7 +15,6 @@ import { ConfigFileError } from '../../src/api/config/files.js';
 import { RbacAuthorizer } from '../../src/api/authorization/rbac.js';
 import { RateLimiter } from '../../src/api/ratelimit/limiter.js';
 import { filterRulesBody } from '../../src/api/enforcement/rules.js';
-import { formatSampleValue, parseTime } from '../../src/store/http-api.js';
 import { decodeWriteRequest } from '../../src/store/remote-write/decode.js';
 import { encodeTestWriteRequest } from '../helpers/remote-write.js';
 import { tempDir } from '../helpers/net.js';
@@ -193,15 +192,4 @@ test('rules and alerts responses keep only the tenant\'s own', () => {
   assert.equal(out.data.groups[0].rules[0].alerts.length, 1);
   const alerts = JSON.parse(filterRulesBody('alerts', JSON.stringify({ status: 'success', data: { alerts: [{ labels: { tenant_id: ID } }, { labels: {} }] } }), L, ID)!);
   assert.equal(alerts.data.alerts.length, 1);
-});
-
-test('Prometheus API formatting: sample values as Go prints them, times as Prometheus parses them', () => {
-  assert.equal(formatSampleValue(1e21), '1000000000000000000000');
-  assert.equal(formatSampleValue(1.5e-7), '0.00000015');
-  assert.equal(formatSampleValue(-2.5), '-2.5');
-  assert.equal(formatSampleValue(NaN), 'NaN');
-  assert.equal(formatSampleValue(-Infinity), '-Inf');
-  assert.equal(parseTime('1700000000.5'), 1700000000500);
-  assert.equal(parseTime('2023-11-14T22:13:20Z'), 1700000000000);
-  assert.equal(parseTime('yesterday'), undefined);
 });

@@ -1,17 +1,18 @@
-// The embedded backend: obspath's own store and PromQL engine in-process. Writes go through the store's
-// remote-write ingest; reads through the store's Prometheus HTTP API functions (the same ones `obspath store` serves).
+// The embedded backend: a store hosted in-process (opened by the CLI, see EmbeddedStore) and the PromQL
+// engine. Writes go to the store's remote-write ingest; reads through the Prometheus HTTP API functions of
+// promapi/ (the same ones `obspath store` serves), evaluating the query the API already parsed to enforce
+// the tenant.
 import { HttpError } from '../../http/errors.js';
 import { Engine } from '../../promql/engine.js';
 import { formatDuration } from '../../promql/lex.js';
-import { Store, ingestErrorBody, ingestRemoteWrite } from '../../store/index.js';
-import type { Logger } from '../../telemetry/logger.js';
-import { handleMeta, handleRead, type ReadEndpoint } from '../../store/http-api.js';
-import type { Backend, BackendHealth, BackendResponse, ReadCall, WriteCall } from './types.js';
+import { handleMeta, handleRead, type ReadEndpoint } from '../../promapi/index.js';
+import type { Backend, BackendHealth, BackendResponse, EmbeddedStore, ReadCall, WriteCall } from './types.js';
 
 export interface EmbeddedOptions {
+  store: EmbeddedStore;
+  /** Where the store keeps its data (reported by the health check). */
   dir: string;
   retentionMs: number;
-  logger: Logger;
   maxDecompressedBytes: number;
   /** Query timeout (ms). */
   timeoutMs?: number;
@@ -24,13 +25,14 @@ export class EmbeddedBackend implements Backend {
   readonly hasRules = false;
   readonly canRead = true;
   readonly canWrite = true;
+  readonly acceptsParsedQuery = true;
   private readonly startTimeMs = Date.now();
+  private readonly store: EmbeddedStore;
+  private readonly engine: Engine;
 
-  private constructor(private readonly store: Store, private readonly engine: Engine, private readonly opts: EmbeddedOptions) {}
-
-  static async open(opts: EmbeddedOptions): Promise<EmbeddedBackend> {
-    const store = await Store.open({ dir: opts.dir, retentionMs: opts.retentionMs, onWarning: (msg) => opts.logger.warn(msg) });
-    return new EmbeddedBackend(store, new Engine({ timeoutMs: opts.timeoutMs ?? 120_000 }), opts);
+  constructor(private readonly opts: EmbeddedOptions) {
+    this.store = opts.store;
+    this.engine = new Engine({ timeoutMs: opts.timeoutMs ?? 120_000 });
   }
 
   async read(call: ReadCall): Promise<BackendResponse> {
@@ -38,19 +40,19 @@ export class EmbeddedBackend implements Backend {
       throw new HttpError(404, 'not_found', `api: the embedded backend has no ${call.endpoint}`, { hop: 'api' });
     }
     if (call.endpoint === 'query_exemplars' || call.endpoint === 'buildinfo' || call.endpoint === 'runtimeinfo') {
-      const runtime = () => ({ startTimeMs: this.startTimeMs, storageRetention: formatDuration(this.opts.retentionMs), corruptionCount: this.store.stats().walCorruptions });
-      const ans = handleMeta({ engine: this.engine, runtime }, call.endpoint, call.params);
+      const runtime = () => ({ startTimeMs: this.startTimeMs, storageRetention: formatDuration(this.opts.retentionMs), corruptionCount: this.store.corruptionCount() });
+      const ans = handleMeta({ engine: this.engine, runtime }, call.endpoint, call.params, call.expr);
       return { status: ans.status, headers: { ...JSON_HEADERS }, body: ans.body };
     }
     const endpoint: ReadEndpoint = call.endpoint === 'label_names' ? 'labels' : call.endpoint;
-    const ans = handleRead({ querier: this.store, engine: this.engine }, endpoint, call.params, call.labelName);
+    const ans = handleRead({ querier: this.store.querier, engine: this.engine }, endpoint, call.params, call.labelName, call.expr);
     return { status: ans.status, headers: { ...JSON_HEADERS }, body: ans.body };
   }
 
   async write(call: WriteCall): Promise<BackendResponse> {
-    const res = await ingestRemoteWrite(this.store, call.body, call.headers, { maxCompressedBytes: call.body.length + 1, maxDecompressedBytes: this.opts.maxDecompressedBytes });
+    const res = await this.store.write(call.body, call.headers, this.opts.maxDecompressedBytes);
     if (res.status === 204) return { status: 204, headers: {}, body: '' };
-    return { status: res.status, headers: { ...JSON_HEADERS }, body: JSON.stringify(ingestErrorBody(res)) };
+    return { status: res.status, headers: { ...JSON_HEADERS }, body: res.body };
   }
 
   async check(): Promise<BackendHealth> {

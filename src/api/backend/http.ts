@@ -47,6 +47,7 @@ export class HttpBackend implements Backend {
   readonly hasRules: boolean;
   readonly canRead: boolean;
   readonly canWrite: boolean;
+  readonly acceptsParsedQuery = false;
   private readonly agent: Agent;
   private readonly read_: string | undefined;
   private readonly write_: string | undefined;

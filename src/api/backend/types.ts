@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import type { Expr } from '../../promql/ast.js';
+import type { Querier } from '../../promql/storage.js';
 import type { ReadEndpoint } from '../enforcement/params.js';
 
 export interface ReadCall {
@@ -7,6 +9,8 @@ export interface ReadCall {
   method: 'GET' | 'POST';
   /** Tenant-enforced parameters. */
   params: URLSearchParams;
+  /** The enforced `query`, already parsed, for a backend that `acceptsParsedQuery` (it then parses no text). */
+  expr?: Expr;
   /** For label_values. */
   labelName?: string;
   tenantId: string;
@@ -42,11 +46,38 @@ export interface Backend {
   readonly hasRules: boolean;
   readonly canRead: boolean;
   readonly canWrite: boolean;
+  /** True when reads are evaluated in-process from `ReadCall.expr`; HTTP backends send the query text. */
+  readonly acceptsParsedQuery: boolean;
   read(call: ReadCall): Promise<BackendResponse>;
   write(call: WriteCall): Promise<BackendResponse>;
   check(): Promise<BackendHealth>;
   close(): Promise<void>;
 }
+
+/**
+ * The store the embedded backend hosts in-process. The API imports no store code: the CLI opens obspath's
+ * store and hands it over in this shape.
+ */
+export interface EmbeddedStore {
+  /** What reads are answered from. */
+  readonly querier: Querier;
+  /**
+   * Ingests a remote write 1.0 body (snappy) as the store's own /api/v1/write does: 204 with an empty body,
+   * or the status and the store's Prometheus-shaped JSON error body.
+   */
+  write(body: Buffer, headers: Record<string, string>, maxDecompressedBytes: number): Promise<{ status: number; body: string }>;
+  /** Torn or corrupt WAL tails dropped at open (status/runtimeinfo's corruptionCount). */
+  corruptionCount(): number;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedStoreOptions {
+  dir: string;
+  retentionMs: number;
+  onWarning: (message: string) => void;
+}
+
+export type OpenEmbeddedStore = (opts: EmbeddedStoreOptions) => Promise<EmbeddedStore>;
 
 export const READ_PATHS: Record<Exclude<ReadEndpoint, 'label_values'>, string> = {
   query: '/api/v1/query',

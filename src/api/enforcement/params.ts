@@ -1,17 +1,18 @@
 // Tenancy on read requests' parameters: `query` enforced (every occurrence), `match[]` enforced or
 // added when absent. Every value is enforced, so whichever one a backend picks is safe.
 import { HttpError } from '../../http/errors.js';
-import { EnforceError, enforceQuery, enforceSeriesSelector, tenantSelector } from './promql.js';
+import type { Expr } from '../../promql/ast.js';
+import { parseExpr } from '../../promql/parser.js';
+import { EnforceError, enforceQuery, enforceQueryParsed, enforceSeriesSelector, tenantSelector } from './promql.js';
 
 export type ReadEndpoint = 'query' | 'query_range' | 'series' | 'label_names' | 'label_values' | 'rules' | 'alerts' | 'query_exemplars' | 'buildinfo' | 'runtimeinfo';
 
 /** Endpoints whose `query` parameter reads data, so it is enforced. */
 const QUERY_ENDPOINTS: ReadonlySet<ReadEndpoint> = new Set(['query', 'query_range', 'query_exemplars']);
 
-/** A Prometheus-style positioned message for a bad query, from the PromQL parser when it is available. */
-async function describe(query: string, err: EnforceError): Promise<string> {
+/** A Prometheus-style positioned message for a bad query, from the PromQL parser. */
+function describe(query: string, err: EnforceError): string {
   try {
-    const { parseExpr } = await import('../../promql/parser.js');
     parseExpr(query);
   } catch (e) {
     const m = (e as Error).message;
@@ -20,31 +21,48 @@ async function describe(query: string, err: EnforceError): Promise<string> {
   return err.message;
 }
 
-async function badParam(name: string, value: string, err: unknown, isQuery: boolean): Promise<never> {
+function badParam(name: string, value: string, err: unknown, isQuery: boolean): never {
   if (!(err instanceof EnforceError)) throw err;
-  const detail = isQuery ? await describe(value, err) : err.message;
+  const detail = isQuery ? describe(value, err) : err.message;
   throw new HttpError(400, 'bad_data', `invalid parameter ${JSON.stringify(name)}: ${detail}`, { hop: 'api', reason: 'bad_query' });
 }
 
-/** Returns a new parameter list with the tenant enforced. Throws HttpError 400 on a bad query/selector. */
-export async function enforceReadParams(endpoint: ReadEndpoint, params: URLSearchParams, label: string, tenantId: string): Promise<URLSearchParams> {
+export interface EnforcedRead {
+  /** The parameters with the tenant enforced: what an HTTP backend sends. */
+  params: URLSearchParams;
+  /**
+   * The first `query` (the one a backend reads), enforced and already parsed, when `parse` was asked for and
+   * our parser takes it: what an in-process engine evaluates instead of parsing the text again.
+   */
+  expr?: Expr;
+}
+
+/** The parameters with the tenant enforced (and the query parsed, with `parse`). Throws HttpError 400 on a bad query/selector. */
+export function enforceReadParams(endpoint: ReadEndpoint, params: URLSearchParams, label: string, tenantId: string, opts: { parse?: boolean } = {}): EnforcedRead {
   const out = new URLSearchParams();
+  let expr: Expr | undefined;
   let sawQuery = false;
   let sawMatch = false;
   for (const [k, v] of params) {
     if (QUERY_ENDPOINTS.has(endpoint) && k === 'query') {
-      sawQuery = true;
       try {
-        out.append(k, enforceQuery(v, label, tenantId));
+        if (opts.parse && !sawQuery) {
+          const e = enforceQueryParsed(v, label, tenantId);
+          out.append(k, e.query);
+          expr = e.expr ?? undefined;
+        } else {
+          out.append(k, enforceQuery(v, label, tenantId));
+        }
       } catch (err) {
-        await badParam(k, v, err, true);
+        badParam(k, v, err, true);
       }
+      sawQuery = true;
     } else if (k === 'match[]' && !QUERY_ENDPOINTS.has(endpoint) && endpoint !== 'alerts') {
       sawMatch = true;
       try {
         out.append(k, enforceSeriesSelector(v, label, tenantId));
       } catch (err) {
-        await badParam(k, v, err, false);
+        badParam(k, v, err, false);
       }
     } else {
       out.append(k, v);
@@ -56,5 +74,5 @@ export async function enforceReadParams(endpoint: ReadEndpoint, params: URLSearc
   if ((endpoint === 'series' || endpoint === 'label_names' || endpoint === 'label_values' || endpoint === 'rules') && !sawMatch) {
     out.append('match[]', tenantSelector(label, tenantId));
   }
-  return out;
+  return { params: out, expr };
 }

@@ -2,8 +2,12 @@
 // tenant matcher is spliced into the source at every vector selector (inside functions, aggregations,
 // binary operations, subqueries, range selectors alike); any caller matcher on the tenant label is
 // dropped. The result is parsed again and checked: every selector carries exactly the tenant matcher.
+// For an in-process engine (the embedded backend) enforceQueryParsed builds the expression from that same
+// one parse and enforces the tenant on it instead, so the query is parsed once on the whole path.
 import { parser } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
+import { visitSelectors, walk, type Expr } from '../../promql/ast.js';
+import { exprFromTree } from '../../promql/parser.js';
 import { quote, unquote } from './strings.js';
 
 export class EnforceError extends Error {
@@ -46,12 +50,18 @@ function syntaxError(src: string, err: SyntaxNode): EnforceError {
   return new EnforceError(`${linecol(src, pos)}: parse error: unexpected ${near}`, pos);
 }
 
-function parse(src: string): SyntaxNode {
+type Tree = ReturnType<typeof parser.parse>;
+
+function parseTree(src: string): Tree {
   if (src.trim() === '') throw new EnforceError('1:1: parse error: no expression found in input', 0);
-  const top = parser.parse(src).topNode;
-  const err = firstError(top);
+  const tree = parser.parse(src);
+  const err = firstError(tree.topNode);
   if (err) throw syntaxError(src, err);
-  return top;
+  return tree;
+}
+
+function parse(src: string): SyntaxNode {
+  return parseTree(src).topNode;
 }
 
 /** The label name a matcher node tests (unquoted or quoted), or null for a bare quoted metric name. */
@@ -147,6 +157,67 @@ export function enforceQuery(query: string, label: string, value: string): strin
   if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(key, out);
   return out;
+}
+
+export interface EnforcedQuery {
+  /** The query text with the tenant enforced, as enforceQuery returns it. */
+  query: string;
+  /**
+   * The same query as an expression, from the one parse of the text, with the tenant matcher on every
+   * selector; null when it must come from parsing `query` after all (our PromQL parser refuses the text as
+   * written: the evaluating side parses `query` and reports why, as before).
+   */
+  expr: Expr | null;
+}
+
+const parsedCache = new Map<string, EnforcedQuery>();
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * enforceQuery for an in-process engine: also the enforced expression, built from the tree that enforcement
+ * parsed. The text is only verified by a re-parse when it is what gets evaluated (`expr` null).
+ * Cached expressions are shared between requests: evaluation never mutates an expression.
+ */
+export function enforceQueryParsed(query: string, label: string, value: string): EnforcedQuery {
+  const key = `${label}\u0000${value}\u0000${query}`;
+  const hit = parsedCache.get(key);
+  if (hit !== undefined) return hit;
+  const tree = parseTree(query);
+  const n = collectSelectors(tree.topNode).length;
+  const out = enforceSelectors(query, tree.topNode, label, value);
+  const expr = tenantExpr(query, tree, label, value, n);
+  if (expr === null) verify(out, label, value, n);
+  const res: EnforcedQuery = { query: out, expr };
+  if (parsedCache.size >= CACHE_MAX) parsedCache.clear();
+  parsedCache.set(key, res);
+  return res;
+}
+
+/**
+ * The expression of `query` with the tenant matcher replacing any caller matcher on the label, exactly what
+ * parsing the spliced text gives; null when our parser refuses the text as written (a refused tenant matcher
+ * that enforcement drops, say) or the tenant matcher would not print and read back as itself.
+ */
+function tenantExpr(query: string, tree: Tree, label: string, value: string, selectors: number): Expr | null {
+  if (!LABEL_NAME_RE.test(label) || label === '__name__' || value === '' || /[\ud800-\udfff]/u.test(value)) return null;
+  let expr: Expr;
+  try {
+    expr = exprFromTree(query, tree);
+  } catch {
+    return null;
+  }
+  visitSelectors(expr, (ms) => [...ms.filter((m) => m.name !== label), { type: '=', name: label, value }]);
+  // The invariant verify() checks on the text, checked on what will be evaluated.
+  let seen = 0;
+  let ok = true;
+  walk(expr, (node) => {
+    if (node.type !== 'VectorSelector') return;
+    seen++;
+    const ms = node.matchers.filter((m) => m.name === label);
+    if (ms.length !== 1 || ms[0]!.type !== '=' || ms[0]!.value !== value) ok = false;
+  });
+  if (!ok) throw new EnforceError('internal: tenant matcher missing after enforcement');
+  return seen === selectors ? expr : null;
 }
 
 /** A `match[]` series selector with the tenant matcher enforced; anything but a plain selector is refused. */

@@ -1,11 +1,11 @@
-// Prometheus HTTP API v1 over the embedded store and the PromQL engine, as plain functions
-// (params in, status + JSON text out) so the store's own server and the API gateway's embedded backend
-// share one implementation.
-import { Engine, type QueryResult } from '../../promql/engine.js';
-import { PromQLError } from '../../promql/errors.js';
-import type { LabelMatcher, Labels, Querier } from '../../promql/storage.js';
+// Prometheus HTTP API v1 over any Querier and the PromQL engine, as plain functions (params in, status +
+// JSON text out) so the store's own server and the API gateway's embedded backend share one implementation.
+import type { Expr } from '../promql/ast.js';
+import { Engine, type QueryResult } from '../promql/engine.js';
+import { PromQLError } from '../promql/errors.js';
+import type { LabelMatcher, Labels, Querier } from '../promql/storage.js';
 import { formatSampleValue, formatTimestamp, metricJson, pointJson, successJson } from './format.js';
-import { RegexError } from '../../promql/regex.js';
+import { RegexError } from '../promql/regex.js';
 import { MAX_TIME_MS, MIN_TIME_MS, ParamError, parseDurationParam, parseLimit, parseMatchers, parseTimeParam } from './params.js';
 
 export type ReadEndpoint = 'query' | 'query_range' | 'series' | 'labels' | 'label_values';
@@ -36,12 +36,16 @@ export function withRequestId(res: ApiResponse, requestId: string): ApiResponse 
   return { status: res.status, body: `${res.body.slice(0, -1)},"requestId":${JSON.stringify(requestId)}}` };
 }
 
-/** Serves one read endpoint. Never throws: every failure becomes a Prometheus error body. */
-export function handleRead(ctx: PromApiContext, endpoint: ReadEndpoint, params: URLSearchParams, labelName?: string): ApiResponse {
+/**
+ * Serves one read endpoint. Never throws: every failure becomes a Prometheus error body. `expr` is the
+ * `query` parameter already parsed (by a caller that parsed it to enforce a tenant); without it the
+ * text is parsed here.
+ */
+export function handleRead(ctx: PromApiContext, endpoint: ReadEndpoint, params: URLSearchParams, labelName?: string, expr?: Expr): ApiResponse {
   try {
     switch (endpoint) {
-      case 'query': return query(ctx, params);
-      case 'query_range': return queryRange(ctx, params);
+      case 'query': return query(ctx, params, expr);
+      case 'query_range': return queryRange(ctx, params, expr);
       case 'series': return series(ctx, params);
       case 'labels': return labelNames(ctx, params);
       case 'label_values': return labelValues(ctx, params, labelName ?? '');
@@ -68,7 +72,10 @@ function requireQuery(params: URLSearchParams): string {
   return q;
 }
 
-function parsed(engine: Engine, q: string) {
+/** The query as an expression: the caller's, or the `query` parameter parsed (a bad one is a 400 naming it). */
+function parsedQuery(engine: Engine, params: URLSearchParams, expr?: Expr): Expr {
+  if (expr !== undefined) return expr;
+  const q = requireQuery(params);
   try {
     return engine.parse(q);
   } catch (err) {
@@ -77,15 +84,15 @@ function parsed(engine: Engine, q: string) {
   }
 }
 
-function query(ctx: PromApiContext, params: URLSearchParams): ApiResponse {
+function query(ctx: PromApiContext, params: URLSearchParams, given?: Expr): ApiResponse {
   const now = (ctx.now ?? Date.now)();
   const t = parseTimeParam(params, 'time', now);
   const engine = withTimeout(ctx, params);
-  const expr = parsed(engine, requireQuery(params));
+  const expr = parsedQuery(engine, params, given);
   return { status: 200, body: resultJson(engine.instantQuery(ctx.querier, expr, t)) };
 }
 
-function queryRange(ctx: PromApiContext, params: URLSearchParams): ApiResponse {
+function queryRange(ctx: PromApiContext, params: URLSearchParams, given?: Expr): ApiResponse {
   const start = parseTimeParam(params, 'start', NaN);
   const end = parseTimeParam(params, 'end', NaN);
   if (Number.isNaN(start)) throw new ParamError('invalid parameter "start": cannot parse "" to a valid timestamp');
@@ -98,7 +105,7 @@ function queryRange(ctx: PromApiContext, params: URLSearchParams): ApiResponse {
   if ((end - start) / step > engine.opts.maxPointsPerSeries) {
     throw new ParamError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
   }
-  const expr = parsed(engine, requireQuery(params));
+  const expr = parsedQuery(engine, params, given);
   return { status: 200, body: resultJson(engine.rangeQuery(ctx.querier, expr, start, end, step)) };
 }
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/promql/engine.js';
 import type { Querier } from '../../src/promql/storage.js';
-import { handleRead } from '../../src/store/http-api.js';
+import { handleRead } from '../../src/promapi/index.js';
 
 const empty: Querier = { select: () => [], series: () => [], labelNames: () => [], labelValues: () => [] };
 const ctx = { querier: empty, engine: new Engine({ timeoutMs: 10_000 }) };

@@ -1,7 +1,7 @@
 // Prometheus's Expr.Pretty(0) (promql/parser/prettier.go), what /api/v1/format_query answers: a node
 // whose one-line form is longer than 100 characters is split, its children one level deeper.
-import type { Expr } from '../../promql/ast.js';
-import { formatExpr, formatLabelName } from '../../promql/format.js';
+import type { Expr } from '../promql/ast.js';
+import { formatExpr, formatLabelName } from '../promql/format.js';
 
 const MAX_LINE = 100;
 const indent = (level: number) => '  '.repeat(level);

@@ -2,10 +2,10 @@
 // status/runtimeinfo, metadata, query_exemplars, format_query, parse_query. Same messages as
 // Prometheus's web/api/v1/api.go where they can fail.
 import { createRequire } from 'node:module';
-import type { Expr } from '../../promql/ast.js';
-import { Engine } from '../../promql/engine.js';
-import { PromQLError } from '../../promql/errors.js';
-import { FUNCTION_SIGNATURES } from '../../promql/functions/signatures.js';
+import type { Expr } from '../promql/ast.js';
+import { Engine } from '../promql/engine.js';
+import { PromQLError } from '../promql/errors.js';
+import { FUNCTION_SIGNATURES } from '../promql/functions/signatures.js';
 import { formatSampleValue } from './format.js';
 import { errorResponse, type ApiResponse } from './handlers.js';
 import { MAX_TIME_MS, MIN_TIME_MS, ParamError, parseTimeParam } from './params.js';
@@ -28,7 +28,7 @@ export const META_PATHS: ReadonlyArray<[string, MetaEndpoint]> = [
   ['/api/v1/parse_query', 'parse_query'],
 ];
 
-const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 const ok = (data: unknown): ApiResponse => ({ status: 200, body: JSON.stringify({ status: 'success', data }) });
 
@@ -42,17 +42,20 @@ function parsedQuery(ctx: MetaContext, params: URLSearchParams): Expr {
   }
 }
 
-/** Serves one endpoint. Never throws: a failure becomes a Prometheus error body. */
-export function handleMeta(ctx: MetaContext, endpoint: MetaEndpoint, params: URLSearchParams): ApiResponse {
+/**
+ * Serves one endpoint. Never throws: a failure becomes a Prometheus error body. `expr`: query_exemplars'
+ * `query` already parsed by the caller (it is only checked here).
+ */
+export function handleMeta(ctx: MetaContext, endpoint: MetaEndpoint, params: URLSearchParams, expr?: Expr): ApiResponse {
   try {
-    return meta(ctx, endpoint, params);
+    return meta(ctx, endpoint, params, expr);
   } catch (err) {
     if (err instanceof PromQLError) return errorResponse(err.errorType, err.message);
     return errorResponse('internal', (err as Error).message);
   }
 }
 
-function meta(ctx: MetaContext, endpoint: MetaEndpoint, params: URLSearchParams): { status: number; body: string } {
+function meta(ctx: MetaContext, endpoint: MetaEndpoint, params: URLSearchParams, expr?: Expr): { status: number; body: string } {
   switch (endpoint) {
     case 'buildinfo':
       // Our own version; `application` tells Grafana this is not Prometheus itself.
@@ -77,7 +80,7 @@ function meta(ctx: MetaContext, endpoint: MetaEndpoint, params: URLSearchParams)
       const start = parseTimeParam(params, 'start', MIN_TIME_MS);
       const end = parseTimeParam(params, 'end', MAX_TIME_MS);
       if (end < start) throw new ParamError('end timestamp must not be before start timestamp');
-      parsedQuery(ctx, params);
+      if (expr === undefined) parsedQuery(ctx, params);
       return ok([]); // no exemplar storage
     }
     case 'format_query':
