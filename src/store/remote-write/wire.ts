@@ -1,5 +1,32 @@
 // Protobuf and snappy wire helpers shared by the remote-write encoder, the ingester and the API's
-// remote-write tenant relabelling.
+// remote-write tenant relabelling, and the time slicing that keeps one large request from holding
+// the event loop.
+import snappy from 'snappyjs';
+
+/** Milliseconds of work a request does before it lets other work run (the target is < 50 ms a hold). */
+export const SLICE_MS = 4;
+
+/** Lets the event loop run timers, I/O and other requests before the caller goes on. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Measures one slice of work: call `due()` between small steps, `pause()` when it says so. */
+export class Slicer {
+  private t0 = performance.now();
+  /** Times the event loop was given back. */
+  pauses = 0;
+
+  due(): boolean {
+    return performance.now() - this.t0 >= SLICE_MS;
+  }
+
+  async pause(): Promise<void> {
+    await yieldToEventLoop();
+    this.pauses++;
+    this.t0 = performance.now();
+  }
+}
 
 /** Bytes a protobuf varint of `n` (a non-negative safe integer) takes. */
 export function varintSize(n: number): number {
@@ -89,7 +116,7 @@ export async function snappyDecode(src: Uint8Array, maxLength: number, checkPref
   const bad = checkPrefix?.(out.subarray(0, at.o)) ?? null;
   if (bad !== null) throw new SnappyError(400, bad);
   while (at.p < src.length) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
     decodeBlock(src, at, out, at.o + SLICE_BYTES);
   }
   if (at.o !== declared) throw new SnappyError(400, `snappy: corrupt input (declares ${declared} bytes, decodes to ${at.o})`);
@@ -179,4 +206,26 @@ function decodeBlock(src: Uint8Array, at: { p: number; o: number }, out: Buffer,
   }
   at.p = p;
   at.o = o;
+}
+
+/** Uncompressed bytes compressed between two checks of the slice clock (whole 64 KiB snappy blocks). */
+const COMPRESS_STEP = 4 << 16;
+
+/**
+ * snappy.compress in slices. snappyjs compresses each 64 KiB block on its own, so compressing
+ * block-aligned pieces and joining their element streams under one length preamble gives the very
+ * bytes snappy.compress gives for the whole input.
+ */
+export async function snappyCompressSliced(data: Uint8Array, slicer = new Slicer()): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(32 + data.length + Math.floor(data.length / 6));
+  let o = writeVarint(out, 0, data.length);
+  for (let s = 0; s < data.length; s += COMPRESS_STEP) {
+    if (s > 0 && slicer.due()) await slicer.pause();
+    const c = snappy.compress(data.subarray(s, Math.min(data.length, s + COMPRESS_STEP)));
+    let pre = 0;
+    while (c[pre]! >= 0x80) pre++; // the piece's own length preamble
+    out.set(c.subarray(pre + 1), o);
+    o += c.length - pre - 1;
+  }
+  return out.subarray(0, o);
 }
