@@ -119,10 +119,10 @@ class Pieces {
   }
 }
 
-/** Input bytes rewritten between two checks of the slice clock (at most 32 Ki fields). */
-const STEP_BYTES = 64 << 10;
+/** Input bytes rewritten between two checks of the slice clock (at most 8 Ki fields). */
+const STEP_BYTES = 16 << 10;
 /** Output bytes copied between two checks of the slice clock. */
-const COPY_BYTES = 1 << 20;
+const COPY_BYTES = 256 << 10;
 
 /**
  * Sets the tenant label on every series of an uncompressed WriteRequest. Works in steps that can stop
@@ -391,14 +391,14 @@ export async function setTenantLabelSliced(
 
 /** Snappy body in, snappy body out, with the tenant label set on every series. */
 export async function rewriteRemoteWrite(body: Uint8Array, label: string, value: string, maxDecompressed: number, stats?: RewriteStats): Promise<Buffer> {
+  const slicer = new Slicer();
   let raw: Uint8Array;
   try {
-    raw = await snappyDecode(body, maxDecompressed, writeRequestPrefixError); // bounded: a lying length is refused before allocating
+    raw = await snappyDecode(body, maxDecompressed, writeRequestPrefixError, slicer); // bounded: a lying length is refused before allocating
   } catch (err) {
     if (err instanceof SnappyError) throw new WriteRewriteError(err.status, err.message);
     throw err;
   }
-  const slicer = new Slicer();
   const out = await setTenantLabelSliced(raw, label, value, stats, slicer);
   return snappyCompressSliced(out, slicer);
 }

@@ -13,8 +13,8 @@ export class ProtoError extends Error {}
 
 const TWO_32 = 4294967296;
 
-/** Input bytes decoded between two checks of the slice clock (at most 32 Ki fields). */
-const STEP_BYTES = 64 << 10;
+/** Input bytes decoded between two checks of the slice clock (at most 8 Ki fields). */
+const STEP_BYTES = 16 << 10;
 
 /**
  * Decodes in steps that can stop anywhere, at any nesting depth (a request, a series, a label or

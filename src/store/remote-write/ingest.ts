@@ -81,9 +81,10 @@ export async function ingestRemoteWrite(
   if (body.length > limits.maxCompressedBytes) {
     return bad(413, 'body_too_large', `request body of ${body.length} bytes exceeds the limit of ${limits.maxCompressedBytes}`);
   }
+  const slicer = new Slicer();
   let raw: Buffer;
   try {
-    raw = await snappyDecode(body, limits.maxDecompressedBytes, writeRequestPrefixError);
+    raw = await snappyDecode(body, limits.maxDecompressedBytes, writeRequestPrefixError, slicer);
   } catch (err) {
     if (!(err instanceof SnappyError)) throw err;
     const reason = err.status === 413 ? 'decompressed_too_large' : err.message.startsWith('proto:') ? 'bad_protobuf' : 'corrupt_snappy';
@@ -91,7 +92,6 @@ export async function ingestRemoteWrite(
   }
 
   const decoder = idleDecoders.pop() ?? new WriteRequestDecoder();
-  const slicer = new Slicer();
   try {
     let d: DecodedWriteRequest;
     try {
@@ -154,7 +154,7 @@ function seriesOf(app: BatchAppender, d: DecodedWriteRequest, raw: Buffer, i: nu
 }
 
 /** Samples appended between two checks of the slice clock. */
-const APPLY_STEP = 2048;
+const APPLY_STEP = 512;
 
 /** Appends every series of the request, yielding to the event loop about every SLICE_MS. */
 async function applySliced(app: BatchAppender, d: DecodedWriteRequest, raw: Buffer, slicer: Slicer): Promise<void> {

@@ -97,8 +97,13 @@ export class SnappyError extends Error {
 /** Bytes of output one byte of snappy input can produce at most (a 3-byte copy of 64 bytes). */
 const MAX_EXPANSION = 64 / 3;
 
-/** Output bytes decoded between two yields to the event loop (a few milliseconds of work). */
-const SLICE_BYTES = 256 << 10;
+/** Output bytes decoded before the prefix check. */
+const PREFIX_BYTES = 256 << 10;
+/**
+ * Output bytes decoded between two checks of the slice clock. Small, because code V8 has not
+ * optimized yet (the first large request after start) runs tens of times slower.
+ */
+const STEP_BYTES = 16 << 10;
 
 /**
  * Decodes a snappy block, checking before allocating that the declared length is within `maxLength`
@@ -107,17 +112,25 @@ const SLICE_BYTES = 256 << 10;
  * hand back zeros). Large outputs are decoded in slices with a yield between them, so one request
  * at the size limit does not hold the event loop for the whole decode.
  */
-export async function snappyDecode(src: Uint8Array, maxLength: number, checkPrefix?: (head: Buffer) => string | null): Promise<Buffer> {
+export async function snappyDecode(
+  src: Uint8Array,
+  maxLength: number,
+  checkPrefix?: (head: Buffer) => string | null,
+  slicer = new Slicer(),
+): Promise<Buffer> {
   const { declared, start } = checkPreamble(src, maxLength);
   const out = Buffer.allocUnsafe(declared);
   const at = { p: start, o: 0 };
-  decodeBlock(src, at, out, SLICE_BYTES);
+  while (at.p < src.length && at.o < PREFIX_BYTES) {
+    if (slicer.due()) await slicer.pause();
+    decodeBlock(src, at, out, at.o + STEP_BYTES);
+  }
   // A body whose first bytes already cannot be what the caller expects stops here, not after 64 MiB.
   const bad = checkPrefix?.(out.subarray(0, at.o)) ?? null;
   if (bad !== null) throw new SnappyError(400, bad);
   while (at.p < src.length) {
-    await yieldToEventLoop();
-    decodeBlock(src, at, out, at.o + SLICE_BYTES);
+    if (slicer.due()) await slicer.pause();
+    decodeBlock(src, at, out, at.o + STEP_BYTES);
   }
   if (at.o !== declared) throw new SnappyError(400, `snappy: corrupt input (declares ${declared} bytes, decodes to ${at.o})`);
   return out;
@@ -208,8 +221,8 @@ function decodeBlock(src: Uint8Array, at: { p: number; o: number }, out: Buffer,
   at.o = o;
 }
 
-/** Uncompressed bytes compressed between two checks of the slice clock (whole 64 KiB snappy blocks). */
-const COMPRESS_STEP = 4 << 16;
+/** Uncompressed bytes compressed between two checks of the slice clock (one 64 KiB snappy block). */
+const COMPRESS_STEP = 1 << 16;
 
 /**
  * snappy.compress in slices. snappyjs compresses each 64 KiB block on its own, so compressing
