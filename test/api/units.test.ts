@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import snappy from 'snappyjs';
 import { parser } from '@prometheus-io/lezer-promql';
 import { enforceQuery, enforceSeriesSelector, EnforceError } from '../../src/api/enforcement/promql.js';
-import { rewriteRemoteWrite } from '../../src/api/enforcement/remote-write.js';
+import { rewriteRemoteWrite, setTenantLabel, setTenantLabelSliced } from '../../src/api/enforcement/remote-write.js';
+import { snappyCompressSliced } from '../../src/store/remote-write/wire.js';
 import { unquote } from '../../src/api/enforcement/strings.js';
 import { loadTenantsFile } from '../../src/api/config/tenants.js';
 import { loadRbacFile } from '../../src/api/config/rbac.js';
@@ -126,6 +127,66 @@ test('remote write: the tenant label is set on every series, sorted, and a calle
   await assert.rejects(rewriteRemoteWrite(Buffer.from('not snappy at all'), L, ID, 1 << 20), /snappy|proto/);
   await assert.rejects(rewriteRemoteWrite(body, L, ID, 10), (e: Error & { status?: number }) => e.status === 413);
   await assert.rejects(rewriteRemoteWrite(Buffer.from(snappy.compress(Buffer.from([0x0a, 0x05, 0x0a]))), L, ID, 1 << 20), /proto/);
+});
+
+// Hand-built protobuf, with unknown fields (legal in proto3) of every wire type at every depth.
+const vint = (v: number): number[] => (v < 0x80 ? [v] : [(v % 128) | 0x80, ...vint(Math.floor(v / 128))]);
+const field = (f: number, body: number[]): number[] => [(f << 3) | 2, ...vint(body.length), ...body];
+const utf8 = (x: string): number[] => [...Buffer.from(x)];
+const UNKNOWN = [0x28, 0x00, 0x31, 1, 2, 3, 4, 5, 6, 7, 8, 0x3a, 0x02, 0xaa, 0xbb, 0x45, 1, 2, 3, 4];
+const pbLabel = (name: string, value: string, junk: number[] = []) => field(1, [...field(1, utf8(name)), ...junk, ...field(2, utf8(value))]);
+const pbSample = field(2, [0x09, 0, 0, 0, 0, 0, 0, 0xf8, 0x3f, ...UNKNOWN, 0x10, 0x01]);
+
+test('remote write: unknown fields at every depth are copied as they are, and a rewrite stopped at any byte gives what one pass gives', async () => {
+  const exemplar = field(3, [1, 2, 3]);
+  const raw = Buffer.from([
+    ...UNKNOWN,
+    ...field(1, [...UNKNOWN, ...pbLabel('__name__', 'up', UNKNOWN), ...pbSample, ...UNKNOWN, ...pbLabel(L, 'evil'), ...pbLabel('zz', '1'), ...exemplar, ...pbSample]),
+    ...field(3, [0x08, 0x01]),
+    ...UNKNOWN,
+    ...field(1, [...pbLabel('__name__', 'down')]),
+  ]);
+  // Labels first (the caller's tenant label dropped, ours in its sorted place), then every other field in order.
+  const want = Buffer.from([
+    ...UNKNOWN,
+    ...field(1, [...pbLabel('__name__', 'up', UNKNOWN), ...pbLabel(L, ID), ...pbLabel('zz', '1'), ...UNKNOWN, ...pbSample, ...UNKNOWN, ...exemplar, ...pbSample]),
+    ...field(3, [0x08, 0x01]),
+    ...UNKNOWN,
+    ...field(1, [...pbLabel('__name__', 'down'), ...pbLabel(L, ID)]),
+  ]);
+  const stats = { series: 0, overwritten: 0 };
+  assert.deepEqual(setTenantLabel(raw, L, ID, stats).toString('hex'), want.toString('hex'));
+  assert.deepEqual(stats, { series: 2, overwritten: 1 });
+  const outcome = async (run: () => Buffer | Promise<Buffer>) => {
+    try {
+      return (await run()).toString('hex');
+    } catch (err) {
+      return `error: ${(err as Error).message}`;
+    }
+  };
+  let errors = 0;
+  for (let cut = 0; cut <= raw.length; cut++) {
+    const buf = raw.subarray(0, cut);
+    const whole = await outcome(() => setTenantLabel(buf, L, ID));
+    if (whole.startsWith('error')) errors++;
+    for (const step of [1, 3]) {
+      assert.equal(await outcome(() => setTenantLabelSliced(buf, L, ID, undefined, undefined, step)), whole, `cut at ${cut}, steps of ${step}`);
+    }
+  }
+  assert.ok(errors > raw.length / 2, `${errors} of ${raw.length + 1} cuts are corrupt`);
+});
+
+test('remote write: snappy compression in slices gives the bytes snappy.compress gives', async () => {
+  let x = 7;
+  const data = Buffer.alloc((5 << 18) + 12345);
+  for (let i = 0; i < data.length; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    data[i] = i % 4096 < 2048 ? 'compressible '.charCodeAt(i % 13) : x >>> 16; // runs of text and of noise
+  }
+  for (const n of [0, 1, 100, 1 << 16, (1 << 18) + 1, data.length]) {
+    const part = data.subarray(0, n);
+    assert.equal(Buffer.compare(await snappyCompressSliced(part), Buffer.from(snappy.compress(part))), 0, `${n} bytes`);
+  }
 });
 
 test('config files: unknown fields and invalid entries name the file, the path and the reason', async () => {

@@ -1,6 +1,7 @@
 // Hostile remote writes against the store: a sample from the future (against a real `obspath store`,
-// across a restart), and lying or corrupt snappy bodies (answered 400 in JSON, fast, without holding
-// the event loop: measured in-process with perf_hooks.monitorEventLoopDelay).
+// across a restart), lying or corrupt snappy bodies (answered 400 in JSON, fast), and 64 MiB of
+// unknown fields, all without holding the event loop (measured in-process with
+// perf_hooks.monitorEventLoopDelay, for the store and for the API's tenant rewrite).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -127,6 +128,10 @@ test('lying and corrupt snappy bodies: 400 JSON at once, and the event loop is n
     ['unterminated preamble', new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 400, /bad length preamble/],
     ['64 MiB of zeros (valid snappy, not protobuf)', zeros, 400, /invalid field number 0 at byte 0/],
   ];
+  // Valid snappy and valid protobuf: 32 Mi unknown fields (`0x28 0x00`, legal in proto3), no series.
+  const junkRaw = new Uint8Array(limit);
+  for (let i = 0; i < limit; i += 2) junkRaw[i] = 0x28;
+  const junk = new Uint8Array(snappy.compress(junkRaw));
   // The machine's own noise (other processes on 2 shared cores delay timers too): an idle second first.
   const idle = monitorEventLoopDelay({ resolution: 5 });
   idle.enable();
@@ -146,6 +151,14 @@ test('lying and corrupt snappy bodies: 400 JSON at once, and the event loop is n
         await assert.rejects(rewriteRemoteWrite(body, 'tenant_id', 'x', limit), (err: Error & { status?: number }) => err.status === status && msg.test(err.message), `api: ${what}`);
       }
     }
+    for (let round = 0; round < 3; round++) {
+      const r = await post(server.url, junk);
+      assert.equal(r.status, 204, `64 MiB of unknown fields: ${JSON.stringify(r.json)}`);
+      const t0 = performance.now();
+      const out = await rewriteRemoteWrite(junk, 'tenant_id', 'x', limit);
+      if (round === 0) times.push(`64 MiB of unknown fields: store ${r.ms.toFixed(1)} ms, API rewrite ${(performance.now() - t0).toFixed(1)} ms`);
+      assert.equal(Buffer.compare(out, junk), 0, 'no series: the API passes the body on byte for byte');
+    }
     // The store still takes good data.
     assert.equal((await post(server.url, encodeWriteRequest([series('after', 'a', [Date.now()])]))).status, 204);
   } finally {
@@ -154,8 +167,9 @@ test('lying and corrupt snappy bodies: 400 JSON at once, and the event loop is n
   }
   const maxMs = h.max / 1e6;
   console.log(`# hostile bodies (store over HTTP, then the API's decoder in-process), first round: ${times.join('; ')}`);
-  console.log(`# event loop delay during ${hostile.length * 3 * 2} hostile requests: max ${maxMs.toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, mean ${(h.mean / 1e6).toFixed(1)} ms (idle second before: max ${(idle.max / 1e6).toFixed(1)} ms)`);
-  // 50 ms is the target; on 2 cores shared with other work (load averages of 15-20 were seen) timers are
-  // late by themselves, so the bound is generous, and still far under the 5-20 s a lying body stalled for.
-  assert.ok(maxMs < 500, `event loop held for ${maxMs.toFixed(1)} ms`);
+  console.log(`# event loop delay during ${hostile.length * 3 * 2 + 6} hostile requests: max ${maxMs.toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, mean ${(h.mean / 1e6).toFixed(1)} ms (idle second before: max ${(idle.max / 1e6).toFixed(1)} ms)`);
+  // 50 ms is the target, and decoding works in ~4 ms slices; on 2 cores shared with other work (load
+  // averages of 10-20) the OS and the GC stop the process by themselves: 21-90 ms were measured here
+  // (spikes to 280 under heavy load), and 660-820 ms before the slicing (the 64 MiB of unknown fields).
+  assert.ok(maxMs < 300, `event loop held for ${maxMs.toFixed(1)} ms`);
 });

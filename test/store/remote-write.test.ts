@@ -4,6 +4,7 @@ import snappy from 'snappyjs';
 import { isStaleNaN } from '../../src/promql/storage.js';
 import { Store, ingestRemoteWrite, encodeWriteRequest, encodeWriteRequestProto, decodeWriteRequest } from '../../src/store/index.js';
 import { snappyCompress } from '../../src/store/remote-write/encode.js';
+import { WriteRequestDecoder, type DecodedWriteRequest } from '../../src/store/remote-write/decode.js';
 import { tempDir } from '../helpers/net.js';
 import { bitsOf, f64, pbDecode, pbEncode, rng, type PbSeries } from './util.js';
 
@@ -244,4 +245,86 @@ test('encoder output decodes with protobufjs to the same request (and snappy rou
       series.map((t) => ({ labels: t.labels, ts: t.timestamps, v: Array.from(t.values, bitsOf) })),
     );
   }
+});
+
+test('a large request is applied in slices, one request at a time: a series it creates is in the WAL before another request\'s samples for it', async () => {
+  const path = `${dir.path}/s${n++}`;
+  const s = await Store.open({ dir: path, fsync: 'off', maintenanceIntervalMs: 0 });
+  const N = 500_000; // far more than one ~4 ms slice of appends on any machine
+  const older = Array.from({ length: N }, (_, k) => T0 - 3 * 3600_000 + k);
+  const big = ingestRemoteWrite(s, encodeWriteRequest([{ labels: L('shared'), timestamps: older, values: f64(older.map((_, k) => k)) }]));
+  // Once the big request has created the series it is between slices: another request for it comes in.
+  let slices = 0;
+  while (sel(s, 'shared').length === 0) {
+    await new Promise((resolve) => setImmediate(resolve));
+    slices++;
+  }
+  const small = await ingestRemoteWrite(s, encodeWriteRequest([{ labels: L('shared'), timestamps: [T0], values: f64([1]) }]));
+  const first = await big;
+  assert.equal(first.status, 204, `big request: ${first.body}`);
+  assert.equal(small.status, 204, `small request: ${small.body}`);
+  assert.equal(sel(s, 'shared')[0]!.timestamps.length, N + 1);
+  await s.close();
+  const again = await Store.open({ dir: path, fsync: 'off', maintenanceIntervalMs: 0 });
+  try {
+    assert.equal(again.stats().replay.unknownRefs, 0, 'a WAL sample logged before its series');
+    assert.equal(sel(again, 'shared')[0]!.timestamps.length, N + 1, 'after replay');
+  } finally {
+    await again.close();
+  }
+  console.log(`# ${N} samples in one request; the event loop ran ${slices} times before its series existed`);
+});
+
+// Hand-built protobuf, with unknown fields (legal in proto3) of every wire type at every depth.
+const vint = (v: number): number[] => (v < 0x80 ? [v] : [(v % 128) | 0x80, ...vint(Math.floor(v / 128))]);
+const field = (f: number, body: number[]): number[] => [(f << 3) | 2, ...vint(body.length), ...body];
+const utf8 = (x: string): number[] => [...Buffer.from(x)];
+const UNKNOWN = [0x28, 0x00, 0x31, 1, 2, 3, 4, 5, 6, 7, 8, 0x3a, 0x02, 0xaa, 0xbb, 0x45, 1, 2, 3, 4];
+const pbLabel = (name: string, value: string) => field(1, [...field(1, utf8(name)), ...UNKNOWN, ...field(2, utf8(value))]);
+const pbSample = (v: number, t: number) => field(2, [0x09, ...new Uint8Array(new Float64Array([v]).buffer), ...UNKNOWN, 0x10, ...vint(t)]);
+const MIXED = Buffer.from([
+  ...UNKNOWN,
+  ...field(1, [...UNKNOWN, ...pbLabel('__name__', 'up'), ...pbSample(1.5, T0), ...UNKNOWN, ...pbLabel('job', 'a'), ...field(3, [1, 2]), ...field(4, [3]), ...pbSample(2, T0 + 1)]),
+  ...field(3, [0x08, 0x01]),
+  ...UNKNOWN,
+  ...field(1, [...pbLabel('__name__', 'down'), ...pbSample(-1, T0)]),
+  ...UNKNOWN,
+]);
+
+function flat(d: DecodedWriteRequest): unknown {
+  const per = (a: ArrayLike<number>, n: number) => Array.from(a).slice(0, n);
+  return {
+    counts: [d.seriesCount, d.metadataCount, d.sampleCount, d.labelTotal],
+    series: [d.labelFirst, d.labelCount, d.keyStart, d.keyEnd, d.sampleFirst, d.sampleEnd, d.histogramCount, d.exemplarCount].map((a) => per(a, d.seriesCount)),
+    labels: per(d.labelRanges, 5 * d.labelTotal),
+    samples: [per(d.timestamps, d.sampleCount), per(d.valueBits, 2 * d.sampleCount)],
+  };
+}
+
+const outcome = async (decode: () => DecodedWriteRequest | Promise<DecodedWriteRequest>) => {
+  try {
+    return flat(await decode());
+  } catch (err) {
+    return `error: ${(err as Error).message}`;
+  }
+};
+
+test('unknown fields at every depth are skipped, and a decode stopped at any byte gives what one pass gives (the same first error too)', async () => {
+  const got = decodeWriteRequest(MIXED);
+  assert.deepEqual(got.timeseries.map((t) => [t.labels, t.samples, t.exemplars, t.histograms]), [
+    [[{ name: '__name__', value: 'up' }, { name: 'job', value: 'a' }], [{ value: 1.5, timestamp: T0 }, { value: 2, timestamp: T0 + 1 }], 1, 1],
+    [[{ name: '__name__', value: 'down' }], [{ value: -1, timestamp: T0 }], 0, 0],
+  ]);
+  assert.equal(got.metadata, 1);
+  // Every cut of the body (most of them corrupt), decoded in one pass and in steps of 1 and 3 bytes.
+  let errors = 0;
+  for (let cut = 0; cut <= MIXED.length; cut++) {
+    const buf = MIXED.subarray(0, cut);
+    const whole = await outcome(() => new WriteRequestDecoder().decode(buf));
+    if (typeof whole === 'string') errors++;
+    for (const step of [1, 3]) {
+      assert.deepEqual(await outcome(() => new WriteRequestDecoder().decodeSliced(buf, undefined, step)), whole, `cut at ${cut}, steps of ${step}`);
+    }
+  }
+  assert.ok(errors > MIXED.length / 2, `${errors} of ${MIXED.length + 1} cuts are corrupt`);
 });

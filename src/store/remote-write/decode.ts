@@ -4,75 +4,63 @@
 //   WriteRequest{timeseries=1, metadata=3}  TimeSeries{labels=1, samples=2, exemplars=3, histograms=4}
 //   Label{name=1, value=2}  Sample{value=1 double, timestamp=2 int64}
 
+import { Slicer } from './wire.js';
+import { DecodedWriteRequest, grow } from './decoded.js';
+
+export { DecodedWriteRequest };
+
 export class ProtoError extends Error {}
 
 const TWO_32 = 4294967296;
 
+/** Input bytes decoded between two checks of the slice clock (at most 8 Ki fields). */
+const STEP_BYTES = 16 << 10;
+
 /**
- * Flat view of one decoded request. Owned by the decoder and overwritten by its next decode() call:
- * consume it synchronously.
+ * Decodes in steps that can stop anywhere, at any nesting depth (a request, a series, a label or
+ * sample), so a large or hostile request is decoded a slice at a time, with the same result and the
+ * same first error as in one go.
  */
-export class DecodedWriteRequest {
-  buf: Buffer = Buffer.alloc(0);
-  seriesCount = 0;
-  metadataCount = 0;
-  sampleCount = 0;
-  // Per series (index < seriesCount):
-  /** Index of the first label in labelRanges, and how many. */
-  labelFirst = new Int32Array(64);
-  labelCount = new Int32Array(64);
-  /** [keyStart, keyEnd): the label fields when contiguous, else keyStart = -1. */
-  keyStart = new Int32Array(64);
-  keyEnd = new Int32Array(64);
-  sampleFirst = new Int32Array(64);
-  sampleEnd = new Int32Array(64);
-  histogramCount = new Int32Array(64);
-  exemplarCount = new Int32Array(64);
-  // Per label: [fieldStart, nameStart, nameEnd, valueStart, valueEnd].
-  labelRanges = new Int32Array(64 * 5);
-  labelTotal = 0;
-  // Per sample.
-  timestamps = new Float64Array(1024);
-  /** Value bits: [lo, hi] per sample. */
-  valueBits = new Uint32Array(2048);
-
-  /** The raw bytes of series i's label fields as a latin1 string (the store's series key when canonical). */
-  rawKey(i: number): string {
-    const s = this.keyStart[i]!;
-    if (s >= 0) return this.buf.toString('latin1', s, this.keyEnd[i]!);
-    let key = '';
-    const first = this.labelFirst[i]!;
-    for (let l = first; l < first + this.labelCount[i]!; l++) {
-      const r = l * 5;
-      key += this.buf.toString('latin1', this.labelRanges[r]!, this.labelRanges[r + 4]!);
-    }
-    return key;
-  }
-
-  labelName(l: number): string {
-    return this.buf.toString('utf8', this.labelRanges[l * 5 + 1]!, this.labelRanges[l * 5 + 2]!);
-  }
-
-  labelValue(l: number): string {
-    return this.buf.toString('utf8', this.labelRanges[l * 5 + 3]!, this.labelRanges[l * 5 + 4]!);
-  }
-}
-
-function grow<T extends Int32Array | Float64Array | Uint32Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  let n = a.length * 2;
-  while (n < need) n *= 2;
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
-}
-
 export class WriteRequestDecoder {
   private readonly out = new DecodedWriteRequest();
   private buf: Buffer = this.out.buf;
   private p = 0;
+  private end = 0;
+  // The TimeSeries being read (seriesEnd -1: none), and its counts so far.
+  private seriesEnd = -1;
+  private labels = 0;
+  private histograms = 0;
+  private exemplars = 0;
+  private keyStart = -1;
+  private keyEnd = -1;
+  private contiguous = true;
+  // The Label (1) or Sample (2) being read inside it (0: none); its fields are stored as they come.
+  private inner = 0;
+  private innerEnd = 0;
 
+  /** Decodes all of buf at once (tools and tests; the store uses decodeSliced). */
   decode(buf: Buffer): DecodedWriteRequest {
+    this.start(buf);
+    while (!this.step(Infinity));
+    return this.out;
+  }
+
+  /**
+   * Decodes buf about SLICE_MS of work at a time, giving the event loop back between slices (the clock
+   * is read every `stepBytes` of input: tests pass 1 to stop at every byte).
+   */
+  async decodeSliced(buf: Buffer, slicer = new Slicer(), stepBytes = STEP_BYTES): Promise<DecodedWriteRequest> {
+    this.start(buf);
+    while (!this.step(stepBytes)) if (slicer.due()) await slicer.pause();
+    return this.out;
+  }
+
+  /** Drops the reference to the last request (a pooled decoder should not keep 64 MiB alive). */
+  release(): void {
+    this.out.buf = this.buf = Buffer.alloc(0);
+  }
+
+  private start(buf: Buffer): void {
     const out = this.out;
     out.buf = buf;
     out.seriesCount = 0;
@@ -81,27 +69,76 @@ export class WriteRequestDecoder {
     out.labelTotal = 0;
     this.buf = buf;
     this.p = 0;
-    const end = buf.length;
-    while (this.p < end) {
-      const tag = this.tag(end);
-      if (tag === 0x0a) {
-        const len = this.varint32(end);
-        const mEnd = this.p + len;
-        if (mEnd > end) throw new ProtoError('WriteRequest.timeseries: length past end of message');
-        this.timeSeries(mEnd);
-      } else if (tag === 0x1a) {
-        out.metadataCount++;
-        this.skip(2, end);
-      } else {
-        this.skip(tag & 7, end);
-      }
-    }
-    return out;
+    this.end = buf.length;
+    this.seriesEnd = -1;
+    this.inner = 0;
   }
 
-  private timeSeries(end: number): void {
-    const out = this.out;
+  /** Decodes about `bytes` more bytes of input; true once the request is done. */
+  private step(bytes: number): boolean {
+    const stopAt = Math.min(this.end, this.p + bytes);
+    for (;;) {
+      if (this.inner !== 0) {
+        if (this.p < this.innerEnd) {
+          if (this.p >= stopAt) return false;
+          if (this.inner === 1) this.labelFields(Math.min(this.innerEnd, stopAt));
+          else this.sampleFields(Math.min(this.innerEnd, stopAt));
+          continue;
+        }
+        this.inner = 0;
+      }
+      if (this.seriesEnd >= 0) {
+        if (this.p < this.seriesEnd) {
+          if (this.p >= stopAt) return false;
+          this.seriesFields(Math.min(this.seriesEnd, stopAt));
+          continue;
+        }
+        this.closeSeries();
+      }
+      if (this.p >= this.end) return true;
+      if (this.p >= stopAt) return false;
+      this.requestFields(stopAt);
+    }
+  }
+
+  /** WriteRequest fields up to `stop` or up to the next TimeSeries, which it opens. */
+  private requestFields(stop: number): void {
     const buf = this.buf;
+    const end = this.end;
+    let p = this.p;
+    while (p < stop) {
+      let tag = buf[p]!;
+      if (tag >= 8 && tag < 0x80) p++;
+      else {
+        this.p = p;
+        tag = this.tag(end);
+        p = this.p;
+      }
+      if (tag === 0x0a) {
+        this.p = p;
+        const len = this.varint32(end);
+        if (this.p + len > end) throw new ProtoError('WriteRequest.timeseries: length past end of message');
+        this.openSeries(this.p + len);
+        return;
+      }
+      if (tag === 0x1a) this.out.metadataCount++;
+      // Unknown fields (legal in proto3) are skipped here in a tight loop: a body of junk stays cheap.
+      if ((tag & 7) === 0) {
+        while (true) {
+          if (p >= end) throw new ProtoError('truncated varint');
+          if (buf[p++]! < 0x80) break;
+        }
+      } else {
+        this.p = p;
+        this.skip(tag & 7, end);
+        p = this.p;
+      }
+    }
+    this.p = p;
+  }
+
+  private openSeries(end: number): void {
+    const out = this.out;
     const i = out.seriesCount++;
     if (i >= out.labelFirst.length) {
       const n = i + 1;
@@ -116,104 +153,140 @@ export class WriteRequestDecoder {
     }
     out.labelFirst[i] = out.labelTotal;
     out.sampleFirst[i] = out.sampleCount;
-    let labels = 0;
-    let histograms = 0;
-    let exemplars = 0;
-    let keyStart = -1;
-    let keyEnd = -1;
-    let contiguous = true;
-    while (this.p < end) {
+    this.seriesEnd = end;
+    this.labels = 0;
+    this.histograms = 0;
+    this.exemplars = 0;
+    this.keyStart = -1;
+    this.keyEnd = -1;
+    this.contiguous = true;
+  }
+
+  private closeSeries(): void {
+    const out = this.out;
+    const i = out.seriesCount - 1;
+    out.labelCount[i] = this.labels;
+    out.keyStart[i] = this.contiguous ? this.keyStart : -1;
+    out.keyEnd[i] = this.keyEnd;
+    out.sampleEnd[i] = out.sampleCount;
+    out.histogramCount[i] = this.histograms;
+    out.exemplarCount[i] = this.exemplars;
+    this.seriesEnd = -1;
+  }
+
+  /** TimeSeries fields up to `stop`; a Label or Sample that crosses it stays open for the next step. */
+  private seriesFields(stop: number): void {
+    const end = this.seriesEnd;
+    while (this.p < stop) {
       const fieldStart = this.p;
       const tag = this.tag(end);
       if (tag === 0x0a) {
         const len = this.varint32(end);
         const mEnd = this.p + len;
         if (mEnd > end) throw new ProtoError('TimeSeries.labels: length past end of message');
-        if (keyStart < 0) keyStart = fieldStart;
-        else if (fieldStart !== keyEnd) contiguous = false;
-        keyEnd = mEnd;
-        this.label(fieldStart, mEnd);
-        labels++;
+        if (this.keyStart < 0) this.keyStart = fieldStart;
+        else if (fieldStart !== this.keyEnd) this.contiguous = false;
+        this.keyEnd = mEnd;
+        this.openLabel(fieldStart);
+        this.labels++;
+        this.inner = 1;
+        this.innerEnd = mEnd;
+        this.labelFields(Math.min(mEnd, stop));
+        if (this.p < mEnd) return;
+        this.inner = 0;
       } else if (tag === 0x12) {
         const len = this.varint32(end);
         const mEnd = this.p + len;
         if (mEnd > end) throw new ProtoError('TimeSeries.samples: length past end of message');
-        // Fast path for the canonical layout: 0x09 <8 bytes> 0x10 <varint>.
-        const k = out.sampleCount++;
-        if (k >= out.timestamps.length) {
-          out.timestamps = grow(out.timestamps, k + 1);
-          out.valueBits = grow(out.valueBits, 2 * (k + 1));
-        }
-        let lo = 0;
-        let hi = 0;
-        let t = 0;
-        while (this.p < mEnd) {
-          const st = this.tag(mEnd);
-          if (st === 0x09) {
-            const q = this.p;
-            if (q + 8 > mEnd) throw new ProtoError('Sample.value: truncated double');
-            lo = (buf[q]! | (buf[q + 1]! << 8) | (buf[q + 2]! << 16) | (buf[q + 3]! << 24)) >>> 0;
-            hi = (buf[q + 4]! | (buf[q + 5]! << 8) | (buf[q + 6]! << 16) | (buf[q + 7]! << 24)) >>> 0;
-            this.p = q + 8;
-          } else if (st === 0x10) {
-            t = this.int64(mEnd);
-          } else {
-            this.skip(st & 7, mEnd);
-          }
-        }
-        out.timestamps[k] = t;
-        out.valueBits[2 * k] = lo;
-        out.valueBits[2 * k + 1] = hi;
+        this.openSample();
+        this.inner = 2;
+        this.innerEnd = mEnd;
+        this.sampleFields(Math.min(mEnd, stop));
+        if (this.p < mEnd) return;
+        this.inner = 0;
       } else if (tag === 0x1a) {
-        exemplars++;
+        this.exemplars++;
         this.skip(2, end);
       } else if (tag === 0x22) {
-        histograms++;
+        this.histograms++;
         this.skip(2, end);
       } else {
         this.skip(tag & 7, end);
       }
     }
-    out.labelCount[i] = labels;
-    out.keyStart[i] = contiguous ? keyStart : -1;
-    out.keyEnd[i] = keyEnd;
-    out.sampleEnd[i] = out.sampleCount;
-    out.histogramCount[i] = histograms;
-    out.exemplarCount[i] = exemplars;
   }
 
-  private label(fieldStart: number, end: number): void {
+  private openSample(): void {
+    const out = this.out;
+    const k = out.sampleCount++;
+    if (k >= out.timestamps.length) {
+      out.timestamps = grow(out.timestamps, k + 1);
+      out.valueBits = grow(out.valueBits, 2 * (k + 1));
+    }
+    out.timestamps[k] = 0;
+    out.valueBits[2 * k] = 0;
+    out.valueBits[2 * k + 1] = 0;
+  }
+
+  /** Sample fields (the open sample's) up to `stop`; a repeated field overwrites, as in protobuf. */
+  private sampleFields(stop: number): void {
+    const buf = this.buf;
+    const out = this.out;
+    const mEnd = this.innerEnd;
+    const k = out.sampleCount - 1;
+    let p = this.p;
+    while (p < stop) {
+      // Fast path for the canonical layout: 0x09 <8 bytes> 0x10 <varint>.
+      let st = buf[p]!;
+      if (st >= 8 && st < 0x80) p++;
+      else {
+        this.p = p;
+        st = this.tag(mEnd);
+        p = this.p;
+      }
+      if (st === 0x09) {
+        if (p + 8 > mEnd) throw new ProtoError('Sample.value: truncated double');
+        out.valueBits[2 * k] = (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0;
+        out.valueBits[2 * k + 1] = (buf[p + 4]! | (buf[p + 5]! << 8) | (buf[p + 6]! << 16) | (buf[p + 7]! << 24)) >>> 0;
+        p += 8;
+      } else {
+        this.p = p;
+        if (st === 0x10) out.timestamps[k] = this.int64(mEnd);
+        else this.skip(st & 7, mEnd);
+        p = this.p;
+      }
+    }
+    this.p = p;
+  }
+
+  private openLabel(fieldStart: number): void {
     const out = this.out;
     const l = out.labelTotal++;
     if ((l + 1) * 5 > out.labelRanges.length) out.labelRanges = grow(out.labelRanges, (l + 1) * 5);
-    let nameStart = 0;
-    let nameEnd = 0;
-    let valueStart = 0;
-    let valueEnd = 0;
-    while (this.p < end) {
+    const r = out.labelRanges;
+    r[l * 5] = fieldStart;
+    r[l * 5 + 1] = r[l * 5 + 2] = r[l * 5 + 3] = r[l * 5 + 4] = 0;
+  }
+
+  /** Label fields (the open label's) up to `stop`; a repeated name or value overwrites. */
+  private labelFields(stop: number): void {
+    const end = this.innerEnd;
+    const r = this.out.labelRanges;
+    const at = (this.out.labelTotal - 1) * 5;
+    while (this.p < stop) {
       const tag = this.tag(end);
       if (tag === 0x0a || tag === 0x12) {
         const len = this.varint32(end);
         const s = this.p;
         if (s + len > end) throw new ProtoError('Label: string length past end of message');
         this.p = s + len;
-        if (tag === 0x0a) {
-          nameStart = s;
-          nameEnd = s + len;
-        } else {
-          valueStart = s;
-          valueEnd = s + len;
-        }
+        const o = tag === 0x0a ? 1 : 3;
+        r[at + o] = s;
+        r[at + o + 1] = s + len;
       } else {
         this.skip(tag & 7, end);
       }
     }
-    const r = out.labelRanges;
-    r[l * 5] = fieldStart;
-    r[l * 5 + 1] = nameStart;
-    r[l * 5 + 2] = nameEnd;
-    r[l * 5 + 3] = valueStart;
-    r[l * 5 + 4] = valueEnd;
   }
 
   /** A field tag. Field number 0 is invalid (as in Go's protobuf), so a body of zeros fails at once. */

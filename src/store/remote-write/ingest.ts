@@ -3,11 +3,12 @@
 // the request are still kept, and the body says how many were rejected and why); 413 too large;
 // 415 an unsupported encoding/protocol; 500 when the WAL cannot be written.
 import type { PromErrorBody } from '../../http/errors.js';
-import { SnappyError, snappyDecode, writeRequestPrefixError } from './wire.js';
+import { Slicer, SnappyError, snappyDecode, writeRequestPrefixError } from './wire.js';
 import type { Store } from '../store.js';
-import type { AppendResult } from '../appender.js';
+import type { AppendResult, BatchAppender } from '../appender.js';
+import type { MemSeries } from '../head.js';
 import { labelsToString, type Label } from '../labels.js';
-import { ProtoError, WriteRequestDecoder } from './decode.js';
+import { ProtoError, WriteRequestDecoder, type DecodedWriteRequest } from './decode.js';
 
 export interface IngestLimits {
   /** Largest snappy body accepted. Default 16 MiB. */
@@ -32,8 +33,17 @@ export interface IngestResponse {
 
 export type Headers = Record<string, string | string[] | undefined>;
 
-// One decoder per process: decode and apply run synchronously back to back, so it is never shared.
-const decoder = new WriteRequestDecoder();
+// Decoding yields to the event loop, so each request in flight needs its own decoder; a few idle ones
+// are kept (their grown arrays make the next large request cheaper).
+const idleDecoders: WriteRequestDecoder[] = [];
+const MAX_IDLE_DECODERS = 2;
+
+/**
+ * The request applying to each store. Applies run one at a time per store, in arrival order, each
+ * ending with its commit handing the WAL its records: a series one request creates is in the WAL
+ * before another request's samples for it, though applies now yield between slices.
+ */
+const applying = new WeakMap<Store, Promise<void>>();
 
 function header(h: Headers, name: string): string | undefined {
   const v = h[name] ?? h[name.toLowerCase()];
@@ -71,50 +81,51 @@ export async function ingestRemoteWrite(
   if (body.length > limits.maxCompressedBytes) {
     return bad(413, 'body_too_large', `request body of ${body.length} bytes exceeds the limit of ${limits.maxCompressedBytes}`);
   }
+  const slicer = new Slicer();
   let raw: Buffer;
   try {
-    raw = await snappyDecode(body, limits.maxDecompressedBytes, writeRequestPrefixError);
+    raw = await snappyDecode(body, limits.maxDecompressedBytes, writeRequestPrefixError, slicer);
   } catch (err) {
     if (!(err instanceof SnappyError)) throw err;
     const reason = err.status === 413 ? 'decompressed_too_large' : err.message.startsWith('proto:') ? 'bad_protobuf' : 'corrupt_snappy';
     return bad(err.status, reason, err.message);
   }
 
-  let d;
+  const decoder = idleDecoders.pop() ?? new WriteRequestDecoder();
   try {
-    d = decoder.decode(raw); // walks the whole request: framing errors surface before any append
-  } catch (err) {
-    if (err instanceof ProtoError) return bad(400, 'bad_protobuf', `proto: ${err.message}`);
-    throw err;
-  }
-  const app = store.appender(d.sampleCount);
-  for (let i = 0; i < d.seriesCount; i++) {
-    const first = d.sampleFirst[i]!;
-    const end = d.sampleEnd[i]!;
-    const ks = d.keyStart[i]!;
-    const series = (ks >= 0 ? app.seriesByRawKey(raw, ks, d.keyEnd[i]!) : undefined) ?? app.seriesFor(() => {
-      const ls: Label[] = [];
-      for (let l = d.labelFirst[i]!; l < d.labelFirst[i]! + d.labelCount[i]!; l++) {
-        ls.push({ name: d.labelName(l), value: d.labelValue(l) });
-      }
-      return ls;
-    });
-    const hist = d.histogramCount[i]!;
-    if (typeof series === 'string') {
-      app.reject(series.slice(0, series.indexOf(':')), end - first + hist, () => series);
-      continue;
+    let d: DecodedWriteRequest;
+    try {
+      d = await decoder.decodeSliced(raw, slicer); // the whole request: framing errors surface before any append
+    } catch (err) {
+      if (err instanceof ProtoError) return bad(400, 'bad_protobuf', `proto: ${err.message}`);
+      throw err;
     }
-    if (hist > 0) {
-      app.reject('native histograms are not supported by the embedded store', hist, () => labelsToString(series.labels));
-    }
-    const ts = d.timestamps;
-    const vb = d.valueBits;
-    for (let k = first; k < end; k++) app.add(series, ts[k]!, vb[2 * k + 1]!, vb[2 * k]!);
+    return await applyAndCommit(store, d, raw, slicer);
+  } finally {
+    decoder.release();
+    if (idleDecoders.length < MAX_IDLE_DECODERS) idleDecoders.push(decoder);
   }
+}
 
+async function applyAndCommit(store: Store, d: DecodedWriteRequest, raw: Buffer, slicer: Slicer): Promise<IngestResponse> {
+  const before = applying.get(store);
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => (done = resolve));
+  applying.set(store, mine);
+  let committed: Promise<AppendResult>;
+  let app: BatchAppender | undefined;
+  try {
+    await before;
+    app = store.appender(d.sampleCount);
+    await applySliced(app, d, raw, slicer);
+    committed = store.commit(app); // hands the WAL its records now, before the next apply starts
+  } finally {
+    if (applying.get(store) === mine) applying.delete(store);
+    done();
+  }
   let result: AppendResult;
   try {
-    result = await store.commit(app);
+    result = await committed;
   } catch (err) {
     return { status: 500, body: `store: WAL write failed: ${(err as Error).message}`, reason: 'wal_write_failed', result: app.result };
   }
@@ -128,4 +139,50 @@ export async function ingestRemoteWrite(
     reason: 'rejected_samples',
     result,
   };
+}
+
+/** Series i of the request: found by its raw key, else created; "<reason>: <detail>" when invalid. */
+function seriesOf(app: BatchAppender, d: DecodedWriteRequest, raw: Buffer, i: number): MemSeries | string {
+  const ks = d.keyStart[i]!;
+  return (ks >= 0 ? app.seriesByRawKey(raw, ks, d.keyEnd[i]!) : undefined) ?? app.seriesFor(() => {
+    const ls: Label[] = [];
+    for (let l = d.labelFirst[i]!; l < d.labelFirst[i]! + d.labelCount[i]!; l++) {
+      ls.push({ name: d.labelName(l), value: d.labelValue(l) });
+    }
+    return ls;
+  });
+}
+
+/** Samples appended between two checks of the slice clock. */
+const APPLY_STEP = 512;
+
+/** Appends every series of the request, yielding to the event loop about every SLICE_MS. */
+async function applySliced(app: BatchAppender, d: DecodedWriteRequest, raw: Buffer, slicer: Slicer): Promise<void> {
+  const ts = d.timestamps;
+  const vb = d.valueBits;
+  for (let i = 0; i < d.seriesCount; i++) {
+    if ((i & 15) === 15 && slicer.due()) await slicer.pause();
+    const first = d.sampleFirst[i]!;
+    const end = d.sampleEnd[i]!;
+    let series = seriesOf(app, d, raw, i);
+    const hist = d.histogramCount[i]!;
+    if (typeof series === 'string') {
+      const why = series;
+      app.reject(why.slice(0, why.indexOf(':')), end - first + hist, () => why);
+      continue;
+    }
+    if (hist > 0) {
+      const s = series;
+      app.reject('native histograms are not supported by the embedded store', hist, () => labelsToString(s.labels));
+    }
+    for (let k = first; k < end; ) {
+      const stop = Math.min(end, k + APPLY_STEP);
+      for (; k < stop; k++) app.add(series, ts[k]!, vb[2 * k + 1]!, vb[2 * k]!);
+      if (k < end && slicer.due()) {
+        await slicer.pause();
+        // Retention may have dropped the series meanwhile: look it up again (created anew if so).
+        series = seriesOf(app, d, raw, i) as MemSeries;
+      }
+    }
+  }
 }

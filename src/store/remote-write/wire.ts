@@ -1,5 +1,32 @@
 // Protobuf and snappy wire helpers shared by the remote-write encoder, the ingester and the API's
-// remote-write tenant relabelling.
+// remote-write tenant relabelling, and the time slicing that keeps one large request from holding
+// the event loop.
+import snappy from 'snappyjs';
+
+/** Milliseconds of work a request does before it lets other work run (the target is < 50 ms a hold). */
+export const SLICE_MS = 4;
+
+/** Lets the event loop run timers, I/O and other requests before the caller goes on. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Measures one slice of work: call `due()` between small steps, `pause()` when it says so. */
+export class Slicer {
+  private t0 = performance.now();
+  /** Times the event loop was given back. */
+  pauses = 0;
+
+  due(): boolean {
+    return performance.now() - this.t0 >= SLICE_MS;
+  }
+
+  async pause(): Promise<void> {
+    await yieldToEventLoop();
+    this.pauses++;
+    this.t0 = performance.now();
+  }
+}
 
 /** Bytes a protobuf varint of `n` (a non-negative safe integer) takes. */
 export function varintSize(n: number): number {
@@ -70,8 +97,13 @@ export class SnappyError extends Error {
 /** Bytes of output one byte of snappy input can produce at most (a 3-byte copy of 64 bytes). */
 const MAX_EXPANSION = 64 / 3;
 
-/** Output bytes decoded between two yields to the event loop (a few milliseconds of work). */
-const SLICE_BYTES = 256 << 10;
+/** Output bytes decoded before the prefix check. */
+const PREFIX_BYTES = 256 << 10;
+/**
+ * Output bytes decoded between two checks of the slice clock. Small, because code V8 has not
+ * optimized yet (the first large request after start) runs tens of times slower.
+ */
+const STEP_BYTES = 16 << 10;
 
 /**
  * Decodes a snappy block, checking before allocating that the declared length is within `maxLength`
@@ -80,17 +112,25 @@ const SLICE_BYTES = 256 << 10;
  * hand back zeros). Large outputs are decoded in slices with a yield between them, so one request
  * at the size limit does not hold the event loop for the whole decode.
  */
-export async function snappyDecode(src: Uint8Array, maxLength: number, checkPrefix?: (head: Buffer) => string | null): Promise<Buffer> {
+export async function snappyDecode(
+  src: Uint8Array,
+  maxLength: number,
+  checkPrefix?: (head: Buffer) => string | null,
+  slicer = new Slicer(),
+): Promise<Buffer> {
   const { declared, start } = checkPreamble(src, maxLength);
   const out = Buffer.allocUnsafe(declared);
   const at = { p: start, o: 0 };
-  decodeBlock(src, at, out, SLICE_BYTES);
+  while (at.p < src.length && at.o < PREFIX_BYTES) {
+    if (slicer.due()) await slicer.pause();
+    decodeBlock(src, at, out, at.o + STEP_BYTES);
+  }
   // A body whose first bytes already cannot be what the caller expects stops here, not after 64 MiB.
   const bad = checkPrefix?.(out.subarray(0, at.o)) ?? null;
   if (bad !== null) throw new SnappyError(400, bad);
   while (at.p < src.length) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    decodeBlock(src, at, out, at.o + SLICE_BYTES);
+    if (slicer.due()) await slicer.pause();
+    decodeBlock(src, at, out, at.o + STEP_BYTES);
   }
   if (at.o !== declared) throw new SnappyError(400, `snappy: corrupt input (declares ${declared} bytes, decodes to ${at.o})`);
   return out;
@@ -179,4 +219,26 @@ function decodeBlock(src: Uint8Array, at: { p: number; o: number }, out: Buffer,
   }
   at.p = p;
   at.o = o;
+}
+
+/** Uncompressed bytes compressed between two checks of the slice clock (one 64 KiB snappy block). */
+const COMPRESS_STEP = 1 << 16;
+
+/**
+ * snappy.compress in slices. snappyjs compresses each 64 KiB block on its own, so compressing
+ * block-aligned pieces and joining their element streams under one length preamble gives the very
+ * bytes snappy.compress gives for the whole input.
+ */
+export async function snappyCompressSliced(data: Uint8Array, slicer = new Slicer()): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(32 + data.length + Math.floor(data.length / 6));
+  let o = writeVarint(out, 0, data.length);
+  for (let s = 0; s < data.length; s += COMPRESS_STEP) {
+    if (s > 0 && slicer.due()) await slicer.pause();
+    const c = snappy.compress(data.subarray(s, Math.min(data.length, s + COMPRESS_STEP)));
+    let pre = 0;
+    while (c[pre]! >= 0x80) pre++; // the piece's own length preamble
+    out.set(c.subarray(pre + 1), o);
+    o += c.length - pre - 1;
+  }
+  return out.subarray(0, o);
 }
