@@ -9,7 +9,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import snappy from 'snappyjs';
 import { Store } from '../src/store/store.js';
 import { ingestRemoteWrite } from '../src/store/remote-write/ingest.js';
-import { encodeWriteRequestProto, snappyCompress, type SeriesToWrite } from '../src/store/remote-write/encode.js';
+import { encodeWriteRequestProto, snappyCompress, type SeriesToWrite } from '../src/remotewrite/encode.js';
 import { rewriteRemoteWrite } from '../src/api/enforcement/remote-write.js';
 import { tempDir } from '../test/helpers/net.js';
 

@@ -3,7 +3,7 @@
 // PROFILE profiles only the ingest loop (not the request building).
 import { Store } from '../src/store/store.js';
 import { ingestRemoteWrite } from '../src/store/remote-write/ingest.js';
-import { encodeWriteRequest, type SeriesToWrite } from '../src/store/remote-write/encode.js';
+import { encodeWriteRequest, type SeriesToWrite } from '../src/remotewrite/encode.js';
 import { Session } from 'node:inspector/promises';
 import { writeFile } from 'node:fs/promises';
 import { tempDir } from '../test/helpers/net.js';

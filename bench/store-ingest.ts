@@ -3,7 +3,7 @@
 //   node --import tsx bench/store-ingest.ts        (env: SAMPLES per run, FSYNC=batch|always|off, CONCURRENCY)
 import { Pool } from 'undici';
 import { join } from 'node:path';
-import { encodeWriteRequest, REMOTE_WRITE_HEADERS, type SeriesToWrite } from '../src/store/remote-write/encode.js';
+import { encodeWriteRequest, REMOTE_WRITE_HEADERS, type SeriesToWrite } from '../src/remotewrite/encode.js';
 import { freePort, httpOk, tempDir, waitUntil } from '../test/helpers/net.js';
 import { REPO_ROOT, startPrometheus, startProcess, type Proc } from '../test/helpers/procs.js';
 

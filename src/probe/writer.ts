@@ -1,7 +1,7 @@
 // The write half of a round: one remote-write request holding one sample whose value is its own
 // timestamp (ms), as observatorium/up writes, so a read can tell how old the data it sees is.
 import { Agent, request } from 'undici';
-import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../store/remote-write/encode.js';
+import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../remotewrite/encode.js';
 import { httpFailure, networkFailure, ProbeSetupError, setupFailure, type ProbeFailure } from './failure.js';
 import type { TokenProvider } from './token.js';
 

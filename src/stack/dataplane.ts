@@ -4,7 +4,7 @@
 import { request } from 'undici';
 import { OAuthClient } from '../refresher/oauth.js';
 import { TokenSource } from '../refresher/token-source.js';
-import { encodeWriteRequest, REMOTE_WRITE_HEADERS, type SeriesToWrite } from '../store/remote-write/encode.js';
+import { encodeWriteRequest, REMOTE_WRITE_HEADERS, type SeriesToWrite } from '../remotewrite/encode.js';
 import type { Logger } from '../telemetry/logger.js';
 import { kafkaInstanceSeries, samplesBetween, type SyntheticSeries } from './kafka-data.js';
 

@@ -3,7 +3,7 @@
 // times and gaps. Deterministic for a seed, so tests and benchmarks can write the same data twice.
 import { METRICS, type MetricSpec } from '../fleet/catalog.js';
 import type { Labels } from '../promql/storage.js';
-import type { SeriesToWrite } from '../store/remote-write/encode.js';
+import type { SeriesToWrite } from '../remotewrite/encode.js';
 
 export interface KafkaInstanceRef {
   id: string;

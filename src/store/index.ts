@@ -7,6 +7,6 @@ export {
   encodeWriteRequestProto,
   REMOTE_WRITE_HEADERS,
   type SeriesToWrite,
-} from './remote-write/encode.js';
-export { decodeWriteRequest, type WriteRequestObject } from './remote-write/decode.js';
+} from '../remotewrite/encode.js';
+export { decodeWriteRequest, type WriteRequestObject } from '../remotewrite/decode.js';
 export { DEFAULT_LABEL_LIMITS, type LabelLimits } from './labels.js';

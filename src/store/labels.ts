@@ -1,6 +1,6 @@
 // Label sets of the embedded store: validation (Prometheus's rules) and a canonical key per series.
 import type { Label, Labels } from '../promql/storage.js';
-import { encodeLabelField } from './remote-write/wire.js';
+import { encodeLabelField } from '../remotewrite/wire.js';
 
 export type { Label, Labels };
 

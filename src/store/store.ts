@@ -7,7 +7,7 @@ import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../promql/sto
 import { BatchAppender, describeDuration, type AppendResult } from './appender.js';
 import { DEFAULT_CREATION_GRACE_MS, Head, type MemSeries } from './head.js';
 import { DEFAULT_LABEL_LIMITS, type LabelLimits } from './labels.js';
-import type { SeriesToWrite } from './remote-write/encode.js';
+import type { SeriesToWrite } from '../remotewrite/encode.js';
 import { Replayer, emptyReplayStats, type ReplayStats } from './replay.js';
 import { deleteCovered, snapshotHead, writeCheckpoint } from './wal/checkpoint.js';
 import { readSegment, repairSegment } from './wal/reader.js';

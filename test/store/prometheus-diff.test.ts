@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { Store, ingestRemoteWrite, encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../../src/store/index.js';
-import { snappyCompress } from '../../src/store/remote-write/encode.js';
+import { snappyCompress } from '../../src/remotewrite/encode.js';
 import { startPrometheus, type Backend } from '../helpers/procs.js';
 import { tempDir } from '../helpers/net.js';
 import { f64, pbEncode, type PbSeries } from './util.js';

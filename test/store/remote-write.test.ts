@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import snappy from 'snappyjs';
 import { isStaleNaN } from '../../src/promql/storage.js';
 import { Store, ingestRemoteWrite, encodeWriteRequest, encodeWriteRequestProto, decodeWriteRequest } from '../../src/store/index.js';
-import { snappyCompress } from '../../src/store/remote-write/encode.js';
-import { WriteRequestDecoder, type DecodedWriteRequest } from '../../src/store/remote-write/decode.js';
+import { snappyCompress } from '../../src/remotewrite/encode.js';
+import { WriteRequestDecoder, type DecodedWriteRequest } from '../../src/remotewrite/decode.js';
 import { tempDir } from '../helpers/net.js';
 import { bitsOf, f64, pbDecode, pbEncode, rng, type PbSeries } from './util.js';
 

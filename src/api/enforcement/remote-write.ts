@@ -11,7 +11,7 @@ import {
   varintSize,
   writeRequestPrefixError,
   writeVarint,
-} from '../../store/remote-write/wire.js';
+} from '../../remotewrite/wire.js';
 
 export class WriteRewriteError extends Error {
   constructor(readonly status: 400 | 413 | 415, message: string) {

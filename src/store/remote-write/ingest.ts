@@ -3,12 +3,12 @@
 // the request are still kept, and the body says how many were rejected and why); 413 too large;
 // 415 an unsupported encoding/protocol; 500 when the WAL cannot be written.
 import type { PromErrorBody } from '../../http/errors.js';
-import { Slicer, SnappyError, snappyDecode, writeRequestPrefixError } from './wire.js';
+import { Slicer, SnappyError, snappyDecode, writeRequestPrefixError } from '../../remotewrite/wire.js';
 import type { Store } from '../store.js';
 import type { AppendResult, BatchAppender } from '../appender.js';
 import type { MemSeries } from '../head.js';
 import { labelsToString, type Label } from '../labels.js';
-import { ProtoError, WriteRequestDecoder, type DecodedWriteRequest } from './decode.js';
+import { ProtoError, WriteRequestDecoder, type DecodedWriteRequest } from '../../remotewrite/decode.js';
 
 export interface IngestLimits {
   /** Largest snappy body accepted. Default 16 MiB. */
