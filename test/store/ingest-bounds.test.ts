@@ -168,3 +168,18 @@ test('every reason gets an example, however many samples another reason rejected
   assert.ok(res.result!.examples.some((e) => e.startsWith('too far in the future: fut{tenant_id="a"}')), res.result!.examples.join('\n'));
   await s.close();
 });
+
+test('concurrent requests apply in arrival order: a large one that yields while decoding is not overtaken', async () => {
+  const s = await open(fresh());
+  // 20k series make the first request decode in several slices; its last series is the one the second
+  // (small, fast) request writes one step later.
+  const big = Array.from({ length: 20_000 }, (_, i) => ({ labels: L(`bulk_${i}`, 'a'), timestamps: [NOW - MIN], values: f64([i]) }));
+  big.push({ labels: L('ordered', 'a'), timestamps: [NOW - MIN], values: f64([1]) });
+  const first = ingestRemoteWrite(s, encodeWriteRequest(big));
+  const second = ingestRemoteWrite(s, encodeWriteRequest([{ labels: L('ordered', 'a'), timestamps: [NOW - 30_000], values: f64([2]) }]));
+  const [a, b] = await Promise.all([first, second]);
+  assert.equal(a.status, 204, a.body);
+  assert.equal(b.status, 204, b.body);
+  assert.deepEqual(sel(s, 'ordered').flatMap((x) => Array.from(x.timestamps)), [NOW - MIN, NOW - 30_000]);
+  await s.close();
+});

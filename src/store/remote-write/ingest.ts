@@ -39,11 +39,34 @@ const idleDecoders: WriteRequestDecoder[] = [];
 const MAX_IDLE_DECODERS = 2;
 
 /**
- * The request applying to each store. Applies run one at a time per store, in arrival order, each
- * ending with its commit handing the WAL its records: a series one request creates is in the WAL
- * before another request's samples for it, though applies now yield between slices.
+ * The last place in each store's apply queue. Applies run one at a time per store, in the order the requests
+ * arrived (a place is taken before decoding, which yields between slices, so a small request decoded faster
+ * never overtakes an earlier one and turns its samples out of order), each ending with its commit handing the
+ * WAL its records: a series one request creates is in the WAL before another request's samples for it.
  */
-const applying = new WeakMap<Store, Promise<void>>();
+const applyQueue = new WeakMap<Store, Promise<void>>();
+
+interface ApplyTurn {
+  /** Resolves when every earlier request of this store has handed its records to the WAL (or given up). */
+  ready: Promise<void>;
+  /** Lets the next request apply; idempotent. */
+  release: () => void;
+}
+
+function takeApplyTurn(store: Store): ApplyTurn {
+  const before = applyQueue.get(store) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const tail = before.then(() => mine);
+  applyQueue.set(store, tail);
+  return {
+    ready: before,
+    release: () => {
+      release();
+      if (applyQueue.get(store) === tail) applyQueue.delete(store);
+    },
+  };
+}
 
 function header(h: Headers, name: string): string | undefined {
   const v = h[name] ?? h[name.toLowerCase()];
@@ -81,6 +104,15 @@ export async function ingestRemoteWrite(
   if (body.length > limits.maxCompressedBytes) {
     return bad(413, 'body_too_large', `request body of ${body.length} bytes exceeds the limit of ${limits.maxCompressedBytes}`);
   }
+  const turn = takeApplyTurn(store);
+  try {
+    return await decodeAndApply(store, body, limits, turn);
+  } finally {
+    turn.release();
+  }
+}
+
+async function decodeAndApply(store: Store, body: Buffer, limits: IngestLimits, turn: ApplyTurn): Promise<IngestResponse> {
   const slicer = new Slicer();
   let raw: Buffer;
   try {
@@ -100,28 +132,23 @@ export async function ingestRemoteWrite(
       if (err instanceof ProtoError) return bad(400, 'bad_protobuf', `proto: ${err.message}`);
       throw err;
     }
-    return await applyAndCommit(store, d, raw, slicer);
+    return await applyAndCommit(store, d, raw, slicer, turn);
   } finally {
     decoder.release();
     if (idleDecoders.length < MAX_IDLE_DECODERS) idleDecoders.push(decoder);
   }
 }
 
-async function applyAndCommit(store: Store, d: DecodedWriteRequest, raw: Buffer, slicer: Slicer): Promise<IngestResponse> {
-  const before = applying.get(store);
-  let done!: () => void;
-  const mine = new Promise<void>((resolve) => (done = resolve));
-  applying.set(store, mine);
+async function applyAndCommit(store: Store, d: DecodedWriteRequest, raw: Buffer, slicer: Slicer, turn: ApplyTurn): Promise<IngestResponse> {
   let committed: Promise<AppendResult>;
   let app: BatchAppender | undefined;
   try {
-    await before;
+    await turn.ready;
     app = store.appender(d.sampleCount);
     await applySliced(app, d, raw, slicer);
     committed = store.commit(app); // hands the WAL its records now, before the next apply starts
   } finally {
-    if (applying.get(store) === mine) applying.delete(store);
-    done();
+    turn.release();
   }
   let result: AppendResult;
   try {
