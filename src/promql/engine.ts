@@ -6,7 +6,7 @@ import { exprType } from './ast.js';
 import { PromQLError } from './errors.js';
 import { Evaluator } from './evaluator.js';
 import { parseExpr } from './parser.js';
-import type { Labels, Querier } from './storage.js';
+import type { Labels, Querier } from '../storage/interface.js';
 import { compareLabels, labelsKey, makeGrid, withoutName, type Grid, type StepSeries, type Value } from './value.js';
 
 export interface EngineOptions {

@@ -16,7 +16,7 @@ import { describeTokenAt, findLexicalError, LexError, parseDuration, parseNumber
 import { FUNCTION_SIGNATURES } from './functions/signatures.js';
 import { compileMatcher } from './matcher.js';
 import { RegexError } from './regex.js';
-import type { LabelMatcher, MatchType } from './storage.js';
+import type { LabelMatcher, MatchType } from '../storage/interface.js';
 import { checkAST } from './typecheck.js';
 import { OPERATOR_NODES, OperatorParser, type Tok } from './precedence.js';
 

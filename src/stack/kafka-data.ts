@@ -2,7 +2,7 @@
 // selectors match (kas-fleet-manager.md §1.5), realistic counters (with resets) and gauges, jittered scrape
 // times and gaps. Deterministic for a seed, so tests and benchmarks can write the same data twice.
 import { METRICS, type MetricSpec } from '../fleet/catalog.js';
-import type { Labels } from '../promql/storage.js';
+import type { Labels } from '../storage/interface.js';
 import type { SeriesToWrite } from '../store/remote-write/encode.js';
 
 export interface KafkaInstanceRef {

@@ -3,7 +3,7 @@
 // share one implementation.
 import { Engine, type QueryResult } from '../../promql/engine.js';
 import { PromQLError } from '../../promql/errors.js';
-import type { LabelMatcher, Labels, Querier } from '../../promql/storage.js';
+import type { LabelMatcher, Labels, Querier } from '../../storage/interface.js';
 import { formatSampleValue, formatTimestamp, metricJson, pointJson, successJson } from './format.js';
 import { RegexError } from '../../promql/regex.js';
 import { MAX_TIME_MS, MIN_TIME_MS, ParamError, parseDurationParam, parseLimit, parseMatchers, parseTimeParam } from './params.js';
