@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { httpUrl } from '../config/validators.js';
 import { durationMs } from '../config/duration.js';
-import type { FieldSource } from '../config/load.js';
+import type { FieldSpec } from '../config/fields.js';
 
 const scopeList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : v.split(/[\s,]+/)).filter(Boolean));
 
@@ -39,7 +39,7 @@ export type RefresherConfig = z.output<typeof refresherConfigSchema>;
 export type RefresherField = keyof z.input<typeof refresherConfigSchema>;
 
 /** Flags and env vars, compatible with observatorium/token-refresher and the fleet manager's template. */
-export const refresherFields: Record<RefresherField, FieldSource & { flags: string; description: string; aliases?: string[] }> = {
+export const refresherFields: Record<RefresherField, FieldSpec> = {
   issuerUrl: { flags: '--oidc.issuer-url <url>', flag: '--oidc.issuer-url', env: ['OIDC_ISSUER_URL', 'ISSUER_URL'], description: 'OIDC issuer URL (discovery base), e.g. https://sso.redhat.com/auth/realms/redhat-external' },
   clientId: { flags: '--oidc.client-id <id>', flag: '--oidc.client-id', env: ['OIDC_CLIENT_ID', 'CLIENT_ID'], description: 'OAuth2 client id' },
   clientSecret: { flags: '--oidc.client-secret <secret>', flag: '--oidc.client-secret', env: ['OIDC_CLIENT_SECRET', 'CLIENT_SECRET'], description: 'OAuth2 client secret (prefer the env var: flags show in ps)' },
