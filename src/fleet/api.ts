@@ -3,7 +3,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { createHttpApp } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Authenticator, Caller } from './auth.js';
-import { METRICS_BY_NAME } from './catalog.js';
+import { METRICS_BY_NAME } from '../kafka-metrics/catalog.js';
 import { badRequest, ErrorCode, notFound, ServiceError } from './errors.js';
 import { KAFKA_ID_RE, type InstanceRegistry, type KafkaInstance } from './instances.js';
 import { MetricsFetchError, type MetricsService } from './metrics-service.js';
