@@ -11,7 +11,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import type {
   AggregateOp, AtPreprocessor, BinaryOp, Expr, MatrixSelector, NumberLiteral, PosRange, SubqueryExpr, VectorMatching, VectorSelector,
 } from './ast.js';
-import { PromQLParseError } from './errors.js';
+import { NO_EXPRESSION, PromQLParseError } from './errors.js';
 import { describeTokenAt, findLexicalError, LexError, parseDuration, parseNumber, unquoteString } from './lex.js';
 import { FUNCTION_SIGNATURES } from './functions/signatures.js';
 import { compileMatcher } from './matcher.js';
@@ -368,7 +368,7 @@ export function parseExpr(src: string, options: ParseOptions = {}): Expr {
   const opts: Required<ParseOptions> = { enableExperimentalFunctions: options.enableExperimentalFunctions ?? true };
   const lexErr = findLexicalError(src);
   if (lexErr) throw new PromQLParseError(src, { start: lexErr.pos, end: lexErr.end }, lexErr.message);
-  if (src.trim() === '' || /^(\s|#[^\n]*)*$/.test(src)) throw new PromQLParseError(src, { start: 0, end: src.length }, 'no expression found in input');
+  if (src.trim() === '' || /^(\s|#[^\n]*)*$/.test(src)) throw new PromQLParseError(src, { start: 0, end: src.length }, NO_EXPRESSION);
   // Go accepts `1.` as a number, lezer does not: blank out such trailing dots (same length keeps positions).
   const tree = parser.parse(blankTrailingDots(src));
   const top = tree.topNode;
@@ -376,7 +376,7 @@ export function parseExpr(src: string, options: ParseOptions = {}): Expr {
   if (err) throw syntaxError(src, err);
   const b = new Builder(src, opts);
   const exprs = b.exprKids(top);
-  if (exprs.length !== 1) throw new PromQLParseError(src, { start: 0, end: src.length }, 'no expression found in input');
+  if (exprs.length !== 1) throw new PromQLParseError(src, { start: 0, end: src.length }, NO_EXPRESSION);
   try {
     const expr = b.expr(exprs[0]!);
     checkAST(expr, src);

@@ -1,6 +1,7 @@
 // Tenancy on read requests' parameters: `query` enforced (every occurrence), `match[]` enforced or
 // added when absent. Every value is enforced, so whichever one a backend picks is safe.
 import { HttpError } from '../../http/errors.js';
+import { EMPTY_QUERY_ERROR } from '../../promql/errors.js';
 import { EnforceError, enforceQuery, enforceSeriesSelector, tenantSelector } from './promql.js';
 
 export type ReadEndpoint = 'query' | 'query_range' | 'series' | 'label_names' | 'label_values' | 'rules' | 'alerts';
@@ -48,7 +49,7 @@ export async function enforceReadParams(endpoint: ReadEndpoint, params: URLSearc
     }
   }
   if ((endpoint === 'query' || endpoint === 'query_range') && !sawQuery) {
-    throw new HttpError(400, 'bad_data', 'invalid parameter "query": 1:1: parse error: no expression found in input', { hop: 'api', reason: 'bad_query' });
+    throw new HttpError(400, 'bad_data', `invalid parameter "query": ${EMPTY_QUERY_ERROR}`, { hop: 'api', reason: 'bad_query' });
   }
   if ((endpoint === 'series' || endpoint === 'label_names' || endpoint === 'label_values' || endpoint === 'rules') && !sawMatch) {
     out.append('match[]', tenantSelector(label, tenantId));

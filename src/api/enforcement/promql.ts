@@ -4,6 +4,7 @@
 // dropped. The result is parsed again and checked: every selector carries exactly the tenant matcher.
 import { parser } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
+import { EMPTY_QUERY_ERROR } from '../../promql/errors.js';
 import { quote, unquote } from './strings.js';
 
 export class EnforceError extends Error {
@@ -47,7 +48,7 @@ function syntaxError(src: string, err: SyntaxNode): EnforceError {
 }
 
 function parse(src: string): SyntaxNode {
-  if (src.trim() === '') throw new EnforceError('1:1: parse error: no expression found in input', 0);
+  if (src.trim() === '') throw new EnforceError(EMPTY_QUERY_ERROR, 0);
   const top = parser.parse(src).topNode;
   const err = firstError(top);
   if (err) throw syntaxError(src, err);
