@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { buildQueries, METRICS } from '../src/fleet/catalog.js';
+import { buildQueries, METRICS } from '../src/kafka-metrics/catalog.js';
 import { freePort, httpOk, tempDir, waitUntil } from '../test/helpers/net.js';
 import { startObspath, startPrometheus, type Proc } from '../test/helpers/procs.js';
 import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS, type TestSeries } from '../test/helpers/remote-write.js';

@@ -4,7 +4,7 @@
 //   node --import tsx bench/store-query.ts        (env: SIZES=1000,10000,100000 ITER=30)
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
-import { buildQueries } from '../src/fleet/catalog.js';
+import { buildQueries } from '../src/kafka-metrics/catalog.js';
 import { kafkaInstanceSeries, samplesBetween } from '../src/stack/kafka-data.js';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS, type SeriesToWrite } from '../src/store/index.js';
 import { freePort, httpOk, tempDir, waitUntil } from '../test/helpers/net.js';

@@ -68,16 +68,16 @@ function functionName(node: ts.Node): string {
   return '<anonymous>';
 }
 
-export function analyzeFile(file: string): { edges: ImportEdge[]; longFunctions: LongFunction[]; lines: number } {
+export function analyzeFile(file: string, root = ROOT): { edges: ImportEdge[]; longFunctions: LongFunction[]; lines: number } {
   const text = readFileSync(file, 'utf8');
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
-  const rel = relative(ROOT, file).split(sep).join('/');
+  const rel = relative(root, file).split(sep).join('/');
   const edges: ImportEdge[] = [];
   const longFunctions: LongFunction[] = [];
   const lineOf = (n: ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
   const add = (spec: string, node: ts.Node, typeOnly: boolean, dynamic: boolean) => {
     const to = resolveSpecifier(file, spec);
-    if (to) edges.push({ from: rel, to: relative(ROOT, to).split(sep).join('/'), line: lineOf(node), typeOnly, dynamic });
+    if (to) edges.push({ from: rel, to: relative(root, to).split(sep).join('/'), line: lineOf(node), typeOnly, dynamic });
   };
   const visit = (node: ts.Node) => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
@@ -153,7 +153,7 @@ export function analyzeSrc(root = ROOT) {
   const longFunctions: LongFunction[] = [];
   let lines = 0;
   for (const f of files) {
-    const r = analyzeFile(f);
+    const r = analyzeFile(f, root);
     edges.push(...r.edges);
     longFunctions.push(...r.longFunctions);
     lines += r.lines;
@@ -174,7 +174,7 @@ export function analyzeSrc(root = ROOT) {
   return { files: files.length, lines, edges, hopToHop, libraryToHop, toCli, cycles: valueCycles(edges), longFunctions };
 }
 
-const arrow = (e: ImportEdge) => `${e.from}:${e.line} -> ${e.to}${e.typeOnly ? ' (type)' : ''}${e.dynamic ? ' (dynamic)' : ''}`;
+export const arrow = (e: ImportEdge) => `${e.from}:${e.line} -> ${e.to}${e.typeOnly ? ' (type)' : ''}${e.dynamic ? ' (dynamic)' : ''}`;
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const r = analyzeSrc();

@@ -5,9 +5,10 @@ import { SnapshotClusterFacts } from '../doctor/k8s/snapshot-source.js';
 import type { ClusterFacts } from '../doctor/facts.js';
 import { renderReport, type OutputFormat } from '../doctor/render.js';
 import { runDoctor } from '../doctor/run.js';
-import { DEFAULT_NAMESPACE, EXPECTED_AUDIENCE, EXPECTED_ISSUER_URL, EXPECTED_OBSERVATORIUM_URL, type Environment } from '../doctor/targets.js';
+import { clusterDoctorOptions, localConfigFromFlags } from '../doctor/cluster-options.js';
+import { DEFAULT_NAMESPACE, type Environment } from '../doctor/targets.js';
 import { localDoctorOptions } from '../doctor/local/options.js';
-import { DEFAULT_TIMEOUTS, liveChecks, type LiveTargets } from '../doctor/live/index.js';
+import type { LiveTargets } from '../doctor/live/index.js';
 import type { DoctorOptions } from '../doctor/run.js';
 import type { DoctorReport } from '../doctor/report.js';
 import { watch } from '../doctor/watch.js';
@@ -83,100 +84,72 @@ export function doctorCommand(): Command {
       ['npx obspath doctor -n managed-services-stage --prometheus-url http://127.0.0.1:9090', 'the current kubeconfig context, with firing alerts from Prometheus'],
     ],
   });
-  cmd.action((flags: DoctorFlags) =>
-    runCommand(async () => {
-      const tail = Number(flags.logTail);
-      const usage = (field: string, message: string) => new ConfigError([{ field, origin: `flag ${field}`, message }], 'doctor options');
-      if (!Number.isInteger(tail) || tail <= 0) throw usage('--log-tail', `must be a positive integer, got "${flags.logTail}"`);
-      const since = flags.since === undefined ? undefined : Number(flags.since);
-      if (since !== undefined && (!Number.isInteger(since) || since <= 0)) throw usage('--since', `must be a positive number of seconds, got "${flags.since}"`);
-      if (flags.snapshot && !flags.cluster) throw usage('--snapshot', 'cannot be combined with --no-cluster');
-      const interval = Number(flags.interval);
-      if (!(interval > 0)) throw usage('--interval', `must be a positive number of seconds, got "${flags.interval}"`);
-      const isLocal = flags.env === 'local';
-      let facts: ClusterFacts | undefined;
-      const env = process.env;
-      // Everything that may fail before a report exists is "could not run": exit 2.
-      let build: () => Promise<DoctorOptions>;
-      try {
-        if (isLocal) {
-          if (flags.snapshot) throw usage('--snapshot', 'cannot be combined with --env local');
-          build = () => localDoctorOptions({ dataDir: flags.data, tailLines: tail, sinceSeconds: since, escalationUrl: flags.escalationUrl, extra: extraTargets(flags) });
-          await build(); // fail fast (exit 2) when there is no running stack
-        } else {
-          if (flags.snapshot) facts = new SnapshotClusterFacts(flags.snapshot, flags.namespace ?? DEFAULT_NAMESPACE);
-          else if (flags.cluster) facts = LiveClusterFacts.fromKubeconfig({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace });
-          // The shell's refresher variables are the configuration under test only when no cluster is.
-          const fromEnv = facts ? {} : {
-            observatoriumUrl: env.OBSERVATORIUM_URL ?? env.UPSTREAM_URL, clientId: env.OIDC_CLIENT_ID ?? env.CLIENT_ID,
-            clientSecret: env.OIDC_CLIENT_SECRET ?? env.CLIENT_SECRET, issuerUrl: env.OIDC_ISSUER_URL ?? env.ISSUER_URL,
-            audience: env.OIDC_AUDIENCE, token: env.DOCTOR_TOKEN,
-          };
-          const pick = <T>(flag: T | undefined, fallback: T | undefined) => (flag !== undefined ? flag : fallback);
-          const local = {
-            observatoriumUrl: pick(flags.observatoriumUrl, fromEnv.observatoriumUrl),
-            clientId: pick(flags.clientId, fromEnv.clientId),
-            clientSecret: fromEnv.clientSecret,
-            issuerUrl: pick(flags.issuerUrl, fromEnv.issuerUrl),
-            audience: pick(flags.audience, fromEnv.audience),
-            token: fromEnv.token,
-          };
-          const preset = flags.env as Environment | undefined;
-          const live = flags.live ? liveChecks({
-            origin: preset ? `${preset} preset` : 'flags',
-            observatoriumUrl: local.observatoriumUrl ?? (preset ? EXPECTED_OBSERVATORIUM_URL[preset] : undefined),
-            expectedObservatoriumUrl: preset ? EXPECTED_OBSERVATORIUM_URL[preset] : undefined,
-            tenant: 'managedkafka',
-            issuerUrl: local.issuerUrl ?? (preset ? EXPECTED_ISSUER_URL : undefined),
-            clientId: local.clientId, clientSecret: local.clientSecret, audience: local.audience ?? EXPECTED_AUDIENCE,
-            tenantExpectation: { issuer: EXPECTED_ISSUER_URL, audience: EXPECTED_AUDIENCE },
-            timeouts: DEFAULT_TIMEOUTS,
-            ...extraTargets(flags),
-          }) : [];
-          build = async () => ({
-            facts, environment: preset, local, liveChecks: live, logTailLines: tail, logSinceSeconds: since,
-            targets: {
-              ...(flags.namespace ? { namespace: flags.namespace } : {}),
-              ...(flags.fleetManagerNamespace ? { fleetManagerNamespace: flags.fleetManagerNamespace } : {}),
-              ...(flags.prometheusNamespace ? { prometheusNamespace: flags.prometheusNamespace } : {}),
-            },
-            escalation: { policyUrl: flags.escalationUrl },
-          });
-        }
-      } catch (err) {
-        if (err instanceof ConfigError) throw err;
-        process.stderr.write(`obspath: ${(err as Error).message}\n`);
-        process.exit(2);
-      }
-      const color = flags.output === 'human' && process.stdout.isTTY === true && !env.NO_COLOR;
-      const render = (r: DoctorReport) => process.stdout.write(renderReport(r, flags.output, { color }));
-      // A report whose every step was skipped found nothing because it looked at nothing: could not run.
-      const exitCodeOf = (r: DoctorReport | undefined) => {
-        if (r && r.checks.every((c) => c.status === 'skipped')) {
-          process.stderr.write('obspath doctor: nothing could be checked: give a kubeconfig context, --snapshot DIR, --env local, '
-            + 'or (with --no-cluster) OBSERVATORIUM_URL, CLIENT_ID, CLIENT_SECRET, ISSUER_URL or --observatorium-url\n');
-          return 2;
-        }
-        return r?.status === 'fail' ? 1 : 0;
-      };
-      try {
-        if (flags.watch) {
-          const stop = new AbortController();
-          process.once('SIGINT', () => stop.abort());
-          process.once('SIGTERM', () => stop.abort());
-          const last = await watch({ intervalMs: interval * 1000, run: async () => runDoctor(await build()), printFull: render, print: (l) => process.stdout.write(`${l}\n`), signal: stop.signal });
-          process.exitCode = exitCodeOf(last);
-        } else {
-          const report = await runDoctor(await build());
-          render(report);
-          process.exitCode = exitCodeOf(report);
-        }
-      } finally {
-        await facts?.close();
-      }
-    }),
-  );
+  cmd.action((flags: DoctorFlags) => runCommand(() => runDoctorFlags(flags)));
   return cmd;
+}
+
+/** One doctor run (or a --watch loop) for parsed flags; sets the exit code. */
+async function runDoctorFlags(flags: DoctorFlags): Promise<void> {
+  const tail = Number(flags.logTail);
+  const usage = (field: string, message: string) => new ConfigError([{ field, origin: `flag ${field}`, message }], 'doctor options');
+  if (!Number.isInteger(tail) || tail <= 0) throw usage('--log-tail', `must be a positive integer, got "${flags.logTail}"`);
+  const since = flags.since === undefined ? undefined : Number(flags.since);
+  if (since !== undefined && (!Number.isInteger(since) || since <= 0)) throw usage('--since', `must be a positive number of seconds, got "${flags.since}"`);
+  if (flags.snapshot && !flags.cluster) throw usage('--snapshot', 'cannot be combined with --no-cluster');
+  const interval = Number(flags.interval);
+  if (!(interval > 0)) throw usage('--interval', `must be a positive number of seconds, got "${flags.interval}"`);
+  const isLocal = flags.env === 'local';
+  let facts: ClusterFacts | undefined;
+  const env = process.env;
+  // Everything that may fail before a report exists is "could not run": exit 2.
+  let build: () => Promise<DoctorOptions>;
+  try {
+    if (isLocal) {
+      if (flags.snapshot) throw usage('--snapshot', 'cannot be combined with --env local');
+      build = () => localDoctorOptions({ dataDir: flags.data, tailLines: tail, sinceSeconds: since, escalationUrl: flags.escalationUrl, extra: extraTargets(flags) });
+      await build(); // fail fast (exit 2) when there is no running stack
+    } else {
+      if (flags.snapshot) facts = new SnapshotClusterFacts(flags.snapshot, flags.namespace ?? DEFAULT_NAMESPACE);
+      else if (flags.cluster) facts = LiveClusterFacts.fromKubeconfig({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace });
+      const options = clusterDoctorOptions({
+        facts, preset: flags.env as Environment | undefined, live: flags.live, extra: extraTargets(flags),
+        local: localConfigFromFlags(flags, env, facts !== undefined),
+        logTailLines: tail, logSinceSeconds: since, escalationUrl: flags.escalationUrl,
+        targets: { namespace: flags.namespace, fleetManagerNamespace: flags.fleetManagerNamespace, prometheusNamespace: flags.prometheusNamespace },
+      });
+      build = async () => ({ ...options });
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    process.stderr.write(`obspath: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const color = flags.output === 'human' && process.stdout.isTTY === true && !env.NO_COLOR;
+  const render = (r: DoctorReport) => process.stdout.write(renderReport(r, flags.output, { color }));
+  // A report whose every step was skipped found nothing because it looked at nothing: could not run.
+  const exitCodeOf = (r: DoctorReport | undefined) => {
+    if (r && r.checks.every((c) => c.status === 'skipped')) {
+      process.stderr.write('obspath doctor: nothing could be checked: give a kubeconfig context, --snapshot DIR, --env local, '
+        + 'or (with --no-cluster) OBSERVATORIUM_URL, CLIENT_ID, CLIENT_SECRET, ISSUER_URL or --observatorium-url\n');
+      return 2;
+    }
+    return r?.status === 'fail' ? 1 : 0;
+  };
+  try {
+    if (flags.watch) {
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      process.once('SIGTERM', () => stop.abort());
+      const last = await watch({ intervalMs: interval * 1000, run: async () => runDoctor(await build()), printFull: render, print: (l) => process.stdout.write(`${l}\n`), signal: stop.signal });
+      process.exitCode = exitCodeOf(last);
+    } else {
+      const report = await runDoctor(await build());
+      render(report);
+      process.exitCode = exitCodeOf(report);
+    }
+  } finally {
+    await facts?.close();
+  }
 }
 
 /** Live-check addresses given as flags (they win over what --env local reads). */

@@ -1,20 +1,11 @@
-import { readFileSync } from 'node:fs';
+// Commander wiring of a component's settings table (src/config/fields.ts): one option per field, and an
+// action that resolves flags > env > file > defaults before running the command.
 import { Option, type Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { resolveConfig, type FieldSource } from '../config/load.js';
+import { valueOrigin, type FieldSpec } from '../config/fields.js';
+import { resolveConfig } from '../config/load.js';
 import { ListenError } from '../http/server.js';
 import { runCommand } from './run.js';
-
-export interface FieldSpec extends FieldSource {
-  /** Commander flag spec, e.g. "--oidc.client-id <id>". */
-  flags: string;
-  description: string;
-  /** Other spellings of the same flag (e.g. "--upstream.url <url>" for "--url <url>"). */
-  aliases?: string[];
-  /** Repeatable flag: values are collected into an array. */
-  repeatable?: boolean;
-}
 
 function attributeOf(cmd: Command, flags: string): string {
   return new Option(flags).attributeName();
@@ -75,28 +66,9 @@ export function configuredAction<S extends z.ZodObject, K extends string & keyof
         await body(config);
       } catch (err) {
         if (!(err instanceof ListenError) || !err.flag) throw err;
-        throw new ListenError(err.address, `${err.flag}${listenOrigin(spec.fields, flags, err.flag, file)}`, err.reason, err.code);
+        throw new ListenError(err.address, `${err.flag}${valueOrigin(spec.fields, flags, err.flag, file)}`, err.reason, err.code);
       }
     }, cmd.name()),
   );
   return cmd;
-}
-
-/** Where the value of the listen flag `flag` came from, when not the command line: env, file or default. */
-function listenOrigin<K extends string>(fields: Record<K, FieldSpec>, flags: Partial<Record<K, unknown>>, flag: string, file?: string): string {
-  const field = (Object.keys(fields) as K[]).find((k) => fields[k].flag === flag);
-  if (field === undefined || flags[field] !== undefined) return '';
-  const env = fields[field].env?.find((name) => process.env[name]);
-  if (env) return ` from env ${env}`;
-  if (file && fileHasKey(file, field)) return ` from ${field} in ${file}`;
-  return ', its default';
-}
-
-function fileHasKey(file: string, key: string): boolean {
-  try {
-    const data = parseYaml(readFileSync(file, 'utf8')) as unknown;
-    return typeof data === 'object' && data !== null && key in data;
-  } catch {
-    return false;
-  }
 }

@@ -2,6 +2,8 @@
 // command/args (both "--flag=value" and "--flag value", with $(VAR) expanded from the container env) win over
 // env variables, in the refresher's precedence. Secret-backed values are kept as references, never resolved.
 
+import { flagNames, type FieldSpec } from '../config/fields.js';
+import { refresherFields, type RefresherFlagField } from '../config/refresher-flags.js';
 import type { Container, Deployment } from './k8s/types.js';
 
 export type ConfigSource =
@@ -13,14 +15,35 @@ export type ConfigSource =
 
 export type RefresherSetting = 'issuerUrl' | 'clientId' | 'clientSecret' | 'observatoriumUrl' | 'audience';
 
-/** Flags and env names per setting, in the refresher's precedence (src/refresher/config.ts, observatorium.md §B.1). */
-const SETTINGS: Readonly<Record<RefresherSetting, { flags: string[]; env: string[] }>> = {
-  issuerUrl: { flags: ['--oidc.issuer-url'], env: ['OIDC_ISSUER_URL', 'ISSUER_URL'] },
-  clientId: { flags: ['--oidc.client-id'], env: ['OIDC_CLIENT_ID', 'CLIENT_ID'] },
-  clientSecret: { flags: ['--oidc.client-secret'], env: ['OIDC_CLIENT_SECRET', 'CLIENT_SECRET'] },
-  observatoriumUrl: { flags: ['--url', '--upstream.url'], env: ['UPSTREAM_URL', 'URL', 'OBSERVATORIUM_URL'] },
-  audience: { flags: ['--oidc.audience'], env: ['OIDC_AUDIENCE'] },
+/** The refresher's field behind each setting the doctor checks. */
+const FIELD_OF: Readonly<Record<RefresherSetting, RefresherFlagField>> = {
+  issuerUrl: 'issuerUrl',
+  clientId: 'clientId',
+  clientSecret: 'clientSecret',
+  observatoriumUrl: 'upstreamUrl',
+  audience: 'audience',
 };
+
+/** Flags and env names per setting, in the refresher's precedence: read from its own flag table, never re-spelled. */
+const SETTINGS = Object.fromEntries(
+  (Object.entries(FIELD_OF) as [RefresherSetting, RefresherFlagField][]).map(([setting, field]) => {
+    const spec: FieldSpec = refresherFields[field];
+    return [setting, { flags: flagNames(spec), env: [...(spec.env ?? [])] }];
+  }),
+) as Readonly<Record<RefresherSetting, { flags: string[]; env: string[] }>>;
+
+/**
+ * The settings a refresher started in this environment would take from its env vars: the first non-empty
+ * variable of each setting, in the refresher's order (src/config/load.ts skips empty ones too).
+ */
+export function refresherSettingsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<RefresherSetting, string>> {
+  const out: Partial<Record<RefresherSetting, string>> = {};
+  for (const [setting, spec] of Object.entries(SETTINGS) as [RefresherSetting, (typeof SETTINGS)[RefresherSetting]][]) {
+    const name = spec.env.find((n) => env[n] !== undefined && env[n] !== '');
+    if (name !== undefined) out[setting] = env[name];
+  }
+  return out;
+}
 
 export type RefresherConfig = Record<RefresherSetting, ConfigSource>;
 

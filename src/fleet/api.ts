@@ -3,7 +3,8 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { createHttpApp } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Authenticator, Caller } from './auth.js';
-import { METRICS_BY_NAME } from './catalog.js';
+import { METRICS_BY_NAME } from '../kafka-metrics/catalog.js';
+import { MAX_POINTS_PER_SERIES } from '../promql/limits.js';
 import { badRequest, ErrorCode, notFound, ServiceError } from './errors.js';
 import { KAFKA_ID_RE, type InstanceRegistry, type KafkaInstance } from './instances.js';
 import { MetricsFetchError, type MetricsService } from './metrics-service.js';
@@ -15,7 +16,7 @@ export const API_PREFIX = '/api/kafkas_mgmt/v1';
 export const DURATION_LIMITS = { min: 1, max: 4320 } as const; // minutes
 export const INTERVAL_LIMITS = { min: 1, max: 10800 } as const; // seconds
 /** Prometheus refuses more points per series than this; say so as a 400 instead of a 500 from the backend. */
-export const MAX_POINTS = 11_000;
+export const MAX_POINTS = MAX_POINTS_PER_SERIES;
 
 export interface FleetApiDeps {
   logger: Logger;

@@ -1,8 +1,10 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { errors as joseErrors, type JWTPayload } from 'jose';
+import { JwtVerifier, KeysUnavailableError, UnknownKeyError } from '../jwt/verifier.js';
 import { ServiceError, ErrorCode, unauthenticated } from './errors.js';
 
 // Bearer JWT authentication as the fleet manager's middlewares do it: a valid signature from the
-// configured issuer's keys, `iss` equal to --token-issuer-url, not expired, and an organisation claim.
+// configured issuer's keys (src/jwt/verifier.ts), `iss` equal to --token-issuer-url, not expired, and an
+// organisation claim; the answers are the fleet manager's (401 code 15, 500 when the keys cannot be had).
 
 export interface Caller {
   /** Organisation id: `org_id` (sso.redhat.com) or `rh-org-id` (MAS-SSO). */
@@ -20,12 +22,18 @@ export interface AuthenticatorOptions {
   timeoutMs?: number;
 }
 
-type KeySet = ReturnType<typeof createRemoteJWKSet>;
-
 export class Authenticator {
-  private keySet?: Promise<KeySet>;
+  private readonly verifier: JwtVerifier;
 
-  constructor(private readonly opts: AuthenticatorOptions) {}
+  constructor(private readonly opts: AuthenticatorOptions) {
+    // As jose's remote key set did before: fetched on first use, refetched on an unknown key id at most every
+    // 5 s, and after 10 minutes.
+    this.verifier = new JwtVerifier({ issuer: opts.issuerUrl, jwksUrl: opts.jwksUrl, timeoutMs: opts.timeoutMs ?? 5000, cooldownMs: 5000, fetchOnDemand: true, maxKeyAgeMs: 600_000 });
+  }
+
+  close(): Promise<void> {
+    return this.verifier.close();
+  }
 
   /** Verifies the Authorization header's token; throws a ServiceError (401 code 15, or 500 when the issuer's keys cannot be had). */
   async authenticate(authorization: string | undefined): Promise<Caller> {
@@ -33,7 +41,7 @@ export class Authenticator {
     if (!m) throw unauthenticated("Request doesn't contain the 'Authorization' header with a Bearer token");
     let payload: JWTPayload;
     try {
-      payload = (await jwtVerify(m[1]!, await this.keys(), { issuer: this.opts.issuerUrl.replace(/\/+$/, ''), requiredClaims: ['exp'] })).payload;
+      payload = await this.verifier.verify(m[1]!);
     } catch (err) {
       throw this.toServiceError(err);
     }
@@ -45,36 +53,16 @@ export class Authenticator {
     return { orgId: String(org), username, claims: payload };
   }
 
-  private keys(): Promise<KeySet> {
-    if (!this.keySet) {
-      const p = this.resolveJwksUrl().then((url) => createRemoteJWKSet(url, { timeoutDuration: this.opts.timeoutMs ?? 5000, cooldownDuration: 5000 }));
-      // A failed discovery is retried on the next request instead of being cached forever.
-      p.catch(() => (this.keySet = undefined));
-      this.keySet = p;
-    }
-    return this.keySet;
-  }
-
-  private async resolveJwksUrl(): Promise<URL> {
-    if (this.opts.jwksUrl) return new URL(this.opts.jwksUrl);
-    const discovery = `${this.opts.issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-    const res = await fetch(discovery, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000) });
-    if (!res.ok) throw new Error(`issuer discovery ${discovery} answered ${res.status}`);
-    const doc = (await res.json()) as { jwks_uri?: unknown };
-    if (typeof doc.jwks_uri !== 'string') throw new Error(`issuer discovery ${discovery} has no jwks_uri`);
-    return new URL(doc.jwks_uri);
-  }
-
   private toServiceError(err: unknown): ServiceError {
     if (err instanceof joseErrors.JWTExpired) return unauthenticated('Account authentication could not be verified: the token has expired');
     if (err instanceof joseErrors.JWTClaimValidationFailed) {
       if (err.claim === 'iss') return unauthenticated(`Account authentication could not be verified: token issuer ${JSON.stringify(err.payload.iss ?? null)} is not accepted (expected ${this.opts.issuerUrl})`);
       return unauthenticated(`Account authentication could not be verified: token claim ${err.claim} is invalid (${err.reason})`);
     }
-    if (err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWSSignatureVerificationFailed) {
+    if (err instanceof UnknownKeyError || err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWSSignatureVerificationFailed) {
       return unauthenticated('Account authentication could not be verified: the token is not signed by the issuer\'s keys');
     }
-    if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || !(err instanceof joseErrors.JOSEError)) {
+    if (err instanceof KeysUnavailableError || !(err instanceof joseErrors.JOSEError)) {
       // Not the caller's fault: the keys to check tokens with could not be fetched.
       return new ServiceError(ErrorCode.General, `unable to verify the token: the issuer's keys could not be fetched: ${(err as Error).message}`);
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { httpUrl } from '../config/validators.js';
 import { durationMs } from '../config/duration.js';
-import type { FieldSource } from '../config/load.js';
+import type { FieldSpec } from '../config/fields.js';
 
 /** Go-style booleans: true/false/1/0 (a bare flag is true). */
 const goBool = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
@@ -43,7 +43,7 @@ export type FleetConfig = z.output<typeof fleetConfigSchema>;
 export type FleetField = keyof z.input<typeof fleetConfigSchema>;
 
 /** Flags as kas-fleet-manager's where they exist (and its template's env names); the rest are ours. */
-export const fleetFields: Record<FleetField, FieldSource & { flags: string; description: string }> = {
+export const fleetFields: Record<FleetField, FieldSpec> = {
   apiServerBindaddress: { flags: '--api-server-bindaddress <addr>', flag: '--api-server-bindaddress', env: ['API_SERVER_BINDADDRESS'], description: 'listen address of the metrics API (default localhost:8000)' },
   metricsServerBindaddress: { flags: '--metrics-server-bindaddress <addr>', flag: '--metrics-server-bindaddress', env: ['METRICS_SERVER_BINDADDRESS'], description: 'listen address of /metrics, /live and /ready (default localhost:8083, the Go original\'s health-check port)' },
   tokenRefresherUrl: { flags: '--observability-red-hat-sso-token-refresher-url <url>', flag: '--observability-red-hat-sso-token-refresher-url', env: ['OBSERVATORIUM_TOKEN_REFRESHER_URL'], description: 'base URL of the token refresher the Observatorium client talks to, e.g. http://token-refresher.NAMESPACE.svc' },

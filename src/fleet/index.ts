@@ -72,12 +72,14 @@ export async function startFleetManager(config: FleetConfig, logger: Logger, opt
         instances.close();
         await Promise.all(servers.map((s) => s.close()));
         await client.close();
+        await auth.close();
       },
     };
   } catch (err) {
     instances.close();
     await Promise.all(servers.map((s) => s.close()));
     await client.close();
+    await auth.close();
     throw err;
   }
 }

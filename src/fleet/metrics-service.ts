@@ -1,7 +1,7 @@
 import type { CallOptions, ObservatoriumClient } from '../client/client.js';
 import { ObservatoriumError } from '../client/errors.js';
 import type { InstantSeries, RangeSeries } from '../client/types.js';
-import { buildQueries, type GroupQuery } from './catalog.js';
+import { buildQueries, type GroupQuery } from '../kafka-metrics/catalog.js';
 import type { KafkaInstance } from './instances.js';
 
 // ObservatoriumService.GetMetricsByKafkaId: the grouped queries for one instance, run concurrently,

@@ -1,5 +1,5 @@
 import type { InstantSeries, Labels, RangeSeries } from '../client/types.js';
-import { LABEL_ALLOW_LIST, METRICS, METRICS_BY_NAME } from './catalog.js';
+import { LABEL_ALLOW_LIST, METRICS, METRICS_BY_NAME } from '../kafka-metrics/catalog.js';
 
 // The answers of the metrics endpoints: MetricsRangeQueryList / MetricsInstantQueryList JSON (labels
 // filtered by the allow-list, millisecond timestamps) and Prometheus text for federate.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { httpUrl } from '../config/validators.js';
 import { durationMs, formatDuration } from '../config/duration.js';
-import type { FieldSource } from '../config/load.js';
+import type { FieldSpec } from '../config/fields.js';
 import { isValidMetricName, LabelsSyntaxError, parseLabels } from './labels.js';
 
 const labelsInput = z.union([z.string(), z.array(z.string()), z.record(z.string(), z.string())]).transform((v, ctx) => {
@@ -80,7 +80,7 @@ export type ProbeConfigInput = z.input<typeof probeConfigSchema>;
 export type ProbeField = keyof ProbeConfigInput;
 
 /** Flags compatible with observatorium/up where up has them; env vars PROBE_*. */
-export const probeFields: Record<ProbeField, FieldSource & { flags: string; description: string; repeatable?: boolean }> = {
+export const probeFields: Record<ProbeField, FieldSpec> = {
   endpointType: { flags: '--endpoint-type <type>', flag: '--endpoint-type', env: ['PROBE_ENDPOINT_TYPE'], description: 'metrics (up\'s logs mode is not supported)' },
   endpointWrite: { flags: '--endpoint-write <url>', flag: '--endpoint-write', env: ['PROBE_ENDPOINT_WRITE'], description: 'remote-write URL, e.g. http://api/api/metrics/v1/<tenant>/api/v1/receive or http://prometheus/api/v1/write (required)' },
   endpointRead: { flags: '--endpoint-read <url>', flag: '--endpoint-read', env: ['PROBE_ENDPOINT_READ'], description: 'Prometheus API base URL the reads go to (/api/v1/query is appended), e.g. http://token-refresher or http://api/api/metrics/v1/<tenant>; without it only writes are probed' },

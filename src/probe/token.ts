@@ -1,8 +1,8 @@
 // Where the probe's bearer token comes from: nothing (a token refresher adds one), a static token, a
 // file re-read per request (as up's -token-file), or its own OAuth2 client (the refresher's code).
 import { readFile } from 'node:fs/promises';
-import { OAuthClient, TokenError } from '../refresher/oauth.js';
-import { TokenSource } from '../refresher/token-source.js';
+import { OAuthClient, TokenError } from '../oauth/client.js';
+import { TokenSource } from '../oauth/token-source.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ProbeConfig } from './config.js';
 import { ProbeSetupError } from './failure.js';

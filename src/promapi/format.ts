@@ -1,6 +1,6 @@
 // JSON encoding byte-compatible with Prometheus's API: timestamps as float seconds, sample values as
 // strings in Go's strconv.FormatFloat(v, 'f', -1, 64) form, NaN / +Inf / -Inf spelled as Prometheus does.
-import type { Labels } from '../promql/storage.js';
+import type { Labels } from '../storage/interface.js';
 
 /** Go's FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent. */
 export function formatSampleValue(v: number): string {

@@ -2,8 +2,9 @@
 // JSON text out) so the store's own server and the API gateway's embedded backend share one implementation.
 import type { Expr } from '../promql/ast.js';
 import { Engine, type QueryResult } from '../promql/engine.js';
-import { PromQLError } from '../promql/errors.js';
-import type { LabelMatcher, Labels, Querier } from '../promql/storage.js';
+import { EMPTY_QUERY_ERROR, PromQLError } from '../promql/errors.js';
+import { tooManyPointsMessage } from '../promql/limits.js';
+import type { LabelMatcher, Labels, Querier } from '../storage/interface.js';
 import { formatSampleValue, formatTimestamp, metricJson, pointJson, successJson } from './format.js';
 import { RegexError } from '../promql/regex.js';
 import { MAX_TIME_MS, MIN_TIME_MS, ParamError, parseDurationParam, parseLimit, parseMatchers, parseTimeParam } from './params.js';
@@ -68,7 +69,7 @@ function withTimeout(ctx: PromApiContext, params: URLSearchParams): Engine {
 
 function requireQuery(params: URLSearchParams): string {
   const q = params.get('query');
-  if (q === null || q === '') throw new ParamError('invalid parameter "query": 1:1: parse error: no expression found in input');
+  if (q === null || q === '') throw new ParamError(`invalid parameter "query": ${EMPTY_QUERY_ERROR}`);
   return q;
 }
 
@@ -103,7 +104,7 @@ function queryRange(ctx: PromApiContext, params: URLSearchParams, given?: Expr):
   if (step <= 0) throw new ParamError('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
   const engine = withTimeout(ctx, params);
   if ((end - start) / step > engine.opts.maxPointsPerSeries) {
-    throw new ParamError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+    throw new ParamError(tooManyPointsMessage(engine.opts.maxPointsPerSeries));
   }
   const expr = parsedQuery(engine, params, given);
   return { status: 200, body: resultJson(engine.rangeQuery(ctx.querier, expr, start, end, step)) };

@@ -1,7 +1,7 @@
 // Parameter parsing with Prometheus's rules and messages (web/api/v1): times as RFC 3339 or unix seconds,
 // durations as float seconds or Prometheus durations, match[] as series selectors.
 import { parseDuration } from '../config/duration.js';
-import type { LabelMatcher } from '../promql/storage.js';
+import type { LabelMatcher } from '../storage/interface.js';
 import { matchesEmpty } from '../promql/matcher.js';
 import { parseExpr } from '../promql/parser.js';
 import { PromQLError } from '../promql/errors.js';

@@ -6,7 +6,7 @@ import type { AggregateExpr } from './ast.js';
 import { executionError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { kahanSumInc, quantileOf } from './functions/mathutil.js';
-import type { Label, Labels } from './storage.js';
+import type { Label, Labels } from '../storage/interface.js';
 import { labelsKey, newSeries, setLabel, type Grid, type StepSeries, type Value, type VectorValue } from './value.js';
 import { isValidLabelName } from './functions/labels.js';
 import { xxhash64 } from './xxhash.js';

@@ -1,7 +1,7 @@
 // The PromQL abstract syntax tree: our own node types (not lezer's), shaped like Prometheus's promql/parser AST
 // so evaluation, type checking and printing can follow Prometheus closely.
 
-import type { LabelMatcher } from './storage.js';
+import type { LabelMatcher } from '../storage/interface.js';
 
 export type ValueType = 'scalar' | 'vector' | 'matrix' | 'string';
 

@@ -4,7 +4,7 @@
 import { isComparisonOp, isSetOp, type BinaryExpr, type BinaryOp, type VectorMatching } from './ast.js';
 import { executionError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
-import type { Label, Labels } from './storage.js';
+import type { Label, Labels } from '../storage/interface.js';
 import { formatLabels, getLabel, labelsKey, newSeries, setLabel, type Grid, type StepSeries, type Value, type VectorValue } from './value.js';
 
 /** Applies an arithmetic or comparison operator; comparisons return 1/0 (the caller decides filtering). */

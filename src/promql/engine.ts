@@ -5,8 +5,9 @@ import type { Expr } from './ast.js';
 import { exprType } from './ast.js';
 import { PromQLError } from './errors.js';
 import { Evaluator } from './evaluator.js';
+import { MAX_POINTS_PER_SERIES, tooManyPointsMessage } from './limits.js';
 import { parseExpr } from './parser.js';
-import type { Labels, Querier } from './storage.js';
+import type { Labels, Querier } from '../storage/interface.js';
 import { compareLabels, labelsKey, makeGrid, withoutName, type Grid, type StepSeries, type Value } from './value.js';
 
 export interface EngineOptions {
@@ -59,7 +60,7 @@ export class Engine {
       maxSamples: opts.maxSamples ?? 50_000_000,
       timeoutMs: opts.timeoutMs ?? 120_000,
       noStepSubqueryIntervalMs: opts.noStepSubqueryIntervalMs ?? 60_000,
-      maxPointsPerSeries: opts.maxPointsPerSeries ?? 11_000,
+      maxPointsPerSeries: opts.maxPointsPerSeries ?? MAX_POINTS_PER_SERIES,
       enableExperimentalFunctions: opts.enableExperimentalFunctions ?? true,
     };
   }
@@ -104,10 +105,7 @@ export class Engine {
     if (!(stepMs > 0)) throw new PromQLError('bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
     if (endMs < startMs) throw new PromQLError('bad_data', 'end timestamp must not be before start time');
     if ((endMs - startMs) / stepMs > this.opts.maxPointsPerSeries) {
-      throw new PromQLError(
-        'bad_data',
-        `exceeded maximum resolution of ${this.opts.maxPointsPerSeries.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`,
-      );
+      throw new PromQLError('bad_data', tooManyPointsMessage(this.opts.maxPointsPerSeries));
     }
     const expr = this.parse(query);
     const t = exprType(expr);

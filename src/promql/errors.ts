@@ -3,6 +3,11 @@
 
 import type { PosRange } from './ast.js';
 
+/** Prometheus's parse error for an empty query (or one of only comments). */
+export const NO_EXPRESSION = 'no expression found in input';
+/** The whole message of that error, as Prometheus words it for an empty `query` parameter. */
+export const EMPTY_QUERY_ERROR = `1:1: parse error: ${NO_EXPRESSION}`;
+
 export type PromQLErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal';
 
 export class PromQLError extends Error {

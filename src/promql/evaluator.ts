@@ -7,7 +7,8 @@ import { evalAggregate } from './aggregations.js';
 import { evalBinary } from './binary.js';
 import { PromQLError, QueryTimeoutError, TooManySamplesError } from './errors.js';
 import { FUNCTIONS } from './functions/index.js';
-import { isStaleNaN, type Querier } from './storage.js';
+import type { Querier } from '../storage/interface.js';
+import { isStaleNaN } from '../storage/value.js';
 import { makeGrid, newSeries, type Grid, type MatrixValue, type RangeSeries, type ScalarValue, type StepSeries, type Value, type VectorValue } from './value.js';
 
 export interface EvalOptions {

@@ -2,7 +2,7 @@
 
 import type { Expr, VectorMatching, VectorSelector } from './ast.js';
 import { formatDuration, quoteString } from './lex.js';
-import type { LabelMatcher } from './storage.js';
+import type { LabelMatcher } from '../storage/interface.js';
 
 const LEGACY_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const LEGACY_METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;

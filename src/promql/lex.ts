@@ -1,6 +1,8 @@
 // Lexical helpers: Go-style string (un)quoting, Prometheus durations and numbers, and a small scanner that finds
 // the lexical errors Prometheus's lexer reports (unclosed parentheses, unterminated strings, ...) with its wording.
 
+import { parsePrometheusDuration } from '../duration/duration.js';
+
 export class LexError extends Error {
   constructor(readonly pos: number, message: string, readonly end: number = pos) {
     super(message);
@@ -138,46 +140,9 @@ function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
 }
 
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const UNIT_MS = [365 * 86400_000, 7 * 86400_000, 86400_000, 3600_000, 60_000, 1000, 1];
-
-/** Parses a Prometheus duration (`1h30m`, `5m`, `0`) to ms; null if not a duration. */
-export function parseDuration(s: string): number | null {
-  if (s === '0') return 0;
-  if (s === '') return null;
-  const m = DURATION_RE.exec(s);
-  if (!m) return null;
-  let ms = 0;
-  let any = false;
-  for (let i = 0; i < UNIT_MS.length; i++) {
-    const g = m[i + 1];
-    if (g !== undefined) {
-      any = true;
-      ms += Number(g) * UNIT_MS[i]!;
-    }
-  }
-  return any ? ms : null;
-}
-
-/** Formats ms as a Prometheus duration string (`1h30m`, `90s`, `500ms`; `0s` for zero). */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let out = '';
-  let rest = ms;
-  if (rest < 0) {
-    out = '-';
-    rest = -rest;
-  }
-  const units: [string, number][] = [['y', 365 * 86400_000], ['w', 7 * 86400_000], ['d', 86400_000], ['h', 3600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
-  for (const [u, size] of units) {
-    const n = Math.floor(rest / size);
-    if (n > 0) {
-      out += `${n}${u}`;
-      rest -= n * size;
-    }
-  }
-  return out;
-}
+// PromQL durations are Prometheus's (integers, units y w d h m s ms in order); the scanner is shared with the
+// Go durations of flags and config files.
+export { formatPrometheusDuration as formatDuration, parsePrometheusDuration as parseDuration } from '../duration/duration.js';
 
 /** Parses a PromQL number literal (decimal, hex, Inf, NaN, or a duration meaning seconds). */
 export function parseNumber(text: string): number | null {
@@ -193,7 +158,7 @@ export function parseNumber(text: string): number | null {
   }
   if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return Number(t);
   const sign = t.startsWith('-') ? -1 : 1;
-  const d = parseDuration(t.replace(/^[+-]/, ''));
+  const d = parsePrometheusDuration(t.replace(/^[+-]/, ''));
   if (d !== null) return (sign * d) / 1000;
   return null;
 }

@@ -2,7 +2,7 @@
 // A missing label matches like the empty string (Prometheus semantics).
 
 import { compileLabelRegex, type ValuePredicate } from './regex.js';
-import type { Label, LabelMatcher, Labels } from './storage.js';
+import type { Label, LabelMatcher, Labels } from '../storage/interface.js';
 
 export type { ValuePredicate };
 

@@ -11,12 +11,12 @@ import { parser } from '@prometheus-io/lezer-promql';
 import type {
   AggregateOp, AtPreprocessor, BinaryOp, Expr, MatrixSelector, NumberLiteral, PosRange, SubqueryExpr, VectorMatching, VectorSelector,
 } from './ast.js';
-import { PromQLParseError } from './errors.js';
+import { NO_EXPRESSION, PromQLParseError } from './errors.js';
 import { describeTokenAt, findLexicalError, LexError, parseDuration, parseNumber, unquoteString } from './lex.js';
 import { FUNCTION_SIGNATURES } from './functions/signatures.js';
 import { compileMatcher } from './matcher.js';
 import { RegexError } from './regex.js';
-import type { LabelMatcher, MatchType } from './storage.js';
+import type { LabelMatcher, MatchType } from '../storage/interface.js';
 import { checkAST } from './typecheck.js';
 import { OPERATOR_NODES, OperatorParser, type Tok } from './precedence.js';
 
@@ -377,7 +377,7 @@ export function exprFromTree(src: string, tree: Tree | null, options: ParseOptio
   const opts: Required<ParseOptions> = { enableExperimentalFunctions: options.enableExperimentalFunctions ?? true };
   const lexErr = findLexicalError(src);
   if (lexErr) throw new PromQLParseError(src, { start: lexErr.pos, end: lexErr.end }, lexErr.message);
-  if (src.trim() === '' || /^(\s|#[^\n]*)*$/.test(src)) throw new PromQLParseError(src, { start: 0, end: src.length }, 'no expression found in input');
+  if (src.trim() === '' || /^(\s|#[^\n]*)*$/.test(src)) throw new PromQLParseError(src, { start: 0, end: src.length }, NO_EXPRESSION);
   // Go accepts `1.` as a number, lezer does not: blank out such trailing dots (same length keeps positions).
   // A given tree is of the text as written, so it serves only when there is nothing to blank.
   const text = blankTrailingDots(src);
@@ -386,7 +386,7 @@ export function exprFromTree(src: string, tree: Tree | null, options: ParseOptio
   if (err) throw syntaxError(src, err);
   const b = new Builder(src, opts);
   const exprs = b.exprKids(top);
-  if (exprs.length !== 1) throw new PromQLParseError(src, { start: 0, end: src.length }, 'no expression found in input');
+  if (exprs.length !== 1) throw new PromQLParseError(src, { start: 0, end: src.length }, NO_EXPRESSION);
   try {
     const expr = b.expr(exprs[0]!);
     checkAST(expr, src);

@@ -2,7 +2,7 @@
 // slot per step of the time grid (a typed array of values and one of presence), so label work (hashing, grouping,
 // matching) happens once per series, not once per sample.
 
-import type { Label, Labels } from './storage.js';
+import type { Label, Labels } from '../storage/interface.js';
 
 /** The steps a node is evaluated at: start, start+step, ..., end (ms). Instant queries have count 1. */
 export interface Grid {

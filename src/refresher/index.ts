@@ -6,10 +6,10 @@ import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import type { RefresherConfig } from './config.js';
 import { createRefresherMetrics } from './metrics.js';
-import { OAuthClient } from './oauth.js';
+import { OAuthClient } from '../oauth/client.js';
 import { createProxyApp } from './proxy.js';
 import { writeTokenFile } from './token-file.js';
-import { TokenSource } from './token-source.js';
+import { TokenSource } from '../oauth/token-source.js';
 
 export { refresherConfigSchema, refresherFields, type RefresherConfig } from './config.js';
 

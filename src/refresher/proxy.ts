@@ -6,8 +6,8 @@ import { classifyNetworkError, isTimeout } from '../http/net-errors.js';
 import { createHttpApp } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RefresherMetrics } from './metrics.js';
-import { TokenError } from './oauth.js';
-import type { TokenSource } from './token-source.js';
+import { TokenError } from '../oauth/client.js';
+import type { TokenSource } from '../oauth/token-source.js';
 import { readRejection, RETRYABLE_TOKEN_REJECTIONS, takeRequestBody, type RequestBody } from './upstream-auth.js';
 
 export interface ProxyOptions {

@@ -3,7 +3,7 @@
 // given as a Float64Array keep their NaN payloads (the stale marker).
 import snappy from 'snappyjs';
 import { varintSize } from './wire.js';
-import type { Labels } from '../promql/storage.js';
+import type { Labels } from '../storage/interface.js';
 
 export interface SeriesToWrite {
   /** Any order; sorted by name here, as receivers expect. */

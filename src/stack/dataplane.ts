@@ -2,8 +2,8 @@
 // remote-written to the Observatorium API with the data plane's own client-credentials token, as the
 // managed Kafka clusters' Prometheus does in production.
 import { request } from 'undici';
-import { OAuthClient } from '../refresher/oauth.js';
-import { TokenSource } from '../refresher/token-source.js';
+import { OAuthClient } from '../oauth/client.js';
+import { TokenSource } from '../oauth/token-source.js';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS, type SeriesToWrite } from '../remotewrite/encode.js';
 import type { Logger } from '../telemetry/logger.js';
 import { kafkaInstanceSeries, samplesBetween, type SyntheticSeries } from './kafka-data.js';

@@ -1,10 +1,10 @@
 // `obspath up`: the whole metrics path on 127.0.0.1. Components run as child processes (as pods would),
 // supervised and restarted on exit; the data plane and a dashboard user run in this process.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { request } from 'undici';
+import { writeStackFile } from '../stack-file/stack-file.js';
 import type { Logger } from '../telemetry/logger.js';
 import { startDataPlane, type DataPlane } from './dataplane.js';
 import { faultByName, type FaultName } from './faults.js';
@@ -129,13 +129,13 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   // <data>/stack.json tells other tools (obspath doctor --env local) what runs where, and how the
   // components fare: rewritten every second with the supervisor's view (running, restarts, crash loops).
   const writeState = () =>
-    writeFileSync(join(plan.dataDir, 'stack.json'), JSON.stringify({
-      startedAt: new Date(started).toISOString(), updatedAt: new Date().toISOString(), pid: process.pid, faults: plan.faults, ports: plan.ports,
+    writeStackFile(plan.dataDir, {
+      startedAt: new Date(started).toISOString(), updatedAt: new Date().toISOString(), pid: process.pid, faults: plan.faults, ports: { ...plan.ports },
       issuerUrl: plan.issuerUrl, observatoriumUrl: plan.observatoriumUrl, fleetRefresherUrl: plan.fleetRefresherUrl, tenant: TENANT,
       refresher: { envFile: join(plan.dataDir, 'config', 'token-refresher.env'), args: plan.components.find((c) => c.name === 'token-refresher')?.args ?? [] },
       apiConfig: { tenants: join(plan.dataDir, 'config', 'tenants.yaml'), rbac: join(plan.dataDir, 'config', 'rbac.yaml') },
       endpoints, components: supervisor.status(), dataPlane: dataPlane.stats(),
-    }, null, 2));
+    });
   writeState();
   const stateTimer = setInterval(writeState, 1000);
   stateTimer.unref();

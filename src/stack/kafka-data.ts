@@ -1,8 +1,8 @@
 // Synthetic data of a managed Kafka instance: the 29 metrics the fleet manager reads, with the labels its
 // selectors match (kas-fleet-manager.md §1.5), realistic counters (with resets) and gauges, jittered scrape
 // times and gaps. Deterministic for a seed, so tests and benchmarks can write the same data twice.
-import { METRICS, type MetricSpec } from '../fleet/catalog.js';
-import type { Labels } from '../promql/storage.js';
+import { METRICS, type MetricSpec } from '../kafka-metrics/catalog.js';
+import type { Labels } from '../storage/interface.js';
 import type { SeriesToWrite } from '../remotewrite/encode.js';
 
 export interface KafkaInstanceRef {

@@ -1,6 +1,6 @@
 // The in-memory head: series with compressed chunks, the inverted index, and the append rules
 // (out of order / duplicate / out of bounds) of Prometheus's head appender.
-import type { LabelMatcher, Labels, SeriesSamples } from '../promql/storage.js';
+import type { LabelMatcher, Labels, SeriesSamples } from '../storage/interface.js';
 import { StringTable, type Label } from './labels.js';
 import { SAMPLES_PER_CHUNK, XorAppender, decodeXor, sealChunk, sealedBytes, type SealedChunk } from './chunks/xor.js';
 import { MemIndex } from './index/index.js';

@@ -1,5 +1,5 @@
 // Label sets of the embedded store: validation (Prometheus's rules) and a canonical key per series.
-import type { Label, Labels } from '../promql/storage.js';
+import type { Label, Labels } from '../storage/interface.js';
 import { encodeLabelField } from '../remotewrite/wire.js';
 
 export type { Label, Labels };

@@ -3,7 +3,7 @@
 // and keeps the WAL bounded with checkpoints and time-based retention.
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../promql/storage.js';
+import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../storage/interface.js';
 import { BatchAppender, describeDuration, type AppendResult } from './appender.js';
 import { DEFAULT_CREATION_GRACE_MS, Head, type MemSeries } from './head.js';
 import { DEFAULT_LABEL_LIMITS, type LabelLimits } from './labels.js';

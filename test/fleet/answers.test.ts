@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { SignJWT, generateKeyPair } from 'jose';
-import { buildQueries, METRICS } from '../../src/fleet/catalog.js';
+import { buildQueries, METRICS } from '../../src/kafka-metrics/catalog.js';
 import { tempDir, waitUntil } from '../helpers/net.js';
 import { startPrometheus, type Backend } from '../helpers/procs.js';
 import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS, type TestSeries } from '../helpers/remote-write.js';

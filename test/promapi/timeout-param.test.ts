@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/promql/engine.js';
-import type { Querier } from '../../src/promql/storage.js';
+import type { Querier } from '../../src/storage/interface.js';
 import { handleRead } from '../../src/promapi/index.js';
 
 const empty: Querier = { select: () => [], series: () => [], labelNames: () => [], labelValues: () => [] };

@@ -2,7 +2,7 @@
 // embedded store (its own HTTP API, `obspath store`'s server); a few hundred queries compared instant and range.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildQueries } from '../../src/fleet/catalog.js';
+import { buildQueries } from '../../src/kafka-metrics/catalog.js';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../../src/store/index.js';
 import { startStoreServer, type RunningStoreServer } from '../../src/store/server.js';
 import { kafkaInstanceSeries, samplesBetween, toLabels } from '../../src/stack/kafka-data.js';

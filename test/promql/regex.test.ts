@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { RE2JS } from 're2js';
 import { compileMatcher } from '../../src/promql/matcher.js';
 import { buildLabelRegex, compileCapturingRegex, compileLabelRegex, hasTopLevelAlternation, literalAlternatives, RegexError } from '../../src/promql/regex.js';
-import { buildQueries, regexLiteral } from '../../src/fleet/catalog.js';
+import { buildQueries, regexLiteral } from '../../src/kafka-metrics/catalog.js';
 import { parseExpr } from '../../src/promql/parser.js';
 import { CATASTROPHIC, REGEX_CASES } from './regex-cases.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { STALE_NAN, isStaleNaN } from '../../src/promql/storage.js';
+import { STALE_NAN, isStaleNaN } from '../../src/storage/value.js';
 import { XorAppender, decodeXor, sealChunk, sealedBytes } from '../../src/store/chunks/xor.js';
 import { bitsOf, rng } from './util.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LabelMatcher, Labels } from '../../src/promql/storage.js';
+import type { LabelMatcher, Labels } from '../../src/storage/interface.js';
 import { Head } from '../../src/store/head.js';
 import { seriesKey, sortLabels } from '../../src/store/labels.js';
 import { compileMatcher } from '../../src/store/index/matchers.js';

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import snappy from 'snappyjs';
-import { isStaleNaN } from '../../src/promql/storage.js';
+import { isStaleNaN } from '../../src/storage/value.js';
 import { Store, ingestRemoteWrite, encodeWriteRequest, encodeWriteRequestProto, decodeWriteRequest } from '../../src/store/index.js';
 import { snappyCompress } from '../../src/remotewrite/encode.js';
 import { WriteRequestDecoder, type DecodedWriteRequest } from '../../src/remotewrite/decode.js';

@@ -1,7 +1,7 @@
 // Shared bits for the store tests: a seeded PRNG, NaN-safe value helpers, and the protobufjs
 // cross-check schema for prompb.WriteRequest.
 import protobuf from 'protobufjs';
-import { STALE_NAN } from '../../src/promql/storage.js';
+import { STALE_NAN } from '../../src/storage/value.js';
 
 /** mulberry32 (the synthetic data's PRNG): deterministic, so a failing seed can be replayed. */
 export { prng as rng } from '../../src/stack/kafka-data.js';

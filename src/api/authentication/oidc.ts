@@ -1,8 +1,9 @@
 // OIDC bearer-token authentication for one tenant: discovery (retried in the background, never fatal),
 // the issuer's JWKS (refetched on an unknown `kid` with a short cooldown, refreshed periodically, the
-// old keys kept while the issuer is down), and jose verification with an algorithm allow-list.
-import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
-import { Agent, request } from 'undici';
+// old keys kept while the issuer is down: src/jwt/verifier.ts), an algorithm allow-list, a cache of
+// verified tokens, and the API's answers for each failure.
+import { decodeProtectedHeader, errors as joseErrors, type JWTPayload } from 'jose';
+import { JwtVerifier, KeysUnavailableError, UnknownKeyError } from '../../jwt/verifier.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { TenantOidc } from '../config/tenants.js';
 import { AuthError } from './errors.js';
@@ -43,25 +44,11 @@ export interface AuthenticatorStatus {
 const MAX_TOKEN_BYTES = 8 * 1024;
 const MAX_CACHE = 10_000;
 
-interface KeySet {
-  verify: ReturnType<typeof createLocalJWKSet>;
-  kids: Set<string>;
-  fetchedAt: number;
-}
-
 export class OidcAuthenticator {
   private readonly algorithms: string[];
   private readonly skew: number;
-  private readonly cooldown: number;
   private readonly cacheTtl: number;
-  private readonly timeout: number;
-  private readonly dispatcher: Agent;
-  private readonly issuer: string;
-  private jwksUri: string | null = null;
-  private keys: KeySet | null = null;
-  private lastError: string | undefined;
-  private lastFetchAttempt = 0;
-  private inflight: Promise<void> | null = null;
+  private readonly verifier: JwtVerifier;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly cache = new Map<string, Identity & { until: number }>();
@@ -69,11 +56,19 @@ export class OidcAuthenticator {
   constructor(readonly tenant: string, readonly config: TenantOidc, private readonly opts: OidcOptions) {
     this.algorithms = opts.algorithms ?? DEFAULT_ALGORITHMS;
     this.skew = opts.clockSkewSec ?? 10;
-    this.cooldown = opts.jwksCooldownMs ?? 1000;
     this.cacheTtl = opts.tokenCacheTtlMs ?? 30_000;
-    this.timeout = opts.httpTimeoutMs ?? 5000;
-    this.issuer = config.issuerURL.replace(/\/+$/, '');
-    this.dispatcher = new Agent({ connect: { timeout: this.timeout, ...(config.issuerCA ? { ca: config.issuerCA } : {}) }, headersTimeout: this.timeout, bodyTimeout: this.timeout });
+    this.verifier = new JwtVerifier({
+      issuer: config.issuerURL,
+      checkDiscoveryIssuer: true,
+      ca: config.issuerCA,
+      timeoutMs: opts.httpTimeoutMs ?? 5000,
+      cooldownMs: opts.jwksCooldownMs ?? 1000,
+      onKeysChanged: () => this.cache.clear(),
+    });
+  }
+
+  private get issuer(): string {
+    return this.verifier.issuer;
   }
 
   /** Starts discovery in the background; retries with capped, jittered backoff until keys are held. */
@@ -83,11 +78,11 @@ export class OidcAuthenticator {
       if (this.closed) return;
       try {
         await this.refreshKeys();
-        this.opts.logger.info({ tenant: this.tenant, issuer: this.issuer, keys: this.keys?.kids.size }, 'issuer keys fetched: tenant ready');
+        this.opts.logger.info({ tenant: this.tenant, issuer: this.issuer, keys: this.verifier.keyCount }, 'issuer keys fetched: tenant ready');
         this.schedule(this.opts.jwksRefreshMs ?? 5 * 60_000, periodic);
       } catch (err) {
         this.opts.onRegistrationFailure?.();
-        this.opts.logger.warn({ tenant: this.tenant, issuer: this.issuer, err: this.lastError, retryInMs: backoff }, 'issuer discovery failed; retrying');
+        this.opts.logger.warn({ tenant: this.tenant, issuer: this.issuer, err: this.verifier.lastError, retryInMs: backoff }, 'issuer discovery failed; retrying');
         this.schedule(backoff * (0.8 + Math.random() * 0.4), attempt);
         backoff = Math.min(backoff * 2, 5000);
         void err;
@@ -97,7 +92,7 @@ export class OidcAuthenticator {
       try {
         await this.refreshKeys();
       } catch {
-        this.opts.logger.warn({ tenant: this.tenant, issuer: this.issuer, err: this.lastError }, 'periodic JWKS refresh failed; keeping the keys held');
+        this.opts.logger.warn({ tenant: this.tenant, issuer: this.issuer, err: this.verifier.lastError }, 'periodic JWKS refresh failed; keeping the keys held');
       }
       this.schedule(this.opts.jwksRefreshMs ?? 5 * 60_000, periodic);
     };
@@ -111,62 +106,20 @@ export class OidcAuthenticator {
   }
 
   status(): AuthenticatorStatus {
-    if (this.keys) return { ready: true, issuer: this.issuer, keys: this.keys.kids.size, lastError: this.lastError };
-    return { ready: false, issuer: this.issuer, reason: this.jwksUri ? 'jwks_unreachable' : 'discovery_pending', lastError: this.lastError, keys: 0 };
+    const v = this.verifier;
+    if (v.hasKeys) return { ready: true, issuer: this.issuer, keys: v.keyCount, lastError: v.lastError };
+    return { ready: false, issuer: this.issuer, reason: v.discovered ? 'jwks_unreachable' : 'discovery_pending', lastError: v.lastError, keys: 0 };
   }
 
   close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    return this.dispatcher.close();
-  }
-
-  private async getJson(url: string, what: string): Promise<unknown> {
-    let res;
-    try {
-      res = await request(url, { dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.timeout), headers: { accept: 'application/json' } });
-    } catch (err) {
-      const e = err as Error & { cause?: { code?: string }; code?: string };
-      throw new Error(`${what} ${url}: ${e.cause?.code ?? e.code ?? e.name}: ${e.message}`);
-    }
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`${what} ${url}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new Error(`${what} ${url}: response is not JSON`);
-    }
+    return this.verifier.close();
   }
 
   /** Discovery (once) then the JWKS; single-flight. Throws with the cause; old keys stay on failure. */
   refreshKeys(): Promise<void> {
-    if (this.inflight) return this.inflight;
-    this.lastFetchAttempt = Date.now();
-    this.inflight = (async () => {
-      try {
-        if (!this.jwksUri) {
-          const doc = (await this.getJson(`${this.issuer}/.well-known/openid-configuration`, 'discovery')) as { issuer?: unknown; jwks_uri?: unknown };
-          if (typeof doc.issuer !== 'string' || doc.issuer.replace(/\/+$/, '') !== this.issuer) {
-            throw new Error(`discovery: issuer mismatch: configured ${this.issuer}, issuer says ${String(doc.issuer)}`);
-          }
-          if (typeof doc.jwks_uri !== 'string') throw new Error('discovery: no jwks_uri in the discovery document');
-          this.jwksUri = doc.jwks_uri;
-        }
-        const jwks = (await this.getJson(this.jwksUri, 'JWKS')) as JSONWebKeySet;
-        if (!jwks || !Array.isArray(jwks.keys)) throw new Error(`JWKS ${this.jwksUri}: no "keys" array`);
-        const kids = new Set(jwks.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
-        const changed = !this.keys || kids.size !== this.keys.kids.size || [...kids].some((k) => !this.keys!.kids.has(k));
-        this.keys = { verify: createLocalJWKSet(jwks), kids, fetchedAt: Date.now() };
-        if (changed) this.cache.clear();
-        this.lastError = undefined;
-      } catch (err) {
-        this.lastError = (err as Error).message;
-        throw err;
-      } finally {
-        this.inflight = null;
-      }
-    })();
-    return this.inflight;
+    return this.verifier.refreshKeys();
   }
 
   /** Verifies a bearer token; throws AuthError (401 for the token, 503 when keys cannot be had). */
@@ -187,29 +140,12 @@ export class OidcAuthenticator {
     if (typeof header.alg !== 'string' || !this.algorithms.includes(header.alg)) {
       throw new AuthError(401, 'alg_not_allowed', `token algorithm "${String(header.alg)}" is not allowed (allowed: ${this.algorithms.join(', ')})`);
     }
-    if (!this.keys) {
-      throw new AuthError(503, 'issuer_unavailable', `keys of issuer ${this.issuer} not fetched yet${this.lastError ? `: ${this.lastError}` : ''}`);
-    }
-    if (typeof header.kid === 'string' && !this.keys.kids.has(header.kid)) {
-      if (Date.now() - this.lastFetchAttempt >= this.cooldown || this.inflight) {
-        try {
-          await this.refreshKeys();
-        } catch {
-          throw new AuthError(503, 'jwks_unreachable', `token key id "${header.kid}" is unknown and the issuer's JWKS cannot be fetched: ${this.lastError}`);
-        }
-      }
-      if (!this.keys.kids.has(header.kid)) throw new AuthError(401, 'unknown_key', `token key id "${header.kid}" is not in the JWKS of issuer ${this.issuer}`);
-    }
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.keys.verify, {
-        issuer: this.issuer,
-        audience: this.config.audience,
-        algorithms: this.algorithms,
-        clockTolerance: this.skew,
-        requiredClaims: ['exp'],
-      }));
+      payload = await this.verifier.verify(token, { audience: this.config.audience, algorithms: this.algorithms, clockToleranceSec: this.skew });
     } catch (err) {
+      if (err instanceof KeysUnavailableError) throw new AuthError(503, err.reason, err.message);
+      if (err instanceof UnknownKeyError) throw new AuthError(401, 'unknown_key', err.message);
       throw mapJoseError(err, this);
     }
     const subject = payload[this.config.usernameClaim];

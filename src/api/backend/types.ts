@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Expr } from '../../promql/ast.js';
-import type { Querier } from '../../promql/storage.js';
+import type { Querier } from '../../storage/interface.js';
 import type { ReadEndpoint } from '../enforcement/params.js';
 
 export interface ReadCall {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { httpUrl } from '../../config/validators.js';
 import { durationMs } from '../../config/duration.js';
-import type { FieldSpec } from '../../cli/options.js';
+import type { FieldSpec } from '../../config/fields.js';
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1 << 20, g: 1e9, gb: 1e9, gib: 1 << 30 };
 

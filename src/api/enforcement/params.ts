@@ -4,6 +4,7 @@ import { HttpError } from '../../http/errors.js';
 import type { Expr } from '../../promql/ast.js';
 import { parseExpr } from '../../promql/parser.js';
 import { EnforceError, enforceQuery, enforceQueryParsed, enforceSeriesSelector, tenantSelector } from './promql.js';
+import { EMPTY_QUERY_ERROR } from '../../promql/errors.js';
 
 export type ReadEndpoint = 'query' | 'query_range' | 'series' | 'label_names' | 'label_values' | 'rules' | 'alerts' | 'query_exemplars' | 'buildinfo' | 'runtimeinfo';
 
@@ -69,7 +70,7 @@ export function enforceReadParams(endpoint: ReadEndpoint, params: URLSearchParam
     }
   }
   if (QUERY_ENDPOINTS.has(endpoint) && !sawQuery) {
-    throw new HttpError(400, 'bad_data', 'invalid parameter "query": 1:1: parse error: no expression found in input', { hop: 'api', reason: 'bad_query' });
+    throw new HttpError(400, 'bad_data', `invalid parameter "query": ${EMPTY_QUERY_ERROR}`, { hop: 'api', reason: 'bad_query' });
   }
   if ((endpoint === 'series' || endpoint === 'label_names' || endpoint === 'label_values' || endpoint === 'rules') && !sawMatch) {
     out.append('match[]', tenantSelector(label, tenantId));

@@ -8,6 +8,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
 import { visitSelectors, walk, type Expr } from '../../promql/ast.js';
 import { exprFromTree } from '../../promql/parser.js';
+import { EMPTY_QUERY_ERROR } from '../../promql/errors.js';
 import { quote, unquote } from './strings.js';
 
 export class EnforceError extends Error {
@@ -53,7 +54,7 @@ function syntaxError(src: string, err: SyntaxNode): EnforceError {
 type Tree = ReturnType<typeof parser.parse>;
 
 function parseTree(src: string): Tree {
-  if (src.trim() === '') throw new EnforceError('1:1: parse error: no expression found in input', 0);
+  if (src.trim() === '') throw new EnforceError(EMPTY_QUERY_ERROR, 0);
   const tree = parser.parse(src);
   const err = firstError(tree.topNode);
   if (err) throw syntaxError(src, err);

@@ -3,7 +3,7 @@
 // classifies it), then the token's aud/iss against what the API's tenant verifies. The token is kept in memory
 // for step 2 and 5's direct queries and never printed.
 
-import { OAuthClient, TokenError } from '../../refresher/oauth.js';
+import { OAuthClient, TokenError } from '../../oauth/client.js';
 import { compareTokenClaims } from '../checks/token-claims.js';
 import type { RootCauseId } from '../causes.js';
 import { checkResult, skipped, type CheckResult, type Evidence, type Suspect } from '../report.js';
@@ -18,7 +18,7 @@ export interface GrantOutcome {
   ms: number;
 }
 
-/** The cause a token failure reason points at (TokenFailureReason of src/refresher/oauth.ts). */
+/** The cause a token failure reason points at (TokenFailureReason of src/oauth/client.ts). */
 export function causeOfTokenFailure(reason: string): { cause: RootCauseId; what: string } | undefined {
   switch (reason) {
     case 'invalid_client': case 'unauthorized_client': case 'invalid_grant':

@@ -3,17 +3,12 @@
 // the API's tenants file (what the tenant verifies: issuer and audience). The `faults` field of stack.json is
 // deliberately not read: the doctor has to find the cause from evidence.
 
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { readStackFile, STACK_FILE, type ComponentState, type StoredStack } from '../../stack-file/stack-file.js';
 
-export interface ComponentState {
-  name: string;
-  running: boolean;
-  restarts: number;
-  crashLooping: boolean;
-  lastExit?: { code: number | null; signal: string | null; at: number };
-}
+export type { ComponentState };
 
 export interface LocalStack {
   dataDir: string;
@@ -67,52 +62,47 @@ export function argValue(args: readonly string[], flag: string): string | undefi
   return v;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
 export async function readLocalStack(dataDir: string, now = Date.now()): Promise<LocalStack> {
   const dir = resolve(dataDir);
-  const file = join(dir, 'stack.json');
-  let raw: Record<string, unknown>;
+  const file = join(dir, STACK_FILE);
+  let raw: StoredStack;
   let mtime: number;
   try {
-    [raw, mtime] = await Promise.all([readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>), stat(file).then((s) => s.mtimeMs)]);
+    ({ state: raw, mtimeMs: mtime } = await readStackFile(dir));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new LocalStackError(e.code === 'ENOENT' ? `no ${file}: start the stack with \`obspath up --data ${dataDir}\` (or pass --data)` : `cannot read ${file}: ${e.message}`);
   }
-  const updated = Date.parse(str(raw.updatedAt) ?? '') || mtime;
-  const ports = (raw.ports ?? {}) as Record<string, number>;
-  const refresher = (raw.refresher ?? {}) as { envFile?: string; args?: string[] };
-  const apiConfig = (raw.apiConfig ?? {}) as { tenants?: string };
-  const tenant = str(raw.tenant) ?? 'managedkafka';
-  const args = Array.isArray(refresher.args) ? refresher.args.filter((a): a is string => typeof a === 'string') : [];
+  const updated = Date.parse(raw.updatedAt ?? '') || mtime;
+  const ports = raw.ports;
+  const tenant = raw.tenant ?? 'managedkafka';
+  const args = raw.refresher.args;
   let refresherEnv: Record<string, string> = {};
-  if (refresher.envFile) refresherEnv = parseEnvFile(await readFile(refresher.envFile, 'utf8').catch(() => ''));
+  if (raw.refresher.envFile) refresherEnv = parseEnvFile(await readFile(raw.refresher.envFile, 'utf8').catch(() => ''));
   let tenantOidc: LocalStack['tenantOidc'];
-  if (apiConfig.tenants) {
-    const doc = parse(await readFile(apiConfig.tenants, 'utf8').catch(() => '')) as { tenants?: { name?: string; oidc?: { issuerURL?: string; clientID?: string } }[] } | null;
+  if (raw.apiConfig.tenants) {
+    const doc = parse(await readFile(raw.apiConfig.tenants, 'utf8').catch(() => '')) as { tenants?: { name?: string; oidc?: { issuerURL?: string; clientID?: string } }[] } | null;
     const t = doc?.tenants?.find((x) => x.name === tenant);
     if (t) tenantOidc = { issuerUrl: t.oidc?.issuerURL, clientId: t.oidc?.clientID };
   }
   const listen = (flag: string) => { const v = argValue(args, flag); return v ? `http://${v}` : undefined; };
-  const endpoints = Array.isArray(raw.endpoints) ? (raw.endpoints as { component?: string; url?: string }[]) : [];
   const loop = (port: number | undefined) => (port ? `http://127.0.0.1:${port}` : undefined);
   return {
     dataDir: dir,
     ageMs: Math.max(0, now - updated),
     ports,
-    issuerUrl: str(raw.issuerUrl) ?? '',
-    observatoriumUrl: str(raw.observatoriumUrl),
-    fleetRefresherUrl: str(raw.fleetRefresherUrl) ?? loop(ports.refresher) ?? '',
+    issuerUrl: raw.issuerUrl ?? '',
+    observatoriumUrl: raw.observatoriumUrl,
+    fleetRefresherUrl: raw.fleetRefresherUrl ?? loop(ports.refresher) ?? '',
     tenant,
     refresherEnv,
     refresherArgs: args,
     refresherUrl: listen('--web.listen') ?? loop(ports.refresher) ?? '',
     refresherInternalUrl: listen('--web.internal.listen') ?? loop(ports.refresherInternal),
     tenantOidc,
-    apiUrl: str(endpoints.find((e) => e.component === 'api')?.url),
+    apiUrl: raw.endpoints.find((e) => e.component === 'api')?.url,
     apiInternalUrl: loop(ports.apiInternal),
-    components: Array.isArray(raw.components) ? (raw.components as ComponentState[]) : [],
+    components: [...raw.components],
     logsDir: join(dir, 'logs'),
   };
 }

@@ -3,7 +3,7 @@
 import type { Call, Expr } from '../ast.js';
 import type { Evaluator } from '../evaluator.js';
 import { compareLabels, getLabel, newSeries, sortLabels, type Grid, type StepSeries, type Value, type VectorValue } from '../value.js';
-import type { Label, Labels } from '../storage.js';
+import type { Label, Labels } from '../../storage/interface.js';
 
 type FunctionImpl = (ev: Evaluator, call: Call, grid: Grid) => Value;
 

@@ -3,7 +3,7 @@
 import type { InstantSample, SeriesResult } from '../engine.js';
 import { formatNumber } from '../format.js';
 import { almostEqual } from '../functions/mathutil.js';
-import type { Labels } from '../storage.js';
+import type { Labels } from '../../storage/interface.js';
 import { compareLabels, formatLabels, labelsKey } from '../value.js';
 import type { EvalCommand } from './script.js';
 

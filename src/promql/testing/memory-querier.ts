@@ -3,7 +3,7 @@
 
 import { compileMatchers } from '../matcher.js';
 import { literalAlternatives } from '../regex.js';
-import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../storage.js';
+import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../../storage/interface.js';
 import { compareLabels, getLabel, labelsKey } from '../value.js';
 
 // Values live in Float64Arrays only: plain JS arrays may canonicalize NaN payloads and lose stale markers.

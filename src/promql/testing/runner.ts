@@ -9,7 +9,7 @@ import { AT_MODIFIER_UNSAFE_FUNCTIONS } from '../functions/signatures.js';
 import { UNIMPLEMENTED_FUNCTIONS } from '../functions/index.js';
 import { compileMatchers } from '../matcher.js';
 import { parseExpr } from '../parser.js';
-import type { Labels } from '../storage.js';
+import type { Labels } from '../../storage/interface.js';
 import { labelsKey } from '../value.js';
 import { compareResult, type ResultForCompare } from './compare.js';
 import { MemoryQuerier } from './memory-querier.js';

@@ -1,7 +1,7 @@
 // Parser for Prometheus's promqltest scripts (load / clear / eval, `expect` lines and the deprecated eval_* forms).
 
 import { parseDuration, parseNumber, unquoteString } from '../lex.js';
-import type { Label } from '../storage.js';
+import type { Label } from '../../storage/interface.js';
 import { parseSeriesDesc, type SequenceValue, type SeriesDesc } from './series-desc.js';
 
 export interface LoadCommand {

@@ -1,7 +1,8 @@
 // Parser for promqltest series descriptions: `metric{label="v"} 1 2+3x4 _ _x2 stale 5x3 -1-1x2`.
 
 import { findLexicalError, parseNumber, unquoteString } from '../lex.js';
-import { STALE_NAN, type Label } from '../storage.js';
+import type { Label } from '../../storage/interface.js';
+import { STALE_NAN } from '../../storage/value.js';
 import { sortLabels } from '../value.js';
 
 /** One position of a sequence: a value, or omitted (no sample). */

@@ -2,7 +2,7 @@
 // RE2 compiler (src/promql/regex.ts); a plain alternation of literals also lists its values, so the
 // index looks them up instead of scanning every value of the label.
 import { compileLabelRegex, literalAlternatives } from '../../promql/regex.js';
-import type { LabelMatcher } from '../../promql/storage.js';
+import type { LabelMatcher } from '../../storage/interface.js';
 
 export interface CompiledMatcher {
   readonly name: string;

@@ -1,5 +1,6 @@
-// The contract between the PromQL engine and whatever holds samples (the embedded store, or the in-memory
-// loader of `obspath promqltest`). Synchronous on purpose: the embedded store is in memory, and a sync
+// The storage contract (Prometheus's storage/interface.go and model/labels): what the PromQL engine reads
+// from whatever holds samples (the embedded store, or the in-memory loader of `obspath promqltest`). A library:
+// promql/ and store/ both depend on it, it depends on neither. Synchronous on purpose: the embedded store is in memory, and a sync
 // interface keeps the evaluator's hot loops free of promise overhead.
 
 /** One label. A series' labels are sorted by name, `__name__` included. */
@@ -34,16 +35,4 @@ export interface Querier {
   labelNames(matchers: readonly LabelMatcher[], mint: number, maxt: number): string[];
   /** Sorted values of label `name` (of series matching `matchers` when given). */
   labelValues(name: string, matchers: readonly LabelMatcher[], mint: number, maxt: number): string[];
-}
-
-// Prometheus marks a series stale with this exact NaN bit pattern (value.StaleNaN = 0x7ff0000000000002).
-const staleBuf = new DataView(new ArrayBuffer(8));
-staleBuf.setBigUint64(0, 0x7ff0000000000002n);
-export const STALE_NAN: number = staleBuf.getFloat64(0);
-
-/** True when `v` carries the stale-marker bit pattern (an ordinary NaN is not stale). */
-export function isStaleNaN(v: number): boolean {
-  if (v === v) return false; // not NaN at all
-  staleBuf.setFloat64(0, v);
-  return staleBuf.getBigUint64(0) === 0x7ff0000000000002n;
 }

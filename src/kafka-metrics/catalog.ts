@@ -1,6 +1,7 @@
 // The 29 metrics the fleet manager exposes per Kafka instance, their label selectors (kas-fleet-manager
 // pkg/client/observatorium/api.go, exact strings, so the 7 grouped queries stay the same), the federate
-// variable labels and the label allow-list of the JSON answers.
+// variable labels and the label allow-list of the JSON answers. A library: the fleet manager queries with it,
+// and `obspath up`'s data plane (src/stack/kafka-data.ts) writes these metrics for the demo instances.
 
 export type SelectorGroup = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G';
 

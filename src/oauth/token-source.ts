@@ -1,7 +1,17 @@
 import { EventEmitter } from 'node:events';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { Logger } from '../telemetry/logger.js';
-import type { RefresherMetrics } from './metrics.js';
-import { TokenError, type OAuthClient, type TokenResponse } from './oauth.js';
+import { TokenError, type OAuthClient, type TokenResponse } from './client.js';
+
+/** The token metrics a holder may export (the refresher does; the probe and the stack's data plane do not). */
+export interface TokenMetrics {
+  tokenExpiry: Gauge;
+  tokenRefresh: Counter<'result'>;
+  tokenRefreshErrors: Counter<'reason'>;
+  tokenRefreshDuration: Histogram;
+  lastSuccess: Gauge;
+  up: Gauge;
+}
 
 export interface TokenSourceOptions {
   /** Refresh this long before expiry; default 20% of the token's lifetime, at least 5 s. */
@@ -15,7 +25,7 @@ export interface TokenSourceOptions {
   /** A token with less than this left is treated as expired (it could expire in flight). */
   expirySkewMs?: number;
   logger: Logger;
-  metrics?: RefresherMetrics;
+  metrics?: TokenMetrics;
 }
 
 export interface TokenStatus {

@@ -1,0 +1,31 @@
+// `obspath store` settings: flags compatible with Prometheus where they exist, env vars, defaults.
+import { z } from 'zod';
+import { durationMs } from '../config/duration.js';
+import type { FieldSpec } from '../config/fields.js';
+
+export const storeConfigSchema = z.object({
+  storagePath: z.string().default('data/store'),
+  listen: z.string().default('127.0.0.1:9091'),
+  retention: durationMs.default(24 * 3600_000),
+  creationGracePeriod: durationMs.default(10 * 60_000),
+  fsync: z.enum(['always', 'batch', 'off']).default('always'),
+  queryTimeout: durationMs.default(120_000),
+  maxSamples: z.coerce.number().int().positive().default(50_000_000),
+  logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+});
+
+export const storeFields: Record<keyof z.input<typeof storeConfigSchema>, FieldSpec> = {
+  storagePath: { flags: '--storage.path <dir>', flag: '--storage.path', env: ['STORAGE_PATH'], description: 'data directory (WAL and checkpoints) (default data/store)' },
+  listen: { flags: '--web.listen <addr>', flag: '--web.listen', env: ['WEB_LISTEN'], description: 'listen address (default 127.0.0.1:9091)' },
+  retention: { flags: '--storage.retention <duration>', flag: '--storage.retention', env: ['STORAGE_RETENTION'], description: 'keep samples this long (default 24h)' },
+  creationGracePeriod: {
+    flags: '--storage.tsdb.creation-grace-period <duration>',
+    flag: '--storage.tsdb.creation-grace-period',
+    env: ['STORAGE_TSDB_CREATION_GRACE_PERIOD'],
+    description: 'refuse samples stamped later than the clock plus this (400, other samples of the request kept) (default 10m)',
+  },
+  fsync: { flags: '--storage.fsync <mode>', flag: '--storage.fsync', env: ['STORAGE_FSYNC'], description: 'always: acknowledge a write after fsync; batch: fsync every second; off (default always)' },
+  queryTimeout: { flags: '--query.timeout <duration>', flag: '--query.timeout', env: ['QUERY_TIMEOUT'], description: 'longest query evaluation (default 2m)' },
+  maxSamples: { flags: '--query.max-samples <n>', flag: '--query.max-samples', env: ['QUERY_MAX_SAMPLES'], description: 'most samples one query may load (default 50000000)' },
+  logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
+};
