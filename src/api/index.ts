@@ -76,7 +76,6 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
         metrics,
         limiter,
         tenantLabel: config.metricsTenantLabel,
-        deadlineMs: config.metricsWriteTimeout,
         maxBodySize: config.maxBodySize,
         maxDecompressedSize: config.maxDecompressedSize,
         concurrentRequestLimit: config.concurrentRequestLimit,
