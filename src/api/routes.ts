@@ -15,12 +15,13 @@ import { registerInstrumentation } from './middleware/instrumentation.js';
 import { rateLimitMiddleware } from './middleware/ratelimit.js';
 import { tenantMiddleware } from './middleware/tenant.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
-import type { ApiState } from './state.js';
+import type { Snapshot } from './state.js';
 
 export { PREFIX } from './metrics/v1/index.js';
 
 export interface RoutesOptions {
-  state: ApiState;
+  /** The current configuration (ApiState): each request takes it once, in the tenant middleware. */
+  state: { readonly snapshot: Snapshot };
   backend: Backend;
   metrics: ApiMetrics;
   limiter: RateLimiter;

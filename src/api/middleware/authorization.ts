@@ -2,9 +2,10 @@
 // its groups and the missing permission.
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../../http/errors.js';
+import type { Permission } from '../config/rbac.js';
 import { reject, tenantParam, type CallerIdentity } from './context.js';
 
-export type Permission = 'read' | 'write';
+export type { Permission };
 
 export function forbidden(identity: CallerIdentity, tenant: string, permission: Permission): HttpError {
   const groups = identity.groups.length > 0 ? ` (groups: ${identity.groups.join(', ')})` : '';
