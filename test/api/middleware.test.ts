@@ -106,7 +106,7 @@ test('authorization: 403 names the subject, its groups and the missing permissio
   const h = await startHarness();
   const w = await h.app.inject({ method: 'POST', url: '/api/metrics/v1/alpha/api/v1/receive', headers: { ...bearer('ok-reader:team-a,team-b'), 'content-type': 'application/x-protobuf' }, payload: Buffer.from([1]) });
   assert.equal(w.statusCode, 403);
-  assert.deepEqual({ ...w.json(), requestId: undefined }, {
+  assert.deepEqual({ ...(w.json() as object), requestId: undefined }, {
     status: 'error', errorType: 'forbidden', error: 'auth: subject "reader" (groups: team-a, team-b) has no "write" permission on metrics of tenant "alpha"',
     hop: 'auth', reason: 'rbac_denied', subject: 'reader', tenant: 'alpha', permission: 'write', requestId: undefined,
   });
