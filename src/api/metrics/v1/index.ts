@@ -56,7 +56,7 @@ function guard(path: string, allowed: string, backend?: Backend): Middleware {
   };
 }
 
-const chain = (...steps: Middleware[]) => steps as preHandlerAsyncHookHandler[];
+const chain = (...steps: Middleware[]): preHandlerAsyncHookHandler[] => steps;
 
 export function registerMetricsV1(app: FastifyInstance, o: MetricsV1Options): void {
   const read = o.admit('read');
