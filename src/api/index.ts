@@ -1,8 +1,8 @@
 // `obspath api`: the Observatorium API. Tenants with OIDC, RBAC, per-tenant rate limits, tenant
 // enforcement on reads and writes, in front of an HTTP store or the embedded one.
-import type { FastifyInstance } from 'fastify';
-import { createInternalServer } from '../http/internal.js';
-import { createHttpApp, listen } from '../http/server.js';
+import type { ReadyState } from '../http/internal.js';
+import { ComponentServers } from '../http/lifecycle.js';
+import { createHttpApp } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { EmbeddedBackend } from './backend/embedded.js';
@@ -53,6 +53,21 @@ async function createBackend(config: ApiConfig, logger: Logger, metrics: ApiMetr
   return new EmbeddedBackend({ store, dir: config.storagePath, retentionMs: config.storageRetention, maxDecompressedBytes: config.maxDecompressedSize, timeoutMs: config.metricsWriteTimeout });
 }
 
+/** Ready when every tenant holds its issuer's keys and the backend answers. */
+async function readiness(state: ApiState, backend: Backend): Promise<ReadyState> {
+  const tenants = state.tenantStatus();
+  const health = await backend.check();
+  const notReady = tenants.filter((t) => !t.ready);
+  if (notReady.length === 0 && health.ok) return { ready: true, tenants, backend: health };
+  return {
+    ready: false,
+    reason: notReady.length > 0 ? 'tenant_not_ready' : 'backend_unreachable',
+    error: [...notReady.map((t) => `tenant ${t.tenant}: issuer keys not fetched yet${t.error ? ` (${t.error})` : ''}`), ...(health.ok ? [] : [String(health.error ?? health.reason)])].join('; '),
+    tenants,
+    backend: health,
+  };
+}
+
 export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps = {}): Promise<RunningApi> {
   const registry = createRegistry();
   const metrics = createApiMetrics(registry);
@@ -69,9 +84,14 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
       tokenCacheTtlMs: config.oidcTokenCacheTtl,
     },
   });
-  const servers: FastifyInstance[] = [];
   let backend: Backend | undefined;
-  try {
+  const servers = new ComponentServers({
+    releaseAfter: async () => {
+      await state.close();
+      await backend?.close();
+    },
+  });
+  return servers.start(async () => {
     backend = await createBackend(config, logger, metrics, deps);
     const b = backend;
     const limiter = new RateLimiter();
@@ -84,37 +104,16 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
         metrics,
         limiter,
         tenantLabel: config.metricsTenantLabel,
-        deadlineMs: config.metricsWriteTimeout,
         maxBodySize: config.maxBodySize,
         maxDecompressedSize: config.maxDecompressedSize,
         concurrentRequestLimit: config.concurrentRequestLimit,
       }),
     );
-    servers.push(app);
-    const url = (await listen(app, config.webListen, '--web.listen')).url;
-
-    const internal = createInternalServer({
-      logger,
-      registry,
-      component: 'api',
-      readiness: async () => {
-        const tenants = state.tenantStatus();
-        const health = await b.check();
-        const notReady = tenants.filter((t) => !t.ready);
-        if (notReady.length === 0 && health.ok) return { ready: true, tenants, backend: health };
-        return {
-          ready: false,
-          reason: notReady.length > 0 ? 'tenant_not_ready' : 'backend_unreachable',
-          error: [...notReady.map((t) => `tenant ${t.tenant}: issuer keys not fetched yet${t.error ? ` (${t.error})` : ''}`), ...(health.ok ? [] : [String(health.error ?? health.reason)])].join('; '),
-          tenants,
-          backend: health,
-        };
-      },
-    });
-    servers.push(internal);
-    const internalUrl = (await listen(internal, config.webInternalListen, '--web.internal.listen')).url;
+    const url = await servers.listen(app, config.webListen, '--web.listen');
+    const internalUrl = await servers.listenInternal({ logger, registry, component: 'api', readiness: () => readiness(state, b) }, config.webInternalListen, '--web.internal.listen');
     logger.info({ url, internal: internalUrl, backend: b.kind, read: config.metricsReadEndpoint, write: config.metricsWriteEndpoint, tenants: [...state.snapshot.tenants.keys()], prefix: PREFIX }, 'api started');
-    limiter.retain(new Set([...state.snapshot.tenants.values()].map((r) => r.tenant.id)));
+    const retainTenants = () => limiter.retain(new Set([...state.snapshot.tenants.values()].map((r) => r.tenant.id)));
+    retainTenants();
     return {
       url,
       internalUrl,
@@ -122,19 +121,10 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
       metrics,
       reload: () => {
         const err = state.reload();
-        if (!err) limiter.retain(new Set([...state.snapshot.tenants.values()].map((r) => r.tenant.id)));
+        if (!err) retainTenants();
         return err;
       },
-      close: async () => {
-        await Promise.all(servers.map((s) => s.close()));
-        await state.close();
-        await b.close();
-      },
+      close: () => servers.close(),
     };
-  } catch (err) {
-    await Promise.all(servers.map((s) => s.close()));
-    await state.close();
-    await backend?.close();
-    throw err;
-  }
+  });
 }

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ObservatoriumClient } from '../client/client.js';
-import { createInternalServer } from '../http/internal.js';
-import { listen } from '../http/server.js';
+import { ComponentServers } from '../http/lifecycle.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { createFleetApiApp } from './api.js';
@@ -45,12 +43,17 @@ export async function startFleetManager(config: FleetConfig, logger: Logger, opt
     registry,
   });
   const auth = new Authenticator({ issuerUrl: config.tokenIssuerUrl, jwksUrl: config.jwksUrl });
-  const servers: FastifyInstance[] = [];
-  try {
+  const servers = new ComponentServers({
+    stopBefore: () => instances.close(),
+    releaseAfter: async () => {
+      await client.close();
+      await auth.close();
+    },
+  });
+  return servers.start(async () => {
     const api = createFleetApiApp({ logger, registry, instances, auth, service: new MetricsService(client) });
-    servers.push(api);
-    const apiUrl = (await listen(api, config.apiServerBindaddress, '--api-server-bindaddress')).url;
-    const internal = createInternalServer({
+    const apiUrl = await servers.listen(api, config.apiServerBindaddress, '--api-server-bindaddress');
+    const internalUrl = await servers.listenInternal({
       logger,
       registry,
       component: 'fleet-manager',
@@ -58,28 +61,8 @@ export async function startFleetManager(config: FleetConfig, logger: Logger, opt
         const s = instances.status();
         return { ready: true, instances: s.count, instancesLoadedAt: new Date(s.loadedAt).toISOString(), ...(s.lastError ? { instancesReloadError: s.lastError } : {}) };
       },
-    });
-    servers.push(internal);
-    const internalUrl = (await listen(internal, config.metricsServerBindaddress, '--metrics-server-bindaddress')).url;
+    }, config.metricsServerBindaddress, '--metrics-server-bindaddress');
     logger.info({ api: apiUrl, internal: internalUrl, observatorium: baseUrl, via: target, timeoutMs: config.observatoriumTimeout, issuer: config.tokenIssuerUrl, instances: instances.status().count }, 'fleet manager started');
-    return {
-      apiUrl,
-      internalUrl,
-      registry,
-      client,
-      instances,
-      close: async () => {
-        instances.close();
-        await Promise.all(servers.map((s) => s.close()));
-        await client.close();
-        await auth.close();
-      },
-    };
-  } catch (err) {
-    instances.close();
-    await Promise.all(servers.map((s) => s.close()));
-    await client.close();
-    await auth.close();
-    throw err;
-  }
+    return { apiUrl, internalUrl, registry, client, instances, close: () => servers.close() };
+  });
 }

@@ -1,11 +1,9 @@
 // obspath probe: a synthetic prober in the spirit of observatorium/up. Every period it remote-writes one
 // sample whose value is its timestamp, reads it back with /query and /query_range, and counts the
 // outcomes in up's metrics plus which hop failed and why.
-import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../config/load.js';
-import { createInternalServer } from '../http/internal.js';
-import { listen } from '../http/server.js';
+import { ComponentServers } from '../http/lifecycle.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { probeConfigSchema, type ProbeConfig, type ProbeConfigInput } from './config.js';
@@ -163,27 +161,28 @@ export async function startProbe(config: ProbeConfig, logger: Logger): Promise<R
     }
   }
 
-  let server: FastifyInstance | undefined;
-  let url: string | undefined;
-  try {
-    if (config.listen !== '') {
-      server = createInternalServer({
-        logger, registry, component: 'probe',
-        readiness: () => {
-          const t = tokens.status();
-          if (!t.ready) return { ready: false, reason: t.reason, error: t.error };
-          return { ready: true, rounds: stats.rounds, lastRound: stats.lastRound };
-        },
-      });
-      url = (await listen(server, config.listen, '--listen')).url;
-    }
-  } catch (err) {
-    await Promise.all([tokens.close(), writer.close(), reader?.close()]);
-    throw err;
-  }
+  let loopDone: Promise<void> | undefined;
+  const servers = new ComponentServers({
+    stopBefore: async () => {
+      stop.abort();
+      await loopDone;
+    },
+    releaseAfter: async () => {
+      await Promise.all([tokens.close(), writer.close(), reader?.close()]);
+    },
+  });
+  const url = await servers.start(async () => {
+    if (config.listen === '') return undefined;
+    const readiness = () => {
+      const t = tokens.status();
+      if (!t.ready) return { ready: false, reason: t.reason, error: t.error };
+      return { ready: true, rounds: stats.rounds, lastRound: stats.lastRound };
+    };
+    return servers.listenInternal({ logger, registry, component: 'probe', readiness }, config.listen, '--listen');
+  });
 
   logger.info({ write: config.endpointWrite, read: config.endpointRead, selector, period: config.period, duration: config.duration, metrics: url }, 'probe started');
-  const loopDone = loop().catch((err: unknown) => logger.error({ err }, 'probe loop failed'));
+  loopDone = loop().catch((err: unknown) => logger.error({ err }, 'probe loop failed'));
   const done = loopDone.then(() => {
     const v = verdict();
     if (config.duration > 0 && !stop.signal.aborted) {
@@ -194,16 +193,10 @@ export async function startProbe(config: ProbeConfig, logger: Logger): Promise<R
     return v;
   });
 
-  let closing: Promise<void> | undefined;
   return {
     url, registry, selector, done,
     stats: () => structuredClone(stats),
     verdict,
-    close: () => (closing ??= (async () => {
-      stop.abort();
-      await loopDone;
-      await server?.close();
-      await Promise.all([tokens.close(), writer.close(), reader?.close()]);
-    })()),
+    close: () => servers.close(),
   };
 }

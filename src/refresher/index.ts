@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
-import { createInternalServer } from '../http/internal.js';
-import { listen } from '../http/server.js';
+import type { ReadyState } from '../http/internal.js';
+import { ComponentServers } from '../http/lifecycle.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import type { RefresherConfig } from './config.js';
@@ -19,6 +18,35 @@ export interface RunningRefresher {
   internalUrl: string;
   tokens: TokenSource;
   close(): Promise<void>;
+}
+
+type ProxyOptions = Parameters<typeof createProxyApp>[0];
+
+/** The proxy's settings from the flags: upstream, its timeouts and CA. */
+function proxyOptions(config: RefresherConfig, upstreamUrl: string, parts: Pick<ProxyOptions, 'tokens' | 'logger' | 'metrics'>): ProxyOptions {
+  const headersTimeout = config.upstreamWriteTimeout > 0 ? Math.min(config.upstreamWriteTimeout, config.upstreamTimeout) : config.upstreamTimeout;
+  return {
+    ...parts,
+    upstreamUrl: new URL(upstreamUrl),
+    connectTimeoutMs: config.upstreamConnectTimeout,
+    headersTimeoutMs: headersTimeout,
+    bodyTimeoutMs: config.upstreamBodyTimeout,
+    readTimeoutMs: config.upstreamReadTimeout,
+    tls: config.upstreamCaFile ? { ca: readFileSync(config.upstreamCaFile) } : undefined,
+  };
+}
+
+/** Ready while a valid access token is held; otherwise why not, and since when. */
+function readiness(tokens: TokenSource): ReadyState {
+  const s = tokens.status();
+  if (s.valid) return { ready: true, tokenExpiresAt: new Date(s.expiresAt!).toISOString() };
+  return {
+    ready: false,
+    reason: 'token_unavailable',
+    cause: s.lastError?.reason ?? 'no_token_yet',
+    error: s.lastError?.message ?? 'no access token has been obtained yet',
+    since: s.lastError ? new Date(s.lastError.at).toISOString() : undefined,
+  };
 }
 
 /** Starts the token refresher: token source, optional proxy, optional token file, internal server. */
@@ -46,62 +74,24 @@ export async function startRefresher(config: RefresherConfig, logger: Logger): P
     });
   }
 
-  const servers: FastifyInstance[] = [];
-  let proxyUrl: string | undefined;
   let agentClose: (() => Promise<void>) | undefined;
-  try {
+  const servers = new ComponentServers({
+    stopBefore: () => tokens.stop(),
+    releaseAfter: async () => {
+      await agentClose?.();
+      await client.close();
+    },
+  });
+  return servers.start(async () => {
+    let proxyUrl: string | undefined;
     if (config.upstreamUrl) {
-      const headersTimeout = config.upstreamWriteTimeout > 0 ? Math.min(config.upstreamWriteTimeout, config.upstreamTimeout) : config.upstreamTimeout;
-      const { app, agent } = createProxyApp({
-        upstreamUrl: new URL(config.upstreamUrl),
-        tokens,
-        logger,
-        metrics,
-        connectTimeoutMs: config.upstreamConnectTimeout,
-        headersTimeoutMs: headersTimeout,
-        bodyTimeoutMs: config.upstreamBodyTimeout,
-        readTimeoutMs: config.upstreamReadTimeout,
-        tls: config.upstreamCaFile ? { ca: readFileSync(config.upstreamCaFile) } : undefined,
-      });
+      const { app, agent } = createProxyApp(proxyOptions(config, config.upstreamUrl, { tokens, logger, metrics }));
       agentClose = () => agent.close();
-      servers.push(app);
-      proxyUrl = (await listen(app, config.webListen, '--web.listen')).url;
+      proxyUrl = await servers.listen(app, config.webListen, '--web.listen');
     }
-    const internal = createInternalServer({
-      logger,
-      registry,
-      component: 'token-refresher',
-      readiness: () => {
-        const s = tokens.status();
-        if (s.valid) return { ready: true, tokenExpiresAt: new Date(s.expiresAt!).toISOString() };
-        return {
-          ready: false,
-          reason: 'token_unavailable',
-          cause: s.lastError?.reason ?? 'no_token_yet',
-          error: s.lastError?.message ?? 'no access token has been obtained yet',
-          since: s.lastError ? new Date(s.lastError.at).toISOString() : undefined,
-        };
-      },
-    });
-    servers.push(internal);
-    const internalUrl = (await listen(internal, config.webInternalListen, '--web.internal.listen')).url;
+    const internalUrl = await servers.listenInternal({ logger, registry, component: 'token-refresher', readiness: () => readiness(tokens) }, config.webInternalListen, '--web.internal.listen');
     tokens.start();
     logger.info({ proxy: proxyUrl, internal: internalUrl, upstream: config.upstreamUrl, issuer: config.issuerUrl, clientId: config.clientId, file: config.file }, 'token refresher started');
-
-    return {
-      proxyUrl,
-      internalUrl,
-      tokens,
-      close: async () => {
-        tokens.stop();
-        await Promise.all(servers.map((s) => s.close()));
-        await agentClose?.();
-        await client.close();
-      },
-    };
-  } catch (err) {
-    tokens.stop();
-    await Promise.all(servers.map((s) => s.close()));
-    throw err;
-  }
+    return { proxyUrl, internalUrl, tokens, close: () => servers.close() };
+  });
 }

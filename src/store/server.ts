@@ -4,7 +4,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { Gauge, type Registry } from 'prom-client';
 import { Engine, type EngineOptions } from '../promql/engine.js';
 import { errorTypeForStatus, promError } from '../http/errors.js';
-import { createHttpApp, listen } from '../http/server.js';
+import { ComponentServers } from '../http/lifecycle.js';
+import { createHttpApp } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { formatDuration } from '../promql/lex.js';
@@ -97,16 +98,8 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   app.get('/-/ready', async () => 'Ready\n');
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
-  const addr = await listen(app, opts.listen, '--web.listen');
-  opts.logger.info({ url: addr.url, dir: opts.store.dir, series: store.stats().series }, 'store started');
-  return {
-    url: addr.url,
-    store,
-    app,
-    registry,
-    close: async () => {
-      await app.close();
-      await store.close();
-    },
-  };
+  const servers = new ComponentServers({ releaseAfter: () => store.close() });
+  const url = await servers.start(() => servers.listen(app, opts.listen, '--web.listen'));
+  opts.logger.info({ url, dir: opts.store.dir, series: store.stats().series }, 'store started');
+  return { url, store, app, registry, close: () => servers.close() };
 }

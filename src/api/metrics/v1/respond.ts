@@ -1,0 +1,61 @@
+// The backend's answer to the client: errors wrapped in the API's error shape naming whose answer it is,
+// small bodies collected and sent in one write, large ones streamed (their bytes counted when the
+// length is unknown, for the response-size metric).
+import { Readable, Transform, pipeline } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError, type Hop } from '../../../http/errors.js';
+import { isSuccess, wrapUpstreamError } from '../../../http/upstream-error.js';
+import type { BackendResponse } from '../../backend/types.js';
+
+const SMALL_BODY = 64 * 1024;
+
+/** Sends `res` as the reply; `hop` is whose answer a passed-through error is (the HTTP backend's, or the store's). */
+export async function sendBackendResponse(req: FastifyRequest, reply: FastifyReply, res: BackendResponse, hop: Hop): Promise<FastifyReply> {
+  if (!isSuccess(res.status)) {
+    const wrapped = await wrapUpstreamError(res, hop, req.id);
+    return reply.code(wrapped.status).headers(wrapped.headers).send(wrapped.body);
+  }
+  reply.code(res.status);
+  reply.headers(res.headers);
+  let body = res.body;
+  const length = Number(res.headers['content-length']);
+  if (body instanceof Readable && length <= SMALL_BODY) {
+    // Small answers (most query results) are cheaper to collect and send in one write than to pipe.
+    return collect(body).then(
+      (buf) => reply.send(buf),
+      (err: Error) => {
+        throw new HttpError(502, 'upstream_unreachable', `backend: response body interrupted: ${err.message}`, { hop: 'backend', reason: 'reset' });
+      },
+    );
+  }
+  if (body instanceof Readable && res.headers['content-length'] === undefined) {
+    const ctx = req.obs;
+    ctx.responseBytes = 0;
+    const counted = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        ctx.responseBytes += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    pipeline(body, counted, (err) => err && req.log.warn({ err: err.message }, 'backend body interrupted'));
+    body = counted;
+  } else if (body instanceof Readable) {
+    body.on('error', (err) => req.log.warn({ err: err.message }, 'backend body interrupted'));
+  }
+  return reply.send(body);
+}
+
+async function collect(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(c as Buffer);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** The whole body as text (the rules and alerts answers are filtered as JSON). */
+export async function bodyText(body: BackendResponse['body']): Promise<string> {
+  if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body)) return body.toString('utf8');
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
