@@ -3,11 +3,11 @@
 // enforcement on: GET /api/v1/query with a cheap query, and POST remote write of a fixed batch.
 // Prints req/s, p50/p99 and the ratios. BENCH_DURATION_MS (default 5000), BENCH_CONCURRENCY (default 16);
 // BENCH_API_NODE_ARGS='--cpu-prof --cpu-prof-dir=prof' profiles the API process, BENCH_API_ARGS adds API flags.
-import { freePort, tempDir } from '../test/helpers/net.js';
-import { startPrometheus } from '../test/helpers/procs.js';
-import { encodeTestWriteRequest } from '../test/helpers/remote-write.js';
-import { startIssuerProc } from '../test/helpers/stack.js';
-import { getToken, startApiProc, RBAC_YAML, SECRET } from '../test/api/helpers.js';
+import { freePort, tempDir } from '../tools/testing/net.js';
+import { startPrometheus } from '../tools/testing/procs.js';
+import { encodeTestWriteRequest } from '../tools/testing/remote-write.js';
+import { startIssuerProc } from '../tools/testing/stack.js';
+import { getToken, startApiProc, RBAC_YAML, SECRET } from '../tools/testing/api.js';
 import { printResults, ratio, runWrk, type LoadResult } from './lib/load.js';
 import { startNginx } from './lib/nginx.js';
 

@@ -5,11 +5,11 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { buildQueries, METRICS } from '../src/kafka-metrics/catalog.js';
-import { freePort, httpOk, tempDir, waitUntil } from '../test/helpers/net.js';
-import { startObspath, startPrometheus, type Proc } from '../test/helpers/procs.js';
-import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS, type TestSeries } from '../test/helpers/remote-write.js';
-import { startIssuerProc, startRefresherProc } from '../test/helpers/stack.js';
-import { issuerToken, startApiProc } from '../test/fleet/helpers.js';
+import { freePort, httpOk, tempDir, waitUntil } from '../tools/testing/net.js';
+import { startObspath, startPrometheus, type Proc } from '../tools/testing/procs.js';
+import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS, type TestSeries } from '../tools/testing/remote-write.js';
+import { startIssuerProc, startRefresherProc } from '../tools/testing/stack.js';
+import { issuerToken, startApiProc } from '../tools/testing/fleet.js';
 import { printResults, ratio, closedLoop, runLoad, type LoadResult } from './lib/load.js';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);

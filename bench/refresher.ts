@@ -1,7 +1,7 @@
 // npm run bench:refresher — the same load, in one run: straight to a cheap upstream, through nginx as a
 // plain reverse proxy, and through `obspath token-refresher`. Prints req/s, p50/p99 and the ratios.
-import { freePort, httpOk, tempDir, waitUntil } from '../test/helpers/net.js';
-import { startIssuerProc, startRefresherProc } from '../test/helpers/stack.js';
+import { freePort, httpOk, tempDir, waitUntil } from '../tools/testing/net.js';
+import { startIssuerProc, startRefresherProc } from '../tools/testing/stack.js';
 import { printResults, ratio, runWrk, type LoadResult } from './lib/load.js';
 import { startNginx } from './lib/nginx.js';
 

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { RE2JS } from 're2js';
 import { buildLabelRegex } from '../src/promql/regex.js';
-import { CATASTROPHIC, REGEX_CASES, type RegexCase } from '../test/promql/regex-cases.js';
+import { CATASTROPHIC, REGEX_CASES, type RegexCase } from '../tools/testing/regex-cases.js';
 
 type Compile = (pattern: string) => (s: string) => boolean;
 

@@ -11,7 +11,7 @@ import { Store } from '../src/store/store.js';
 import { ingestRemoteWrite } from '../src/store/remote-write/ingest.js';
 import { encodeWriteRequestProto, snappyCompress, type SeriesToWrite } from '../src/remotewrite/encode.js';
 import { rewriteRemoteWrite } from '../src/api/enforcement/remote-write.js';
-import { tempDir } from '../test/helpers/net.js';
+import { tempDir } from '../tools/testing/net.js';
 
 const [roundsArg, seriesArg, samplesArg] = process.argv.slice(2);
 const ROUNDS = Number(roundsArg ?? 3);

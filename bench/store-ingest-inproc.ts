@@ -6,7 +6,7 @@ import { ingestRemoteWrite } from '../src/store/remote-write/ingest.js';
 import { encodeWriteRequest, type SeriesToWrite } from '../src/remotewrite/encode.js';
 import { Session } from 'node:inspector/promises';
 import { writeFile } from 'node:fs/promises';
-import { tempDir } from '../test/helpers/net.js';
+import { tempDir } from '../tools/testing/net.js';
 
 const [seriesArg, batchArg, samplesArg, fsyncArg] = process.argv.slice(2);
 const SERIES = Number(seriesArg ?? 10_000);

@@ -4,8 +4,8 @@
 import { Pool } from 'undici';
 import { join } from 'node:path';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS, type SeriesToWrite } from '../src/remotewrite/encode.js';
-import { freePort, httpOk, tempDir, waitUntil } from '../test/helpers/net.js';
-import { REPO_ROOT, startPrometheus, startProcess, type Proc } from '../test/helpers/procs.js';
+import { freePort, httpOk, tempDir, waitUntil } from '../tools/testing/net.js';
+import { REPO_ROOT, startPrometheus, startProcess, type Proc } from '../tools/testing/procs.js';
 
 const SAMPLES = Number(process.env.SAMPLES ?? 400_000);
 const FSYNC = process.env.FSYNC ?? 'batch';

@@ -7,8 +7,8 @@ import { Pool } from 'undici';
 import { buildQueries } from '../src/kafka-metrics/catalog.js';
 import { kafkaInstanceSeries, samplesBetween } from '../src/stack/kafka-data.js';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS, type SeriesToWrite } from '../src/store/index.js';
-import { freePort, httpOk, tempDir, waitUntil } from '../test/helpers/net.js';
-import { startObspath, startPrometheus } from '../test/helpers/procs.js';
+import { freePort, httpOk, tempDir, waitUntil } from '../tools/testing/net.js';
+import { startObspath, startPrometheus } from '../tools/testing/procs.js';
 
 const SIZES = (process.env.SIZES ?? '1000,10000,100000').split(',').map(Number);
 const ITER = Number(process.env.ITER ?? 30);

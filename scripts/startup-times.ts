@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPlan, type ComponentSpec, type Ports } from '../src/stack/plan.js';
-import { freePortRange } from '../test/helpers/net.js';
+import { freePortRange } from '../tools/testing/net.js';
 
 const BIN = fileURLToPath(new URL('../bin/obspath.js', import.meta.url));
 const rounds = Number(process.argv[2] ?? 5);

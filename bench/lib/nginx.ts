@@ -1,7 +1,7 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startProcess, type Proc } from '../../test/helpers/procs.js';
-import { httpOk, tempDir, waitUntil } from '../../test/helpers/net.js';
+import { startProcess, type Proc } from '../../tools/testing/procs.js';
+import { httpOk, tempDir, waitUntil } from '../../tools/testing/net.js';
 
 export interface Nginx {
   url: string;

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { tempDir } from '../helpers/net.js';
-import { startPrometheus, startVictoriaMetrics, type Backend } from '../helpers/procs.js';
-import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS, type TestSeries } from '../helpers/remote-write.js';
-import { startIssuerProc, startRefresherProc, type IssuerProc, type RefresherProc } from '../helpers/stack.js';
-import { CLIENTS, SECRET, TENANT_A, TENANT_B, call, getToken, startApiProc, type ApiProc } from './helpers.js';
+import { tempDir } from '../../tools/testing/net.js';
+import { startPrometheus, startVictoriaMetrics, type Backend } from '../../tools/testing/procs.js';
+import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS, type TestSeries } from '../../tools/testing/remote-write.js';
+import { startIssuerProc, startRefresherProc, type IssuerProc, type RefresherProc } from '../../tools/testing/stack.js';
+import { CLIENTS, SECRET, TENANT_A, TENANT_B, call, getToken, startApiProc, type ApiProc } from '../../tools/testing/api.js';
 
 const run = promisify(execFile);
 let dir: { path: string; cleanup: () => Promise<void> };

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePortRange, tempDir, waitUntil, httpOk } from '../helpers/net.js';
-import { startObspath, startProcess, type Proc } from '../helpers/procs.js';
-import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../helpers/remote-write.js';
+import { freePortRange, tempDir, waitUntil, httpOk } from '../../tools/testing/net.js';
+import { startObspath, startProcess, type Proc } from '../../tools/testing/procs.js';
+import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../../tools/testing/remote-write.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 let up: Proc;

@@ -9,11 +9,11 @@ import { createServer, type Server } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SignJWT, importPKCS8, base64url, exportJWK } from 'jose';
-import { freePort, httpOk, tempDir, waitUntil } from '../helpers/net.js';
-import { startPrometheus, type Backend } from '../helpers/procs.js';
-import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../helpers/remote-write.js';
-import { metricValue, startIssuerProc, type IssuerProc } from '../helpers/stack.js';
-import { AUDIENCE, CLIENTS, RBAC_YAML, TENANT_A, call, getToken, startApiProc, tenantsYaml, type ApiProc } from './helpers.js';
+import { freePort, httpOk, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startPrometheus, type Backend } from '../../tools/testing/procs.js';
+import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../../tools/testing/remote-write.js';
+import { metricValue, startIssuerProc, type IssuerProc } from '../../tools/testing/stack.js';
+import { AUDIENCE, CLIENTS, RBAC_YAML, TENANT_A, call, getToken, startApiProc, tenantsYaml, type ApiProc } from '../../tools/testing/api.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 let issuer: IssuerProc;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import snappy from 'snappyjs';
 import { decodeWriteRequest } from '../../src/remotewrite/decode.js';
-import { encodeTestWriteRequest } from '../helpers/remote-write.js';
+import { encodeTestWriteRequest } from '../../tools/testing/remote-write.js';
 import { bearer, fakeBackend, startHarness } from './chain-harness.js';
 
 const BASE = '/api/metrics/v1/alpha/api/v1';

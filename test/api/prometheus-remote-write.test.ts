@@ -3,10 +3,10 @@
 // then read back through the API, carrying the tenant label.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDir, waitUntil } from '../helpers/net.js';
-import { startPrometheus, type Backend } from '../helpers/procs.js';
-import { startIssuerProc, type IssuerProc } from '../helpers/stack.js';
-import { CLIENTS, SECRET, TENANT_A, TENANT_B, call, getToken, startApiProc, type ApiProc } from './helpers.js';
+import { tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startPrometheus, type Backend } from '../../tools/testing/procs.js';
+import { startIssuerProc, type IssuerProc } from '../../tools/testing/stack.js';
+import { CLIENTS, SECRET, TENANT_A, TENANT_B, call, getToken, startApiProc, type ApiProc } from '../../tools/testing/api.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 let issuer: IssuerProc;

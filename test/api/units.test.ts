@@ -17,9 +17,9 @@ import { RbacAuthorizer } from '../../src/api/authorization/rbac.js';
 import { RateLimiter } from '../../src/api/ratelimit/limiter.js';
 import { filterRulesBody } from '../../src/api/enforcement/rules.js';
 import { decodeWriteRequest } from '../../src/remotewrite/decode.js';
-import { encodeTestWriteRequest } from '../helpers/remote-write.js';
-import { tempDir } from '../helpers/net.js';
-import { RBAC_YAML } from './helpers.js';
+import { encodeTestWriteRequest } from '../../tools/testing/remote-write.js';
+import { tempDir } from '../../tools/testing/net.js';
+import { RBAC_YAML } from '../../tools/testing/api.js';
 
 const L = 'tenant_id';
 const ID = 'aaaa-1111';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeSrc, arrow, type ImportEdge } from '../../scripts/imports.js';
-import { tempDir } from '../helpers/net.js';
+import { tempDir } from '../../tools/testing/net.js';
 
 /** Arrows still allowed: exact "from -> to" pairs of files (type-only imports count as arrows too). */
 const ALLOWED = new Set<string>([]);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { OBSPATH_BIN } from '../helpers/procs.js';
+import { OBSPATH_BIN } from '../../tools/testing/procs.js';
 
 const COMMANDS = ['', 'up', 'issuer', 'token-refresher', 'api', 'fleet-manager', 'store', 'promqltest', 'probe', 'doctor'];
 

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { freePort, freePortRange, tempDir, waitUntil } from '../helpers/net.js';
-import { startObspath } from '../helpers/procs.js';
+import { freePort, freePortRange, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startObspath } from '../../tools/testing/procs.js';
 
 async function occupy(port: number): Promise<Server> {
   const s = createServer();

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../helpers/net.js';
-import { OBSPATH_BIN, REPO_ROOT } from '../helpers/procs.js';
+import { tempDir } from '../../tools/testing/net.js';
+import { OBSPATH_BIN, REPO_ROOT } from '../../tools/testing/procs.js';
 import { blockScript, shellBlocks, type ReadmeBlock } from './readme-blocks.js';
 
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');

@@ -10,10 +10,10 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { ObservatoriumClient, ObservatoriumError } from '../../src/client/index.js';
-import { freePort, tempDir } from '../helpers/net.js';
-import { startPrometheus, type Backend } from '../helpers/procs.js';
-import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../helpers/remote-write.js';
-import { metricValue, startIssuerProc, startRefresherProc, type IssuerProc } from '../helpers/stack.js';
+import { freePort, tempDir } from '../../tools/testing/net.js';
+import { startPrometheus, type Backend } from '../../tools/testing/procs.js';
+import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../../tools/testing/remote-write.js';
+import { metricValue, startIssuerProc, startRefresherProc, type IssuerProc } from '../../tools/testing/stack.js';
 
 const SECRET = 'client-test-secret-4411';
 let dir: { path: string; cleanup: () => Promise<void> };

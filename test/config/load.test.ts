@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, resolveConfig } from '../../src/config/load.js';
 import { durationMs, formatDuration, parseDuration } from '../../src/config/duration.js';
-import { tempDir } from '../helpers/net.js';
+import { tempDir } from '../../tools/testing/net.js';
 
 const schema = z.object({ url: z.string().url(), timeout: durationMs.default(5000), name: z.string().min(1, 'is required') });
 const fields = { url: { flag: '--url', env: ['URL_A', 'URL_B'] }, timeout: { flag: '--timeout', env: ['TIMEOUT'] }, name: { flag: '--name', env: ['NAME'] } };

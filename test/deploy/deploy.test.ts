@@ -13,8 +13,8 @@ import { refresherFields } from '../../src/refresher/config.js';
 import { apiFields, loadRbacFile, loadTenantsFile } from '../../src/api/index.js';
 import { fleetFields } from '../../src/fleet/index.js';
 import { evaluateConnection } from '../../src/doctor/netpol/evaluate.js';
-import { REPO_ROOT } from '../helpers/procs.js';
-import { freePortRange, tempDir } from '../helpers/net.js';
+import { REPO_ROOT } from '../../tools/testing/procs.js';
+import { freePortRange, tempDir } from '../../tools/testing/net.js';
 import { startStack } from '../../src/stack/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 

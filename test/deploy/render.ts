@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { REPO_ROOT } from '../helpers/procs.js';
+import { REPO_ROOT } from '../../tools/testing/procs.js';
 
 export const KUBERNETES = join(REPO_ROOT, 'deploy', 'kubernetes');
 export const OVERLAYS = ['stage', 'production'] as const;

@@ -9,7 +9,7 @@ import { FactsError, type ClusterFacts } from '../../src/doctor/facts.js';
 import { runDoctor } from '../../src/doctor/run.js';
 import { renderReport } from '../../src/doctor/render.js';
 import type { DoctorReport } from '../../src/doctor/report.js';
-import { tempDir } from '../helpers/net.js';
+import { tempDir } from '../../tools/testing/net.js';
 import { selfSigned, startFakeKube, writeKubeconfig, type CertPair, type FakeKube } from './fake-kube.js';
 
 const FIXTURE = new URL('../fixtures/doctor/incident/', import.meta.url).pathname;

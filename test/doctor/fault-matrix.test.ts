@@ -14,7 +14,7 @@ import type { DoctorReport } from '../../src/doctor/report.js';
 import { runDoctor } from '../../src/doctor/run.js';
 import { FAULTS, startStack, type FaultName, type RunningStack } from '../../src/stack/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { freePortRange, tempDir } from '../helpers/net.js';
+import { freePortRange, tempDir } from '../../tools/testing/net.js';
 
 /** What the top verdict's evidence must say for each fault: the fact that proves it, not just the label. */
 const EVIDENCE: Record<FaultName, RegExp> = {

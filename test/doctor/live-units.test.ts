@@ -18,7 +18,7 @@ import { runLocalLogsCheck, withinWindow } from '../../src/doctor/local/logs.js'
 import { buildReport, checkResult, deriveVerdicts, type CheckResult } from '../../src/doctor/report.js';
 import { mergeChecks } from '../../src/doctor/run.js';
 import { diffReports } from '../../src/doctor/watch.js';
-import { freePort, tempDir } from '../helpers/net.js';
+import { freePort, tempDir } from '../../tools/testing/net.js';
 
 async function listen(server: ReturnType<typeof createHttpServer> | ReturnType<typeof createTcpServer>): Promise<{ url: string; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { SignJWT, generateKeyPair } from 'jose';
 import { buildQueries, METRICS } from '../../src/kafka-metrics/catalog.js';
-import { tempDir, waitUntil } from '../helpers/net.js';
-import { startPrometheus, type Backend } from '../helpers/procs.js';
-import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS, type TestSeries } from '../helpers/remote-write.js';
-import { startIssuerProc, startRefresherProc, type IssuerProc, type RefresherProc } from '../helpers/stack.js';
-import { findSeries, issuerToken, startTestFleet, valueAt, writeInstances, type TestFleet } from './helpers.js';
+import { tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startPrometheus, type Backend } from '../../tools/testing/procs.js';
+import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS, type TestSeries } from '../../tools/testing/remote-write.js';
+import { startIssuerProc, startRefresherProc, type IssuerProc, type RefresherProc } from '../../tools/testing/stack.js';
+import { findSeries, issuerToken, startTestFleet, valueAt, writeInstances, type TestFleet } from '../../tools/testing/fleet.js';
 
 const SECRET = 'fleet-answers-secret-2210';
 const K1 = 'cbbr2pe8fcoiqirm3ib0';

@@ -7,13 +7,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/load.js';
 import { fleetConfigSchema, fleetFields, observatoriumBase } from '../../src/fleet/index.js';
-import { freePort, httpOk, tempDir, waitUntil } from '../helpers/net.js';
-import { startObspath, startPrometheus, type Backend } from '../helpers/procs.js';
-import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS, type TestSeries } from '../helpers/remote-write.js';
-import { metricValue, startIssuerProc, startRefresherProc, type IssuerProc, type RefresherProc } from '../helpers/stack.js';
-import { issuerToken, startApiProc, startTestFleet, valueAt, writeInstances, type ApiProc, type TestFleet } from './helpers.js';
+import { freePort, httpOk, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startObspath, startPrometheus, type Backend } from '../../tools/testing/procs.js';
+import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS, type TestSeries } from '../../tools/testing/remote-write.js';
+import { metricValue, startIssuerProc, startRefresherProc, type IssuerProc, type RefresherProc } from '../../tools/testing/stack.js';
+import { issuerToken, startApiProc, startTestFleet, valueAt, writeInstances, type ApiProc, type TestFleet } from '../../tools/testing/fleet.js';
 
-// Eleven child processes each add an exit hook (test/helpers/procs.ts): more than the default 10 is expected here.
+// Eleven child processes each add an exit hook (tools/testing/procs.ts): more than the default 10 is expected here.
 process.setMaxListeners(30);
 
 const SECRET = 'fleet-path-secret-8830';

@@ -5,10 +5,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, httpOk, tempDir, waitUntil } from '../helpers/net.js';
-import { startObspath, type Proc } from '../helpers/procs.js';
-import { startIssuerProc, type IssuerProc } from '../helpers/stack.js';
-import { CLIENTS, getToken, startApiProc, type ApiProc } from '../api/helpers.js';
+import { freePort, httpOk, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startObspath, type Proc } from '../../tools/testing/procs.js';
+import { startIssuerProc, type IssuerProc } from '../../tools/testing/stack.js';
+import { CLIENTS, getToken, startApiProc, type ApiProc } from '../../tools/testing/api.js';
 
 export interface FuzzStack {
   dir: string;
@@ -18,7 +18,7 @@ export interface FuzzStack {
   store(): Proc;
   /** The issuer's signing key (PKCS#8 PEM), its public half (SPKI PEM) and its key id. */
   keys: { privatePem: string; publicPem: string; kid: string };
-  /** A real access token of the issuer for a client of test/api/helpers.ts. */
+  /** A real access token of the issuer for a client of tools/testing/api.ts. */
   token(client: string): Promise<string>;
   /** SIGTERM the store and start it again on the same port and data directory; waits until ready. */
   restartStore(): Promise<void>;

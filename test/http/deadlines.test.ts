@@ -4,10 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tempDir, waitUntil } from '../helpers/net.js';
-import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../helpers/remote-write.js';
-import { metricValue, startIssuerProc, startRefresherProc, type IssuerProc } from '../helpers/stack.js';
-import { CLIENTS, SECRET, getToken, startApiProc } from '../api/helpers.js';
+import { tempDir, waitUntil } from '../../tools/testing/net.js';
+import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../../tools/testing/remote-write.js';
+import { metricValue, startIssuerProc, startRefresherProc, type IssuerProc } from '../../tools/testing/stack.js';
+import { CLIENTS, SECRET, getToken, startApiProc } from '../../tools/testing/api.js';
 
 // Above 1 s, where undici's timers step coarsely; well below any test timeout.
 const DEADLINE_MS = 1500;

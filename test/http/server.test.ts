@@ -5,7 +5,7 @@ import { HttpError } from '../../src/http/errors.js';
 import { classifyNetworkError } from '../../src/http/net-errors.js';
 import { createHttpApp, listen, parseListenAddress } from '../../src/http/server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { freePort } from '../helpers/net.js';
+import { freePort } from '../../tools/testing/net.js';
 
 const logger = createLogger({ component: 'test', level: 'silent' });
 

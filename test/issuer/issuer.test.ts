@@ -8,8 +8,8 @@ import { startIssuer } from '../../src/issuer/server.js';
 import { parseClients } from '../../src/issuer/clients.js';
 import { loadSigningKey } from '../../src/issuer/keys.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { tempDir } from '../helpers/net.js';
-import { startIssuerProc } from '../helpers/stack.js';
+import { tempDir } from '../../tools/testing/net.js';
+import { startIssuerProc } from '../../tools/testing/stack.js';
 
 const logger = createLogger({ component: 'issuer', level: 'silent' });
 const clients = parseClients({

@@ -7,8 +7,8 @@ import { ObservatoriumError } from '../../src/client/index.js';
 import { clientFailure, httpFailure, networkFailure } from '../../src/probe/failure.js';
 import { evaluateProbe, parseLabels, probeConfig, probeSelector, startProbe, summarize } from '../../src/probe/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { waitUntil } from '../helpers/net.js';
-import { startObspath } from '../helpers/procs.js';
+import { waitUntil } from '../../tools/testing/net.js';
+import { startObspath } from '../../tools/testing/procs.js';
 
 const base = { endpointWrite: 'http://127.0.0.1:1/api/v1/write' };
 

@@ -8,10 +8,10 @@ import { probeConfig, startProbe, type ProbeConfigInput, type RunningProbe } fro
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../../src/store/index.js';
 import { startStoreServer, type RunningStoreServer } from '../../src/store/server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { freePort, httpOk, tempDir, waitUntil } from '../helpers/net.js';
-import { startObspath, type Proc } from '../helpers/procs.js';
-import { metricValue, startIssuerProc, startRefresherProc, type IssuerProc, type RefresherProc } from '../helpers/stack.js';
-import { startApiProc, type ApiProc } from '../fleet/helpers.js';
+import { freePort, httpOk, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startObspath, type Proc } from '../../tools/testing/procs.js';
+import { metricValue, startIssuerProc, startRefresherProc, type IssuerProc, type RefresherProc } from '../../tools/testing/stack.js';
+import { startApiProc, type ApiProc } from '../../tools/testing/fleet.js';
 
 process.setMaxListeners(30);
 

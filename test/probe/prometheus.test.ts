@@ -2,9 +2,9 @@
 // one-shot --duration run with threshold 1 passes, and its /metrics show up's series while it runs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, waitUntil } from '../helpers/net.js';
-import { startObspath, startPrometheus, type Backend } from '../helpers/procs.js';
-import { metricValue } from '../helpers/stack.js';
+import { freePort, waitUntil } from '../../tools/testing/net.js';
+import { startObspath, startPrometheus, type Backend } from '../../tools/testing/procs.js';
+import { metricValue } from '../../tools/testing/stack.js';
 
 let prom: Backend;
 

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runScript, summarize, type FileResult } from '../../src/promql/testing/runner.js';
-import { REPO_ROOT } from '../helpers/procs.js';
+import { REPO_ROOT } from '../../tools/testing/procs.js';
 
 const SUITE_DIR = process.env.PROMQL_TESTDATA ?? join(REPO_ROOT, 'test', 'fixtures', 'promql-testdata');
 

@@ -8,8 +8,8 @@ import { startStoreServer, type RunningStoreServer } from '../../src/store/serve
 import { kafkaInstanceSeries, samplesBetween, toLabels } from '../../src/stack/kafka-data.js';
 import type { SeriesToWrite } from '../../src/store/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { tempDir } from '../helpers/net.js';
-import { startPrometheus, type Backend } from '../helpers/procs.js';
+import { tempDir } from '../../tools/testing/net.js';
+import { startPrometheus, type Backend } from '../../tools/testing/procs.js';
 
 const INSTANCES = ['c1a2b3', 'd4e5f6', 'g7h8i9', 'j0k1l2'];
 const NOW = Math.floor(Date.now() / 60_000) * 60_000; // whole minute: step-aligned times on both sides

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { visitSelectors, type Expr } from '../../src/promql/ast.js';
 import { formatExpr } from '../../src/promql/format.js';
 import { parseExpr } from '../../src/promql/parser.js';
-import { REPO_ROOT } from '../helpers/procs.js';
+import { REPO_ROOT } from '../../tools/testing/procs.js';
 
 /** The AST without source positions (which legitimately change when reprinted). */
 function strip(e: Expr): unknown {

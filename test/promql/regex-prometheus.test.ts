@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../../src/store/index.js';
 import { startStoreServer, type RunningStoreServer } from '../../src/store/server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { tempDir } from '../helpers/net.js';
-import { startPrometheus, type Backend } from '../helpers/procs.js';
+import { tempDir } from '../../tools/testing/net.js';
+import { startPrometheus, type Backend } from '../../tools/testing/procs.js';
 
 const NOW = Date.now();
 const JOBS = ['foo', 'FOO', 'Foo-bar', 'bar', 'a.b', 'axb', 'abac', 'ababc', 'x_y', 'αβγ', 'K', '\u212A', 'line\nbreak', 'job-12', 'a{,3}'];

@@ -7,7 +7,7 @@ import { compileMatcher } from '../../src/promql/matcher.js';
 import { buildLabelRegex, compileCapturingRegex, compileLabelRegex, hasTopLevelAlternation, literalAlternatives, RegexError } from '../../src/promql/regex.js';
 import { buildQueries, regexLiteral } from '../../src/kafka-metrics/catalog.js';
 import { parseExpr } from '../../src/promql/parser.js';
-import { CATASTROPHIC, REGEX_CASES } from './regex-cases.js';
+import { CATASTROPHIC, REGEX_CASES } from '../../tools/testing/regex-cases.js';
 
 for (const c of REGEX_CASES) {
   test(`RE2 ${c.about}: ${JSON.stringify(c.pattern)}`, () => {

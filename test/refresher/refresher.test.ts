@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { freePort, httpOk, tempDir, waitUntil } from '../helpers/net.js';
-import { startObspath, startPrometheus, type Backend } from '../helpers/procs.js';
-import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../helpers/remote-write.js';
-import { metricValue, startIssuerProc, startRefresherProc, type IssuerProc, type RefresherProc } from '../helpers/stack.js';
+import { freePort, httpOk, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startObspath, startPrometheus, type Backend } from '../../tools/testing/procs.js';
+import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../../tools/testing/remote-write.js';
+import { metricValue, startIssuerProc, startRefresherProc, type IssuerProc, type RefresherProc } from '../../tools/testing/stack.js';
 
 const SECRET = 'fm-client-secret-7f3a9';
 const clients = [

@@ -5,11 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { tempDir, waitUntil } from '../helpers/net.js';
-import { startPrometheus, type Backend } from '../helpers/procs.js';
-import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../helpers/remote-write.js';
-import { metricValue, startIssuerProc, startRefresherProc, type IssuerProc } from '../helpers/stack.js';
-import { CLIENTS, SECRET, startApiProc } from '../api/helpers.js';
+import { tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startPrometheus, type Backend } from '../../tools/testing/procs.js';
+import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../../tools/testing/remote-write.js';
+import { metricValue, startIssuerProc, startRefresherProc, type IssuerProc } from '../../tools/testing/stack.js';
+import { CLIENTS, SECRET, startApiProc } from '../../tools/testing/api.js';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -32,7 +32,7 @@ after(async () => {
 
 /** An issuer reached only through a counting proxy (its discovery names the proxy's address). */
 async function countedIssuer(clients: Parameters<typeof startIssuerProc>[0]['clients']): Promise<{ issuer: IssuerProc; proxy: CountingProxy; issuerUrl: string }> {
-  const { freePort } = await import('../helpers/net.js');
+  const { freePort } = await import('../../tools/testing/net.js');
   const port = await freePort();
   const proxy = await startCountingProxy(port);
   const issuer = await startIssuerProc({ dir: dir.path, clients, port, extraArgs: ['--public-url', `http://127.0.0.1:${proxy.port}`] });

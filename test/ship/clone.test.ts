@@ -6,8 +6,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { tempDir } from '../helpers/net.js';
-import { REPO_ROOT } from '../helpers/procs.js';
+import { tempDir } from '../../tools/testing/net.js';
+import { REPO_ROOT } from '../../tools/testing/procs.js';
 
 const run = promisify(execFile);
 

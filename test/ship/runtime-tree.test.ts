@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { tempDir } from '../helpers/net.js';
+import { tempDir } from '../../tools/testing/net.js';
 import { render, type K8sObject } from '../deploy/render.js';
 import { buildRuntimeTree, POD_UID, sandboxed, type Mount } from './runtime-tree.js';
 

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../helpers/procs.js';
+import { REPO_ROOT } from '../../tools/testing/procs.js';
 
 const run = promisify(execFile);
 

@@ -9,9 +9,9 @@ import { PassThrough } from 'node:stream';
 import { parse, stringify } from 'yaml';
 import { FAULTS, startStack, type Fault, type RunningStack } from '../../src/stack/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { freePortRange, tempDir, waitUntil } from '../helpers/net.js';
-import { REPO_ROOT, startPrometheus, type Backend } from '../helpers/procs.js';
-import { metricValue } from '../helpers/stack.js';
+import { freePortRange, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { REPO_ROOT, startPrometheus, type Backend } from '../../tools/testing/procs.js';
+import { metricValue } from '../../tools/testing/stack.js';
 
 /** The shipped rules with every `for:` at 0s: the test checks the expressions, not the patience. */
 function testRules(): string {

@@ -5,9 +5,9 @@ import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { LogMux } from '../../src/stack/log-stream.js';
 import { Supervisor } from '../../src/stack/supervisor.js';
-import { freePortRange, httpOk, tempDir, waitUntil } from '../helpers/net.js';
-import { OBSPATH_BIN, REPO_ROOT } from '../helpers/procs.js';
-import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../helpers/remote-write.js';
+import { freePortRange, httpOk, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { OBSPATH_BIN, REPO_ROOT } from '../../tools/testing/procs.js';
+import { encodeTestWriteRequest, REMOTE_WRITE_HEADERS } from '../../tools/testing/remote-write.js';
 
 function sink() {
   const out = new PassThrough();

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePortRange, tempDir, waitUntil } from '../helpers/net.js';
-import { startObspath } from '../helpers/procs.js';
+import { freePortRange, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startObspath } from '../../tools/testing/procs.js';
 
 test('obspath up: ready, a Kafka instance\'s metrics come back through the fleet manager, Ctrl-C stops everything', async () => {
   const dir = await tempDir();

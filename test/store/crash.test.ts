@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Store } from '../../src/store/store.js';
-import { tempDir } from '../helpers/net.js';
+import { tempDir } from '../../tools/testing/net.js';
 import { rng } from './util.js';
 
 const FIXTURE = new URL('./fixtures/crash-writer.ts', import.meta.url).pathname;

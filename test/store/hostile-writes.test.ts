@@ -10,8 +10,8 @@ import { encodeWriteRequest, REMOTE_WRITE_HEADERS, type SeriesToWrite } from '..
 import { startStoreServer } from '../../src/store/server.js';
 import { rewriteRemoteWrite } from '../../src/api/enforcement/remote-write.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { freePort, httpOk, tempDir, waitUntil } from '../helpers/net.js';
-import { startObspath, type Proc } from '../helpers/procs.js';
+import { freePort, httpOk, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startObspath, type Proc } from '../../tools/testing/procs.js';
 
 const dirs: Array<{ cleanup: () => Promise<void> }> = [];
 after(async () => {

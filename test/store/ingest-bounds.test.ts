@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store, ingestRemoteWrite, ingestErrorBody, encodeWriteRequest, type StoreOptions } from '../../src/store/index.js';
 import { snappyCompress } from '../../src/remotewrite/encode.js';
-import { tempDir } from '../helpers/net.js';
+import { tempDir } from '../../tools/testing/net.js';
 import { f64, pbEncode } from './util.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };

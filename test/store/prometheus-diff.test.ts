@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { Store, ingestRemoteWrite, encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../../src/store/index.js';
 import { snappyCompress } from '../../src/remotewrite/encode.js';
-import { startPrometheus, type Backend } from '../helpers/procs.js';
-import { tempDir } from '../helpers/net.js';
+import { startPrometheus, type Backend } from '../../tools/testing/procs.js';
+import { tempDir } from '../../tools/testing/net.js';
 import { f64, pbEncode, type PbSeries } from './util.js';
 
 const T = Date.now() - 60_000; // near now: Prometheus rejects samples outside its head's window

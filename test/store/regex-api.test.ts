@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../../src/store/index.js';
 import { startStoreServer, type RunningStoreServer } from '../../src/store/server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { tempDir } from '../helpers/net.js';
+import { tempDir } from '../../tools/testing/net.js';
 
 const NOW = Date.now();
 const JOBS = ['foo', 'FOO', 'Foo-bar', 'bar', 'a.b', 'axb', 'abac', 'line\nbreak', 'αβγ', 'a'.repeat(4000)]; // the store's default label value limit is 4096

@@ -5,7 +5,7 @@ import { isStaleNaN } from '../../src/storage/value.js';
 import { Store, ingestRemoteWrite, encodeWriteRequest, encodeWriteRequestProto, decodeWriteRequest } from '../../src/store/index.js';
 import { snappyCompress } from '../../src/remotewrite/encode.js';
 import { WriteRequestDecoder, type DecodedWriteRequest } from '../../src/remotewrite/decode.js';
-import { tempDir } from '../helpers/net.js';
+import { tempDir } from '../../tools/testing/net.js';
 import { bitsOf, f64, pbDecode, pbEncode, rng, type PbSeries } from './util.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };

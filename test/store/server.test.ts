@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../../src/store/index.js';
 import { startStoreServer, type RunningStoreServer } from '../../src/store/server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { freePort, httpOk, tempDir, waitUntil } from '../helpers/net.js';
-import { startObspath, startProcess, startPrometheus } from '../helpers/procs.js';
+import { freePort, httpOk, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startObspath, startProcess, startPrometheus } from '../../tools/testing/procs.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 let server: RunningStoreServer;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir, stat, truncate, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Store, type StoreOptions } from '../../src/store/index.js';
-import { tempDir } from '../helpers/net.js';
+import { tempDir } from '../../tools/testing/net.js';
 import { bitsOfArray, f64 } from './util.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };

@@ -2,9 +2,9 @@
 // `obspath api` as a child process.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, httpOk, waitUntil } from '../helpers/net.js';
-import { OBSPATH_BIN, startProcess, type Proc } from '../helpers/procs.js';
-import type { TestClient } from '../helpers/stack.js';
+import { freePort, httpOk, waitUntil } from './net.js';
+import { OBSPATH_BIN, startProcess, type Proc } from './procs.js';
+import type { TestClient } from './stack.js';
 
 export const SECRET = 'api-test-secret-5e2c1';
 export const AUDIENCE = 'observatorium';

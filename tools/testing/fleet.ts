@@ -5,9 +5,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fleetConfigSchema, startFleetManager, type RunningFleetManager } from '../../src/fleet/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { freePort, httpOk, waitUntil } from '../helpers/net.js';
-import { startObspath, type Proc } from '../helpers/procs.js';
-import type { TestSeries } from '../helpers/remote-write.js';
+import { freePort, httpOk, waitUntil } from './net.js';
+import { startObspath, type Proc } from './procs.js';
+import type { TestSeries } from './remote-write.js';
 
 /** An access token for `clientId` from the issuer (client_credentials; the client's claims make it a "user"). */
 export async function issuerToken(issuerUrl: string, clientId: string, secret: string): Promise<string> {
