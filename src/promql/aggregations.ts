@@ -70,13 +70,22 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, grid: Grid): Valu
   }
 }
 
+/** Flat per-(group, step) accumulators of a simple aggregation, indexed [group * steps + step]. */
+interface SimpleAccumulators {
+  op: AggregateExpr['op'];
+  val: Float64Array; comp: Float64Array; count: Float64Array; mean: Float64Array | null; incremental: Uint8Array | null;
+}
+
 function simpleAgg(op: AggregateExpr['op'], v: VectorValue, g: Groups, n: number): VectorValue {
   const ng = g.labels.length;
-  const val = new Float64Array(ng * n);
-  const comp = new Float64Array(ng * n);
-  const count = new Float64Array(ng * n);
-  const mean = op === 'avg' || op === 'stddev' || op === 'stdvar' ? new Float64Array(ng * n) : null;
-  const incremental = op === 'avg' ? new Uint8Array(ng * n) : null;
+  const acc: SimpleAccumulators = {
+    op,
+    val: new Float64Array(ng * n),
+    comp: new Float64Array(ng * n),
+    count: new Float64Array(ng * n),
+    mean: op === 'avg' || op === 'stddev' || op === 'stdvar' ? new Float64Array(ng * n) : null,
+    incremental: op === 'avg' ? new Uint8Array(ng * n) : null,
+  };
   const dropName = new Uint8Array(ng);
   const seenGroup = new Uint8Array(ng);
   for (let si = 0; si < v.series.length; si++) {
@@ -86,86 +95,96 @@ function simpleAgg(op: AggregateExpr['op'], v: VectorValue, g: Groups, n: number
       seenGroup[gi] = 1;
       dropName[gi] = s.dropName ? 1 : 0;
     }
-    const base = gi * n;
-    const vals = s.values;
-    const pres = s.present;
-    for (let i = 0; i < n; i++) {
-      if (!pres[i]) continue;
-      const x = vals[i]!;
-      const k = base + i;
-      const c = ++count[k];
-      switch (op) {
-        case 'sum': {
-          const t = val[k]! + x;
-          comp[k] = kahanComp(val[k]!, x, t, comp[k]!);
-          val[k] = t;
-          break;
-        }
-        case 'avg':
-          avgInc(val, comp, mean!, incremental!, k, x, c);
-          break;
-        case 'min':
-          if (c === 1 || val[k]! > x || val[k] !== val[k]) val[k] = x;
-          break;
-        case 'max':
-          if (c === 1 || val[k]! < x || val[k] !== val[k]) val[k] = x;
-          break;
-        case 'stddev':
-        case 'stdvar': {
-          if (c === 1) {
-            mean![k] = x;
-            val[k] = Number.isFinite(x) ? 0 : NaN;
-          } else {
-            const delta = x - mean![k]!;
-            mean![k]! += delta / c;
-            val[k]! += delta * (x - mean![k]!);
-          }
-          break;
-        }
-        default:
-          break;
-      }
-    }
+    accumulateSeries(acc, s, gi * n, n);
   }
   const out: StepSeries[] = [];
   for (let gi = 0; gi < ng; gi++) {
     const s = newSeries(g.labels[gi]!, n, dropName[gi] === 1);
-    let any = false;
-    const base = gi * n;
-    for (let i = 0; i < n; i++) {
-      const k = base + i;
-      const c = count[k]!;
-      if (c === 0) continue;
-      let r: number;
-      switch (op) {
-        case 'sum':
-          r = Number.isFinite(val[k]!) ? val[k]! + comp[k]! : val[k]!;
-          break;
-        case 'avg':
-          r = incremental![k] ? mean![k]! + comp[k]! : val[k]! / c + comp[k]! / c;
-          break;
-        case 'count':
-          r = c;
-          break;
-        case 'group':
-          r = 1;
-          break;
-        case 'stdvar':
-          r = val[k]! / c;
-          break;
-        case 'stddev':
-          r = Math.sqrt(val[k]! / c);
-          break;
-        default:
-          r = val[k]!;
-      }
-      s.values[i] = r;
-      s.present[i] = 1;
-      any = true;
-    }
-    if (any) out.push(s);
+    if (emitGroup(acc, s, gi * n, n)) out.push(s);
   }
   return { kind: 'vector', series: out };
+}
+
+/** Folds one input series into its group's accumulators (which start at `base`). */
+function accumulateSeries(acc: SimpleAccumulators, s: StepSeries, base: number, n: number): void {
+  const { op, val, comp, count, mean, incremental } = acc;
+  const vals = s.values;
+  const pres = s.present;
+  for (let i = 0; i < n; i++) {
+    if (!pres[i]) continue;
+    const x = vals[i]!;
+    const k = base + i;
+    const c = ++count[k];
+    switch (op) {
+      case 'sum': {
+        const t = val[k]! + x;
+        comp[k] = kahanComp(val[k]!, x, t, comp[k]!);
+        val[k] = t;
+        break;
+      }
+      case 'avg':
+        avgInc(val, comp, mean!, incremental!, k, x, c);
+        break;
+      case 'min':
+        if (c === 1 || val[k]! > x || val[k] !== val[k]) val[k] = x;
+        break;
+      case 'max':
+        if (c === 1 || val[k]! < x || val[k] !== val[k]) val[k] = x;
+        break;
+      case 'stddev':
+      case 'stdvar': {
+        if (c === 1) {
+          mean![k] = x;
+          val[k] = Number.isFinite(x) ? 0 : NaN;
+        } else {
+          const delta = x - mean![k]!;
+          mean![k]! += delta / c;
+          val[k]! += delta * (x - mean![k]!);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+/** Writes one group's final values (accumulators at `base`) into `s`; false when the group has no sample. */
+function emitGroup(acc: SimpleAccumulators, s: StepSeries, base: number, n: number): boolean {
+  const { op, val, comp, count, mean, incremental } = acc;
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const k = base + i;
+    const c = count[k]!;
+    if (c === 0) continue;
+    let r: number;
+    switch (op) {
+      case 'sum':
+        r = Number.isFinite(val[k]!) ? val[k]! + comp[k]! : val[k]!;
+        break;
+      case 'avg':
+        r = incremental![k] ? mean![k]! + comp[k]! : val[k]! / c + comp[k]! / c;
+        break;
+      case 'count':
+        r = c;
+        break;
+      case 'group':
+        r = 1;
+        break;
+      case 'stdvar':
+        r = val[k]! / c;
+        break;
+      case 'stddev':
+        r = Math.sqrt(val[k]! / c);
+        break;
+      default:
+        r = val[k]!;
+    }
+    s.values[i] = r;
+    s.present[i] = 1;
+    any = true;
+  }
+  return any;
 }
 
 /** The Neumaier compensation term after adding `inc` to `sum` (giving `t`). */

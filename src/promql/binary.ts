@@ -154,97 +154,128 @@ function setOp(op: BinaryOp, lhs: VectorValue, rhs: VectorValue, m: VectorMatchi
   return { kind: 'vector', series: out };
 }
 
+/** Per-call state of a vector-vector operation, after one-to-many has been swapped into many-to-one. */
+interface VectorMatchState {
+  e: BinaryExpr;
+  m: VectorMatching;
+  lhs: VectorValue;
+  rhs: VectorValue;
+  n: number;
+  cmp: boolean;
+  swapped: boolean;
+  dropName: boolean;
+  onNames: ReadonlySet<string>;
+  /** Output series by labels key. */
+  out: Map<string, StepSeries>;
+  /** Per lhs series: the rhs series it was last matched with, and the output series for that pair. */
+  lastMatch: Int32Array;
+  lastOut: (StepSeries | null)[];
+}
+
 function vectorVector(ev: Evaluator, e: BinaryExpr, lhsIn: VectorValue, rhsIn: VectorValue, m: VectorMatching, n: number, cmp: boolean): VectorValue {
   const swapped = m.card === 'one-to-many';
   const lhs = swapped ? rhsIn : lhsIn;
   const rhs = swapped ? lhsIn : rhsIn;
   const sig = signatureFn(m);
-  const lsigs = lhs.series.map((s) => sig(s.labels));
-  const rgroups = groupBySig(rhs, sig);
-  const onNames = new Set(m.labels);
-  const out = new Map<string, StepSeries>();
-  const dropName = DROPS_NAME.has(e.op) || e.returnBool;
-  // Per lhs series: the rhs series it was last matched with, and the output series for that pair.
-  const lastMatch = new Int32Array(lhs.series.length).fill(-1);
-  const lastOut: (StepSeries | null)[] = new Array(lhs.series.length).fill(null);
+  const st: VectorMatchState = {
+    e, m, lhs, rhs, n, cmp, swapped,
+    dropName: DROPS_NAME.has(e.op) || e.returnBool,
+    onNames: new Set(m.labels),
+    out: new Map(),
+    lastMatch: new Int32Array(lhs.series.length).fill(-1),
+    lastOut: new Array<StepSeries | null>(lhs.series.length).fill(null),
+  };
+  const rgroupList = [...groupBySig(rhs, sig).entries()];
   const lhsBySig = groupBySig(lhs, sig);
-
-  const rgroupList = [...rgroups.entries()];
   const matchAt = new Map<string, number>();
   for (let i = 0; i < n; i++) {
-    let lhsAny = false;
-    for (const ls of lhs.series) {
-      if (ls.present[i]) {
-        lhsAny = true;
-        break;
-      }
-    }
-    if (!lhsAny) continue;
-    // The rhs series present at this step, per signature; two in one group is a many-to-many error.
-    matchAt.clear();
-    for (const [key, ridx] of rgroupList) {
-      let match = -1;
-      for (const r of ridx) {
-        if (!rhs.series[r]!.present[i]) continue;
-        if (match >= 0) {
-          const a = rhs.series[r]!.labels;
-          const b = rhs.series[match]!.labels;
-          throw executionError(
-            `found duplicate series for the match group ${matchGroupString(a, m)} on the ${swapped ? 'left' : 'right'} hand-side of the operation: [${formatLabels(a)}, ${formatLabels(b)}];many-to-many matching not allowed: matching labels must be unique on one side`,
-          );
-        }
-        match = r;
-      }
-      if (match >= 0) matchAt.set(key, match);
-    }
+    if (!anyPresentAt(lhs, i)) continue;
+    rhsMatchesAt(st, rgroupList, i, matchAt);
     for (const [key, lidx] of lhsBySig) {
       const match = matchAt.get(key) ?? -1;
-      if (match < 0) continue;
-      const rs = rhs.series[match]!;
-      const seen = m.card === 'one-to-one' ? null : new Set<StepSeries>();
-      let matchedOnce = false;
-      for (const li of lidx) {
-        const ls = lhs.series[li]!;
-        if (!ls.present[i]) continue;
-        let lv = ls.values[i]!;
-        let rv = rs.values[i]!;
-        if (swapped) [lv, rv] = [rv, lv];
-        let value = arith(e.op, lv, rv);
-        if (cmp) {
-          if (e.returnBool) {
-            /* value is 1/0 */
-          } else if (value === 1) value = lv;
-          else continue;
-        }
-        let target = lastMatch[li] === match ? lastOut[li]! : null;
-        if (!target) {
-          const labels = resultLabels(ls.labels, rs.labels, m, onNames);
-          const key2 = labelsKey(labels);
-          target = out.get(key2) ?? null;
-          if (!target) {
-            target = newSeries(labels, n, dropName || ls.dropName);
-            out.set(key2, target);
-          }
-          lastMatch[li] = match;
-          lastOut[li] = target;
-        }
-        if (m.card === 'one-to-one') {
-          if (matchedOnce) throw executionError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
-          matchedOnce = true;
-        } else {
-          if (seen!.has(target)) throw executionError('multiple matches for labels: grouping labels must ensure unique matches');
-          seen!.add(target);
-        }
-        if (target.present[i]) {
-          throw executionError('multiple matches for labels: grouping labels must ensure unique matches');
-        }
-        target.values[i] = value;
-        target.present[i] = 1;
-      }
+      if (match >= 0) applyMatchGroup(st, lidx, match, i);
     }
     if ((i & 255) === 255) ev.checkDeadline();
   }
-  return { kind: 'vector', series: [...out.values()] };
+  return { kind: 'vector', series: [...st.out.values()] };
+}
+
+function anyPresentAt(v: VectorValue, i: number): boolean {
+  for (const s of v.series) if (s.present[i]) return true;
+  return false;
+}
+
+/** Fills `matchAt` with the rhs series present at step `i`, per signature; two in one group is a many-to-many error. */
+function rhsMatchesAt(st: VectorMatchState, rgroupList: [string, number[]][], i: number, matchAt: Map<string, number>): void {
+  const rhs = st.rhs;
+  matchAt.clear();
+  for (const [key, ridx] of rgroupList) {
+    let match = -1;
+    for (const r of ridx) {
+      if (!rhs.series[r]!.present[i]) continue;
+      if (match >= 0) {
+        const a = rhs.series[r]!.labels;
+        const b = rhs.series[match]!.labels;
+        throw executionError(
+          `found duplicate series for the match group ${matchGroupString(a, st.m)} on the ${st.swapped ? 'left' : 'right'} hand-side of the operation: [${formatLabels(a)}, ${formatLabels(b)}];many-to-many matching not allowed: matching labels must be unique on one side`,
+        );
+      }
+      match = r;
+    }
+    if (match >= 0) matchAt.set(key, match);
+  }
+}
+
+/** Applies the operator at step `i` between the lhs series `lidx` of one signature and their rhs match. */
+function applyMatchGroup(st: VectorMatchState, lidx: number[], match: number, i: number): void {
+  const { e, m, lhs, lastMatch, lastOut } = st;
+  const rs = st.rhs.series[match]!;
+  const seen = m.card === 'one-to-one' ? null : new Set<StepSeries>();
+  let matchedOnce = false;
+  for (const li of lidx) {
+    const ls = lhs.series[li]!;
+    if (!ls.present[i]) continue;
+    let lv = ls.values[i]!;
+    let rv = rs.values[i]!;
+    if (st.swapped) [lv, rv] = [rv, lv];
+    let value = arith(e.op, lv, rv);
+    if (st.cmp) {
+      if (e.returnBool) {
+        /* value is 1/0 */
+      } else if (value === 1) value = lv;
+      else continue;
+    }
+    let target = lastMatch[li] === match ? lastOut[li]! : null;
+    if (!target) {
+      target = outputSeries(st, ls, rs);
+      lastMatch[li] = match;
+      lastOut[li] = target;
+    }
+    if (m.card === 'one-to-one') {
+      if (matchedOnce) throw executionError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+      matchedOnce = true;
+    } else {
+      if (seen!.has(target)) throw executionError('multiple matches for labels: grouping labels must ensure unique matches');
+      seen!.add(target);
+    }
+    if (target.present[i]) {
+      throw executionError('multiple matches for labels: grouping labels must ensure unique matches');
+    }
+    target.values[i] = value;
+    target.present[i] = 1;
+  }
+}
+
+/** The output series for the pair (ls, rs), created on first use. */
+function outputSeries(st: VectorMatchState, ls: StepSeries, rs: StepSeries): StepSeries {
+  const labels = resultLabels(ls.labels, rs.labels, st.m, st.onNames);
+  const key = labelsKey(labels);
+  let target = st.out.get(key);
+  if (!target) {
+    target = newSeries(labels, st.n, st.dropName || ls.dropName);
+    st.out.set(key, target);
+  }
+  return target;
 }
 
 function matchGroupString(labels: Labels, m: VectorMatching): string {
