@@ -64,11 +64,11 @@ function clientStatus(err: Error): boolean {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
-export function createFleetApiApp(deps: FleetApiDeps): FastifyInstance {
-  const app = createHttpApp({ logger: deps.logger, hop: 'fleet-manager' });
+/** Counts and times every routed call, by route with ids replaced by `-`. */
+function addInboundMetrics(app: FastifyInstance, registry: Registry): void {
   const labels = ['code', 'method', 'path'] as const;
-  const inboundCount = new Counter({ name: 'api_inbound_request_count', help: 'number of calls to the API, by route (ids replaced by -)', labelNames: labels, registers: [deps.registry] });
-  const inboundDuration = new Histogram({ name: 'api_inbound_request_duration', help: 'duration of calls to the API in seconds, by route', labelNames: labels, buckets: [0.1, 1, 2, 5, 10, 30], registers: [deps.registry] });
+  const inboundCount = new Counter({ name: 'api_inbound_request_count', help: 'number of calls to the API, by route (ids replaced by -)', labelNames: labels, registers: [registry] });
+  const inboundDuration = new Histogram({ name: 'api_inbound_request_duration', help: 'duration of calls to the API in seconds, by route', labelNames: labels, buckets: [0.1, 1, 2, 5, 10, 30], registers: [registry] });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url;
     if (!route) return;
@@ -76,80 +76,94 @@ export function createFleetApiApp(deps: FleetApiDeps): FastifyInstance {
     inboundCount.inc(l);
     inboundDuration.observe(l, reply.elapsedTime / 1000);
   });
+}
 
+/** Every failure answers with the fleet manager's error body; upstream failures are logged once with their cause. */
+function sendFleetError(err: Error, req: FastifyRequest, reply: FastifyReply) {
+  let se: ServiceError;
+  if (err instanceof ServiceError) se = err;
+  else if (err instanceof MetricsFetchError) {
+    const forFederate = req.routeOptions.url?.endsWith('/federate') ?? false;
+    se = new ServiceError(ErrorCode.General, `${forFederate ? 'error getting metrics' : 'failed to retrieve metrics'}: ${err.message}`);
+    // Logged once, with the request id, so "read the fleet manager logs" (runbook step 1) finds the hop and cause.
+    req.log.error({ kafkaId: (req.params as { id?: string }).id, failedQueries: err.failures.length, totalQueries: err.total, failures: err.details() }, `${se.body().code}: ${se.reason}`);
+  } else if (clientStatus(err)) {
+    se = badRequest(`bad request, ${err.message}`);
+  } else {
+    se = new ServiceError(ErrorCode.General, 'Unspecified error');
+    req.log.error({ err }, 'unhandled error');
+  }
+  if (se.statusCode < 500 && !(err instanceof MetricsFetchError)) req.log.info({ code: se.code, reason: se.reason }, 'request refused');
+  return reply.code(se.statusCode).type('application/json').send(se.body(req.id));
+}
+
+/** The caller's Kafka instance named in the path; another organisation's is indistinguishable from a missing one. */
+function kafkaOf(instances: InstanceRegistry, req: FastifyRequest): KafkaInstance {
+  const { id } = req.params as { id: string };
+  if (id.trim() === '') throw badRequest('missing path parameter: kafka id');
+  if (!KAFKA_ID_RE.test(id)) throw badRequest(`bad request, malformed kafka id '${id.slice(0, 100)}': expected lowercase letters, digits and dashes`);
+  const kafka = instances.get(id);
+  const caller = req.caller!;
+  if (!kafka || kafka.orgId !== caller.orgId) throw notFound(`KafkaResource for user ${caller.username} with id='${id}' not found`);
+  return kafka;
+}
+
+/** Cancels the upstream queries when the caller goes away before the answer is sent. */
+function callOptions(req: FastifyRequest, reply: FastifyReply) {
+  const ac = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort();
+  });
+  return { signal: ac.signal, requestId: req.id };
+}
+
+/** duration and interval within the spec's limits, and no more points per series than Prometheus allows. */
+function rangeWindow(q: Query): { duration: number; interval: number } {
+  const duration = intParam(q, 'duration', DURATION_LIMITS, 'minutes');
+  const interval = intParam(q, 'interval', INTERVAL_LIMITS, 'seconds');
+  const points = Math.floor((duration * 60) / interval) + 1;
+  if (points > MAX_POINTS) {
+    throw badRequest(`bad request, duration ${duration} minutes at interval ${interval} s gives ${points} points per series; at most ${MAX_POINTS} are allowed (use an interval of at least ${Math.ceil((duration * 60) / (MAX_POINTS - 1))} s)`);
+  }
+  return { duration, interval };
+}
+
+function registerMetricsRoutes(scope: FastifyInstance, deps: FleetApiDeps): void {
+  scope.get('/kafkas/:id/metrics/query_range', async (req, reply) => {
+    const kafka = kafkaOf(deps.instances, req);
+    const q = req.query as Query;
+    const { duration, interval } = rangeWindow(q);
+    const filters = filtersParam(q);
+    const endMs = Date.now();
+    const series = await deps.service.range(kafka, filters, { startMs: endMs - duration * 60_000, endMs, stepS: interval }, callOptions(req, reply));
+    return reply.type('application/json').send(rangeList(kafka.id, series));
+  });
+
+  scope.get('/kafkas/:id/metrics/query', async (req, reply) => {
+    const kafka = kafkaOf(deps.instances, req);
+    const filters = filtersParam(req.query as Query);
+    const series = await deps.service.instant(kafka, filters, callOptions(req, reply));
+    return reply.type('application/json').send(instantList(kafka.id, series));
+  });
+
+  scope.get('/kafkas/:id/metrics/federate', async (req, reply) => {
+    const kafka = kafkaOf(deps.instances, req);
+    const samples = await deps.service.instant(kafka, [], callOptions(req, reply));
+    const fed = federateText(samples);
+    if (fed.collapsed > 0) req.log.debug({ kafkaId: kafka.id, collapsed: fed.collapsed }, 'federate: series with equal exported labels were collapsed to one');
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(fed.text);
+  });
+}
+
+export function createFleetApiApp(deps: FleetApiDeps): FastifyInstance {
+  const app = createHttpApp({ logger: deps.logger, hop: 'fleet-manager' });
+  addInboundMetrics(app, deps.registry);
   app.register(async (scope) => {
-    scope.setErrorHandler((err: Error, req, reply) => {
-      let se: ServiceError;
-      if (err instanceof ServiceError) se = err;
-      else if (err instanceof MetricsFetchError) {
-        const forFederate = req.routeOptions.url?.endsWith('/federate') ?? false;
-        se = new ServiceError(ErrorCode.General, `${forFederate ? 'error getting metrics' : 'failed to retrieve metrics'}: ${err.message}`);
-        // Logged once, with the request id, so "read the fleet manager logs" (runbook step 1) finds the hop and cause.
-        req.log.error({ kafkaId: (req.params as { id?: string }).id, failedQueries: err.failures.length, totalQueries: err.total, failures: err.details() }, `${se.body().code}: ${se.reason}`);
-      } else if (clientStatus(err)) {
-        se = badRequest(`bad request, ${err.message}`);
-      } else {
-        se = new ServiceError(ErrorCode.General, 'Unspecified error');
-        req.log.error({ err }, 'unhandled error');
-      }
-      if (se.statusCode < 500 && !(err instanceof MetricsFetchError)) req.log.info({ code: se.code, reason: se.reason }, 'request refused');
-      return reply.code(se.statusCode).type('application/json').send(se.body(req.id));
-    });
-
+    scope.setErrorHandler(sendFleetError);
     scope.addHook('preHandler', async (req) => {
       req.caller = await deps.auth.authenticate(req.headers.authorization);
     });
-
-    const kafkaOf = (req: FastifyRequest): KafkaInstance => {
-      const { id } = req.params as { id: string };
-      if (id.trim() === '') throw badRequest('missing path parameter: kafka id');
-      if (!KAFKA_ID_RE.test(id)) throw badRequest(`bad request, malformed kafka id '${id.slice(0, 100)}': expected lowercase letters, digits and dashes`);
-      const kafka = deps.instances.get(id);
-      const caller = req.caller!;
-      // Another organisation's instance is indistinguishable from a missing one.
-      if (!kafka || kafka.orgId !== caller.orgId) throw notFound(`KafkaResource for user ${caller.username} with id='${id}' not found`);
-      return kafka;
-    };
-
-    /** Cancels the upstream queries when the caller goes away before the answer is sent. */
-    const callOptions = (req: FastifyRequest, reply: FastifyReply) => {
-      const ac = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) ac.abort();
-      });
-      return { signal: ac.signal, requestId: req.id };
-    };
-
-    scope.get('/kafkas/:id/metrics/query_range', async (req, reply) => {
-      const kafka = kafkaOf(req);
-      const q = req.query as Query;
-      const duration = intParam(q, 'duration', DURATION_LIMITS, 'minutes');
-      const interval = intParam(q, 'interval', INTERVAL_LIMITS, 'seconds');
-      const points = Math.floor((duration * 60) / interval) + 1;
-      if (points > MAX_POINTS) {
-        throw badRequest(`bad request, duration ${duration} minutes at interval ${interval} s gives ${points} points per series; at most ${MAX_POINTS} are allowed (use an interval of at least ${Math.ceil((duration * 60) / (MAX_POINTS - 1))} s)`);
-      }
-      const filters = filtersParam(q);
-      const endMs = Date.now();
-      const series = await deps.service.range(kafka, filters, { startMs: endMs - duration * 60_000, endMs, stepS: interval }, callOptions(req, reply));
-      return reply.type('application/json').send(rangeList(kafka.id, series));
-    });
-
-    scope.get('/kafkas/:id/metrics/query', async (req, reply) => {
-      const kafka = kafkaOf(req);
-      const filters = filtersParam(req.query as Query);
-      const series = await deps.service.instant(kafka, filters, callOptions(req, reply));
-      return reply.type('application/json').send(instantList(kafka.id, series));
-    });
-
-    scope.get('/kafkas/:id/metrics/federate', async (req, reply) => {
-      const kafka = kafkaOf(req);
-      const samples = await deps.service.instant(kafka, [], callOptions(req, reply));
-      const fed = federateText(samples);
-      if (fed.collapsed > 0) req.log.debug({ kafkaId: kafka.id, collapsed: fed.collapsed }, 'federate: series with equal exported labels were collapsed to one');
-      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(fed.text);
-    });
+    registerMetricsRoutes(scope, deps);
   }, { prefix: API_PREFIX });
-
   return app;
 }

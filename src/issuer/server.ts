@@ -72,15 +72,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/**
- * Starts the dev OIDC issuer. The provider is rebuilt on key rotation (it takes keys only at
- * construction); client_credentials needs no server-side state, so nothing is lost by that.
- */
-export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
-  const { host, port } = parseListenFlag(opts.listen, '--web.listen');
-  const prefix = `/auth/realms/${opts.realm}`;
-  const retainMs = opts.keyRetainMs ?? longestTokenTtlMs(opts.clients, opts.tokenTtlMs);
-  const ring = new KeyRing(opts.signingKey ?? generateSigningKey(), retainMs);
+/** The current oidc-provider callback, rebuilt on rotation and when a retired key's retention ends. */
+interface ProviderSlot {
+  handler(): Handler;
+  rebuild(issuerUrl: string): void;
+  rotate(): string;
+  stop(): void;
+}
+
+function createProviderSlot(opts: IssuerOptions, ring: KeyRing, retainMs: number): ProviderSlot {
   let pruneTimer: NodeJS.Timeout | undefined;
   let issuerUrl = '';
   let providerHandler: Handler | undefined;
@@ -107,62 +107,90 @@ export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
     }, Math.max(0, at - Date.now()) + 5);
     pruneTimer.unref();
   };
+  return {
+    handler: () => providerHandler!,
+    rebuild(url) {
+      issuerUrl = url;
+      rebuild();
+    },
+    rotate() {
+      const next = ring.rotate();
+      rebuild();
+      opts.logger.info({ kid: next.kid, keys: ring.keys.map((k) => k.kid), retainMs }, 'signing key rotated; the previous key verifies only');
+      return next.kid;
+    },
+    stop: () => clearTimeout(pruneTimer),
+  };
+}
 
+/** Hands an OAuth request under the realm's prefix to the provider, reading token bodies first. */
+function forwardToProvider(req: IncomingMessage, res: ServerResponse, path: string, prefix: string, slot: ProviderSlot, delay: number): void {
+  // oidc-provider routes relative to its mount point and finds that point through originalUrl.
+  (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
+  req.url = req.url!.slice(prefix.length) || '/';
+  const run = () => slot.handler()(req, res);
+  if (req.method === 'POST' && path.endsWith('/token')) {
+    readTokenRequest(req).then(
+      () => (delay > 0 ? setTimeout(run, delay) : run()),
+      (err: Error) => sendJson(res, 400, { error: 'invalid_request', error_description: err.message }),
+    );
+    return;
+  }
+  run();
+}
+
+function createIssuerServer(opts: IssuerOptions, prefix: string, ring: KeyRing, slot: ProviderSlot): Server {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/health' || path === '/live' || path === '/ready') return sendJson(res, 200, { status: 'ok', kid: ring.currentKid });
     if (path === '/admin/rotate-keys' && req.method === 'POST') {
-      const kid = rotate();
+      const kid = slot.rotate();
       return sendJson(res, 200, { status: 'rotated', kid });
     }
-    if (path === prefix || path.startsWith(`${prefix}/`)) {
-      const delay = opts.tokenDelayMs ?? 0;
-      // oidc-provider routes relative to its mount point and finds that point through originalUrl.
-      (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
-      req.url = req.url!.slice(prefix.length) || '/';
-      const run = () => providerHandler!(req, res);
-      if (req.method === 'POST' && path.endsWith('/token')) {
-        readTokenRequest(req).then(
-          () => (delay > 0 ? setTimeout(run, delay) : run()),
-          (err: Error) => sendJson(res, 400, { error: 'invalid_request', error_description: err.message }),
-        );
-        return;
-      }
-      run();
-      return;
-    }
+    if (path === prefix || path.startsWith(`${prefix}/`)) return forwardToProvider(req, res, path, prefix, slot, opts.tokenDelayMs ?? 0);
     // Outside the OAuth endpoints, errors have obspath's shape (OAuth's own error bodies stay as the RFCs say).
     sendJson(res, 404, statusError(404, `issuer: no route for ${req.method} ${path}; the issuer is at ${prefix}`, 'issuer', requestIdOf(req)));
   });
   // A slow or half-open client must not hold the issuer's sockets forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
+  return server;
+}
 
+/** Binds the server and returns the base URL clients reach it at. */
+async function listenIssuer(server: Server, listen: string, publicUrl: string | undefined): Promise<{ baseUrl: string; port: number }> {
+  const { host, port } = parseListenFlag(listen, '--web.listen');
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(listenFailure(err, `${host}:${port}`, '--web.listen')));
     server.listen(port, host, () => resolve());
   });
   const bound = server.address() as AddressInfo;
   const urlHost = bound.address === '0.0.0.0' || bound.address === '::' ? '127.0.0.1' : bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-  const baseUrl = opts.publicUrl?.replace(/\/$/, '') ?? `http://${urlHost}:${bound.port}`;
-  issuerUrl = `${baseUrl}${prefix}`;
-  rebuild();
+  return { baseUrl: publicUrl?.replace(/\/$/, '') ?? `http://${urlHost}:${bound.port}`, port: bound.port };
+}
 
-  function rotate(): string {
-    const next = ring.rotate();
-    rebuild();
-    opts.logger.info({ kid: next.kid, keys: ring.keys.map((k) => k.kid), retainMs }, 'signing key rotated; the previous key verifies only');
-    return next.kid;
-  }
-
+/**
+ * Starts the dev OIDC issuer. The provider is rebuilt on key rotation (it takes keys only at
+ * construction); client_credentials needs no server-side state, so nothing is lost by that.
+ */
+export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
+  parseListenFlag(opts.listen, '--web.listen'); // a bad flag fails before a key is generated
+  const prefix = `/auth/realms/${opts.realm}`;
+  const retainMs = opts.keyRetainMs ?? longestTokenTtlMs(opts.clients, opts.tokenTtlMs);
+  const ring = new KeyRing(opts.signingKey ?? generateSigningKey(), retainMs);
+  const slot = createProviderSlot(opts, ring, retainMs);
+  const server = createIssuerServer(opts, prefix, ring, slot);
+  const { baseUrl, port } = await listenIssuer(server, opts.listen, opts.publicUrl);
+  const issuerUrl = `${baseUrl}${prefix}`;
+  slot.rebuild(issuerUrl);
   return {
     issuerUrl,
     baseUrl,
-    port: bound.port,
-    rotateKeys: rotate,
+    port,
+    rotateKeys: () => slot.rotate(),
     close: () =>
       new Promise<void>((resolve) => {
-        clearTimeout(pruneTimer);
+        slot.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

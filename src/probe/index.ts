@@ -73,22 +73,18 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done);
   });
 
-export async function startProbe(config: ProbeConfig, logger: Logger): Promise<RunningProbe> {
-  const registry = createRegistry();
-  const metrics = createProbeMetrics(registry);
-  const tokens = createTokenProvider(config, logger);
-  const selector = probeSelector(config.name, config.labels);
-  const writer = new ProbeWriter({ url: config.endpointWrite, name: config.name, labels: config.labels, tenantHeader: config.tenantHeader, tenant: config.tenant, tokens, timeoutMs: config.period });
-  const reader = config.endpointRead ? new ProbeReader({ baseUrl: config.endpointRead, selector, latencyMs: config.latency, periodMs: config.period, tokens }) : undefined;
+type ProbeMetrics = ReturnType<typeof createProbeMetrics>;
+type RecordOutcome = (op: ProbeOp, o: OpOutcome | ReadOutcome) => void;
 
+function emptyStats(withReads: boolean): ProbeStats {
   const tally = (): Tally => ({ success: 0, error: 0 });
-  const stats: ProbeStats = { rounds: 0, writes: tally(), ...(reader ? { reads: tally() } : {}), byOp: { write: tally(), query: tally(), query_range: tally() }, lastFailure: {} };
-  const logState: Partial<Record<ProbeOp, { key: string; count: number }>> = {};
-  const stop = new AbortController();
-  const started = Date.now();
-  let firstWriteAt: number | undefined;
+  return { rounds: 0, writes: tally(), ...(withReads ? { reads: tally() } : {}), byOp: { write: tally(), query: tally(), query_range: tally() }, lastFailure: {} };
+}
 
-  function record(op: ProbeOp, o: OpOutcome | ReadOutcome): void {
+/** Counts an operation's outcome in up's metrics and the stats, and logs each new failure cause (and its end). */
+function createRecorder(metrics: ProbeMetrics, stats: ProbeStats, logger: Logger): RecordOutcome {
+  const logState: Partial<Record<ProbeOp, { key: string; count: number }>> = {};
+  return (op, o) => {
     const result = o.ok ? 'success' : 'error';
     const labels = { result, http_code: String(o.httpCode) };
     if (op === 'write') {
@@ -119,19 +115,33 @@ export async function startProbe(config: ProbeConfig, logger: Logger): Promise<R
     if (count === 1 || count % 20 === 0) {
       logger.warn({ op, httpCode: f.httpCode, hop: f.hop, reason: f.reason, cause: f.cause, consecutive: count }, `probe ${op} failed: ${f.message}`);
     }
-  }
+  };
+}
 
-  async function round(at: number): Promise<void> {
+interface RoundParts {
+  config: ProbeConfig;
+  writer: ProbeWriter;
+  reader?: ProbeReader;
+  signal: AbortSignal;
+  stats: ProbeStats;
+  metrics: ProbeMetrics;
+  record: RecordOutcome;
+}
+
+/** One round: write the sample at `at`, and read back (once reads may find the first write). */
+function createRound({ config, writer, reader, signal, stats, metrics, record }: RoundParts): (at: number) => Promise<void> {
+  let firstWriteAt: number | undefined;
+  return async (at) => {
     firstWriteAt ??= at;
     const evalMs = at - config.initialQueryDelay;
     // Reads start once their evaluation time is past the first write, so the first read can find it.
     const readsRun = reader !== undefined && evalMs > firstWriteAt;
     const [w, q, r] = await Promise.all([
-      writer.write(at, stop.signal),
-      readsRun ? reader.query(evalMs, stop.signal) : undefined,
-      readsRun ? reader.queryRange(evalMs, stop.signal) : undefined,
+      writer.write(at, signal),
+      readsRun ? reader.query(evalMs, signal) : undefined,
+      readsRun ? reader.queryRange(evalMs, signal) : undefined,
     ]);
-    if (stop.signal.aborted) return; // cut short by close(): not a failure of the path
+    if (signal.aborted) return; // cut short by close(): not a failure of the path
     record('write', w);
     if (q) record('query', q);
     if (r) record('query_range', r);
@@ -145,21 +155,40 @@ export async function startProbe(config: ProbeConfig, logger: Logger): Promise<R
       stats.lastSuccessAt = Date.now();
       metrics.lastSuccess.set(stats.lastSuccessAt / 1000);
     }
-  }
+  };
+}
 
+/** Runs a round every period from `started` until --duration has elapsed or the signal aborts. */
+async function runRounds(config: ProbeConfig, started: number, signal: AbortSignal, round: (at: number) => Promise<void>): Promise<void> {
+  let next = started;
+  while (!signal.aborted) {
+    if (config.duration > 0 && Date.now() - started >= config.duration) return;
+    await round(Date.now());
+    // Like Go's ticker: ticks missed while a round ran are dropped, the schedule stays on the grid.
+    next = started + Math.max(next - started + config.period, Math.ceil((Date.now() - started) / config.period) * config.period);
+    if (config.duration > 0 && next - started >= config.duration) return;
+    await sleep(next - Date.now(), signal);
+  }
+}
+
+function logVerdict(logger: Logger, v: ProbeVerdict): void {
+  const line = `probe ${v.ok ? 'passed' : 'failed'}: ${summarize(v)}${v.ok ? '' : `; ${v.problems.join('; ')}`}`;
+  if (v.ok) logger.info({ verdict: v }, line);
+  else logger.error({ verdict: v }, line);
+}
+
+export async function startProbe(config: ProbeConfig, logger: Logger): Promise<RunningProbe> {
+  const registry = createRegistry();
+  const metrics = createProbeMetrics(registry);
+  const tokens = createTokenProvider(config, logger);
+  const selector = probeSelector(config.name, config.labels);
+  const writer = new ProbeWriter({ url: config.endpointWrite, name: config.name, labels: config.labels, tenantHeader: config.tenantHeader, tenant: config.tenant, tokens, timeoutMs: config.period });
+  const reader = config.endpointRead ? new ProbeReader({ baseUrl: config.endpointRead, selector, latencyMs: config.latency, periodMs: config.period, tokens }) : undefined;
+  const stats = emptyStats(reader !== undefined);
+  const stop = new AbortController();
+  const started = Date.now();
+  const round = createRound({ config, writer, reader, signal: stop.signal, stats, metrics, record: createRecorder(metrics, stats, logger) });
   const verdict = () => evaluateProbe(stats.writes, stats.reads, config.threshold);
-
-  async function loop(): Promise<void> {
-    let next = started;
-    while (!stop.signal.aborted) {
-      if (config.duration > 0 && Date.now() - started >= config.duration) return;
-      await round(Date.now());
-      // Like Go's ticker: ticks missed while a round ran are dropped, the schedule stays on the grid.
-      next = started + Math.max(next - started + config.period, Math.ceil((Date.now() - started) / config.period) * config.period);
-      if (config.duration > 0 && next - started >= config.duration) return;
-      await sleep(next - Date.now(), stop.signal);
-    }
-  }
 
   let loopDone: Promise<void> | undefined;
   const servers = new ComponentServers({
@@ -182,14 +211,10 @@ export async function startProbe(config: ProbeConfig, logger: Logger): Promise<R
   });
 
   logger.info({ write: config.endpointWrite, read: config.endpointRead, selector, period: config.period, duration: config.duration, metrics: url }, 'probe started');
-  loopDone = loop().catch((err: unknown) => logger.error({ err }, 'probe loop failed'));
+  loopDone = runRounds(config, started, stop.signal, round).catch((err: unknown) => logger.error({ err }, 'probe loop failed'));
   const done = loopDone.then(() => {
     const v = verdict();
-    if (config.duration > 0 && !stop.signal.aborted) {
-      const line = `probe ${v.ok ? 'passed' : 'failed'}: ${summarize(v)}${v.ok ? '' : `; ${v.problems.join('; ')}`}`;
-      if (v.ok) logger.info({ verdict: v }, line);
-      else logger.error({ verdict: v }, line);
-    }
+    if (config.duration > 0 && !stop.signal.aborted) logVerdict(logger, v);
     return v;
   });
 

@@ -60,21 +60,22 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-export async function startStack(opts: StackOptions): Promise<RunningStack> {
-  const started = Date.now();
-  const faults = (opts.faults ?? []).map((f) => faultByName(f).name) as FaultName[];
-  const plan = buildPlan({ dataDir: opts.dataDir, basePort: opts.basePort, faults, logLevel: opts.logLevel });
-  const mux = new LogMux(opts.out, undefined, join(plan.dataDir, 'logs'));
-  const supervisor = new Supervisor(mux);
+async function startStandIns(plan: StackPlan): Promise<FaultServer[]> {
   const standIns: FaultServer[] = [];
   for (const s of plan.standIns) {
     if (s.kind === 'black-hole') standIns.push(await startBlackHole(s.port));
     else if (s.kind === 'error-500') standIns.push(await startErrorServer(s.port));
     else standIns.push(await startSlowProxy(s.port, s.upstream!, s.delayMs!));
   }
-  // Two stages: the issuer and the store first, so the others find them on their first try (no
-  // start-up error noise, and no retry backoff on the critical path).
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
+  return standIns;
+}
+
+/**
+ * Starts every component in two stages: the issuer and the store first, so the others find them on their
+ * first try (no start-up error noise, and no retry backoff on the critical path). Returns those not ready in time.
+ */
+async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + readyTimeoutMs;
   const notReady: string[] = [];
   const runStage = async (names: ReadonlySet<string>, inStage: boolean) => {
     const stage = plan.components.filter((c) => names.has(c.name) === inStage);
@@ -90,11 +91,15 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const first = new Set(['issuer', 'store']);
   await runStage(first, true);
   await runStage(first, false);
-  const readyMs = Date.now() - started;
+  return notReady;
+}
 
+const localUrl = (port: number) => `http://127.0.0.1:${port}`;
+
+/** The in-process clients: the data plane writing the demo instances, and a dashboard user reading them. */
+function startTraffic(plan: StackPlan, logger: Logger): { dataPlane: DataPlane; userTraffic: ReturnType<typeof startUserTraffic> } {
   const p = plan.ports;
-  const url = (port: number) => `http://127.0.0.1:${port}`;
-  const apiBase = plan.faults.includes('api-5xx') ? url(p.fault) : url(p.api);
+  const apiBase = plan.faults.includes('api-5xx') ? localUrl(p.fault) : localUrl(p.api);
   const dataPlane = startDataPlane({
     receiveUrl: `${apiBase}/api/metrics/v1/${TENANT}/api/v1/receive`,
     issuerUrl: plan.issuerUrl,
@@ -102,18 +107,23 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     clientSecret: plan.secrets.dataPlane,
     audience: AUDIENCE,
     instances: DEMO_INSTANCES,
-    logger: opts.logger.child({ part: 'data-plane' }),
+    logger: logger.child({ part: 'data-plane' }),
   });
   const userTraffic = startUserTraffic({
-    fleetManagerUrl: url(p.fleetManager),
+    fleetManagerUrl: localUrl(p.fleetManager),
     issuerUrl: plan.issuerUrl,
     clientId: 'demo-user',
     clientSecret: plan.secrets.demoUser,
     instanceIds: DEMO_INSTANCES.map((k) => k.id),
-    logger: opts.logger.child({ part: 'demo-user' }),
+    logger: logger.child({ part: 'demo-user' }),
   });
+  return { dataPlane, userTraffic };
+}
 
-  const endpoints: Endpoint[] = [
+function stackEndpoints(plan: StackPlan): Endpoint[] {
+  const p = plan.ports;
+  const url = localUrl;
+  return [
     { component: 'issuer', url: plan.issuerUrl, what: 'OIDC issuer (discovery at /.well-known/openid-configuration)' },
     { component: 'store', url: url(p.store), what: 'metrics store: Prometheus HTTP API v1, remote write at /api/v1/write' },
     { component: 'api', url: `${url(p.api)}/api/metrics/v1/${TENANT}`, what: `Observatorium API, tenant ${TENANT} (internal: ${url(p.apiInternal)}/metrics)` },
@@ -121,13 +131,21 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     { component: 'fleet-manager', url: `${url(p.fleetManager)}/api/kafkas_mgmt/v1/kafkas`, what: `Kafka metrics API (metrics: ${url(p.fleetManagerMetrics)}/metrics)` },
     { component: 'probe', url: `${url(p.probe)}/metrics`, what: 'synthetic write -> read-back prober (up_* metrics, up_probe_success)' },
   ];
+}
+
+function curlExampleFor(plan: StackPlan): string {
   const kafka = DEMO_INSTANCES[0]!.id;
-  const curlExample = [
+  return [
     `TOKEN=$(curl -s -u demo-user:${plan.secrets.demoUser} -d grant_type=client_credentials ${plan.issuerUrl}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
-    `curl -s -H "Authorization: Bearer $TOKEN" '${url(p.fleetManager)}/api/kafkas_mgmt/v1/kafkas/${kafka}/metrics/query?filters=kafka_server_brokertopicmetrics_bytes_in_total'`,
+    `curl -s -H "Authorization: Bearer $TOKEN" '${localUrl(plan.ports.fleetManager)}/api/kafkas_mgmt/v1/kafkas/${kafka}/metrics/query?filters=kafka_server_brokertopicmetrics_bytes_in_total'`,
   ].join('\n');
-  // <data>/stack.json tells other tools (obspath doctor --env local) what runs where, and how the
-  // components fare: rewritten every second with the supervisor's view (running, restarts, crash loops).
+}
+
+/**
+ * <data>/stack.json tells other tools (obspath doctor --env local) what runs where, and how the
+ * components fare: rewritten every second with the supervisor's view (running, restarts, crash loops).
+ */
+function keepStackFile(plan: StackPlan, started: number, endpoints: Endpoint[], supervisor: Supervisor, dataPlane: DataPlane): NodeJS.Timeout {
   const writeState = () =>
     writeStackFile(plan.dataDir, {
       startedAt: new Date(started).toISOString(), updatedAt: new Date().toISOString(), pid: process.pid, faults: plan.faults, ports: { ...plan.ports },
@@ -139,7 +157,21 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   writeState();
   const stateTimer = setInterval(writeState, 1000);
   stateTimer.unref();
+  return stateTimer;
+}
 
+export async function startStack(opts: StackOptions): Promise<RunningStack> {
+  const started = Date.now();
+  const faults = (opts.faults ?? []).map((f) => faultByName(f).name) as FaultName[];
+  const plan = buildPlan({ dataDir: opts.dataDir, basePort: opts.basePort, faults, logLevel: opts.logLevel });
+  const mux = new LogMux(opts.out, undefined, join(plan.dataDir, 'logs'));
+  const supervisor = new Supervisor(mux);
+  const standIns = await startStandIns(plan);
+  const notReady = await startComponents(plan, supervisor, opts.readyTimeoutMs ?? 15_000);
+  const readyMs = Date.now() - started;
+  const { dataPlane, userTraffic } = startTraffic(plan, opts.logger);
+  const endpoints = stackEndpoints(plan);
+  const stateTimer = keepStackFile(plan, started, endpoints, supervisor, dataPlane);
   return {
     plan,
     endpoints,
@@ -148,7 +180,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     readyMs,
     notReady,
     userTraffic,
-    curlExample,
+    curlExample: curlExampleFor(plan),
     stop: async () => {
       clearInterval(stateTimer);
       userTraffic.stop();

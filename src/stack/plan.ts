@@ -70,18 +70,22 @@ export interface StackPlan {
   standIns: Array<{ kind: 'black-hole' | 'error-500' | 'slow-proxy'; port: number; upstream?: string; delayMs?: number }>;
 }
 
-export function buildPlan(opts: { dataDir: string; basePort: number; faults: readonly FaultName[]; logLevel?: string }): StackPlan {
-  const has = (f: FaultName) => opts.faults.includes(f);
-  const dataDir = resolve(opts.dataDir);
-  const configDir = join(dataDir, 'config');
-  mkdirSync(configDir, { recursive: true });
-  const ports = portsFrom(opts.basePort);
-  const secrets = loadOrCreateSecrets(configDir);
-  const url = (port: number) => `http://127.0.0.1:${port}`;
-  const issuerUrl = `${url(ports.issuer)}/auth/realms/${REALM}`;
-  const logLevel = opts.logLevel ?? 'info';
-  const standIns: StackPlan['standIns'] = [];
+/** What every part of the plan is built from; fault stand-ins are collected in `standIns` as they are wired. */
+interface PlanContext {
+  has(f: FaultName): boolean;
+  dataDir: string;
+  configDir: string;
+  ports: Ports;
+  secrets: Secrets;
+  issuerUrl: string;
+  logLevel: string;
+  standIns: StackPlan['standIns'];
+}
 
+const localUrl = (port: number) => `http://127.0.0.1:${port}`;
+
+/** The issuer's clients, the API's tenants and RBAC, and the fleet manager's Kafka instances. */
+function writeConfigFiles({ has, configDir, secrets, issuerUrl }: PlanContext): void {
   writeFileSync(join(configDir, 'clients.yaml'), stringify({
     realm: REALM,
     clients: [
@@ -106,44 +110,61 @@ export function buildPlan(opts: { dataDir: string; basePort: number; faults: rea
     ],
   }));
   writeFileSync(join(configDir, 'instances.yaml'), stringify({ kafkas: DEMO_INSTANCES.map((k) => ({ ...k, org_id: DEMO_ORG })) }));
+}
 
-  const components: ComponentSpec[] = [];
-  components.push({
+function issuerComponent({ ports, configDir, logLevel }: PlanContext): ComponentSpec {
+  return {
     name: 'issuer',
     args: ['issuer', '--web.listen', `127.0.0.1:${ports.issuer}`, '--clients', join(configDir, 'clients.yaml'), '--token-ttl', '5m', '--log.level', logLevel],
     env: {},
-    readyUrl: `${url(ports.issuer)}/health`,
-  });
-  // The issuer faults hit the refresher's view of the issuer only: users and the API keep theirs, as when
-  // the refresher's egress to SSO is cut or slow while SSO itself serves everyone else.
-  let refresherIssuerUrl = issuerUrl;
-  if (has('issuer-down')) refresherIssuerUrl = `${url(ports.fault)}/auth/realms/${REALM}`;
-  if (has('issuer-slow')) {
-    standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: url(ports.issuer), delayMs: 15_000 });
-    refresherIssuerUrl = `${url(ports.fault)}/auth/realms/${REALM}`;
-  }
+    readyUrl: `${localUrl(ports.issuer)}/health`,
+  };
+}
 
-  let backendUrl = url(ports.store);
-  if (has('backend-slow')) {
-    standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: url(ports.store), delayMs: 10_000 });
-    backendUrl = url(ports.fault);
+/**
+ * The issuer faults hit the refresher's view of the issuer only: users and the API keep theirs, as when
+ * the refresher's egress to SSO is cut or slow while SSO itself serves everyone else.
+ */
+function refresherIssuerUrlOf({ has, ports, issuerUrl, standIns }: PlanContext): string {
+  let refresherIssuerUrl = issuerUrl;
+  if (has('issuer-down')) refresherIssuerUrl = `${localUrl(ports.fault)}/auth/realms/${REALM}`;
+  if (has('issuer-slow')) {
+    standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: localUrl(ports.issuer), delayMs: 15_000 });
+    refresherIssuerUrl = `${localUrl(ports.fault)}/auth/realms/${REALM}`;
   }
-  if (!has('backend-down')) {
-    components.push({
+  return refresherIssuerUrl;
+}
+
+/** The store (absent with backend-down) and the URL the API reaches it at. */
+function storeWiring({ has, ports, dataDir, logLevel, standIns }: PlanContext): { backendUrl: string; store?: ComponentSpec } {
+  let backendUrl = localUrl(ports.store);
+  if (has('backend-slow')) {
+    standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: localUrl(ports.store), delayMs: 10_000 });
+    backendUrl = localUrl(ports.fault);
+  }
+  if (has('backend-down')) return { backendUrl };
+  return {
+    backendUrl,
+    store: {
       name: 'store',
       args: ['store', '--storage.path', join(dataDir, 'store'), '--web.listen', `127.0.0.1:${ports.store}`, '--storage.fsync', 'batch', '--log.level', logLevel === 'info' ? 'warn' : logLevel],
       env: {},
-      readyUrl: `${url(ports.store)}/-/ready`,
-    });
-  }
+      readyUrl: `${localUrl(ports.store)}/-/ready`,
+    },
+  };
+}
 
-  let apiUrl = url(ports.api);
+/** The Observatorium API (absent with api-down and api-5xx) and the URL its clients reach it at. */
+function apiWiring({ has, ports, configDir, logLevel, standIns }: PlanContext, backendUrl: string): { apiUrl: string; api?: ComponentSpec } {
+  let apiUrl = localUrl(ports.api);
   if (has('api-5xx')) {
     standIns.push({ kind: 'error-500', port: ports.fault });
-    apiUrl = url(ports.fault);
+    apiUrl = localUrl(ports.fault);
   }
-  if (!has('api-down') && !has('api-5xx')) {
-    components.push({
+  if (has('api-down') || has('api-5xx')) return { apiUrl };
+  return {
+    apiUrl,
+    api: {
       name: 'api',
       args: [
         'api', '--tenants.config', join(configDir, 'tenants.yaml'), '--rbac.config', join(configDir, 'rbac.yaml'),
@@ -153,12 +174,16 @@ export function buildPlan(opts: { dataDir: string; basePort: number; faults: rea
       ],
       env: {},
       // Ready = issuer keys fetched and backend reachable; with those faults only liveness can be had.
-      readyUrl: `${url(ports.apiInternal)}/${has('backend-down') || has('backend-slow') ? 'live' : 'ready'}`,
-    });
-  }
+      readyUrl: `${localUrl(ports.apiInternal)}/${has('backend-down') || has('backend-slow') ? 'live' : 'ready'}`,
+    },
+  };
+}
 
+/** The token refresher, configured through its environment as in the runbook, with the credential and URL faults. */
+function refresherWiring(c: PlanContext, refresherIssuerUrl: string, apiUrl: string): { observatoriumUrl: string; refresher: ComponentSpec } {
+  const { has, ports, configDir, secrets, logLevel } = c;
   let observatoriumUrl = `${apiUrl}/api/metrics/v1/${TENANT}`;
-  if (has('wrong-url-host')) observatoriumUrl = `${url(ports.fault)}/api/metrics/v1/${TENANT}`;
+  if (has('wrong-url-host')) observatoriumUrl = `${localUrl(ports.fault)}/api/metrics/v1/${TENANT}`;
   if (has('wrong-url-path')) observatoriumUrl = `${apiUrl}/api/metrics/v2/${TENANT}`;
   if (has('wrong-url-tenant')) observatoriumUrl = `${apiUrl}/api/metrics/v1/${TENANT}-stage`;
   const refresherEnv: Record<string, string> = {
@@ -169,7 +194,7 @@ export function buildPlan(opts: { dataDir: string; basePort: number; faults: rea
   };
   // As the Kubernetes Secret would: the refresher's environment, readable by the doctor's credentials check.
   writeFileSync(join(configDir, 'token-refresher.env'), Object.entries(refresherEnv).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
-  components.push({
+  const refresher: ComponentSpec = {
     name: 'token-refresher',
     args: [
       'token-refresher', '--oidc.audience', has('audience-mismatch') ? 'other-audience' : AUDIENCE,
@@ -183,15 +208,19 @@ export function buildPlan(opts: { dataDir: string; basePort: number; faults: rea
     // Ready = holding a token; faults that prevent one leave liveness, and a crash loop not even that.
     readyUrl: has('missing-client-id') || has('refresher-down')
       ? undefined
-      : `${url(ports.refresherInternal)}/${has('issuer-down') || has('issuer-slow') || has('wrong-client-secret') ? 'live' : 'ready'}`,
-  });
+      : `${localUrl(ports.refresherInternal)}/${has('issuer-down') || has('issuer-slow') || has('wrong-client-secret') ? 'live' : 'ready'}`,
+  };
+  return { observatoriumUrl, refresher };
+}
 
-  let fleetRefresherUrl = url(ports.refresher);
+/** The fleet manager and the refresher URL it is given (a black hole with refresher-blackholed). */
+function fleetManagerWiring({ has, ports, configDir, issuerUrl, logLevel, standIns }: PlanContext): { fleetRefresherUrl: string; fleetManager: ComponentSpec } {
+  let fleetRefresherUrl = localUrl(ports.refresher);
   if (has('refresher-blackholed')) {
     standIns.push({ kind: 'black-hole', port: ports.fault });
-    fleetRefresherUrl = url(ports.fault);
+    fleetRefresherUrl = localUrl(ports.fault);
   }
-  components.push({
+  const fleetManager: ComponentSpec = {
     name: 'fleet-manager',
     args: [
       'fleet-manager', '--api-server-bindaddress', `127.0.0.1:${ports.fleetManager}`, '--metrics-server-bindaddress', `127.0.0.1:${ports.fleetManagerMetrics}`,
@@ -199,20 +228,45 @@ export function buildPlan(opts: { dataDir: string; basePort: number; faults: rea
       '--token-issuer-url', issuerUrl, '--instances-file', join(configDir, 'instances.yaml'), '--log.level', logLevel,
     ],
     env: {},
-    readyUrl: `${url(ports.fleetManagerMetrics)}/live`,
-  });
+    readyUrl: `${localUrl(ports.fleetManagerMetrics)}/live`,
+  };
+  return { fleetRefresherUrl, fleetManager };
+}
 
-  // The synthetic prober: writes a sample to the API with its own token, reads it back through the refresher.
-  components.push({
+/** The synthetic prober: writes a sample to the API with its own token, reads it back through the refresher. */
+function probeComponent({ ports, secrets, issuerUrl, logLevel }: PlanContext, apiUrl: string): ComponentSpec {
+  return {
     name: 'probe',
     args: [
-      'probe', '--endpoint-write', `${apiUrl}/api/metrics/v1/${TENANT}/api/v1/receive`, '--endpoint-read', url(ports.refresher),
+      'probe', '--endpoint-write', `${apiUrl}/api/metrics/v1/${TENANT}/api/v1/receive`, '--endpoint-read', localUrl(ports.refresher),
       '--oidc.issuer-url', issuerUrl, '--oidc.client-id', 'probe', '--oidc.audience', AUDIENCE,
       '--period', '2s', '--initial-query-delay', '1s', '--latency', '10s', '--listen', `127.0.0.1:${ports.probe}`, '--log.level', logLevel,
     ],
     env: { PROBE_OIDC_CLIENT_SECRET: secrets.probe },
-    readyUrl: `${url(ports.probe)}/ready`,
-  });
+    readyUrl: `${localUrl(ports.probe)}/ready`,
+  };
+}
 
+export function buildPlan(opts: { dataDir: string; basePort: number; faults: readonly FaultName[]; logLevel?: string }): StackPlan {
+  const dataDir = resolve(opts.dataDir);
+  const configDir = join(dataDir, 'config');
+  mkdirSync(configDir, { recursive: true });
+  const ports = portsFrom(opts.basePort);
+  const c: PlanContext = {
+    has: (f) => opts.faults.includes(f),
+    dataDir, configDir, ports,
+    secrets: loadOrCreateSecrets(configDir),
+    issuerUrl: `${localUrl(ports.issuer)}/auth/realms/${REALM}`,
+    logLevel: opts.logLevel ?? 'info',
+    standIns: [],
+  };
+  writeConfigFiles(c);
+  const refresherIssuerUrl = refresherIssuerUrlOf(c);
+  const { backendUrl, store } = storeWiring(c);
+  const { apiUrl, api } = apiWiring(c, backendUrl);
+  const { observatoriumUrl, refresher } = refresherWiring(c, refresherIssuerUrl, apiUrl);
+  const { fleetRefresherUrl, fleetManager } = fleetManagerWiring(c);
+  const components = [issuerComponent(c), store, api, refresher, fleetManager, probeComponent(c, apiUrl)].filter((x): x is ComponentSpec => x !== undefined);
+  const { secrets, issuerUrl, standIns } = c;
   return { dataDir, ports, faults: [...opts.faults], secrets, issuerUrl, observatoriumUrl, fleetRefresherUrl, components, standIns };
 }

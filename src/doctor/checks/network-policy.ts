@@ -52,29 +52,34 @@ function portNamed(dst: PodEndpoint, name: string, fallback: number): PortQuery 
   return { port: p?.containerPort ?? fallback, protocol: 'TCP' };
 }
 
-export async function runNetworkPolicyCheck(ctx: CheckContext): Promise<CheckResult> {
+/** What the check has found so far; `notes` close the evidence, `fixes` join into one fix. */
+interface Findings {
+  evidence: Evidence[];
+  suspects: Suspect[];
+  notes: string[];
+  fixes: string[];
+  status: CheckResult['status'];
+}
+
+/** The refresher's pods; without any, the pod template (or the runbook's labels) stands in. */
+async function refresherEndpoints(ctx: CheckContext, refNs: NamespaceInfo, notes: string[]): Promise<PodEndpoint[]> {
   const t = ctx.targets;
-  const refNs = await namespaceInfo(ctx, t.namespace);
-  const pols = await tryFacts(() => policiesIn(ctx, t.namespace));
-  if (pols.error !== undefined) return skipped('network-policy', TITLE, pols.error);
-  const evidence: Evidence[] = [];
-  const suspects: Suspect[] = [];
-  const notes: string[] = [];
-
-  // The refresher's pods; without any, the pod template (or the runbook's labels) stands in.
   const rp = await tryFacts(() => refresherPods(ctx));
-  let dsts = distinct((rp.value ?? []).map((p) => podEndpoint(p, refNs, t.namespace)));
-  if (dsts.length === 0) {
-    const dep = await tryFacts(() => refresherDeployment(ctx));
-    const tpl = dep.value?.spec?.template;
-    dsts = [{
-      kind: 'pod', name: `${t.refresherDeployment} (template)`, namespace: t.namespace, namespaceLabels: refNs.labels,
-      labels: tpl?.metadata?.labels ?? t.refresherSelector,
-      ports: tpl?.spec?.containers?.flatMap((c) => c.ports ?? []) ?? [{ name: 'http', containerPort: t.refresherPort }, { name: 'internal', containerPort: METRICS_PORT }],
-    }];
-    notes.push(`no running token-refresher pod: evaluated against ${tpl ? 'the deployment\'s pod template' : 'the runbook\'s labels'}`);
-  }
+  const dsts = distinct((rp.value ?? []).map((p) => podEndpoint(p, refNs, t.namespace)));
+  if (dsts.length > 0) return dsts;
+  const dep = await tryFacts(() => refresherDeployment(ctx));
+  const tpl = dep.value?.spec?.template;
+  notes.push(`no running token-refresher pod: evaluated against ${tpl ? 'the deployment\'s pod template' : 'the runbook\'s labels'}`);
+  return [{
+    kind: 'pod', name: `${t.refresherDeployment} (template)`, namespace: t.namespace, namespaceLabels: refNs.labels,
+    labels: tpl?.metadata?.labels ?? t.refresherSelector,
+    ports: tpl?.spec?.containers?.flatMap((c) => c.ports ?? []) ?? [{ name: 'http', containerPort: t.refresherPort }, { name: 'internal', containerPort: METRICS_PORT }],
+  }];
+}
 
+/** The refresher's clients: the fleet manager (critical) and the app-sre Prometheus, assumed pods when none is found. */
+async function clientGroups(ctx: CheckContext, notes: string[]): Promise<ClientGroup[]> {
+  const t = ctx.targets;
   const groups: ClientGroup[] = [];
   const fmNs = t.fleetManagerNamespace ?? t.namespace;
   const promNs = t.prometheusNamespace ?? t.namespace;
@@ -90,74 +95,91 @@ export async function runNetworkPolicyCheck(ctx: CheckContext): Promise<CheckRes
     if (assumed) pods = [{ kind: 'pod', name: `${name} (assumed pod)`, namespace: ns, labels: { ...selector }, namespaceLabels: nsInfo.labels }];
     groups.push({ name, selector, namespace: ns, pods, assumed, critical, port: portOf });
   }
-  if (refNs.assumed) notes.push(`labels of namespace ${t.namespace} unknown: assumed only kubernetes.io/metadata.name=${t.namespace}`);
+  return groups;
+}
 
-  const allPolicies = [...pols.value];
+/** The refresher namespace's policies plus those of every client namespace (unreadable ones leave egress open). */
+async function allPoliciesOf(ctx: CheckContext, own: NetworkPolicy[], groups: readonly ClientGroup[], notes: string[]): Promise<NetworkPolicy[]> {
+  const all = [...own];
   for (const ns of new Set(groups.map((g) => g.namespace))) {
-    if (ns === t.namespace) continue;
+    if (ns === ctx.targets.namespace) continue;
     const more = await tryFacts(() => policiesIn(ctx, ns));
-    if (more.value) allPolicies.push(...more.value);
+    if (more.value) all.push(...more.value);
     else notes.push(`policies of namespace ${ns} not read (${more.error}): its egress is assumed open`);
   }
+  return all;
+}
+
+function judgeClientGroup(f: Findings, g: ClientGroup, dsts: readonly PodEndpoint[], allPolicies: NetworkPolicy[], ctx: CheckContext, refNsAssumed: boolean): void {
+  const verdicts: ConnectionVerdict[] = [];
+  for (const src of g.pods) for (const dst of dsts) verdicts.push(evaluateConnection(allPolicies, src, dst, g.port(dst)));
+  const denied = verdicts.filter((v) => !v.allowed);
+  const who = `${g.name} (${g.assumed ? `no pod found; assumed labels ${formatLabels(g.selector)}` : `${g.pods.length} distinct pod shape(s)`}) in ${g.namespace}`;
+  if (denied.length === 0) {
+    const v = verdicts[0]!;
+    const by = v.ingress.allowedBy ? `NetworkPolicy ${v.ingress.allowedBy.policy} ingress rule ${v.ingress.allowedBy.rule}` : 'no policy isolates the refresher';
+    f.evidence.push({ text: `${who} -> token refresher :${v.port.port}: allowed (${by})`, data: verdictData(g.name, v) });
+    return;
+  }
+  for (const v of denied.slice(0, 3)) {
+    f.evidence.push({ text: `${who} -> token refresher :${v.port.port}: DENIED: ${v.explanation}`, data: verdictData(g.name, v) });
+    for (const side of [v.egress, v.ingress]) {
+      for (const m of side.misses.slice(0, 4)) f.evidence.push({ text: `  ${side.direction} ${m.policy} rule ${m.rule < 0 ? '-' : m.rule}: ${m.reasons.join('; ')}` });
+    }
+  }
+  const v = denied[0]!;
+  if (!v.ingress.allowed) f.fixes.push(`add to NetworkPolicy ${v.ingress.selectingPolicies[0]} in ${ctx.targets.namespace}:\n${suggestIngressRule(g.pods[0]!, dsts[0]!, g.selector, v.port)}`);
+  if (!v.egress.allowed) f.fixes.push(`allow egress from ${g.name} pods to the token refresher (port ${v.port.port}/TCP) in NetworkPolicy ${v.egress.selectingPolicies.join(', ')} of ${g.namespace}`);
+  if (g.critical) {
+    f.status = 'fail';
+    const side = !v.ingress.allowed ? `ingress of the refresher (${v.ingress.selectingPolicies.join(', ')})` : `egress of the fleet manager (${v.egress.selectingPolicies.join(', ')})`;
+    f.suspects.push({ cause: 'network-policy-blocks', confidence: g.assumed || refNsAssumed ? 'likely' : 'confirmed', because: `the ${side} denies fleet manager -> token refresher :${v.port.port}` });
+  } else if (f.status === 'ok') {
+    f.status = 'warn';
+  }
+}
+
+/** The refresher's own way out, when an egress policy isolates it (the first such pod shape speaks for all). */
+function judgeRefresherEgress(f: Findings, dsts: readonly PodEndpoint[], allPolicies: NetworkPolicy[]): void {
+  const dst = dsts.find((d) => selectingPolicies(allPolicies, d, 'egress').length > 0);
+  if (!dst) return;
+  const out: Endpoint = { kind: 'external', name: 'issuer/Observatorium (outside the cluster)' };
+  const https = evaluateConnection(allPolicies, dst, out, { port: 443, protocol: 'TCP' });
+  const dns = ([
+    { ns: 'openshift-dns', labels: { 'dns.operator.openshift.io/daemonset-dns': 'default' } },
+    { ns: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+  ] as { ns: string; labels: Labels }[]).map((d) => evaluateConnection(allPolicies, dst, { kind: 'pod', name: `DNS (${d.ns})`, namespace: d.ns, labels: d.labels, namespaceLabels: { 'kubernetes.io/metadata.name': d.ns } }, { port: 53, protocol: 'UDP' }));
+  f.evidence.push({ text: `refresher egress to ${out.name} :443: ${https.allowed ? 'allowed' : `DENIED: ${https.egress.explanation}`}` });
+  if (!dns.some((d) => d.allowed)) f.evidence.push({ text: `refresher egress to cluster DNS :53/UDP: DENIED (${dns[0]!.egress.explanation})` });
+  if (!https.allowed || !dns.some((d) => d.allowed)) {
+    f.status = 'fail';
+    f.suspects.push({ cause: 'issuer-unreachable', confidence: 'likely', because: `an egress NetworkPolicy (${https.egress.selectingPolicies.join(', ')}) keeps the refresher from ${https.allowed ? 'DNS' : 'the issuer and Observatorium on 443'}` });
+    f.fixes.push(`allow egress from the refresher to 443/TCP (issuer, Observatorium) and 53/UDP+TCP (DNS) in ${https.egress.selectingPolicies.join(', ')}`);
+  }
+}
+
+export async function runNetworkPolicyCheck(ctx: CheckContext): Promise<CheckResult> {
+  const t = ctx.targets;
+  const refNs = await namespaceInfo(ctx, t.namespace);
+  const pols = await tryFacts(() => policiesIn(ctx, t.namespace));
+  if (pols.error !== undefined) return skipped('network-policy', TITLE, pols.error);
+  const f: Findings = { evidence: [], suspects: [], notes: [], fixes: [], status: 'ok' };
+
+  const dsts = await refresherEndpoints(ctx, refNs, f.notes);
+  const groups = await clientGroups(ctx, f.notes);
+  if (refNs.assumed) f.notes.push(`labels of namespace ${t.namespace} unknown: assumed only kubernetes.io/metadata.name=${t.namespace}`);
+  const allPolicies = await allPoliciesOf(ctx, pols.value, groups, f.notes);
   const selecting = [...new Set(dsts.flatMap((d) => selectingPolicies(allPolicies, d, 'ingress').map((p) => p.metadata.name ?? '?')))];
-  evidence.push({
+  f.evidence.push({
     text: `${pols.value.length} NetworkPolic${pols.value.length === 1 ? 'y' : 'ies'} in ${t.namespace}; selecting the refresher for ingress: ${selecting.join(', ') || 'none (not isolated)'}`,
     data: { namespace: t.namespace, policies: pols.value.map((p) => p.metadata.name), selectingRefresher: selecting },
   });
 
-  let status: CheckResult['status'] = 'ok';
-  const fixes: string[] = [];
-  for (const g of groups) {
-    const verdicts: ConnectionVerdict[] = [];
-    for (const src of g.pods) for (const dst of dsts) verdicts.push(evaluateConnection(allPolicies, src, dst, g.port(dst)));
-    const denied = verdicts.filter((v) => !v.allowed);
-    const who = `${g.name} (${g.assumed ? `no pod found; assumed labels ${formatLabels(g.selector)}` : `${g.pods.length} distinct pod shape(s)`}) in ${g.namespace}`;
-    if (denied.length === 0) {
-      const v = verdicts[0]!;
-      const by = v.ingress.allowedBy ? `NetworkPolicy ${v.ingress.allowedBy.policy} ingress rule ${v.ingress.allowedBy.rule}` : 'no policy isolates the refresher';
-      evidence.push({ text: `${who} -> token refresher :${v.port.port}: allowed (${by})`, data: verdictData(g.name, v) });
-      continue;
-    }
-    for (const v of denied.slice(0, 3)) {
-      evidence.push({ text: `${who} -> token refresher :${v.port.port}: DENIED: ${v.explanation}`, data: verdictData(g.name, v) });
-      for (const side of [v.egress, v.ingress]) {
-        for (const m of side.misses.slice(0, 4)) evidence.push({ text: `  ${side.direction} ${m.policy} rule ${m.rule < 0 ? '-' : m.rule}: ${m.reasons.join('; ')}` });
-      }
-    }
-    const v = denied[0]!;
-    const src = g.pods[0]!;
-    const dst = dsts[0]!;
-    if (!v.ingress.allowed) fixes.push(`add to NetworkPolicy ${v.ingress.selectingPolicies[0]} in ${t.namespace}:\n${suggestIngressRule(src, dst, g.selector, v.port)}`);
-    if (!v.egress.allowed) fixes.push(`allow egress from ${g.name} pods to the token refresher (port ${v.port.port}/TCP) in NetworkPolicy ${v.egress.selectingPolicies.join(', ')} of ${g.namespace}`);
-    if (g.critical) {
-      status = 'fail';
-      const side = !v.ingress.allowed ? `ingress of the refresher (${v.ingress.selectingPolicies.join(', ')})` : `egress of the fleet manager (${v.egress.selectingPolicies.join(', ')})`;
-      suspects.push({ cause: 'network-policy-blocks', confidence: g.assumed || refNs.assumed ? 'likely' : 'confirmed', because: `the ${side} denies fleet manager -> token refresher :${v.port.port}` });
-    } else if (status === 'ok') {
-      status = 'warn';
-    }
-  }
+  for (const g of groups) judgeClientGroup(f, g, dsts, allPolicies, ctx, refNs.assumed);
+  judgeRefresherEgress(f, dsts, allPolicies);
 
-  // The refresher's own way out, when an egress policy isolates it.
-  for (const dst of dsts) {
-    if (selectingPolicies(allPolicies, dst, 'egress').length === 0) continue;
-    const out: Endpoint = { kind: 'external', name: 'issuer/Observatorium (outside the cluster)' };
-    const https = evaluateConnection(allPolicies, dst, out, { port: 443, protocol: 'TCP' });
-    const dns = ([
-      { ns: 'openshift-dns', labels: { 'dns.operator.openshift.io/daemonset-dns': 'default' } },
-      { ns: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
-    ] as { ns: string; labels: Labels }[]).map((d) => evaluateConnection(allPolicies, dst, { kind: 'pod', name: `DNS (${d.ns})`, namespace: d.ns, labels: d.labels, namespaceLabels: { 'kubernetes.io/metadata.name': d.ns } }, { port: 53, protocol: 'UDP' }));
-    evidence.push({ text: `refresher egress to ${out.name} :443: ${https.allowed ? 'allowed' : `DENIED: ${https.egress.explanation}`}` });
-    if (!dns.some((d) => d.allowed)) evidence.push({ text: `refresher egress to cluster DNS :53/UDP: DENIED (${dns[0]!.egress.explanation})` });
-    if (!https.allowed || !dns.some((d) => d.allowed)) {
-      status = 'fail';
-      suspects.push({ cause: 'issuer-unreachable', confidence: 'likely', because: `an egress NetworkPolicy (${https.egress.selectingPolicies.join(', ')}) keeps the refresher from ${https.allowed ? 'DNS' : 'the issuer and Observatorium on 443'}` });
-      fixes.push(`allow egress from the refresher to 443/TCP (issuer, Observatorium) and 53/UDP+TCP (DNS) in ${https.egress.selectingPolicies.join(', ')}`);
-    }
-    break;
-  }
-
-  for (const n of notes) evidence.push({ text: `note: ${n}` });
+  const { status, evidence, suspects, fixes } = f;
+  for (const n of f.notes) evidence.push({ text: `note: ${n}` });
   const summary = status === 'ok'
     ? `the fleet manager and app-sre Prometheus may reach the token refresher`
     : suspects[0]?.because ?? 'the app-sre Prometheus may not reach the token refresher (metrics and alerts about it are blind)';

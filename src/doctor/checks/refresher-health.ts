@@ -91,78 +91,92 @@ function deploymentEvidence(d: Deployment): { evidence: Evidence; unavailable: b
   };
 }
 
+/** What the check has found so far; a status only gets worse. */
+class Findings {
+  readonly evidence: Evidence[] = [];
+  readonly suspects: Suspect[] = [];
+  status: CheckResult['status'] = 'ok';
+  worse(s: 'warn' | 'fail'): void {
+    if (this.status !== 'fail') this.status = s;
+  }
+}
+
+function judgeDeployment(f: Findings, ctx: CheckContext, dep: { value?: Deployment; error?: string }, depName: string): void {
+  const d = dep.value;
+  if (dep.error === undefined && !d) {
+    f.evidence.push({ text: `no deployment ${ctx.targets.refresherDeployment} (or with the refresher's labels) in namespace ${ctx.targets.namespace}` });
+    f.suspects.push({ cause: 'refresher-unreachable', confidence: 'likely', because: `the token-refresher deployment does not exist in ${ctx.targets.namespace}` });
+    f.worse('fail');
+  } else if (d) {
+    const de = deploymentEvidence(d);
+    f.evidence.push(de.evidence);
+    if (d.spec?.replicas === 0) {
+      f.suspects.push({ cause: 'refresher-unreachable', confidence: 'confirmed', because: `deployment ${depName} is scaled to 0` });
+      f.worse('fail');
+    } else if (de.unavailable) {
+      f.worse('fail');
+    } else if ((d.status?.availableReplicas ?? 0) < (d.spec?.replicas ?? 1) || de.stuck) {
+      f.worse('warn');
+    }
+  } else if (dep.error !== undefined) {
+    f.evidence.push({ text: `deployment not read: ${dep.error}` });
+  }
+}
+
+function judgePods(f: Findings, ctx: CheckContext, health: readonly PodHealth[], d: Deployment | undefined): void {
+  if (health.length === 0 && d?.spec?.replicas !== 0) {
+    f.evidence.push({ text: `no pods match ${Object.entries(ctx.targets.refresherSelector).map(([k, v]) => `${k}=${v}`).join(',')}` });
+    f.suspects.push({ cause: 'refresher-unreachable', confidence: 'likely', because: 'no token-refresher pod exists' });
+    f.worse('fail');
+  }
+  for (const h of health) {
+    f.evidence.push({
+      text: `pod ${h.name}: ${h.ready ? 'ready' : 'NOT ready'}, ${h.restarts} restart(s)${h.problems.length ? `; ${h.problems.join('; ')}` : ''}`,
+      data: { pod: h.name, ready: h.ready, phase: h.phase, restarts: h.restarts, crashLooping: h.crashLooping, waitingReason: h.waitingReason, lastTermination: h.lastTermination },
+    });
+  }
+  const readyCount = health.filter((h) => h.ready).length;
+  const looping = health.filter((h) => h.crashLooping);
+  if (looping.length > 0) {
+    f.suspects.push({ cause: 'refresher-crashloop', confidence: 'confirmed', because: `${looping.map((h) => h.name).join(', ')} in CrashLoopBackOff` });
+    f.worse(readyCount === 0 ? 'fail' : 'warn');
+  }
+  const config = health.filter((h) => h.waitingReason && CONFIG_ERRORS.has(h.waitingReason));
+  if (config.length > 0) {
+    f.suspects.push({ cause: 'missing-client-credentials', confidence: 'likely', because: `${config.map((h) => h.name).join(', ')} cannot start: ${config[0]!.problems[0]}` });
+    f.worse('fail');
+  }
+  if (health.some((h) => h.waitingReason && IMAGE_ERRORS.has(h.waitingReason))) f.worse('fail');
+  if (health.length > 0 && readyCount === 0) {
+    if (looping.length === 0 && config.length === 0) f.suspects.push({ cause: 'refresher-unreachable', confidence: 'likely', because: `none of ${health.length} token-refresher pod(s) is ready` });
+    f.worse('fail');
+  } else if (health.some((h) => h.recentRestart || !h.ready)) {
+    f.worse('warn');
+  }
+}
+
+async function addWarningEvents(f: Findings, ctx: CheckContext, depName: string, health: readonly PodHealth[]): Promise<void> {
+  const ev = await tryFacts(() => events(ctx));
+  if (!ev.value) return;
+  for (const e of refresherEvents(ev.value, depName, health.map((h) => h.name)).slice(0, 8)) {
+    f.evidence.push({ text: `event ${e.reason ?? '?'} on ${e.involvedObject?.kind ?? ''} ${e.involvedObject?.name ?? ''}${e.count && e.count > 1 ? ` (x${e.count})` : ''}: ${e.message ?? ''}`, data: { event: e.reason, object: e.involvedObject?.name, count: e.count } });
+  }
+}
+
 export async function runRefresherHealthCheck(ctx: CheckContext): Promise<CheckResult> {
   const dep = await tryFacts(() => refresherDeployment(ctx));
   const pods = await tryFacts(() => refresherPods(ctx));
   if (dep.error !== undefined && pods.error !== undefined) return skipped('refresher-health', TITLE, pods.error);
-  const evidence: Evidence[] = [];
-  const suspects: Suspect[] = [];
-  let status: CheckResult['status'] = 'ok';
-  const worse = (s: 'warn' | 'fail') => { if (status !== 'fail') status = s; };
-
-  const d = dep.value;
-  const depName = d?.metadata.name ?? ctx.targets.refresherDeployment;
-  if (dep.error === undefined && !d) {
-    evidence.push({ text: `no deployment ${ctx.targets.refresherDeployment} (or with the refresher's labels) in namespace ${ctx.targets.namespace}` });
-    suspects.push({ cause: 'refresher-unreachable', confidence: 'likely', because: `the token-refresher deployment does not exist in ${ctx.targets.namespace}` });
-    worse('fail');
-  } else if (d) {
-    const de = deploymentEvidence(d);
-    evidence.push(de.evidence);
-    if (d.spec?.replicas === 0) {
-      suspects.push({ cause: 'refresher-unreachable', confidence: 'confirmed', because: `deployment ${depName} is scaled to 0` });
-      worse('fail');
-    } else if (de.unavailable) {
-      worse('fail');
-    } else if ((d.status?.availableReplicas ?? 0) < (d.spec?.replicas ?? 1) || de.stuck) {
-      worse('warn');
-    }
-  } else if (dep.error !== undefined) {
-    evidence.push({ text: `deployment not read: ${dep.error}` });
-  }
+  const f = new Findings();
+  const depName = dep.value?.metadata.name ?? ctx.targets.refresherDeployment;
+  judgeDeployment(f, ctx, dep, depName);
 
   const health = (pods.value ?? []).map((p) => podHealth(p, ctx.now, ctx.recentRestartWindowMs));
-  if (pods.value) {
-    if (health.length === 0 && d?.spec?.replicas !== 0) {
-      evidence.push({ text: `no pods match ${Object.entries(ctx.targets.refresherSelector).map(([k, v]) => `${k}=${v}`).join(',')}` });
-      suspects.push({ cause: 'refresher-unreachable', confidence: 'likely', because: 'no token-refresher pod exists' });
-      worse('fail');
-    }
-    for (const h of health) {
-      evidence.push({
-        text: `pod ${h.name}: ${h.ready ? 'ready' : 'NOT ready'}, ${h.restarts} restart(s)${h.problems.length ? `; ${h.problems.join('; ')}` : ''}`,
-        data: { pod: h.name, ready: h.ready, phase: h.phase, restarts: h.restarts, crashLooping: h.crashLooping, waitingReason: h.waitingReason, lastTermination: h.lastTermination },
-      });
-    }
-    const readyCount = health.filter((h) => h.ready).length;
-    const looping = health.filter((h) => h.crashLooping);
-    if (looping.length > 0) {
-      suspects.push({ cause: 'refresher-crashloop', confidence: 'confirmed', because: `${looping.map((h) => h.name).join(', ')} in CrashLoopBackOff` });
-      worse(readyCount === 0 ? 'fail' : 'warn');
-    }
-    const config = health.filter((h) => h.waitingReason && CONFIG_ERRORS.has(h.waitingReason));
-    if (config.length > 0) {
-      suspects.push({ cause: 'missing-client-credentials', confidence: 'likely', because: `${config.map((h) => h.name).join(', ')} cannot start: ${config[0]!.problems[0]}` });
-      worse('fail');
-    }
-    if (health.some((h) => h.waitingReason && IMAGE_ERRORS.has(h.waitingReason))) worse('fail');
-    if (health.length > 0 && readyCount === 0) {
-      if (looping.length === 0 && config.length === 0) suspects.push({ cause: 'refresher-unreachable', confidence: 'likely', because: `none of ${health.length} token-refresher pod(s) is ready` });
-      worse('fail');
-    } else if (health.some((h) => h.recentRestart || !h.ready)) {
-      worse('warn');
-    }
-  } else {
-    evidence.push({ text: `pods not read: ${pods.error}` });
-  }
+  if (pods.value) judgePods(f, ctx, health, dep.value);
+  else f.evidence.push({ text: `pods not read: ${pods.error}` });
+  await addWarningEvents(f, ctx, depName, health);
 
-  const ev = await tryFacts(() => events(ctx));
-  if (ev.value) {
-    for (const e of refresherEvents(ev.value, depName, health.map((h) => h.name)).slice(0, 8)) {
-      evidence.push({ text: `event ${e.reason ?? '?'} on ${e.involvedObject?.kind ?? ''} ${e.involvedObject?.name ?? ''}${e.count && e.count > 1 ? ` (x${e.count})` : ''}: ${e.message ?? ''}`, data: { event: e.reason, object: e.involvedObject?.name, count: e.count } });
-    }
-  }
-
+  const { status, evidence, suspects } = f;
   const readyNow = health.filter((h) => h.ready).length;
   const summary = status === 'ok'
     ? `${readyNow} of ${health.length} token-refresher pod(s) ready, no recent restarts`
