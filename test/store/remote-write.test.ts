@@ -252,23 +252,23 @@ test('a large request is applied in slices, one request at a time: a series it c
   const s = await Store.open({ dir: path, fsync: 'off', maintenanceIntervalMs: 0 });
   const N = 500_000; // far more than one ~4 ms slice of appends on any machine
   const older = Array.from({ length: N }, (_, k) => T0 - 3 * 3600_000 + k);
-  const big = ingestRemoteWrite(s, encodeWriteRequest([{ labels: L('shared'), timestamps: older, values: f64(older.map((_, k) => k)) }]));
+  const big = ingestRemoteWrite(s, encodeWriteRequest([{ labels: L('contested'), timestamps: older, values: f64(older.map((_, k) => k)) }]));
   // Once the big request has created the series it is between slices: another request for it comes in.
   let slices = 0;
-  while (sel(s, 'shared').length === 0) {
+  while (sel(s, 'contested').length === 0) {
     await new Promise((resolve) => setImmediate(resolve));
     slices++;
   }
-  const small = await ingestRemoteWrite(s, encodeWriteRequest([{ labels: L('shared'), timestamps: [T0], values: f64([1]) }]));
+  const small = await ingestRemoteWrite(s, encodeWriteRequest([{ labels: L('contested'), timestamps: [T0], values: f64([1]) }]));
   const first = await big;
   assert.equal(first.status, 204, `big request: ${first.body}`);
   assert.equal(small.status, 204, `small request: ${small.body}`);
-  assert.equal(sel(s, 'shared')[0]!.timestamps.length, N + 1);
+  assert.equal(sel(s, 'contested')[0]!.timestamps.length, N + 1);
   await s.close();
   const again = await Store.open({ dir: path, fsync: 'off', maintenanceIntervalMs: 0 });
   try {
     assert.equal(again.stats().replay.unknownRefs, 0, 'a WAL sample logged before its series');
-    assert.equal(sel(again, 'shared')[0]!.timestamps.length, N + 1, 'after replay');
+    assert.equal(sel(again, 'contested')[0]!.timestamps.length, N + 1, 'after replay');
   } finally {
     await again.close();
   }
