@@ -5,6 +5,8 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const spec = JSON.parse(process.env.POD_SPEC ?? '{}');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -22,7 +24,8 @@ const probe = async (p) => {
 };
 
 const writes = {};
-for (const path of [...spec.writeChecks, '/tmp/obspath-write-check']) {
+// The sandbox's temp dir is part of the read-only root too (no emptyDir is mounted there).
+for (const path of [...spec.writeChecks, join(tmpdir(), 'obspath-write-check')]) {
   try { writeFileSync(path, 'x'); writes[path] = 'written'; } catch (err) { writes[path] = err.code; }
 }
 
