@@ -12,6 +12,7 @@ import { ingestRemoteWrite } from '../src/store/remote-write/ingest.js';
 import { encodeWriteRequestProto, snappyCompress, type SeriesToWrite } from '../src/remotewrite/encode.js';
 import { rewriteRemoteWrite } from '../src/api/enforcement/remote-write.js';
 import { tempDir } from '../tools/testing/net.js';
+import { benchSeriesLabels } from './lib/series.js';
 
 const [roundsArg, seriesArg, samplesArg] = process.argv.slice(2);
 const ROUNDS = Number(roundsArg ?? 3);
@@ -33,13 +34,7 @@ function legitBody(t0: number): Buffer {
     const vs = new Float64Array(SAMPLES);
     for (let j = 0; j < SAMPLES; j++) (ts[j] = t0 + j * 10_000), (vs[j] = i + j);
     series.push({
-      labels: [
-        { name: '__name__', value: `bench_metric_${i % 20}_total` },
-        { name: 'instance', value: `host-${Math.floor(i / 20)}.example.internal:9100` },
-        { name: 'job', value: 'node' },
-        { name: 'namespace', value: `tenant-${i % 7}` },
-        { name: 'pod', value: `pod-${i}` },
-      ],
+      labels: benchSeriesLabels(i, `pod-${i}`),
       timestamps: ts,
       values: vs,
     });

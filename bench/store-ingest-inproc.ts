@@ -7,6 +7,7 @@ import { encodeWriteRequest, type SeriesToWrite } from '../src/remotewrite/encod
 import { Session } from 'node:inspector/promises';
 import { writeFile } from 'node:fs/promises';
 import { tempDir } from '../tools/testing/net.js';
+import { benchSeriesLabels } from './lib/series.js';
 
 const [seriesArg, batchArg, samplesArg, fsyncArg] = process.argv.slice(2);
 const SERIES = Number(seriesArg ?? 10_000);
@@ -35,13 +36,7 @@ for (let sent = 0; sent < SAMPLES; sent += seriesPerReq * perSeries) {
       vs[j] = vals[i]!;
     }
     series.push({
-      labels: [
-        { name: '__name__', value: `bench_metric_${i % 20}_total` },
-        { name: 'instance', value: `host-${Math.floor(i / 20)}.example.internal:9100` },
-        { name: 'job', value: 'node' },
-        { name: 'namespace', value: `tenant-${i % 7}` },
-        { name: 'pod', value: `pod-${(i * 7919) % 100_000}` },
-      ],
+      labels: benchSeriesLabels(i, `pod-${(i * 7919) % 100_000}`),
       timestamps: ts,
       values: vs,
     });
