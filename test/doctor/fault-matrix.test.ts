@@ -6,6 +6,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { localDoctorOptions } from '../../src/doctor/local/options.js';
 import { ESCALATE_CAUSES } from '../../src/doctor/escalation.js';
@@ -44,6 +46,12 @@ async function withStack(faults: string[], fn: (s: RunningStack, dataDir: string
   out.resume();
   const stack = await startStack({ dataDir: dir.path, basePort: await freePortRange(10), faults, out, logger: createLogger({ component: 'up', level: 'warn', destination: out }), logLevel: 'warn', readyTimeoutMs: 30_000 });
   try {
+    // A component that never got ready (a lost port, a crash) makes every verdict meaningless: say so, with its log.
+    const unexpected = stack.notReady;
+    if (unexpected.length > 0) {
+      const logs = await Promise.all(unexpected.map(async (c) => `${c}: ${(await readFile(join(dir.path, 'logs', `${c}.log`), 'utf8').catch(() => '(no log)')).slice(-1500)}`));
+      assert.fail(`not ready after 30 s: ${unexpected.join(', ')}\n${logs.join('\n')}`);
+    }
     // A few seconds of traffic: at least two dashboard requests answered (or failed) at the fleet manager.
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && Object.values(stack.userTraffic.stats()).reduce((a, b) => a + b, 0) < 2) await new Promise((r) => setTimeout(r, 200));

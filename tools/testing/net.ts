@@ -1,20 +1,37 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A free TCP port on 127.0.0.1 (the OS picks it; a tiny race with other binders is accepted in tests). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * The kernel's ephemeral range (outgoing connections take their local port from it). Test servers pick ports
+ * below it: a port found free there cannot be taken meanwhile by one of the many client sockets the suite opens
+ * (CI once lost a stack's API port, 40391, to one between the probe and the bind).
+ */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 12_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+const PORT_LOW = 10_000;
+const PORT_HIGH = ephemeralLow();
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === 'string') return reject(new Error('no port'));
-      srv.close(() => resolve(addr.port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/** A free TCP port on 127.0.0.1 below the ephemeral range (a tiny race with other test binders is accepted). */
+export async function freePort(): Promise<number> {
+  return freePortRange(1);
 }
 
 /** A fresh temp dir and its cleanup. */
@@ -49,20 +66,13 @@ export async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-/** The first of `count` consecutive free loopback ports (for `obspath up --ports`), from a random start. */
+/** The first of `count` consecutive free loopback ports below the ephemeral range (for `obspath up --ports`). */
 export async function freePortRange(count: number): Promise<number> {
-  const { createServer: create } = await import('node:net');
-  const tryPort = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const srv = create();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW - count));
     let ok = true;
-    for (let i = 0; i < count && ok; i++) ok = await tryPort(base + i);
+    for (let i = 0; i < count && ok; i++) ok = await portIsFree(base + i);
     if (ok) return base;
   }
-  throw new Error(`no ${count} consecutive free ports found`);
+  throw new Error(`no ${count} consecutive free ports found between ${PORT_LOW} and ${PORT_HIGH}`);
 }
