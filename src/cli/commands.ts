@@ -83,7 +83,9 @@ export async function buildProgram(args: readonly string[], opts: { loadAll?: bo
   const program = new Command('obspath')
     .description('The Observatorium metrics path and its runbook: issuer, token refresher, API, store, fleet manager, probe, doctor')
     .version('0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // A command's flags go to the command: `doctor serve --data X` reaches serve, not doctor (which has --data too).
+    .enablePositionalOptions();
   helpWithExamples(program, {
     notes: 'Every flag can also come from the environment variable its help names; flags win over the environment, which wins over a --config file. Bad usage exits 2.',
     examples: [

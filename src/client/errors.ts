@@ -48,6 +48,7 @@ const HOP_NAMES: Record<Hop, string> = {
   'fleet-manager': 'fleet manager',
   probe: 'probe',
   upstream: 'upstream',
+  doctor: 'doctor service',
 };
 
 export function hopName(hop: Hop): string {

@@ -1,11 +1,15 @@
-// The three output formats of a report. Human: runbook numbering, colours only when asked (the caller passes
+// The output formats of a report. Human: runbook numbering, colours only when asked (the caller passes
 // `color: stream.isTTY && !NO_COLOR`). JSON: the report object as documented in src/doctor/README.md.
-// Markdown: for a ticket or an incident channel. Every renderer scrubs the known secrets again.
+// Markdown: for a ticket or an incident channel. HTML: one self-contained page (render-html.ts). Every
+// renderer scrubs the known secrets again.
 
 import { redactValue } from './redact.js';
+import { renderHtml } from './render-html.js';
 import type { CheckResult, CheckStatus, DoctorReport } from './report.js';
 
-export type OutputFormat = 'human' | 'json' | 'markdown';
+export type OutputFormat = 'human' | 'json' | 'markdown' | 'html';
+
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['human', 'json', 'markdown', 'html'];
 
 export interface RenderOptions {
   color?: boolean;
@@ -22,6 +26,7 @@ export function renderReport(report: DoctorReport, format: OutputFormat, opts: R
     case 'json': return `${JSON.stringify(r, null, 2)}\n`;
     case 'markdown': return renderMarkdown(r);
     case 'human': return renderHuman(r, opts.color ?? false);
+    case 'html': return renderHtml(r);
   }
 }
 
