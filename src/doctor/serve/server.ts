@@ -74,7 +74,11 @@ function queryTarget(q: unknown): string | undefined {
 }
 
 function routes(app: FastifyInstance, state: ServeState, log: Logger): void {
-  const webhook = async (req: { body: unknown }) => {
+  const webhook = async (req: { body: unknown; headers: Record<string, unknown> }) => {
+    // Alertmanager sends JSON; fastify would also parse text/plain into a string, which no payload is.
+    if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) {
+      throw new HttpError(415, 'unsupported_media_type', `doctor: the webhook takes Content-Type application/json, got "${String(req.headers['content-type'] ?? '')}"`, { hop: 'doctor', reason: 'unsupported_media_type' });
+    }
     const parsed = parseWebhook(req.body);
     if (!parsed.ok) throw new HttpError(400, 'bad_data', `doctor: ${parsed.error}`, { hop: 'doctor', reason: 'invalid_webhook' });
     if (!state.ready()) throw new HttpError(503, 'unavailable', 'doctor: shutting down', { hop: 'doctor', reason: 'shutting_down' });
