@@ -68,6 +68,7 @@ const SERVERS: Record<string, [flag: string, fallback: string, path: string][]> 
   'token-refresher': [['--web.listen', '127.0.0.1:8080', ''], ['--web.internal.listen', '127.0.0.1:8081', '/ready']],
   'fleet-manager': [['--api-server-bindaddress', 'localhost:8000', ''], ['--metrics-server-bindaddress', 'localhost:8083', '/ready']],
   probe: [['--listen', '127.0.0.1:8095', '/ready']],
+  doctor: [['--web.listen', '127.0.0.1:8097', '/ready']],
 };
 
 export function classify(text: string, line: number): ReadmeCommand {

@@ -4,6 +4,7 @@
 // says so; serve-e2e.test.ts runs the real doctor against a real faulty stack.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parse } from 'yaml';
 import { buildReport, checkResult, type DoctorReport } from '../../src/doctor/report.js';
-import { BUNDLE_ALERTS, slackMessage, startDoctorService, type DoctorService, type DoctorTarget, type RunRecord } from '../../src/doctor/serve/index.js';
+import { BUNDLE_ALERTS, DEFAULT_SERVE_LISTEN, parseWebhook, slackMessage, startDoctorService, type DoctorService, type DoctorTarget, type RunRecord } from '../../src/doctor/serve/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { REPO_ROOT } from '../../tools/testing/procs.js';
 
@@ -78,6 +79,14 @@ test('the bundle\'s alerts are the ones of deploy/prometheus/alerts.yaml', () =>
   const doc = parse(readFileSync(join(REPO_ROOT, 'deploy/prometheus/alerts.yaml'), 'utf8')) as { groups: { rules: { alert?: string }[] }[] };
   const names = doc.groups.flatMap((g) => g.rules.map((r) => r.alert).filter((a): a is string => !!a));
   assert.deepEqual([...BUNDLE_ALERTS].sort(), names.sort());
+});
+
+test('docs/examples: the Alertmanager config is valid (amtool) and points at the default webhook; the example payload is accepted', () => {
+  const check = spawnSync('amtool', ['check-config', join(REPO_ROOT, 'docs/examples/alertmanager.yml')], { encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+  assert.match(readFileSync(join(REPO_ROOT, 'docs/examples/alertmanager.yml'), 'utf8'), new RegExp(`url: http://${DEFAULT_SERVE_LISTEN}/api/v2/webhook`));
+  const example = parseWebhook(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/examples/alertmanager-webhook.json'), 'utf8')));
+  assert.ok(example.ok && example.payload.alerts[0]!.labels.alertname === 'TokenRefresherDown');
 });
 
 test('webhook: garbage gets 4xx with a Prometheus-shaped body naming the hop; nothing runs', async () => {
