@@ -32,8 +32,7 @@ export function doctorCommand(): Command {
       + '`obspath doctor serve` runs the same checks as a service answering Alertmanager\'s webhook (obspath doctor serve --help).',
     examples: [
       ['npx obspath doctor --env local', 'what `obspath up` runs (reads .obspath/stack.json, probes every hop)'],
-      ['npx obspath doctor --snapshot test/fixtures/doctor/incident -o markdown', 'an incident snapshot (kubectl get -o yaml files, *.log), for the incident channel'],
-      ['npx obspath doctor --env local -o html > report.html', 'the report as one self-contained HTML page (no script, no network; prints well)'],
+      ['npx obspath doctor --snapshot test/fixtures/doctor/incident -o html > report.html', 'an incident snapshot (kubectl get -o yaml files, *.log) as one self-contained HTML page (-o markdown: for the incident channel)'],
       ['npx obspath doctor -n managed-services-stage --prometheus-url http://127.0.0.1:9090', 'the current kubeconfig context, with firing alerts from Prometheus'],
     ],
   });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { OBSPATH_BIN } from '../../tools/testing/procs.js';
 
-const COMMANDS = ['', 'up', 'issuer', 'token-refresher', 'api', 'fleet-manager', 'store', 'promqltest', 'probe', 'doctor'];
+const COMMANDS = ['', 'up', 'issuer', 'token-refresher', 'api', 'fleet-manager', 'store', 'promqltest', 'probe', 'doctor', 'doctor serve'];
 
 function obspath(args: string[]) {
   const r = spawnSync(process.execPath, [OBSPATH_BIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, COLUMNS: '200' } });
@@ -15,7 +15,7 @@ const widest = (text: string) => text.split('\n').reduce((w, l) => (l.length > w
 
 for (const name of COMMANDS) {
   test(`obspath ${name || '(no command)'} --help: an Examples block with 2-3 examples, no line over 100 columns`, () => {
-    const r = obspath([...(name ? [name] : []), '--help']);
+    const r = obspath([...(name ? name.split(' ') : []), '--help']);
     assert.equal(r.code, 0, r.stderr);
     const examples = r.stdout.split('\nExamples:\n')[1];
     assert.ok(examples, `no Examples block:\n${r.stdout}`);
