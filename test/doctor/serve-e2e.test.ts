@@ -108,8 +108,8 @@ async function assertPublished(rig: Rig, fault: FaultName, report: DoctorReport)
 }
 
 describe('doctor serve against the running stack', { concurrency: 1 }, () => {
-  it('healthy: a run by hand finds nothing; no verdict series, no post', async () => {
-    await withRig(undefined, async ({ url, rx }) => {
+  it('healthy: a run by hand finds nothing; no verdict series, no post; the HTML page has every section; SIGTERM stops it cleanly', async () => {
+    await withRig(undefined, async ({ url, rx, serve, stack }) => {
       const res = await fetch(`${url}/api/v1/run`, { method: 'POST' });
       assert.equal(res.status, 200);
       const run = ((await res.json()) as { data: { run: { result: string; trigger: string; verdicts: string[] } } }).data.run;
@@ -121,6 +121,15 @@ describe('doctor serve against the running stack', { concurrency: 1 }, () => {
       assert.match(metrics, /^obspath_doctor_runs_total\{trigger="manual",result="ok"\} 1$/m);
       await new Promise((r) => setTimeout(r, 500));
       assert.deepEqual(rx.posts, []);
+      const page = await (await fetch(`${url}/`)).text();
+      assert.deepEqual([...page.matchAll(/<section id="([a-z]+)"><h2>/g)].map((m) => m[1]), ['summary', 'verdict', 'fix', 'escalation', 'steps']);
+      assert.equal(page.match(/<section class="card s-ok" id="step-/g)?.length, 6, 'six steps, all OK');
+      assert.ok(page.includes('No fault found on the checked steps.'));
+      assert.ok(!page.includes(stack.plan.secrets.fleetManager));
+      assert.doesNotMatch(page, /<script|<link|<img/i);
+      await serve.stop(15_000);
+      assert.equal(serve.child.exitCode, 0, serve.output().slice(-2000));
+      assert.match(serve.output(), /"msg":"shutting down"[\s\S]*"msg":"stopped"/);
     });
   });
 

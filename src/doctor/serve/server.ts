@@ -119,7 +119,8 @@ function routes(app: FastifyInstance, state: ServeState, log: Logger): void {
 }
 
 function htmlPage(reply: FastifyReply, state: ServeState, target: string | undefined): FastifyReply {
-  reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+  reply.type('text/html; charset=utf-8').header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
   const latest = state.latest(target);
   if (latest?.report) return reply.send(renderReport(latest.report, 'html', { secrets: state.secrets }));
   const why = noRunYet(state, target).message;
