@@ -149,7 +149,7 @@ describe('doctor serve against the running stack', { concurrency: 1 }, () => {
     });
   });
 
-  for (const fault of ['api-5xx', 'refresher-down', 'backend-down'] as FaultName[]) {
+  for (const fault of ['api-5xx', 'refresher-down', 'backend-down', 'refresher-blackholed', 'wrong-url-path'] as FaultName[]) {
     it(`${fault}: the alert posted to Debian's Alertmanager reaches doctor serve through its routing; the verdict is ${faultByName(fault)!.verdict}`, async () => {
       await withRig(fault, async (rig) => {
         const am = await startAlertmanager({ webhookUrl: `${rig.url}/api/v2/webhook` });
