@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { LiveClusterFacts } from '../doctor/k8s/live-source.js';
-import { SnapshotClusterFacts } from '../doctor/k8s/snapshot-source.js';
+import { openSnapshot, type CollectManifest } from '../doctor/collect/index.js';
 import type { ClusterFacts } from '../doctor/facts.js';
 import { renderReport, type OutputFormat } from '../doctor/render.js';
 import { runDoctor } from '../doctor/run.js';
@@ -12,6 +12,7 @@ import type { LiveTargets } from '../doctor/live/index.js';
 import type { DoctorOptions } from '../doctor/run.js';
 import type { DoctorReport } from '../doctor/report.js';
 import { watch } from '../doctor/watch.js';
+import { doctorCollectCommand } from './doctor-collect.js';
 import { helpWithExamples } from './help.js';
 import { runCommand } from './run.js';
 
@@ -54,7 +55,7 @@ export function doctorCommand(): Command {
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
     .option('--context <name>', 'kubeconfig context (default: current-context)')
     .option('-n, --namespace <ns>', `namespace of the token refresher (default: the context's, else ${DEFAULT_NAMESPACE})`)
-    .option('--snapshot <dir>', 'read `kubectl get -o yaml` files and *.log files from this directory instead of a cluster')
+    .option('--snapshot <dir|archive>', 'read `kubectl get -o yaml` files and *.log files from this directory (or what `doctor collect` wrote, .tar.gz too) instead of a cluster')
     .option('--no-cluster', 'check only flags and environment (OBSERVATORIUM_URL, CLIENT_ID, CLIENT_SECRET, ISSUER_URL, OIDC_AUDIENCE, DOCTOR_TOKEN)')
     .addOption(new Option('--env <env>', 'stage|production: the runbook\'s URLs are expected (default: from the namespace name); local: diagnose what `obspath up` runs (reads <data>/stack.json)').choices(['stage', 'production', 'local']))
     .option('--data <dir>', 'with --env local: the data directory of `obspath up`', '.obspath')
@@ -85,6 +86,7 @@ export function doctorCommand(): Command {
     ],
   });
   cmd.action((flags: DoctorFlags) => runCommand(() => runDoctorFlags(flags)));
+  cmd.addCommand(doctorCollectCommand());
   return cmd;
 }
 
@@ -100,6 +102,7 @@ async function runDoctorFlags(flags: DoctorFlags): Promise<void> {
   if (!(interval > 0)) throw usage('--interval', `must be a positive number of seconds, got "${flags.interval}"`);
   const isLocal = flags.env === 'local';
   let facts: ClusterFacts | undefined;
+  let collected: CollectManifest | undefined;
   const env = process.env;
   // Everything that may fail before a report exists is "could not run": exit 2.
   let build: () => Promise<DoctorOptions>;
@@ -109,15 +112,20 @@ async function runDoctorFlags(flags: DoctorFlags): Promise<void> {
       build = () => localDoctorOptions({ dataDir: flags.data, tailLines: tail, sinceSeconds: since, escalationUrl: flags.escalationUrl, extra: extraTargets(flags) });
       await build(); // fail fast (exit 2) when there is no running stack
     } else {
-      if (flags.snapshot) facts = new SnapshotClusterFacts(flags.snapshot, flags.namespace ?? DEFAULT_NAMESPACE);
+      if (flags.snapshot) ({ facts, manifest: collected } = await openSnapshot(flags.snapshot, flags.namespace));
       else if (flags.cluster) facts = LiveClusterFacts.fromKubeconfig({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace });
       const options = clusterDoctorOptions({
         facts, preset: flags.env as Environment | undefined, live: flags.live, extra: extraTargets(flags),
         local: localConfigFromFlags(flags, env, facts !== undefined),
         logTailLines: tail, logSinceSeconds: since, escalationUrl: flags.escalationUrl,
-        targets: { namespace: flags.namespace, fleetManagerNamespace: flags.fleetManagerNamespace, prometheusNamespace: flags.prometheusNamespace },
+        targets: {
+          namespace: flags.namespace,
+          fleetManagerNamespace: flags.fleetManagerNamespace ?? collected?.targets.fleetManagerNamespace,
+          prometheusNamespace: flags.prometheusNamespace ?? collected?.targets.prometheusNamespace,
+        },
       });
-      build = async () => ({ ...options });
+      // A collected snapshot is judged as of when it was collected ("recent" restarts stay recent).
+      build = async () => ({ ...options, ...(collected ? { now: new Date(collected.collectedAt) } : {}) });
     }
   } catch (err) {
     if (err instanceof ConfigError) throw err;
