@@ -1,6 +1,7 @@
 // Two faults at once on the running stack, each leaving evidence of its own: the doctor names the first along
 // the path from the fleet manager as the top verdict and the other one as "also", with the fact that proves it.
 // Faults come from `obspath up --fault` and from freezing a component by hand (SIGSTOP). Run times are printed.
+// A healthy stack, diagnosed again and again, gives no verdict at all.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { localDoctorOptions } from '../../src/doctor/local/options.js';
@@ -53,7 +54,23 @@ after(() => {
   process.stdout.write(`doctor on two faults (in-process, --env local):\n${timings.map((t) => `  ${t.name.padEnd(40)} ${String(t.ms).padStart(6)} ms  ${t.got}`).join('\n')}\n`);
 });
 
+/** Healthy runs in a row: none may name a verdict or warn (a false alarm costs an SRE's night). */
+const HEALTHY_RUNS = 10;
+
 describe('doctor --env local, two faults at once', { concurrency: 2 }, () => {
+  it(`a healthy stack: ${HEALTHY_RUNS} runs, 500 ms apart, no verdict and no warning`, async () => {
+    await withFaultStack([], async ({ dataDir }) => {
+      for (let i = 1; i <= HEALTHY_RUNS; i++) {
+        const t0 = performance.now();
+        const r = await runDoctor(await localDoctorOptions({ dataDir }));
+        timings.push({ name: `healthy #${i}`, ms: Math.round(performance.now() - t0), got: r.verdicts.map((v) => v.cause).join(', ') || 'no verdict' });
+        assert.deepEqual(r.verdicts, [], summary(r));
+        assert.ok(r.checks.every((c) => c.status === 'ok'), summary(r));
+        await new Promise((res) => setTimeout(res, 500));
+      }
+    });
+  });
+
   for (const combo of COMBOS) {
     it(`${combo.name}: top ${combo.top.cause}, also ${combo.also.cause}`, async () => {
       await withFaultStack(combo.faults, async ({ dataDir, freeze }) => {

@@ -2,6 +2,7 @@
 // independent faults are all named, along the path from the fleet manager.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { ROOT_CAUSE_IDS, type RootCauseId } from '../../src/doctor/causes.js';
 import { EXPLAINS, explainedBy, findCycle } from '../../src/doctor/ranking.js';
 import { checkResult, deriveVerdicts, type CheckId, type Confidence } from '../../src/doctor/report.js';
@@ -63,4 +64,11 @@ test('a symptom explained through another symptom is listed under the first-rank
     ['refresher-crashloop', 'explained', ['missing-client-credentials', 'issuer-unreachable']],
     ['issuer-unreachable', 'explained', ['missing-client-credentials']],
   ]);
+});
+
+test('src/doctor/README.md documents every cause with exactly the causes it explains', () => {
+  const readme = readFileSync(new URL('../../src/doctor/README.md', import.meta.url), 'utf8');
+  const rows = new Map([...readme.matchAll(/^\| `([a-z-]+)` \| [a-z-]+ \| [^|]+ \| ([^|]+) \|$/gm)].map((m) => [m[1]!, m[2]!.trim() === '-' ? [] : [...m[2]!.matchAll(/`([a-z-]+)`/g)].map((x) => x[1])]));
+  assert.deepEqual([...rows.keys()].sort(), [...ROOT_CAUSE_IDS].sort());
+  for (const id of ROOT_CAUSE_IDS) assert.deepEqual(rows.get(id), [...EXPLAINS[id]], id);
 });
