@@ -43,7 +43,7 @@ export const EXPLAINS: Readonly<Record<RootCauseId, readonly RootCauseId[]>> = {
 export const HOP_ORDER: readonly HopName[] = ['fleet-manager', 'network', 'token-refresher', 'issuer', 'observatorium-api', 'backend', 'unknown'];
 
 /** Every cause `cause` explains, directly or through another (the table is acyclic, so this ends). */
-export function explainedBy(cause: RootCauseId): ReadonlySet<RootCauseId> {
+export function explainsTransitively(cause: RootCauseId): ReadonlySet<RootCauseId> {
   const out = new Set<RootCauseId>();
   const visit = (c: RootCauseId) => {
     for (const next of EXPLAINS[c]) if (!out.has(next)) { out.add(next); visit(next); }
@@ -94,7 +94,7 @@ function byPath(a: UnrankedVerdict, b: UnrankedVerdict): number {
  */
 export function rankVerdicts(verdicts: readonly UnrankedVerdict[]): Verdict[] {
   const explainers = verdicts.filter(hasEvidence);
-  const causesOf = new Map(verdicts.map((v) => [v.cause, explainers.filter((e) => e.cause !== v.cause && explainedBy(e.cause).has(v.cause)).map((e) => e.cause)]));
+  const causesOf = new Map(verdicts.map((v) => [v.cause, explainers.filter((e) => e.cause !== v.cause && explainsTransitively(e.cause).has(v.cause)).map((e) => e.cause)]));
   const roots = verdicts.filter((v) => causesOf.get(v.cause)!.length === 0).sort(byPath);
   const symptoms = verdicts.filter((v) => causesOf.get(v.cause)!.length > 0).sort(byPath);
   const strip = ({ order: _order, ...v }: UnrankedVerdict) => v;

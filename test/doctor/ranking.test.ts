@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ROOT_CAUSE_IDS, type RootCauseId } from '../../src/doctor/causes.js';
-import { EXPLAINS, explainedBy, findCycle } from '../../src/doctor/ranking.js';
+import { EXPLAINS, explainsTransitively, findCycle } from '../../src/doctor/ranking.js';
 import { checkResult, deriveVerdicts, type CheckId, type Confidence } from '../../src/doctor/report.js';
 
 test('the causal table covers every cause, names only known causes, and is acyclic', () => {
@@ -19,9 +19,9 @@ test('the causal table covers every cause, names only known causes, and is acycl
   assert.equal(EXPLAINS.unknown.length, 0);
   assert.ok(!Object.values(EXPLAINS).some((l) => l.includes('unknown')), 'nothing explains unknown');
   // Credentials and configuration explain the crash loop and readiness; the network explains timeouts.
-  assert.ok(explainedBy('invalid-client-credentials').has('refresher-crashloop'));
-  assert.ok(explainedBy('missing-client-credentials').has('client-timeout'));
-  assert.ok(explainedBy('network-policy-blocks').has('client-timeout'));
+  assert.ok(explainsTransitively('invalid-client-credentials').has('refresher-crashloop'));
+  assert.ok(explainsTransitively('missing-client-credentials').has('client-timeout'));
+  assert.ok(explainsTransitively('network-policy-blocks').has('client-timeout'));
 });
 
 const suspect = (id: CheckId, cause: RootCauseId, confidence: Confidence) =>
