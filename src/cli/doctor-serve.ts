@@ -101,7 +101,7 @@ async function serve(flags: ServeFlags, cmd: Command): Promise<void> {
   const notify = [...urlFlags('--notify.webhook-url', flags['notify.webhookUrl'], 'slack'), ...urlFlags('--notify.json-url', flags['notify.jsonUrl'], 'json')];
   // --data given (flag) means the local stack, as --env local does.
   const local = flags.env === 'local' || cmd.getOptionValueSource('data') === 'cli';
-  const plan = planDoctorRuns(flags, local);
+  const plan = await planDoctorRuns(flags, local);
   const logger = createLogger({ component: 'doctor', level: flags['log.level'] });
   const service = await startDoctorService({
     listen: flags['web.listen'], externalUrl: flags['web.externalUrl'], logger, targetFor: targetsOf(plan, flags),

@@ -3,9 +3,9 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { clusterDoctorOptions, localConfigFromFlags } from '../doctor/cluster-options.js';
+import { openSnapshot, type CollectManifest } from '../doctor/collect/index.js';
 import type { ClusterFacts } from '../doctor/facts.js';
 import { LiveClusterFacts } from '../doctor/k8s/live-source.js';
-import { SnapshotClusterFacts } from '../doctor/k8s/snapshot-source.js';
 import type { LiveTargets } from '../doctor/live/index.js';
 import { localDoctorOptions } from '../doctor/local/options.js';
 import type { DoctorOptions } from '../doctor/run.js';
@@ -43,7 +43,7 @@ export function addTargetOptions(cmd: Command): Command {
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
     .option('--context <name>', 'kubeconfig context (default: current-context)')
     .option('-n, --namespace <ns>', `namespace of the token refresher (default: the context's, else ${DEFAULT_NAMESPACE})`)
-    .option('--snapshot <dir>', 'read `kubectl get -o yaml` files and *.log files from this directory instead of a cluster')
+    .option('--snapshot <dir|archive>', 'read `kubectl get -o yaml` files and *.log files from this directory (or what `doctor collect` wrote, .tar.gz too) instead of a cluster')
     .option('--no-cluster', 'check only flags and environment (OBSERVATORIUM_URL, CLIENT_ID, CLIENT_SECRET, ISSUER_URL, OIDC_AUDIENCE, DOCTOR_TOKEN)')
     .addOption(new Option('--env <env>', 'stage|production: the runbook\'s URLs are expected (default: from the namespace name); local: diagnose what `obspath up` runs (reads <data>/stack.json)').choices(['stage', 'production', 'local']))
     .option('--data <dir>', 'with --env local: the data directory of `obspath up`', '.obspath')
@@ -78,9 +78,10 @@ export const usage = (field: string, message: string) => new ConfigError([{ fiel
 
 /**
  * Validates the target flags and plans the runs: a local stack (`local`), or a cluster, a snapshot, or (with
- * --no-cluster) flags and environment. Throws ConfigError on bad usage; an unreadable kubeconfig throws too.
+ * --no-cluster) flags and environment. Throws ConfigError on bad usage; an unreadable kubeconfig or snapshot
+ * archive throws too.
  */
-export function planDoctorRuns(flags: DoctorTargetFlags, local: boolean): DoctorRunPlan {
+export async function planDoctorRuns(flags: DoctorTargetFlags, local: boolean): Promise<DoctorRunPlan> {
   const tail = Number(flags.logTail);
   if (!Number.isInteger(tail) || tail <= 0) throw usage('--log-tail', `must be a positive integer, got "${flags.logTail}"`);
   const since = flags.since === undefined ? undefined : Number(flags.since);
@@ -91,22 +92,35 @@ export function planDoctorRuns(flags: DoctorTargetFlags, local: boolean): Doctor
     const build = async () => ({ options: await localDoctorOptions({ dataDir: flags.data, tailLines: tail, sinceSeconds: since, escalationUrl: flags.escalationUrl, extra: extraTargets(flags) }), release: async () => {} });
     return { local, build, close: async () => {} };
   }
-  const factsFor = (namespace: string | undefined): ClusterFacts | undefined => {
-    if (flags.snapshot) return new SnapshotClusterFacts(flags.snapshot, namespace ?? DEFAULT_NAMESPACE);
+  let collected: CollectManifest | undefined;
+  const factsFor = async (namespace: string | undefined): Promise<ClusterFacts | undefined> => {
+    if (flags.snapshot) {
+      const opened = await openSnapshot(flags.snapshot, namespace);
+      collected ??= opened.manifest;
+      return opened.facts;
+    }
     return flags.cluster ? LiveClusterFacts.fromKubeconfig({ kubeconfig: flags.kubeconfig, context: flags.context, namespace }) : undefined;
   };
-  const base = factsFor(flags.namespace);
-  const optionsFor = (facts: ClusterFacts | undefined, namespace: string | undefined): DoctorOptions => clusterDoctorOptions({
-    facts, preset: flags.env as Environment | undefined, live: flags.live, extra: extraTargets(flags),
-    local: localConfigFromFlags(flags, process.env, facts !== undefined),
-    logTailLines: tail, logSinceSeconds: since, escalationUrl: flags.escalationUrl,
-    targets: { namespace, fleetManagerNamespace: flags.fleetManagerNamespace, prometheusNamespace: flags.prometheusNamespace },
+  const base = await factsFor(flags.namespace);
+  const optionsFor = (facts: ClusterFacts | undefined, namespace: string | undefined): DoctorOptions => ({
+    ...clusterDoctorOptions({
+      facts, preset: flags.env as Environment | undefined, live: flags.live, extra: extraTargets(flags),
+      local: localConfigFromFlags(flags, process.env, facts !== undefined),
+      logTailLines: tail, logSinceSeconds: since, escalationUrl: flags.escalationUrl,
+      targets: {
+        namespace,
+        fleetManagerNamespace: flags.fleetManagerNamespace ?? collected?.targets.fleetManagerNamespace,
+        prometheusNamespace: flags.prometheusNamespace ?? collected?.targets.prometheusNamespace,
+      },
+    }),
+    // A collected snapshot is judged as of when it was collected ("recent" restarts stay recent).
+    ...(collected ? { now: new Date(collected.collectedAt) } : {}),
   });
   return {
     local,
     build: async (namespace) => {
       if (namespace === undefined || namespace === flags.namespace || !base) return { options: optionsFor(base, flags.namespace), release: async () => {} };
-      const facts = factsFor(namespace);
+      const facts = await factsFor(namespace);
       return { options: optionsFor(facts, namespace), release: async () => facts?.close() };
     },
     close: async () => base?.close(),

@@ -4,6 +4,7 @@ import { OUTPUT_FORMATS, renderReport, type OutputFormat } from '../doctor/rende
 import { runDoctor } from '../doctor/run.js';
 import type { DoctorReport } from '../doctor/report.js';
 import { watch } from '../doctor/watch.js';
+import { doctorCollectCommand } from './doctor-collect.js';
 import { doctorServeCommand } from './doctor-serve.js';
 import { addTargetOptions, planDoctorRuns, usage, type DoctorRunPlan, type DoctorTargetFlags } from './doctor-targets.js';
 import { helpWithExamples } from './help.js';
@@ -37,7 +38,7 @@ export function doctorCommand(): Command {
     ],
   });
   // Positional: the doctor's own flags stop at `serve`, which has the same ones.
-  cmd.enablePositionalOptions().addCommand(doctorServeCommand());
+  cmd.enablePositionalOptions().addCommand(doctorServeCommand()).addCommand(doctorCollectCommand());
   cmd.action((flags: DoctorFlags) => runCommand(() => runDoctorFlags(flags)));
   return cmd;
 }
@@ -49,7 +50,7 @@ async function runDoctorFlags(flags: DoctorFlags): Promise<void> {
   let plan: DoctorRunPlan;
   // Everything that may fail before a report exists is "could not run": exit 2.
   try {
-    plan = planDoctorRuns(flags, flags.env === 'local');
+    plan = await planDoctorRuns(flags, flags.env === 'local');
     if (plan.local) await plan.build(); // fail fast (exit 2) when there is no running stack
   } catch (err) {
     if (err instanceof ConfigError) throw err;

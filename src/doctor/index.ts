@@ -21,3 +21,5 @@ export { runDoctor, type DoctorOptions } from './run.js';
 export { renderReport, type OutputFormat, type RenderOptions } from './render.js';
 export { redactText, redactValue } from './redact.js';
 export { defaultTargets, EXPECTED_OBSERVATORIUM_URL, EXPECTED_ISSUER_URL, EXPECTED_AUDIENCE, type DoctorTargets, type Environment } from './targets.js';
+export { EXPLAINS, HOP_ORDER, rankVerdicts } from './ranking.js';
+export { collectSnapshot, openSnapshot, type CollectOptions, type CollectResult, type CollectManifest, type OpenedSnapshot } from './collect/index.js';

@@ -5,7 +5,7 @@
 
 import { redactValue } from './redact.js';
 import { renderHtml } from './render-html.js';
-import type { CheckResult, CheckStatus, DoctorReport } from './report.js';
+import type { CheckResult, CheckStatus, DoctorReport, Verdict } from './report.js';
 
 export type OutputFormat = 'human' | 'json' | 'markdown' | 'html';
 
@@ -48,11 +48,15 @@ function renderHuman(r: DoctorReport, color: boolean): string {
     lines.push(c(r.status, r.status === 'ok' ? 'Verdict: no fault found on the checked steps.' : 'Verdict: warnings only; no root cause identified.'));
   } else {
     lines.push(c('bold', 'Verdict:'));
-    r.verdicts.forEach((v, i) => {
-      lines.push(`  ${i + 1}. ${c(i === 0 ? 'fail' : 'warn', v.cause)} (${v.confidence}, hop ${v.hop}): ${v.title}`);
+    for (const v of r.verdicts.filter((x) => x.role !== 'explained')) {
+      lines.push(`  ${v.role === 'top' ? '1.' : 'also:'} ${c(v.role === 'top' ? 'fail' : 'warn', v.cause)} (${v.confidence}, hop ${v.hop}): ${v.title}`);
       for (const b of v.because) lines.push(`     because ${b}`);
       lines.push(`     fix: ${v.fix}`);
-    });
+      for (const s of symptomsOf(r, v.cause)) {
+        lines.push(`     explains ${s.cause} (${s.confidence}, hop ${s.hop}): ${s.title}`);
+        for (const b of s.because) lines.push(`       because ${b}`);
+      }
+    }
   }
   if (r.escalation) {
     lines.push('', c('bold', `Escalate to the ${r.escalation.team}`) + ` (${r.escalation.why}):`);
@@ -60,6 +64,11 @@ function renderHuman(r: DoctorReport, color: boolean): string {
     lines.push('  hand over: this report (obspath doctor -o markdown), the time the failures started, and the verdict above.');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The symptoms listed under a cause: those it is the first-ranked explanation of. */
+function symptomsOf(r: DoctorReport, cause: Verdict['cause']): Verdict[] {
+  return r.verdicts.filter((v) => v.role === 'explained' && v.explainedBy?.[0] === cause);
 }
 
 function mdEscape(s: string): string {
@@ -90,10 +99,14 @@ function renderMarkdown(r: DoctorReport): string {
     '',
   ];
   if (r.verdicts.length === 0) out.push(r.status === 'ok' ? 'No fault found on the checked steps.' : 'Warnings only; no root cause identified.', '');
-  r.verdicts.forEach((v, i) => {
-    out.push(`${i + 1}. **${v.cause}** (${v.confidence}, hop ${v.hop}): ${v.title}`);
+  r.verdicts.filter((v) => v.role !== 'explained').forEach((v, i) => {
+    out.push(`${i + 1}. ${v.role === 'top' ? '' : 'Also: '}**${v.cause}** (${v.confidence}, hop ${v.hop}): ${v.title}`);
     for (const b of v.because) out.push(`   - ${b}`);
     out.push(`   - Fix: ${v.fix}`);
+    for (const s of symptomsOf(r, v.cause)) {
+      out.push(`   - Explains **${s.cause}** (${s.confidence}, hop ${s.hop}): ${s.title}`);
+      for (const b of s.because) out.push(`     - ${b}`);
+    }
   });
   if (r.escalation) {
     out.push('', `### Escalation: ${r.escalation.team}`, '', `${r.escalation.why}. Escalation policy: ${r.escalation.policyUrl ?? '_not configured (pass --escalation-url)_'}.`);

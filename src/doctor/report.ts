@@ -3,6 +3,7 @@
 
 import { ROOT_CAUSES, type HopName, type RootCauseId } from './causes.js';
 import type { Escalation } from './escalation.js';
+import { rankVerdicts, type UnrankedVerdict } from './ranking.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
 
@@ -62,6 +63,12 @@ export interface Verdict {
   because: string[];
   fix: string;
   checks: CheckId[];
+  /**
+   * `top`: the first fault along the path from the fleet manager; `also`: every other fault with its own
+   * evidence, in path order; `explained`: a symptom of the causes in `explainedBy` (ranking.ts, EXPLAINS).
+   */
+  role: 'top' | 'also' | 'explained';
+  explainedBy?: RootCauseId[];
 }
 
 export interface ReportSource {
@@ -100,12 +107,13 @@ export function worstStatus(checks: readonly CheckResult[]): DoctorReport['statu
 }
 
 /**
- * Folds the checks' suspects into verdicts: one per cause, at the highest confidence any check gave it,
- * most certain first (ties: the earlier runbook step first). When something failed and nothing was
- * suspected, the verdict is `unknown` so the report never ends without a next step.
+ * Folds the checks' suspects into verdicts: one per cause, at the highest confidence any check gave it, then
+ * ranked (ranking.ts): causes before the symptoms they explain, faults along the path from the fleet manager.
+ * When something failed and nothing was suspected, the verdict is `unknown` so the report never ends without
+ * a next step.
  */
 export function deriveVerdicts(checks: readonly CheckResult[]): Verdict[] {
-  const byCause = new Map<RootCauseId, Verdict & { order: number }>();
+  const byCause = new Map<RootCauseId, UnrankedVerdict>();
   checks.forEach((check, order) => {
     for (const s of check.suspects) {
       const cause = ROOT_CAUSES[s.cause];
@@ -119,15 +127,13 @@ export function deriveVerdicts(checks: readonly CheckResult[]): Verdict[] {
       if (!v.checks.includes(check.id)) v.checks.push(check.id);
     }
   });
-  const verdicts = [...byCause.values()]
-    .sort((a, b) => CONFIDENCE_RANK[b.confidence] - CONFIDENCE_RANK[a.confidence] || a.order - b.order)
-    .map(({ order: _order, ...v }) => v);
+  const verdicts = rankVerdicts([...byCause.values()]);
   if (verdicts.length === 0 && checks.some((c) => c.status === 'fail')) {
     const u = ROOT_CAUSES.unknown;
     const failed = checks.filter((c) => c.status === 'fail');
     verdicts.push({
       cause: 'unknown', title: u.title, hop: u.hop, confidence: 'possible',
-      because: failed.map((c) => `[${c.step}] ${c.summary}`), fix: u.fix, checks: failed.map((c) => c.id),
+      because: failed.map((c) => `[${c.step}] ${c.summary}`), fix: u.fix, checks: failed.map((c) => c.id), role: 'top',
     });
   }
   return verdicts;

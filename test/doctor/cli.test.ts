@@ -15,7 +15,10 @@ test('cli: snapshot diagnosis as JSON exits 1 and names the causes', () => {
   const r = doctor(['--snapshot', FIXTURE, '-o', 'json']);
   assert.equal(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout) as DoctorReport;
-  assert.deepEqual(report.verdicts.map((v) => v.cause), ['network-policy-blocks', 'refresher-crashloop', 'issuer-unreachable', 'wrong-observatorium-url']);
+  // The faults along the path from the fleet manager; the crash loop after the unreachable issuer that explains it.
+  assert.deepEqual(report.verdicts.map((v) => [v.cause, v.role]), [
+    ['network-policy-blocks', 'top'], ['wrong-observatorium-url', 'also'], ['issuer-unreachable', 'also'], ['refresher-crashloop', 'explained'],
+  ]);
 });
 
 test('cli: --no-cluster checks the environment and never prints the secret', () => {

@@ -35,7 +35,7 @@ test('json: stable top-level shape and values', () => {
   assert.deepEqual(parsed.checks.map((c) => [c.id, c.step, c.status]), [['logs', '1', 'fail'], ['observatorium-url', '2', 'ok'], ['credentials', '3', 'warn'], ['network-policy', '4.1', 'skipped']]);
   assert.deepEqual(parsed.verdicts, [{
     cause: 'invalid-client-credentials', title: ROOT_CAUSES['invalid-client-credentials'].title, hop: 'issuer', confidence: 'likely',
-    because: ['[1] 2 x invalid_client in the token-refresher log'], fix: ROOT_CAUSES['invalid-client-credentials'].fix, checks: ['logs'],
+    because: ['[1] 2 x invalid_client in the token-refresher log'], fix: ROOT_CAUSES['invalid-client-credentials'].fix, checks: ['logs'], role: 'top',
   }]);
 });
 
@@ -64,6 +64,25 @@ test('markdown: summary table, verdict list, details per check', () => {
   assert.match(md, /### 3\. Client ID, client secret and issuer URL are populated: WARN/);
   assert.match(md, /- `pipe \| in text`/);
   assert.ok(!/\n{3,}/.test(md));
+});
+
+test('human and markdown: the top verdict, "also" for every other fault, symptoms under their cause', () => {
+  const checks = [
+    checkResult('logs', 'logs', { status: 'fail', summary: 'x', suspects: [{ cause: 'invalid-client-credentials', confidence: 'likely', because: 'invalid_client in the log' }] }),
+    checkResult('refresher-health', 'health', { status: 'fail', summary: 'x', suspects: [{ cause: 'refresher-crashloop', confidence: 'confirmed', because: 'pod in CrashLoopBackOff' }] }),
+    checkResult('observatorium-health', 'api', { status: 'fail', summary: 'x', suspects: [{ cause: 'backend-down', confidence: 'confirmed', because: 'the API counts backend failures' }] }),
+  ];
+  const r = buildReport({ kind: 'snapshot', description: 'snapshot x', namespace: 'ns' }, checks, { now: NOW });
+  assert.deepEqual(r.verdicts.map((v) => [v.cause, v.role]), [['invalid-client-credentials', 'top'], ['backend-down', 'also'], ['refresher-crashloop', 'explained']]);
+  const lines = renderReport(r, 'human').split('\n');
+  const at = (s: string) => lines.findIndex((l) => l.startsWith(s));
+  assert.ok(at('  1. invalid-client-credentials (likely, hop issuer)') >= 0);
+  assert.ok(at('     explains refresher-crashloop (confirmed, hop token-refresher)') > at('  1. invalid-client-credentials'));
+  assert.ok(at('       because [4.3] pod in CrashLoopBackOff') > at('     explains refresher-crashloop'));
+  assert.ok(at('  also: backend-down (confirmed, hop backend)') > at('       because [4.3]'));
+  assert.ok(lines.includes('     because [5] the API counts backend failures'));
+  const md = renderReport(r, 'markdown');
+  assert.match(md, /1\. \*\*invalid-client-credentials\*\* \(likely, hop issuer\)[\s\S]*   - Explains \*\*refresher-crashloop\*\*[\s\S]*2\. Also: \*\*backend-down\*\* \(confirmed, hop backend\)/);
 });
 
 test('verdicts: unknown when something failed and nothing was suspected; none when all is well', () => {

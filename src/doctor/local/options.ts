@@ -1,6 +1,7 @@
 // `obspath doctor --env local` as a library call: the runDoctor options for the stack `obspath up` runs in a
 // data directory (used by the CLI and by the fault-matrix tests, so both diagnose exactly the same way).
 
+import { runLiveApiCountersCheck } from '../live/api-counters.js';
 import { liveChecks, localConfigFromStack, localLogsCheck, targetsFromLocalStack, type LiveTargets } from '../live/index.js';
 import type { DoctorOptions } from '../run.js';
 import { LocalStackError, readLocalStack } from './stack-state.js';
@@ -26,7 +27,11 @@ export async function localDoctorOptions(o: LocalDoctorOptions): Promise<DoctorO
   return {
     environment: 'local',
     local: localConfigFromStack(stack),
-    liveChecks: [localLogsCheck(stack, { tailLines: o.tailLines ?? 2000, sinceSeconds: o.sinceSeconds, secrets }), ...liveChecks(t)],
+    liveChecks: [
+      localLogsCheck(stack, { tailLines: o.tailLines ?? 2000, sinceSeconds: o.sinceSeconds, secrets }), ...liveChecks(t),
+      // The API's own rejection counters: a second fault behind one that keeps the doctor's queries away.
+      { id: 'observatorium-health', run: () => runLiveApiCountersCheck(t) },
+    ],
     secrets,
     source: { kind: 'local', description: `obspath up in ${stack.dataDir}`, namespace: 'local' },
     escalation: { policyUrl: o.escalationUrl },
