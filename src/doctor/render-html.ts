@@ -62,9 +62,16 @@ function stepHtml(c: CheckResult): string {
 ${evidence}${fixHtml(c.fix)}</section>`;
 }
 
+/** The verdict's place in the chain (ranking.ts): the top cause, another fault ("also"), or a symptom it explains. */
+function roleHtml(v: Verdict, i: number): string {
+  if (v.role === 'explained') return `explained by <code>${esc((v.explainedBy ?? []).join(', '))}</code>; `;
+  if (v.role === 'also') return 'also a fault; ';
+  return i === 0 ? 'most likely cause; ' : '';
+}
+
 function verdictHtml(v: Verdict, i: number): string {
   return `<li class="verdict" id="verdict-${esc(v.cause)}"><h3><code>${esc(v.cause)}</code>: ${esc(v.title)}</h3>
-<p class="meta">${i === 0 ? 'most likely cause; ' : ''}confidence <strong>${esc(v.confidence)}</strong>, hop <strong>${esc(v.hop)}</strong>,
+<p class="meta">${roleHtml(v, i)}confidence <strong>${esc(v.confidence)}</strong>, hop <strong>${esc(v.hop)}</strong>,
 from step(s) ${esc(v.checks.join(', '))}</p>
 <p>Because:</p><ul class="because">${v.because.map((b) => `<li>${esc(b)}</li>`).join('')}</ul>
 ${fixHtml(v.fix)}</li>`;
