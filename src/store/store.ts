@@ -120,6 +120,7 @@ export class Store implements Querier {
       retentionBytes: opts.retentionBytes ?? 0,
       blockCaches: opts.blockCaches ?? {},
     };
+    if (!(this.opts.minBlockDurationMs > 0)) throw new Error(`store: the minimum block duration must be positive, got ${this.opts.minBlockDurationMs} ms`);
     this.warn = opts.onWarning ?? ((m) => process.emitWarning(m, 'ObspathStoreWarning'));
     this.walDir = join(opts.dir, 'wal');
     this.head = new Head({ outOfBoundsWindowMs: this.opts.outOfBoundsWindowMs, creationGraceMs: this.opts.creationGracePeriodMs, now: opts.now ?? Date.now });
