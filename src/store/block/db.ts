@@ -14,6 +14,8 @@ const DELETE_SUFFIX = '.tmp-for-deletion';
 export class BlockSet {
   /** Open blocks, sorted by minTime. */
   blocks: Block[] = [];
+  /** Bytes on disk of each open block (measured once: blocks are immutable). */
+  private readonly sizes = new Map<Block, number>();
 
   private constructor(
     readonly dir: string,
@@ -89,6 +91,7 @@ export class BlockSet {
   async remove(b: Block): Promise<void> {
     b.close();
     this.blocks = this.blocks.filter((x) => x !== b);
+    this.sizes.delete(b);
     const aside = join(this.dir, b.meta.ulid + DELETE_SUFFIX);
     await rename(b.dir, aside);
     await fsyncPath(this.dir);
@@ -98,7 +101,13 @@ export class BlockSet {
   /** Bytes of every block's files. */
   diskBytes(): number {
     let n = 0;
-    for (const b of this.blocks) n += dirBytes(b.dir);
+    for (const b of this.blocks) n += this.sizeOf(b);
+    return n;
+  }
+
+  private sizeOf(b: Block): number {
+    let n = this.sizes.get(b);
+    if (n === undefined) this.sizes.set(b, (n = dirBytes(b.dir)));
     return n;
   }
 
@@ -113,7 +122,7 @@ export class BlockSet {
       let size = this.diskBytes();
       while (size > maxBytes && this.blocks.length > 0) {
         const oldest = this.blocks[0]!;
-        const bytes = dirBytes(oldest.dir);
+        const bytes = this.sizeOf(oldest);
         await this.remove(oldest);
         size -= bytes;
         n++;
