@@ -3,7 +3,7 @@
 // Debian's Prometheus 2.42 each started on a copy of the same blocks: restart time, resident memory (after
 // start and after queries), query latency over blocks; obspath's head vs blocks on the 2 h data; disk bytes
 // per sample of our blocks vs promtool's for the same samples.
-//   node --import tsx bench/store-blocks.ts        (env: SERIES=10000 ITER=20 HISTORY=2h,7d)
+//   node --import tsx bench/store-blocks.ts        (env: SERIES=10000 ITER=20 HISTORY=2h,7d RESTARTS=3)
 import { execFile } from 'node:child_process';
 import { cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ const run = promisify(execFile);
 const SERIES = Number(process.env.SERIES ?? 10_000);
 const ITER = Number(process.env.ITER ?? 20);
 const HISTORY = (process.env.HISTORY ?? '2h,7d').split(',');
+const RESTARTS = Number(process.env.RESTARTS ?? 3);
 const HOUR = 3600_000;
 const STEP = 30_000;
 const NOW = Math.floor(Date.now() / (2 * HOUR)) * 2 * HOUR; // data ends on a block boundary
@@ -75,6 +76,7 @@ const rss = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc
 
 interface Running { name: string; url: string; proc: Proc; readyMs: number }
 
+
 async function startOn(name: string, dir: string): Promise<Running> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -114,7 +116,7 @@ async function measure(r: Running, end: number, rows: string[], label: string): 
   const pool = new Pool(r.url, { connections: 2 });
   const rssStart = rss(r.proc.child.pid!);
   for (const q of QUERIES(end)) rows.push(`| ${label} | ${r.name} | ${q.name} | ${(await timeQuery(pool, q.path, q.params)).toFixed(1)} ms |`);
-  rows.push(`| ${label} | ${r.name} | start until ready | ${(r.readyMs / 1000).toFixed(2)} s |`);
+  rows.push(`| ${label} | ${r.name} | start until ready (fastest of ${RESTARTS}) | ${(r.readyMs / 1000).toFixed(2)} s |`);
   rows.push(`| ${label} | ${r.name} | RSS after start / after queries | ${(rssStart / 2 ** 20).toFixed(0)} / ${(rss(r.proc.child.pid!) / 2 ** 20).toFixed(0)} MiB |`);
   await pool.close();
 }
@@ -134,7 +136,15 @@ for (const h of HISTORY) {
     rows.push(`| ${h} | obspath | block bytes per sample (${(await readdir(ours)).length} blocks) | ${(bytes / n).toFixed(3)} |`);
     await cp(ours, theirs, { recursive: true });
     for (const name of ['obspath', 'prometheus']) {
+      // The fastest of RESTARTS starts: the machine is shared, and a start's wall time mostly measures load.
+      let fastest = Infinity;
+      for (let k = 1; k < RESTARTS; k++) {
+        const r = await startOn(name, name === 'obspath' ? ours : theirs);
+        fastest = Math.min(fastest, r.readyMs);
+        await r.proc.stop(30_000);
+      }
       const r = await startOn(name, name === 'obspath' ? ours : theirs);
+      r.readyMs = Math.min(fastest, r.readyMs);
       try {
         await measure(r, NOW - 1, rows, h);
       } finally {

@@ -4,7 +4,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../storage/interface.js';
-import type { BlockCacheSizes } from './block/block.js';
+import { cachedBytes, type BlockCacheSizes } from './block/caches.js';
 import { writeHeadBlock } from './block/compact.js';
 import { BlockSet, compactionRanges } from './block/db.js';
 import { MergeQuerier } from './block/querier.js';
@@ -46,7 +46,7 @@ export interface StoreOptions {
   maxBlockDurationMs?: number;
   /** Oldest blocks are deleted while all blocks together exceed this many bytes. Default 0 (no limit). */
   retentionBytes?: number;
-  /** Bounds of each block's read caches. */
+  /** Bounds of the read caches all blocks share. */
   blockCaches?: BlockCacheSizes;
   /** Where to report recoverable trouble (torn WAL tail, background checkpoint failure). */
   onWarning?: (msg: string) => void;
@@ -72,6 +72,8 @@ export interface StoreStats {
   /** Persistent blocks on disk, their bytes, and the head cuts / compactions / deletions since open. */
   blocks: number;
   blockBytes: number;
+  /** Bytes held by the block read caches (bounded by the blockCaches sizes). */
+  blockCacheBytes: number;
   headCompactions: number;
   blockCompactions: number;
   blocksDeleted: number;
@@ -354,6 +356,7 @@ export class Store implements Querier {
       replay: this.replayStats,
       blocks: this.blockSet.blocks.length,
       blockBytes: this.blockSet.diskBytes(),
+      blockCacheBytes: cachedBytes(this.blockSet.caches),
       ...this.counts,
     };
   }

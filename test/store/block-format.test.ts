@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Block } from '../../src/store/block/block.js';
+import { newBlockCaches } from '../../src/store/block/caches.js';
 import { encodePromXor, decodePromXor } from '../../src/store/block/xor-chunk.js';
 import { crc32c } from '../../src/store/block/encoding.js';
 import { STALE_NAN } from '../../src/storage/value.js';
@@ -44,7 +45,7 @@ test('a written block reads back bit-exact through matchers and time windows', a
     const names = (await readdir(blockDir)).sort();
     assert.deepEqual(names, ['chunks', 'index', 'meta.json', 'tombstones']);
     assert.deepEqual(await readdir(join(blockDir, 'chunks')), ['000001']);
-    const b = new Block(blockDir, { postingsBytes: 1024, seriesBytes: 1024, chunkBytes: 4096 }); // tiny caches: evictions happen
+    const b = new Block(blockDir, newBlockCaches({ postingsBytes: 1024, seriesBytes: 1024, chunkBytes: 4096 })); // tiny caches: evictions happen
     try {
       assert.equal(b.meta.stats.numSeries, 40);
       const all = b.select([{ type: '=~', name: '__name__', value: 'blk_.*' }], -Infinity, Infinity);

@@ -76,9 +76,12 @@ test('the head is cut into 2h blocks at 1.5x, queries and restarts see the same 
     assert.equal(store.series(ALL, START, START + 10 * 60_000).length, 25);
     await store.close();
 
-    const reopened = await Store.open(opts(dir.path, () => end));
+    // Reopened with tiny block caches: the same answers, and the caches never hold more than their bounds.
+    const caches = { postingsBytes: 2048, seriesBytes: 4096, chunkBytes: 8192 };
+    const reopened = await Store.open(opts(dir.path, () => end, { blockCaches: caches }));
     assert.equal(reopened.stats().blocks, 2);
     assert.deepEqual(snapshot(reopened), before);
+    assert.ok(reopened.stats().blockCacheBytes > 0 && reopened.stats().blockCacheBytes <= 2048 + 4096 + 8192, `${reopened.stats().blockCacheBytes} cached bytes`);
     await reopened.close();
   } finally {
     await dir.cleanup();

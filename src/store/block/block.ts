@@ -5,14 +5,10 @@ import { compareStrings } from './index-writer.js';
 import { compileMatcher } from '../index/matchers.js';
 import { postingsForMatchers } from '../index/postings-for.js';
 import { ChunkReader } from './chunk-reader.js';
-import { IndexReader, type IndexCacheSizes, type IndexSeries } from './index-reader.js';
+import { newBlockCaches, type BlockCaches, type IndexSeries } from './caches.js';
+import { IndexReader } from './index-reader.js';
 import { readMeta, type BlockMeta } from './meta.js';
 import { decodePromXor, promXorCount } from './xor-chunk.js';
-
-export interface BlockCacheSizes extends IndexCacheSizes {
-  /** Bytes of chunk data kept. Default 8 MiB. */
-  chunkBytes?: number;
-}
 
 export class Block implements Querier {
   readonly meta: BlockMeta;
@@ -21,12 +17,13 @@ export class Block implements Querier {
 
   constructor(
     readonly dir: string,
-    caches: BlockCacheSizes = {},
+    /** Shared with the store's other blocks; a block opened alone gets its own. */
+    caches: BlockCaches = newBlockCaches(),
   ) {
     this.meta = readMeta(dir);
-    this.index = new IndexReader(join(dir, 'index'), caches);
+    this.index = new IndexReader(join(dir, 'index'), caches, this.meta.ulid);
     try {
-      this.chunks = new ChunkReader(join(dir, 'chunks'), caches.chunkBytes);
+      this.chunks = new ChunkReader(join(dir, 'chunks'), caches.chunks, this.meta.ulid);
     } catch (err) {
       this.index.close();
       throw err;

@@ -1,10 +1,10 @@
 // Reads chunks from a block's segment files by reference ((segment << 32) | offset), checking each
-// chunk's CRC32C; recently read chunk data stays in a bounded LRU cache.
+// chunk's CRC32C; recently read chunk data stays in the store's shared, bounded LRU cache.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Decbuf, crc32c } from './encoding.js';
 import { ReadFile } from './file.js';
-import { Lru } from './lru.js';
+import type { Lru } from './lru.js';
 import { CHUNKS_MAGIC } from './writer.js';
 import { ENC_XOR } from './xor-chunk.js';
 
@@ -12,13 +12,12 @@ const TWO_32 = 4294967296;
 
 export class ChunkReader {
   private readonly files = new Map<number, ReadFile>();
-  private readonly cache: Lru<number, Buffer>;
-
   constructor(
     readonly dir: string,
-    cacheBytes = 8 << 20,
+    private readonly cache: Lru<string, Buffer>,
+    /** Prefix of this block's cache keys (its ULID). */
+    private readonly key: string,
   ) {
-    this.cache = new Lru(cacheBytes);
     // A ref names a file by its position in the sorted listing (Prometheus's chunks.Reader does the same).
     const names = readdirSync(dir).filter((n) => /^\d{6}$/.test(n)).sort();
     names.forEach((name, i) => this.files.set(i, new ReadFile(join(dir, name))));
@@ -33,7 +32,8 @@ export class ChunkReader {
 
   /** The chunk's data (without encoding byte and CRC). Throws on a bad ref, encoding or checksum. */
   chunk(ref: number): Buffer {
-    const cached = this.cache.get(ref);
+    const key = this.key + ':' + ref;
+    const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
     const seg = Math.floor(ref / TWO_32);
     const off = ref % TWO_32;
@@ -48,12 +48,8 @@ export class ChunkReader {
     if (buf[start] !== ENC_XOR) throw new Error(`${f.path}: chunk at ${off} has encoding ${buf[start]} (only XOR floats are read)`);
     if (crc32c(buf, start, start + 1 + len) !== buf.readUInt32BE(start + 1 + len)) throw new Error(`${f.path}: chunk at ${off} checksum mismatch`);
     const data = Buffer.from(buf.subarray(start + 1, start + 1 + len));
-    this.cache.set(ref, data, data.length + 64);
+    this.cache.set(key, data, data.length + 64);
     return data;
-  }
-
-  cacheBytes(): number {
-    return this.cache.cost;
   }
 
   close(): void {

@@ -4,7 +4,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Block, type BlockCacheSizes } from './block.js';
+import { Block } from './block.js';
+import { newBlockCaches, type BlockCacheSizes, type BlockCaches } from './caches.js';
 import { compactBlocks } from './compact.js';
 import { isUlid } from './meta.js';
 import { TMP_SUFFIX, fsyncPath } from './writer.js';
@@ -19,13 +20,13 @@ export class BlockSet {
 
   private constructor(
     readonly dir: string,
-    private readonly caches: BlockCacheSizes,
+    readonly caches: BlockCaches,
     private readonly warn: (msg: string) => void,
   ) {}
 
   /** Opens every block in `dir`: removes temp directories, drops parents a finished compaction replaced. */
   static async open(dir: string, caches: BlockCacheSizes, warn: (msg: string) => void): Promise<BlockSet> {
-    const set = new BlockSet(dir, caches, warn);
+    const set = new BlockSet(dir, newBlockCaches(caches), warn);
     for (const name of readdirSync(dir)) {
       if (name.endsWith(TMP_SUFFIX) || name.endsWith(DELETE_SUFFIX)) {
         await rm(join(dir, name), { recursive: true, force: true }); // an interrupted write or deletion
@@ -33,7 +34,7 @@ export class BlockSet {
       }
       if (!isUlid(name)) continue;
       try {
-        set.blocks.push(new Block(join(dir, name), caches));
+        set.blocks.push(new Block(join(dir, name), set.caches));
       } catch (err) {
         // Blocks appear by rename after fsync, so this is damage, not a crash artifact: keep it out of the way.
         warn(`store: block ${name} is unreadable (${String(err)}); moved aside to ${name}.broken`);

@@ -1,41 +1,32 @@
 // Reads a block's `index` (format v2) through a file descriptor. Held in memory: the symbol table and the
 // postings offset table (one entry per label pair, as Prometheus keeps a sample of them); series entries
-// and postings lists are read on demand through bounded LRU caches.
+// and postings lists are read on demand through the store's shared, bounded LRU caches.
 import type { Label } from '../../storage/interface.js';
+import type { BlockCaches, IndexSeries } from './caches.js';
 import type { Postings } from '../index/postings.js';
 import { Decbuf, crc32c } from './encoding.js';
 import { ReadFile } from './file.js';
 import { INDEX_MAGIC, INDEX_V2, type ChunkMeta } from './index-writer.js';
-import { Lru } from './lru.js';
 
 const TOC_LEN = 6 * 8 + 4;
 
-export interface IndexSeries {
-  labels: Label[];
-  chunks: ChunkMeta[];
-}
-
-export interface IndexCacheSizes {
-  /** Bytes of postings lists kept. Default 4 MiB. */
-  postingsBytes?: number;
-  /** Bytes (roughly) of decoded series entries kept. Default 4 MiB. */
-  seriesBytes?: number;
-}
+export type { IndexSeries };
 
 export class IndexReader {
   private readonly file: ReadFile;
   private readonly symbols: string[] = [];
   /** name -> value -> offset of the postings list. */
   private readonly postingsOffsets = new Map<string, Map<string, number>>();
-  private readonly postingsCache: Lru<string, Postings>;
-  private readonly seriesCache: Lru<number, IndexSeries>;
   private allRefs: Postings | null = null;
 
-  constructor(path: string, caches: IndexCacheSizes = {}) {
+  constructor(
+    path: string,
+    private readonly caches: Pick<BlockCaches, 'postings' | 'series'>,
+    /** Prefix of this block's cache keys (its ULID). */
+    private readonly key: string,
+  ) {
     this.file = new ReadFile(path);
     try {
-      this.postingsCache = new Lru(caches.postingsBytes ?? 4 << 20);
-      this.seriesCache = new Lru(caches.seriesBytes ?? 4 << 20);
       this.load();
     } catch (err) {
       this.file.close();
@@ -103,14 +94,14 @@ export class IndexReader {
   postings(name: string, value: string): Postings {
     const at = this.postingsOffsets.get(name)?.get(value);
     if (at === undefined) return [];
-    const key = name + '\u0000' + value;
-    const cached = this.postingsCache.get(key);
+    const key = this.key + '\u0001' + name + '\u0000' + value;
+    const cached = this.caches.postings.get(key);
     if (cached !== undefined) return cached;
     const d = this.section(at, `postings ${name}=${JSON.stringify(value)}`);
     const n = d.be32();
     const out = new Array<number>(n);
     for (let i = 0; i < n; i++) out[i] = d.be32();
-    this.postingsCache.set(key, out, 16 + n * 8);
+    this.caches.postings.set(key, out, 16 + n * 8);
     return out;
   }
 
@@ -120,7 +111,8 @@ export class IndexReader {
 
   /** The series entry with id `ref` (its offset / 16). */
   series(ref: number): IndexSeries {
-    const cached = this.seriesCache.get(ref);
+    const key = this.key + ':' + ref;
+    const cached = this.caches.series.get(key);
     if (cached !== undefined) return cached;
     const at = ref * 16;
     let buf = this.file.read(at, 512);
@@ -131,7 +123,7 @@ export class IndexReader {
     if (buf.length < bodyAt + len + 4) throw new Error(`${this.file.path}: series ${ref} runs past the end of the file`);
     if (crc32c(buf, bodyAt, bodyAt + len) !== buf.readUInt32BE(bodyAt + len)) throw new Error(`${this.file.path}: series ${ref} checksum mismatch`);
     const s = this.decodeSeries(new Decbuf(buf, bodyAt, bodyAt + len));
-    this.seriesCache.set(ref, s, 64 + s.labels.length * 48 + s.chunks.length * 48);
+    this.caches.series.set(key, s, 64 + s.labels.length * 48 + s.chunks.length * 48);
     return s;
   }
 
@@ -149,10 +141,6 @@ export class IndexReader {
       chunks.push({ ref, minT, maxT });
     }
     return { labels, chunks };
-  }
-
-  cacheStats(): { postings: number; series: number } {
-    return { postings: this.postingsCache.cost, series: this.seriesCache.cost };
   }
 
   close(): void {
