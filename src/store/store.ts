@@ -14,6 +14,7 @@ import { DEFAULT_CREATION_GRACE_MS, Head } from './head.js';
 import { DEFAULT_LABEL_LIMITS, type LabelLimits } from './labels.js';
 import type { SeriesToWrite } from '../remotewrite/encode.js';
 import { Replayer, emptyReplayStats, type ReplayStats } from './replay.js';
+import type { StoreStats } from './store-stats.js';
 import { deleteCovered, snapshotHead, writeCheckpoint } from './wal/checkpoint.js';
 import { readSegment, repairSegment } from './wal/reader.js';
 import { checkpointName, listWal, segmentName } from './wal/segment.js';
@@ -52,32 +53,7 @@ export interface StoreOptions {
   onWarning?: (msg: string) => void;
 }
 
-export interface StoreStats {
-  series: number;
-  /** Samples held in memory. */
-  samples: number;
-  /** Samples appended since open (replay included). */
-  samplesAppended: number;
-  chunks: number;
-  minTime: number;
-  maxTime: number;
-  /** Bytes of WAL segments and the checkpoint on disk. */
-  walBytes: number;
-  walSegments: number;
-  checkpoints: number;
-  fsyncs: number;
-  /** Torn or corrupt WAL tails dropped at open. */
-  walCorruptions: number;
-  replay: ReplayStats;
-  /** Persistent blocks on disk, their bytes, and the head cuts / compactions / deletions since open. */
-  blocks: number;
-  blockBytes: number;
-  /** Bytes held by the block read caches (bounded by the blockCaches sizes). */
-  blockCacheBytes: number;
-  headCompactions: number;
-  blockCompactions: number;
-  blocksDeleted: number;
-}
+export type { StoreStats };
 
 export type { AppendResult };
 
