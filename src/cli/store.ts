@@ -17,7 +17,15 @@ export function storeCommand(): Command {
   return configuredAction(cmd, { schema: storeConfigSchema, fields: storeFields, context: 'store configuration' }, async (c) => {
     const logger = createLogger({ component: 'store', level: c.logLevel });
     const server = await startStoreServer({
-      store: { dir: c.storagePath, retentionMs: c.retention, creationGracePeriodMs: c.creationGracePeriod, fsync: c.fsync },
+      store: {
+        dir: c.storagePath,
+        retentionMs: c.retention,
+        retentionBytes: c.retentionSize,
+        minBlockDurationMs: c.minBlockDuration,
+        ...(c.maxBlockDuration !== undefined ? { maxBlockDurationMs: c.maxBlockDuration } : {}),
+        creationGracePeriodMs: c.creationGracePeriod,
+        fsync: c.fsync,
+      },
       listen: c.listen,
       engine: { timeoutMs: c.queryTimeout, maxSamples: c.maxSamples },
       logger,

@@ -3,10 +3,26 @@ import { z } from 'zod';
 import { durationMs } from '../config/duration.js';
 import type { FieldSpec } from '../config/fields.js';
 
+const BYTE_UNITS: Record<string, number> = { B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40, PB: 2 ** 50, EB: 2 ** 60 };
+
+/** A byte size as Prometheus's --storage.tsdb.retention.size takes it ("512MB", "1GB"; units are powers of 1024). */
+const byteSize = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^(\d+)(B|KB|MB|GB|TB|PB|EB)$/.exec(v.trim());
+  if (m === null) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `invalid size "${v}": want a whole number and a unit (B, KB, MB, GB, TB, PB, EB), e.g. 512MB` });
+    return z.NEVER;
+  }
+  return Number(m[1]) * BYTE_UNITS[m[2]!]!;
+});
+
 export const storeConfigSchema = z.object({
   storagePath: z.string().default('data/store'),
   listen: z.string().default('127.0.0.1:9091'),
-  retention: durationMs.default(24 * 3600_000),
+  retention: durationMs.default(15 * 24 * 3600_000),
+  retentionSize: byteSize.default(0),
+  minBlockDuration: durationMs.default(2 * 3600_000),
+  maxBlockDuration: durationMs.optional(),
   creationGracePeriod: durationMs.default(10 * 60_000),
   fsync: z.enum(['always', 'batch', 'off']).default('always'),
   queryTimeout: durationMs.default(120_000),
@@ -15,9 +31,33 @@ export const storeConfigSchema = z.object({
 });
 
 export const storeFields: Record<keyof z.input<typeof storeConfigSchema>, FieldSpec> = {
-  storagePath: { flags: '--storage.path <dir>', flag: '--storage.path', env: ['STORAGE_PATH'], description: 'data directory (WAL and checkpoints) (default data/store)' },
+  storagePath: { flags: '--storage.path <dir>', flag: '--storage.path', env: ['STORAGE_PATH'], description: 'data directory (WAL, checkpoints and blocks) (default data/store)' },
   listen: { flags: '--web.listen <addr>', flag: '--web.listen', env: ['WEB_LISTEN'], description: 'listen address (default 127.0.0.1:9091)' },
-  retention: { flags: '--storage.retention <duration>', flag: '--storage.retention', env: ['STORAGE_RETENTION'], description: 'keep samples this long (default 24h)' },
+  retention: {
+    flags: '--storage.retention <duration>',
+    flag: '--storage.retention',
+    aliases: ['--storage.tsdb.retention.time <duration>'],
+    env: ['STORAGE_RETENTION'],
+    description: 'keep samples this long; whole blocks are deleted (default 15d)',
+  },
+  retentionSize: {
+    flags: '--storage.tsdb.retention.size <bytes>',
+    flag: '--storage.tsdb.retention.size',
+    env: ['STORAGE_TSDB_RETENTION_SIZE'],
+    description: 'delete the oldest blocks while all blocks take more than this, e.g. 512MB (B, KB, MB, GB, TB; powers of 1024) (default 0: no limit)',
+  },
+  minBlockDuration: {
+    flags: '--storage.tsdb.min-block-duration <duration>',
+    flag: '--storage.tsdb.min-block-duration',
+    env: ['STORAGE_TSDB_MIN_BLOCK_DURATION'],
+    description: 'cut the in-memory head into blocks of this range once it spans 1.5 times it (default 2h)',
+  },
+  maxBlockDuration: {
+    flags: '--storage.tsdb.max-block-duration <duration>',
+    flag: '--storage.tsdb.max-block-duration',
+    env: ['STORAGE_TSDB_MAX_BLOCK_DURATION'],
+    description: 'compact blocks into ranges up to this (default 10% of retention, at most 31d)',
+  },
   creationGracePeriod: {
     flags: '--storage.tsdb.creation-grace-period <duration>',
     flag: '--storage.tsdb.creation-grace-period',

@@ -86,6 +86,13 @@ export class Head {
   maxT = -Infinity;
   nextRef = 1;
   samplesAppended = 0;
+  /**
+   * Samples before this time live in blocks (exclusive end of the newest block): the head neither accepts
+   * nor returns them, though a chunk that straddles the cut may still hold a few until it is dropped.
+   */
+  compactedUpTo = -Infinity;
+  /** Appends below this are out of bounds: raised to a block's end before the block is written. */
+  appendFloor = -Infinity;
 
   readonly now: () => number;
   readonly creationGraceMs: number;
@@ -100,8 +107,9 @@ export class Head {
    * the window below the newest sample, but never measured from a time later than the clock.
    */
   minValidTime(): number {
-    if (this.maxT === -Infinity) return MIN_TIMESTAMP;
-    return Math.max(MIN_TIMESTAMP, Math.min(this.maxT, this.now()) - this.opts.outOfBoundsWindowMs);
+    const floor = Math.max(MIN_TIMESTAMP, this.appendFloor);
+    if (this.maxT === -Infinity) return floor;
+    return Math.max(floor, Math.min(this.maxT, this.now()) - this.opts.outOfBoundsWindowMs);
   }
 
   /** The highest timestamp an appender created now accepts. */
@@ -202,8 +210,14 @@ export class Head {
     return out;
   }
 
+  /** Earliest time the head answers for (its oldest sample, or the block cut when later). */
+  effectiveMinT(): number {
+    return Math.max(this.minT, this.compactedUpTo);
+  }
+
   /** Samples of one series in [mint, maxt], or null when there are none. */
   samplesOf(s: MemSeries, mint: number, maxt: number): SeriesSamples | null {
+    if (mint < this.compactedUpTo) mint = this.compactedUpTo;
     if (s.maxT < mint || s.minT > maxt) return null;
     let n = 0;
     if (s.sealed !== null) for (const c of s.sealed) if (c.maxT >= mint && c.minT <= maxt) n += c.count;
@@ -240,6 +254,7 @@ export class Head {
 
   /** Does the series have at least one sample in [mint, maxt]? Decodes only when the window is inside a chunk. */
   hasSamplesIn(s: MemSeries, mint: number, maxt: number): boolean {
+    if (mint < this.compactedUpTo) mint = this.compactedUpTo;
     if (s.maxT < mint || s.minT > maxt) return false;
     for (const c of this.chunksOf(s)) {
       if (c.maxT < mint || c.minT > maxt) continue;

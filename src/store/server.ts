@@ -51,6 +51,12 @@ function storeMetrics(registry: Registry, store: Store): void {
   stat('obspath_store_head_chunks', 'Compressed chunks held in memory.', (s) => s.chunks);
   stat('obspath_store_wal_bytes', 'Bytes of WAL segments and checkpoint on disk.', (s) => s.walBytes);
   stat('obspath_store_wal_corruptions', 'Torn or corrupt WAL tails dropped at the last open.', (s) => s.walCorruptions);
+  stat('obspath_store_blocks_loaded', 'Persistent blocks on disk (Prometheus format).', (s) => s.blocks);
+  stat('obspath_store_block_bytes', 'Bytes of all persistent blocks on disk.', (s) => s.blockBytes);
+  stat('obspath_store_block_cache_bytes', 'Bytes held by the block read caches (postings, series, chunks).', (s) => s.blockCacheBytes);
+  stat('obspath_store_head_compactions', 'Blocks cut from the head since start.', (s) => s.headCompactions);
+  stat('obspath_store_block_compactions', 'Block compactions since start.', (s) => s.blockCompactions);
+  stat('obspath_store_blocks_deleted', 'Blocks deleted by retention since start.', (s) => s.blocksDeleted);
 }
 
 /** Errors before the handler runs (body over the limit, unknown content type) in the same JSON shape. */

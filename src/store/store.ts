@@ -4,11 +4,17 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../storage/interface.js';
+import { cachedBytes, type BlockCacheSizes } from './block/caches.js';
+import { writeHeadBlock } from './block/compact.js';
+import { BlockSet, compactionRanges } from './block/db.js';
+import { MergeQuerier } from './block/querier.js';
+import { HeadQuerier } from './head-querier.js';
 import { BatchAppender, describeDuration, type AppendResult } from './appender.js';
-import { DEFAULT_CREATION_GRACE_MS, Head, type MemSeries } from './head.js';
+import { DEFAULT_CREATION_GRACE_MS, Head } from './head.js';
 import { DEFAULT_LABEL_LIMITS, type LabelLimits } from './labels.js';
 import type { SeriesToWrite } from '../remotewrite/encode.js';
 import { Replayer, emptyReplayStats, type ReplayStats } from './replay.js';
+import type { StoreStats } from './store-stats.js';
 import { deleteCovered, snapshotHead, writeCheckpoint } from './wal/checkpoint.js';
 import { readSegment, repairSegment } from './wal/reader.js';
 import { checkpointName, listWal, segmentName } from './wal/segment.js';
@@ -35,28 +41,19 @@ export interface StoreOptions {
   limits?: Partial<LabelLimits>;
   /** Retention + checkpoint check period. Default 60 s; 0 disables the timer. */
   maintenanceIntervalMs?: number;
+  /** Head samples are cut into blocks of this range once the head spans 1.5 times it. Default 2 h. */
+  minBlockDurationMs?: number;
+  /** Blocks are compacted into ranges up to this. Default 10% of retention, at most 31 d. */
+  maxBlockDurationMs?: number;
+  /** Oldest blocks are deleted while all blocks together exceed this many bytes. Default 0 (no limit). */
+  retentionBytes?: number;
+  /** Bounds of the read caches all blocks share. */
+  blockCaches?: BlockCacheSizes;
   /** Where to report recoverable trouble (torn WAL tail, background checkpoint failure). */
   onWarning?: (msg: string) => void;
 }
 
-export interface StoreStats {
-  series: number;
-  /** Samples held in memory. */
-  samples: number;
-  /** Samples appended since open (replay included). */
-  samplesAppended: number;
-  chunks: number;
-  minTime: number;
-  maxTime: number;
-  /** Bytes of WAL segments and the checkpoint on disk. */
-  walBytes: number;
-  walSegments: number;
-  checkpoints: number;
-  fsyncs: number;
-  /** Torn or corrupt WAL tails dropped at open. */
-  walCorruptions: number;
-  replay: ReplayStats;
-}
+export type { StoreStats };
 
 export type { AppendResult };
 
@@ -67,7 +64,12 @@ export class Store implements Querier {
   readonly head: Head;
   private wal!: WalWriter;
   private readonly walDir: string;
-  private readonly opts: Required<Omit<StoreOptions, 'limits' | 'onWarning' | 'now'>> & { limits: LabelLimits };
+  private readonly opts: Required<Omit<StoreOptions, 'limits' | 'onWarning' | 'now' | 'blockCaches'>> & { limits: LabelLimits; blockCaches: BlockCacheSizes };
+  private blockSet!: BlockSet;
+  private readonly headQuerier: HeadQuerier;
+  /** Head cuts, compactions and block deletions run one at a time. */
+  private blockWork: Promise<unknown> = Promise.resolve();
+  private readonly counts = { headCompactions: 0, blockCompactions: 0, blocksDeleted: 0 };
   private readonly warn: (msg: string) => void;
   /** Sizes of segments written before this open, still on disk. */
   private readonly oldSegments = new Map<number, number>();
@@ -91,10 +93,16 @@ export class Store implements Querier {
       creationGracePeriodMs: opts.creationGracePeriodMs ?? DEFAULT_CREATION_GRACE_MS,
       maintenanceIntervalMs: opts.maintenanceIntervalMs ?? 60_000,
       limits: { ...DEFAULT_LABEL_LIMITS, ...opts.limits },
+      minBlockDurationMs: opts.minBlockDurationMs ?? 2 * 3600_000,
+      maxBlockDurationMs: opts.maxBlockDurationMs ?? Math.min(31 * 24 * 3600_000, Math.floor((opts.retentionMs ?? 24 * 3600_000) / 10)),
+      retentionBytes: opts.retentionBytes ?? 0,
+      blockCaches: opts.blockCaches ?? {},
     };
+    if (!(this.opts.minBlockDurationMs > 0)) throw new Error(`store: the minimum block duration must be positive, got ${this.opts.minBlockDurationMs} ms`);
     this.warn = opts.onWarning ?? ((m) => process.emitWarning(m, 'ObspathStoreWarning'));
     this.walDir = join(opts.dir, 'wal');
     this.head = new Head({ outOfBoundsWindowMs: this.opts.outOfBoundsWindowMs, creationGraceMs: this.opts.creationGracePeriodMs, now: opts.now ?? Date.now });
+    this.headQuerier = new HeadQuerier(this.head);
   }
 
   static async open(opts: StoreOptions): Promise<Store> {
@@ -109,6 +117,9 @@ export class Store implements Querier {
 
   private async recover(): Promise<void> {
     await mkdir(this.walDir, { recursive: true });
+    this.blockSet = await BlockSet.open(this.opts.dir, this.opts.blockCaches, this.warn);
+    // Samples the blocks hold are not the head's any more, even if the WAL still has them.
+    this.head.compactedUpTo = this.head.appendFloor = this.blockSet.maxTime();
     const { segments, checkpoints } = await listWal(this.walDir);
     const replayer = new Replayer(this.head);
     const cp = checkpoints.at(-1);
@@ -241,14 +252,58 @@ export class Store implements Querier {
     return this.checkpointing;
   }
 
+  /**
+   * Cuts the head into blocks of the minimum block duration while it spans 1.5 times that (as Prometheus
+   * does), checkpoints the WAL down to what the head still holds, compacts blocks into longer ranges, and
+   * deletes blocks past retention (time or size). Runs one at a time.
+   */
+  compact(): Promise<void> {
+    const run = this.blockWork.catch(() => undefined).then(() => this.compactNow());
+    this.blockWork = run;
+    return run;
+  }
+
+  private async compactNow(): Promise<void> {
+    if (this.closed) return;
+    const range = this.opts.minBlockDurationMs;
+    let cut = false;
+    while (this.head.maxT - this.head.effectiveMinT() > range * 1.5) {
+      const mint = Math.floor(this.head.effectiveMinT() / range) * range;
+      const maxt = mint + range;
+      // No append may land in the range while it is written (the out-of-bounds window already keeps
+      // them out by default); queries keep reading it from the head until the block is in place.
+      this.head.appendFloor = Math.max(this.head.appendFloor, maxt);
+      const meta = await writeHeadBlock(this.head, this.opts.dir, mint, maxt);
+      if (meta !== null) {
+        this.blockSet.add(meta.ulid);
+        this.counts.headCompactions++;
+      }
+      this.head.compactedUpTo = maxt;
+      this.head.truncate(maxt);
+      cut = true;
+    }
+    if (cut) await this.checkpoint(); // the WAL now only needs to hold the head
+    const ranges = compactionRanges(range, this.opts.maxBlockDurationMs);
+    while (await this.blockSet.compactOnce(ranges)) this.counts.blockCompactions++;
+    const newest = Math.max(this.head.maxT, this.blockSet.maxTime() - 1);
+    const cutoff = Math.min(newest, this.head.now()) - this.opts.retentionMs;
+    this.counts.blocksDeleted += await this.blockSet.applyRetention(cutoff, this.opts.retentionBytes);
+  }
+
   private async maintain(): Promise<void> {
     if (this.closed) return;
     try {
       this.applyRetention();
+      await this.compact();
       if (this.walBytesSinceCheckpoint() > this.opts.checkpointAfterBytes) await this.checkpoint();
     } catch (err) {
       this.warn(`store: maintenance failed: ${String(err)}`);
     }
+  }
+
+  /** [minTime, maxTime) of each block, oldest first. */
+  blockRanges(): Array<[number, number]> {
+    return this.blockSet.blocks.map((b) => [b.minTime, b.maxTime]);
   }
 
   stats(): StoreStats {
@@ -275,6 +330,10 @@ export class Store implements Querier {
       fsyncs: this.wal.fsyncs,
       walCorruptions: this.walCorruptions,
       replay: this.replayStats,
+      blocks: this.blockSet.blocks.length,
+      blockBytes: this.blockSet.diskBytes(),
+      blockCacheBytes: cachedBytes(this.blockSet.caches),
+      ...this.counts,
     };
   }
 
@@ -293,46 +352,34 @@ export class Store implements Querier {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
+    await this.blockWork.catch(() => undefined);
     await this.checkpointing?.catch(() => undefined);
     await this.wal.close();
+    this.blockSet.close();
   }
 
   // ---- Querier ----
 
+  /** The head, merged with the blocks the window reaches into. */
+  private querier(mint: number, maxt: number): Querier {
+    const blocks = this.blockSet.overlapping(mint, maxt);
+    if (blocks.length === 0) return this.headQuerier;
+    return new MergeQuerier([...blocks, this.headQuerier]);
+  }
+
   select(matchers: readonly LabelMatcher[], mint: number, maxt: number): SeriesSamples[] {
-    const out: SeriesSamples[] = [];
-    for (const s of this.head.matching(matchers)) {
-      const got = this.head.samplesOf(s, mint, maxt);
-      if (got !== null) out.push(got);
-    }
-    return out;
+    return this.querier(mint, maxt).select(matchers, mint, maxt);
   }
 
   series(matchers: readonly LabelMatcher[], mint: number, maxt: number): Labels[] {
-    return this.inRange(matchers, mint, maxt).map((s) => s.labels);
+    return this.querier(mint, maxt).series(matchers, mint, maxt);
   }
 
   labelNames(matchers: readonly LabelMatcher[], mint: number, maxt: number): string[] {
-    if (matchers.length === 0 && this.coversHead(mint, maxt)) return this.head.index.labelNames();
-    const names = new Set<string>();
-    for (const s of this.inRange(matchers, mint, maxt)) for (const l of s.labels) names.add(l.name);
-    return [...names].sort();
+    return this.querier(mint, maxt).labelNames(matchers, mint, maxt);
   }
 
   labelValues(name: string, matchers: readonly LabelMatcher[], mint: number, maxt: number): string[] {
-    if (matchers.length === 0 && this.coversHead(mint, maxt)) return this.head.index.labelValues(name);
-    const values = new Set<string>();
-    for (const s of this.inRange(matchers, mint, maxt)) {
-      for (const l of s.labels) if (l.name === name) values.add(l.value);
-    }
-    return [...values].sort();
-  }
-
-  private coversHead(mint: number, maxt: number): boolean {
-    return mint <= this.head.minT && maxt >= this.head.maxT;
-  }
-
-  private inRange(matchers: readonly LabelMatcher[], mint: number, maxt: number): MemSeries[] {
-    return this.head.matching(matchers).filter((s) => this.head.hasSamplesIn(s, mint, maxt));
+    return this.querier(mint, maxt).labelValues(name, matchers, mint, maxt);
   }
 }

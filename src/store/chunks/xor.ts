@@ -18,7 +18,7 @@ export class XorAppender {
   count = 0;
   minT = 0;
   maxT = 0;
-  private tDelta = 0;
+  protected tDelta = 0;
   /** Bits of the last value. */
   lastHi = 0;
   lastLo = 0;
@@ -43,7 +43,7 @@ export class XorAppender {
     this.count++;
   }
 
-  private writeValue(hi: number, lo: number): void {
+  protected writeValue(hi: number, lo: number): void {
     const w = this.bits;
     const xh = (hi ^ this.lastHi) >>> 0;
     const xl = (lo ^ this.lastLo) >>> 0;
@@ -105,7 +105,7 @@ function readInt64(r: BitReader): number {
   return hi * TWO_32 + r.readBits(32);
 }
 
-function writeDod(w: BitWriter, dod: number): void {
+export function writeDod(w: BitWriter, dod: number): void {
   if (dod === 0) {
     w.writeBit(0);
   } else if (dod >= -8191 && dod <= 8192) {
@@ -128,7 +128,7 @@ function readSigned(r: BitReader, n: number): number {
   return v > 1 << (n - 1) ? v - (1 << n) : v;
 }
 
-function readDod(r: BitReader): number {
+export function readDod(r: BitReader): number {
   if (r.readBit() === 0) return 0;
   if (r.readBit() === 0) return readSigned(r, 14);
   if (r.readBit() === 0) return readSigned(r, 17);
@@ -154,56 +154,66 @@ export function decodeXor(
   const r = new BitReader(bytes, nbits);
   let t = 0;
   let delta = 0;
-  let hi = 0;
-  let lo = 0;
-  let leading = 0;
-  let trailing = 0;
+  const v: XorValueState = { hi: 0, lo: 0, leading: 0, trailing: 0 };
   for (let i = 0; i < count; i++) {
     if (i === 0) {
       t = readInt64(r);
-      hi = r.readBits(32);
-      lo = r.readBits(32);
+      v.hi = r.readBits(32);
+      v.lo = r.readBits(32);
     } else {
       delta += readDod(r);
       t += delta;
-      if (r.readBit() === 1) {
-        if (r.readBit() === 1) {
-          leading = r.readBits(5);
-          let sig = r.readBits(6);
-          if (sig === 0) sig = 64;
-          trailing = 64 - leading - sig;
-        }
-        const sig = 64 - leading - trailing;
-        let xh: number;
-        let xl: number;
-        if (sig > 32) {
-          xh = r.readBits(sig - 32);
-          xl = r.readBits(32);
-        } else {
-          xh = 0;
-          xl = r.readBits(sig);
-        }
-        // shift left by `trailing`
-        if (trailing >= 32) {
-          xh = (xl << (trailing - 32)) >>> 0;
-          xl = 0;
-        } else if (trailing > 0) {
-          xh = ((xh << trailing) | (xl >>> (32 - trailing))) >>> 0;
-          xl = (xl << trailing) >>> 0;
-        }
-        hi = (hi ^ xh) >>> 0;
-        lo = (lo ^ xl) >>> 0;
-      }
+      readXorValue(r, v);
     }
     if (t > maxt) break;
     if (t >= mint) {
       ts[out] = t;
-      valBits[out * 2] = lo; // little-endian: low word first
-      valBits[out * 2 + 1] = hi;
+      valBits[out * 2] = v.lo; // little-endian: low word first
+      valBits[out * 2 + 1] = v.hi;
       out++;
     }
   }
   return out;
+}
+
+/** The decoder's value state: the last value's bits and the current leading/trailing-zero window. */
+export interface XorValueState {
+  hi: number;
+  lo: number;
+  leading: number;
+  trailing: number;
+}
+
+/** Reads one XOR-encoded value (after the first) into `v`. */
+export function readXorValue(r: BitReader, v: XorValueState): void {
+  if (r.readBit() === 0) return;
+  if (r.readBit() === 1) {
+    v.leading = r.readBits(5);
+    let sig = r.readBits(6);
+    if (sig === 0) sig = 64;
+    v.trailing = 64 - v.leading - sig;
+  }
+  const sig = 64 - v.leading - v.trailing;
+  const trailing = v.trailing;
+  let xh: number;
+  let xl: number;
+  if (sig > 32) {
+    xh = r.readBits(sig - 32);
+    xl = r.readBits(32);
+  } else {
+    xh = 0;
+    xl = r.readBits(sig);
+  }
+  // shift left by `trailing`
+  if (trailing >= 32) {
+    xh = (xl << (trailing - 32)) >>> 0;
+    xl = 0;
+  } else if (trailing > 0) {
+    xh = ((xh << trailing) | (xl >>> (32 - trailing))) >>> 0;
+    xl = (xl << trailing) >>> 0;
+  }
+  v.hi = (v.hi ^ xh) >>> 0;
+  v.lo = (v.lo ^ xl) >>> 0;
 }
 
 /** A cut (immutable) chunk. Bytes are kept as a one-byte string: far smaller than a Uint8Array object. */

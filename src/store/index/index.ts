@@ -1,7 +1,8 @@
 // The inverted index of the head: label name -> value -> postings (sorted series refs).
 import type { Labels } from '../labels.js';
 import type { CompiledMatcher } from './matchers.js';
-import { EMPTY, intersect, merge, without, type Postings } from './postings.js';
+import { EMPTY, type Postings } from './postings.js';
+import { postingsForMatchers } from './postings-for.js';
 
 export class MemIndex {
   private readonly byName = new Map<string, Map<string, number[]>>();
@@ -55,43 +56,14 @@ export class MemIndex {
 
   /** Series refs matching every matcher (Prometheus's PostingsForMatchers semantics). */
   postingsFor(matchers: readonly CompiledMatcher[]): Postings {
-    const positives: Postings[] = [];
-    const subtract: Postings[] = [];
-    for (const m of matchers) {
-      const values = this.byName.get(m.name);
-      if (m.matchesEmpty) {
-        // Series without the label match; remove those whose value does not.
-        if (values === undefined) continue;
-        const bad: Postings[] = [];
-        for (const [v, list] of values) if (!m.matches(v)) bad.push(list);
-        if (bad.length > 0) subtract.push(merge(bad));
-      } else {
-        if (values === undefined) return EMPTY;
-        const good: Postings[] = [];
-        if (m.literals !== null) {
-          for (const v of m.literals) {
-            const list = values.get(v);
-            if (list !== undefined) good.push(list);
-          }
-        } else {
-          for (const [v, list] of values) if (m.matches(v)) good.push(list);
-        }
-        if (good.length === 0) return EMPTY;
-        positives.push(merge(good));
-      }
-    }
-    let result: Postings;
-    if (positives.length === 0) result = this.all;
-    else {
-      positives.sort((a, b) => a.length - b.length);
-      result = positives[0]!;
-      for (let i = 1; i < positives.length && result.length > 0; i++) result = intersect(result, positives[i]!);
-    }
-    for (const s of subtract) {
-      if (result.length === 0) break;
-      result = without(result, s);
-    }
-    return result;
+    return postingsForMatchers(
+      {
+        valuesOf: (name) => this.byName.get(name)?.keys(),
+        postings: (name, value) => this.byName.get(name)?.get(value) ?? EMPTY,
+        all: () => this.all,
+      },
+      matchers,
+    );
   }
 
   labelNames(): string[] {

@@ -1,0 +1,139 @@
+// One persistent block opened for queries: meta.json, the index reader, and the chunk reader.
+import { join } from 'node:path';
+import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../../storage/interface.js';
+import { compareStrings } from './index-writer.js';
+import { compileMatcher } from '../index/matchers.js';
+import { postingsForMatchers } from '../index/postings-for.js';
+import { ChunkReader } from './chunk-reader.js';
+import { newBlockCaches, type BlockCaches, type IndexSeries } from './caches.js';
+import { IndexReader } from './index-reader.js';
+import { readMeta, type BlockMeta } from './meta.js';
+import { decodePromXor, promXorCount } from './xor-chunk.js';
+
+export class Block implements Querier {
+  readonly meta: BlockMeta;
+  readonly index: IndexReader;
+  readonly chunks: ChunkReader;
+
+  constructor(
+    readonly dir: string,
+    /** Shared with the store's other blocks; a block opened alone gets its own. */
+    caches: BlockCaches = newBlockCaches(),
+  ) {
+    this.meta = readMeta(dir);
+    this.index = new IndexReader(join(dir, 'index'), caches, this.meta.ulid);
+    try {
+      this.chunks = new ChunkReader(join(dir, 'chunks'), caches.chunks, this.meta.ulid);
+    } catch (err) {
+      this.index.close();
+      throw err;
+    }
+  }
+
+  get minTime(): number {
+    return this.meta.minTime;
+  }
+
+  /** Exclusive end. */
+  get maxTime(): number {
+    return this.meta.maxTime;
+  }
+
+  overlaps(mint: number, maxt: number): boolean {
+    return this.meta.minTime <= maxt && this.meta.maxTime > mint;
+  }
+
+  /** Series ids matching all matchers (sorted, i.e. in label-set order). */
+  matching(matchers: readonly LabelMatcher[]): readonly number[] {
+    return postingsForMatchers(this.index, matchers.map(compileMatcher));
+  }
+
+  seriesEntry(ref: number): IndexSeries {
+    return this.index.series(ref);
+  }
+
+  /** Samples of series `ref` in [mint, maxt] (null when none). */
+  samples(ref: number, mint: number, maxt: number): SeriesSamples | null {
+    const s = this.index.series(ref);
+    const data: Buffer[] = [];
+    let n = 0;
+    for (const c of s.chunks) {
+      if (c.maxT < mint || c.minT > maxt) continue;
+      const d = this.chunks.chunk(c.ref);
+      data.push(d);
+      n += promXorCount(d);
+    }
+    if (n === 0) return null;
+    const ts = new Float64Array(n);
+    const vals = new Float64Array(n);
+    const bits = new Uint32Array(vals.buffer);
+    let len = 0;
+    for (const d of data) len = decodePromXor(d, mint, maxt, ts, bits, len);
+    if (len === 0) return null;
+    return { labels: s.labels, timestamps: ts.subarray(0, len), values: vals.subarray(0, len) };
+  }
+
+  /** Does series `ref` have a sample in [mint, maxt]? Decodes only chunks the window cuts into. */
+  hasSamplesIn(ref: number, mint: number, maxt: number): boolean {
+    for (const c of this.index.series(ref).chunks) {
+      if (c.maxT < mint || c.minT > maxt) continue;
+      if (c.minT >= mint || c.maxT <= maxt) return true;
+      const d = this.chunks.chunk(c.ref);
+      const n = promXorCount(d);
+      if (decodePromXor(d, mint, maxt, new Float64Array(n), new Uint32Array(2 * n), 0) > 0) return true;
+    }
+    return false;
+  }
+
+  labelsOf(ref: number): Labels {
+    return this.index.series(ref).labels;
+  }
+
+  // ---- Querier ----
+
+  select(matchers: readonly LabelMatcher[], mint: number, maxt: number): SeriesSamples[] {
+    if (!this.overlaps(mint, maxt)) return [];
+    const out: SeriesSamples[] = [];
+    for (const ref of this.matching(matchers)) {
+      const got = this.samples(ref, mint, maxt);
+      if (got !== null) out.push(got);
+    }
+    return out;
+  }
+
+  series(matchers: readonly LabelMatcher[], mint: number, maxt: number): Labels[] {
+    return this.inRange(matchers, mint, maxt).map((ref) => this.labelsOf(ref));
+  }
+
+  labelNames(matchers: readonly LabelMatcher[], mint: number, maxt: number): string[] {
+    if (!this.overlaps(mint, maxt)) return [];
+    if (matchers.length === 0 && this.coveredBy(mint, maxt)) return this.index.labelNames().sort(compareStrings);
+    const names = new Set<string>();
+    for (const ref of this.inRange(matchers, mint, maxt)) for (const l of this.labelsOf(ref)) names.add(l.name);
+    return [...names].sort(compareStrings);
+  }
+
+  labelValues(name: string, matchers: readonly LabelMatcher[], mint: number, maxt: number): string[] {
+    if (!this.overlaps(mint, maxt)) return [];
+    if (matchers.length === 0 && this.coveredBy(mint, maxt)) return this.index.labelValues(name).sort(compareStrings);
+    const values = new Set<string>();
+    for (const ref of this.inRange(matchers, mint, maxt)) {
+      for (const l of this.labelsOf(ref)) if (l.name === name) values.add(l.value);
+    }
+    return [...values].sort(compareStrings);
+  }
+
+  private coveredBy(mint: number, maxt: number): boolean {
+    return mint <= this.meta.minTime && maxt >= this.meta.maxTime - 1;
+  }
+
+  private inRange(matchers: readonly LabelMatcher[], mint: number, maxt: number): number[] {
+    if (!this.overlaps(mint, maxt)) return [];
+    return this.matching(matchers).filter((ref) => this.hasSamplesIn(ref, mint, maxt));
+  }
+
+  close(): void {
+    this.index.close();
+    this.chunks.close();
+  }
+}

@@ -1,0 +1,123 @@
+// Turns samples into blocks: the head's range [mint, maxt) cut into one block, or several blocks merged
+// into one covering their union (series merged by label set, samples deduplicated by timestamp).
+import type { Labels, SeriesSamples } from '../../storage/interface.js';
+import { SAMPLES_PER_CHUNK } from '../chunks/xor.js';
+import type { Head } from '../head.js';
+import { compareLabels } from './index-writer.js';
+import type { Block } from './block.js';
+import type { BlockMeta } from './meta.js';
+import { BlockWriter, type BlockChunk } from './writer.js';
+import { encodePromXor } from './xor-chunk.js';
+
+/** Cuts samples into chunks of SAMPLES_PER_CHUNK (as Prometheus's head does), in Prometheus's XOR layout. */
+export function toChunks(s: SeriesSamples): BlockChunk[] {
+  const n = s.timestamps.length;
+  const vals = s.values instanceof Float64Array ? s.values : Float64Array.from(s.values);
+  const bits = new Uint32Array(vals.buffer, vals.byteOffset, n * 2);
+  const out: BlockChunk[] = [];
+  for (let i = 0; i < n; i += SAMPLES_PER_CHUNK) {
+    const j = Math.min(n, i + SAMPLES_PER_CHUNK);
+    out.push({ minT: s.timestamps[i]!, maxT: s.timestamps[j - 1]!, data: encodePromXor(s.timestamps, bits, i, j) });
+  }
+  return out;
+}
+
+/**
+ * Writes the head's samples in [mint, maxt) as a block in `dir`. Returns its meta, or null when the
+ * range holds no sample (no block is written then, as Prometheus does).
+ */
+export async function writeHeadBlock(head: Head, dir: string, mint: number, maxt: number): Promise<BlockMeta | null> {
+  const series = [...head.series.values()].filter((s) => s.maxT >= mint && s.minT < maxt);
+  series.sort((a, b) => compareLabels(a.labels, b.labels));
+  const w = await BlockWriter.create(dir, mint, maxt);
+  try {
+    for (const s of series) {
+      const got = head.samplesOf(s, mint, maxt - 1);
+      if (got !== null) await w.addSeries(got.labels, toChunks(got), got.timestamps.length);
+    }
+    if (w.seriesCount === 0) {
+      await w.abort();
+      return null;
+    }
+    return await w.commit({ level: 1, sources: [] });
+  } catch (err) {
+    await w.abort();
+    throw err;
+  }
+}
+
+/** Merges blocks (any overlap allowed) into one new block in `dir` covering all of them. */
+export async function compactBlocks(blocks: readonly Block[], dir: string): Promise<BlockMeta> {
+  const mint = Math.min(...blocks.map((b) => b.minTime));
+  const maxt = Math.max(...blocks.map((b) => b.maxTime));
+  const w = await BlockWriter.create(dir, mint, maxt);
+  try {
+    for (const { labels, parts } of mergedSeries(blocks)) {
+      const merged = mergeSamples(labels, parts);
+      await w.addSeries(labels, toChunks(merged), merged.timestamps.length);
+    }
+    const sources = [...new Set(blocks.flatMap((b) => b.meta.compaction.sources))].sort();
+    const level = Math.max(...blocks.map((b) => b.meta.compaction.level)) + 1;
+    const parents = blocks.map((b) => ({ ulid: b.meta.ulid, minTime: b.minTime, maxTime: b.maxTime }));
+    return await w.commit({ level, sources, parents });
+  } catch (err) {
+    await w.abort();
+    throw err;
+  }
+}
+
+/** Every series of the blocks in label-set order, with its samples from each block (a k-way merge of ids). */
+function* mergedSeries(blocks: readonly Block[]): Generator<{ labels: Labels; parts: SeriesSamples[] }> {
+  const cursors = blocks.map((b) => ({ b, ids: b.index.all(), i: 0 }));
+  for (;;) {
+    let least: Labels | null = null;
+    for (const c of cursors) {
+      if (c.i >= c.ids.length) continue;
+      const l = c.b.labelsOf(c.ids[c.i]!);
+      if (least === null || compareLabels(l, least) < 0) least = l;
+    }
+    if (least === null) return;
+    const parts: SeriesSamples[] = [];
+    for (const c of cursors) {
+      if (c.i >= c.ids.length || compareLabels(c.b.labelsOf(c.ids[c.i]!), least) !== 0) continue;
+      const got = c.b.samples(c.ids[c.i]!, -Infinity, Infinity);
+      if (got !== null) parts.push(got);
+      c.i++;
+    }
+    yield { labels: least, parts };
+  }
+}
+
+/** Concatenates sample runs of one series; sorts and drops repeated timestamps when runs overlap. */
+export function mergeSamples(labels: Labels, parts: readonly SeriesSamples[]): SeriesSamples {
+  if (parts.length === 1) return { ...parts[0]!, labels };
+  const runs = [...parts].sort((a, b) => a.timestamps[0]! - b.timestamps[0]!);
+  let n = 0;
+  for (const p of runs) n += p.timestamps.length;
+  const ts = new Float64Array(n);
+  const vals = new Float64Array(n);
+  let len = 0;
+  let sorted = true;
+  for (const p of runs) {
+    if (len > 0 && p.timestamps[0]! <= ts[len - 1]!) sorted = false;
+    ts.set(p.timestamps, len);
+    vals.set(p.values instanceof Float64Array ? p.values : Float64Array.from(p.values), len);
+    len += p.timestamps.length;
+  }
+  if (sorted) return { labels, timestamps: ts, values: vals };
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ts[a]! - ts[b]! || a - b);
+  const ots = new Float64Array(n);
+  const ovals = new Float64Array(n);
+  // Copied as bit halves: a value passing through a JS number may lose its NaN payload (the stale marker).
+  const inBits = new Uint32Array(vals.buffer);
+  const outBits = new Uint32Array(ovals.buffer);
+  let m = 0;
+  for (const i of order) {
+    if (m > 0 && ots[m - 1] === ts[i]) continue; // the earlier run (older block) wins a duplicate timestamp
+    ots[m] = ts[i]!;
+    outBits[2 * m] = inBits[2 * i]!;
+    outBits[2 * m + 1] = inBits[2 * i + 1]!;
+    m++;
+  }
+  return { labels, timestamps: ots.subarray(0, m), values: ovals.subarray(0, m) };
+}
