@@ -3,6 +3,7 @@
 import type { ReadyState } from '../http/internal.js';
 import { ComponentServers } from '../http/lifecycle.js';
 import { createHttpApp } from '../http/server.js';
+import { listenerTls } from '../http/tls-flags.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { EmbeddedBackend } from './backend/embedded.js';
@@ -95,7 +96,7 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
     backend = await createBackend(config, logger, metrics, deps);
     const b = backend;
     const limiter = new RateLimiter();
-    const app = createHttpApp({ logger, hop: 'api', bodyLimit: config.maxBodySize, requestTimeoutMs: config.serverReadTimeout });
+    const app = createHttpApp({ logger, hop: 'api', bodyLimit: config.maxBodySize, requestTimeoutMs: config.serverReadTimeout, tls: listenerTls(config, 'web', registry) });
     app.get('/', async () => ({ paths: ['/api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts,query_exemplars,metadata,format_query,parse_query,status/buildinfo,status/runtimeinfo}'] }));
     await app.register(async (scope) =>
       registerRoutes(scope, {
@@ -110,7 +111,7 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
       }),
     );
     const url = await servers.listen(app, config.webListen, '--web.listen');
-    const internalUrl = await servers.listenInternal({ logger, registry, component: 'api', readiness: () => readiness(state, b) }, config.webInternalListen, '--web.internal.listen');
+    const internalUrl = await servers.listenInternal({ logger, registry, component: 'api', readiness: () => readiness(state, b), tls: listenerTls(config, 'internal', registry) }, config.webInternalListen, '--web.internal.listen');
     logger.info({ url, internal: internalUrl, backend: b.kind, read: config.metricsReadEndpoint, write: config.metricsWriteEndpoint, tenants: [...state.snapshot.tenants.keys()], prefix: PREFIX }, 'api started');
     const retainTenants = () => limiter.retain(new Set([...state.snapshot.tenants.values()].map((r) => r.tenant.id)));
     retainTenants();

@@ -21,6 +21,7 @@ export function storeCommand(): Command {
       listen: c.listen,
       engine: { timeoutMs: c.queryTimeout, maxSamples: c.maxSamples },
       logger,
+      tls: c,
     });
     onShutdownSignal(logger, () => server.close());
   });

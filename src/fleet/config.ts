@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { httpUrl } from '../config/validators.js';
 import { durationMs } from '../config/duration.js';
 import type { FieldSpec } from '../config/fields.js';
+import { tlsServerFields, tlsServerSchema } from '../http/tls-flags.js';
 
 /** Go-style booleans: true/false/1/0 (a bare flag is true). */
 const goBool = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
@@ -29,6 +30,7 @@ export const fleetConfigSchema = z
     jwksUrl: httpUrl.optional(),
     instancesFile: z.string().min(1, 'is required'),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    ...tlsServerSchema,
   })
   .refine((c) => (c.tokenRefresherUrl === undefined) !== (c.observatoriumGateway === undefined), {
     message: 'give exactly one Observatorium base: --observability-red-hat-sso-token-refresher-url (through the token refresher) or --observatorium-gateway with a token (direct)',
@@ -58,4 +60,5 @@ export const fleetFields: Record<FleetField, FieldSpec> = {
   jwksUrl: { flags: '--jwks-url <url>', flag: '--jwks-url', env: ['JWKS_URL'], description: 'JWKS to verify tokens with (default: from the issuer\'s discovery document)' },
   instancesFile: { flags: '--instances-file <file>', flag: '--instances-file', env: ['INSTANCES_FILE'], description: 'YAML list of Kafka instances (id, name, namespace, org_id, owner), reloaded on change' },
   logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
+  ...tlsServerFields,
 };

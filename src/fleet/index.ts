@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import { ObservatoriumClient } from '../client/client.js';
 import { ComponentServers } from '../http/lifecycle.js';
+import { listenerTls } from '../http/tls-flags.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { createFleetApiApp } from './api.js';
@@ -51,12 +52,13 @@ export async function startFleetManager(config: FleetConfig, logger: Logger, opt
     },
   });
   return servers.start(async () => {
-    const api = createFleetApiApp({ logger, registry, instances, auth, service: new MetricsService(client) });
+    const api = createFleetApiApp({ logger, registry, instances, auth, service: new MetricsService(client), tls: listenerTls(config, 'web', registry) });
     const apiUrl = await servers.listen(api, config.apiServerBindaddress, '--api-server-bindaddress');
     const internalUrl = await servers.listenInternal({
       logger,
       registry,
       component: 'fleet-manager',
+      tls: listenerTls(config, 'internal', registry),
       readiness: () => {
         const s = instances.status();
         return { ready: true, instances: s.count, instancesLoadedAt: new Date(s.loadedAt).toISOString(), ...(s.lastError ? { instancesReloadError: s.lastError } : {}) };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { httpUrl } from '../config/validators.js';
 import { durationMs, formatDuration } from '../config/duration.js';
 import type { FieldSpec } from '../config/fields.js';
+import { tlsSingleListenerFields, tlsSingleListenerSchema } from '../http/tls-flags.js';
 import { isValidMetricName, LabelsSyntaxError, parseLabels } from './labels.js';
 
 const labelsInput = z.union([z.string(), z.array(z.string()), z.record(z.string(), z.string())]).transform((v, ctx) => {
@@ -52,6 +53,7 @@ export const probeConfigSchema = z
     oidcTimeout: durationMs.default(10_000),
     listen: z.string().default('127.0.0.1:8095'),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    ...tlsSingleListenerSchema,
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -103,4 +105,5 @@ export const probeFields: Record<ProbeField, FieldSpec> = {
   oidcTimeout: { flags: '--oidc.timeout <duration>', flag: '--oidc.timeout', env: ['PROBE_OIDC_TIMEOUT'], description: 'bound on each issuer call (default 10s)' },
   listen: { flags: '--listen <addr>', flag: '--listen', env: ['PROBE_LISTEN'], description: 'metrics server (/metrics, /live, /ready) address; "" for none (default 127.0.0.1:8095)' },
   logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['PROBE_LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
+  ...tlsSingleListenerFields,
 };

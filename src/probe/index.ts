@@ -4,6 +4,7 @@
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../config/load.js';
 import { ComponentServers } from '../http/lifecycle.js';
+import { listenerTls } from '../http/tls-flags.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { probeConfigSchema, type ProbeConfig, type ProbeConfigInput } from './config.js';
@@ -207,7 +208,7 @@ export async function startProbe(config: ProbeConfig, logger: Logger): Promise<R
       if (!t.ready) return { ready: false, reason: t.reason, error: t.error };
       return { ready: true, rounds: stats.rounds, lastRound: stats.lastRound };
     };
-    return servers.listenInternal({ logger, registry, component: 'probe', readiness }, config.listen, '--listen');
+    return servers.listenInternal({ logger, registry, component: 'probe', readiness, tls: listenerTls(config, 'web', registry) }, config.listen, '--listen');
   });
 
   logger.info({ write: config.endpointWrite, read: config.endpointRead, selector, period: config.period, duration: config.duration, metrics: url }, 'probe started');

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request, type Dispatcher } from 'undici';
 import { HttpError } from '../http/errors.js';
 import { classifyNetworkError, isTimeout } from '../http/net-errors.js';
-import { createHttpApp } from '../http/server.js';
+import { createHttpApp, type HttpAppTls } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RefresherMetrics } from './metrics.js';
 import { TokenError } from '../oauth/client.js';
@@ -24,6 +24,8 @@ export interface ProxyOptions {
   readTimeoutMs?: number;
   /** Extra CA / TLS options for an https upstream. */
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  /** Serve the proxy over HTTPS. */
+  serverTls?: HttpAppTls;
 }
 
 // RFC 9110 §7.6.1 hop-by-hop headers, plus the ones this proxy sets itself.
@@ -189,7 +191,7 @@ class Upstream {
  * request can be replayed, one retry.
  */
 export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agent: Agent } {
-  const app = createHttpApp({ logger: opts.logger, hop: 'token-refresher', requestTimeoutMs: opts.readTimeoutMs });
+  const app = createHttpApp({ logger: opts.logger, hop: 'token-refresher', requestTimeoutMs: opts.readTimeoutMs, tls: opts.serverTls });
   // undici's timers are the backstop only; the exact deadline is the proxy's own (Deadline).
   const agent = new Agent({
     connect: { timeout: opts.connectTimeoutMs, ...(opts.tls ?? {}) },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { httpUrl } from '../../config/validators.js';
 import { durationMs } from '../../config/duration.js';
 import type { FieldSpec } from '../../config/fields.js';
+import { tlsServerFields, tlsServerSchema } from '../../http/tls-flags.js';
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1 << 20, g: 1e9, gb: 1e9, gib: 1 << 30 };
 
@@ -47,6 +48,7 @@ export const apiConfigSchema = z.object({
   oidcTokenCacheTtl: durationMs.default(30_000),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   logFormat: z.enum(['json', 'logfmt']).default('json'),
+  ...tlsServerSchema,
 });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;
@@ -78,4 +80,5 @@ export const apiFields: Record<ApiField, FieldSpec> = {
   oidcTokenCacheTtl: f('--oidc.token-cache-ttl <duration>', ['OIDC_TOKEN_CACHE_TTL'], 'remember a verified token this long, never past its expiry; 0 disables (default 30s)'),
   logLevel: f('--log.level <level>', ['LOG_LEVEL'], 'error, warn, info or debug (default info)'),
   logFormat: f('--log.format <format>', ['LOG_FORMAT'], 'accepted for compatibility; obspath always logs JSON lines'),
+  ...tlsServerFields,
 };
