@@ -4,6 +4,7 @@ import type { ReadyState } from '../http/internal.js';
 import { ComponentServers } from '../http/lifecycle.js';
 import { createHttpApp } from '../http/server.js';
 import { listenerTls } from '../http/tls-flags.js';
+import { loadClientTls } from '../http/tls-client.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { EmbeddedBackend } from './backend/embedded.js';
@@ -12,6 +13,7 @@ import type { Backend, OpenEmbeddedStore } from './backend/types.js';
 import type { ApiConfig } from './config/schema.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import { RateLimiter } from './ratelimit/limiter.js';
+import { RedisRateLimiter } from './ratelimit/redis.js';
 import { PREFIX, registerRoutes } from './routes.js';
 import { ApiState } from './state.js';
 
@@ -45,6 +47,7 @@ async function createBackend(config: ApiConfig, logger: Logger, metrics: ApiMetr
       writeEndpoint: config.metricsWriteEndpoint,
       tenantHeader: config.metricsTenantHeader,
       connectTimeoutMs: config.metricsConnectTimeout,
+      tls: loadClientTls({ caFile: config.metricsTlsCaFile, certFile: config.metricsTlsCertFile, keyFile: config.metricsTlsKeyFile }, { ca: '--metrics.tls.ca-file', cert: '--metrics.tls.cert-file', key: '--metrics.tls.key-file' }),
       timeoutMs: config.metricsWriteTimeout,
       onProxy: (proxy, method) => metrics.proxyRequests.inc({ proxy, method }),
     });
@@ -86,16 +89,19 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
     },
   });
   let backend: Backend | undefined;
+  let releaseLimiter: (() => Promise<void>) | undefined;
   const servers = new ComponentServers({
     releaseAfter: async () => {
       await state.close();
       await backend?.close();
+      await releaseLimiter?.();
     },
   });
   return servers.start(async () => {
     backend = await createBackend(config, logger, metrics, deps);
     const b = backend;
-    const limiter = new RateLimiter();
+    const limiter = config.rateLimiterType === 'redis' ? new RedisRateLimiter({ addresses: config.rateLimiterAddress, timeoutMs: config.rateLimiterTimeout }) : new RateLimiter();
+    releaseLimiter = limiter instanceof RedisRateLimiter ? () => limiter.close() : undefined;
     const app = createHttpApp({ logger, hop: 'api', bodyLimit: config.maxBodySize, requestTimeoutMs: config.serverReadTimeout, tls: listenerTls(config, 'web', registry) });
     app.get('/', async () => ({ paths: ['/api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts,query_exemplars,metadata,format_query,parse_query,status/buildinfo,status/runtimeinfo}'] }));
     await app.register(async (scope) =>
@@ -104,6 +110,7 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
         backend: b,
         metrics,
         limiter,
+        rateLimitFailOpen: config.rateLimiterFailOpen,
         tenantLabel: config.metricsTenantLabel,
         maxBodySize: config.maxBodySize,
         maxDecompressedSize: config.maxDecompressedSize,

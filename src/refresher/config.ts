@@ -16,6 +16,8 @@ export const refresherConfigSchema = z
     scope: scopeList.default([]),
     upstreamUrl: httpUrl.optional(),
     upstreamCaFile: z.string().optional(),
+    upstreamCertFile: z.string().optional(),
+    upstreamKeyFile: z.string().optional(),
     upstreamConnectTimeout: durationMs.default(5000),
     upstreamTimeout: durationMs.default(110_000),
     upstreamBodyTimeout: durationMs.default(60_000),

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { ReadyState } from '../http/internal.js';
 import { ComponentServers } from '../http/lifecycle.js';
 import { listenerTls } from '../http/tls-flags.js';
+import { loadClientTls } from '../http/tls-client.js';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
@@ -34,7 +34,7 @@ function proxyOptions(config: RefresherConfig, upstreamUrl: string, parts: Pick<
     headersTimeoutMs: headersTimeout,
     bodyTimeoutMs: config.upstreamBodyTimeout,
     readTimeoutMs: config.upstreamReadTimeout,
-    tls: config.upstreamCaFile ? { ca: readFileSync(config.upstreamCaFile) } : undefined,
+    tls: loadClientTls({ caFile: config.upstreamCaFile, certFile: config.upstreamCertFile, keyFile: config.upstreamKeyFile }, { ca: '--upstream.ca-file', cert: '--upstream.cert-file', key: '--upstream.key-file' }),
     serverTls: listenerTls(config, 'web', registry),
   };
 }
