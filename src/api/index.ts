@@ -13,7 +13,6 @@ import type { Backend, OpenEmbeddedStore } from './backend/types.js';
 import type { ApiConfig } from './config/schema.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import { RateLimiter } from './ratelimit/limiter.js';
-import { RedisRateLimiter } from './ratelimit/redis.js';
 import { PREFIX, registerRoutes } from './routes.js';
 import { ApiState } from './state.js';
 
@@ -100,8 +99,11 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
   return servers.start(async () => {
     backend = await createBackend(config, logger, metrics, deps);
     const b = backend;
-    const limiter = config.rateLimiterType === 'redis' ? new RedisRateLimiter({ addresses: config.rateLimiterAddress, timeoutMs: config.rateLimiterTimeout }) : new RateLimiter();
-    releaseLimiter = limiter instanceof RedisRateLimiter ? () => limiter.close() : undefined;
+    // ioredis is loaded only by an API that uses it (every obspath command imports this module).
+    const limiter = config.rateLimiterType === 'redis'
+      ? new (await import('./ratelimit/redis.js')).RedisRateLimiter({ addresses: config.rateLimiterAddress, timeoutMs: config.rateLimiterTimeout })
+      : new RateLimiter();
+    releaseLimiter = 'close' in limiter ? () => limiter.close() : undefined;
     const app = createHttpApp({ logger, hop: 'api', bodyLimit: config.maxBodySize, requestTimeoutMs: config.serverReadTimeout, tls: listenerTls(config, 'web', registry) });
     app.get('/', async () => ({ paths: ['/api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts,query_exemplars,metadata,format_query,parse_query,status/buildinfo,status/runtimeinfo}'] }));
     await app.register(async (scope) =>

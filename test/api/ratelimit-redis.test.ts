@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { CLIENTS, TENANT_A, getToken, startApiProc, tenantsYaml, type ApiProc } from '../../tools/testing/api.js';
 import { freePort, tempDir, waitUntil } from '../../tools/testing/net.js';
-import { startNginx } from '../../tools/testing/nginx.js';
+import { startNginx, type Nginx } from '../../tools/testing/nginx.js';
 import { startRedis, type RedisProc } from '../../tools/testing/redis.js';
 import { metricValue, startIssuerProc, type IssuerProc } from '../../tools/testing/stack.js';
 
@@ -34,10 +34,24 @@ after(async () => {
 
 async function replicas(n: number, args: string[]): Promise<ApiProc[]> {
   const out: ApiProc[] = [];
-  for (let i = 0; i < n; i++) {
-    out.push(await startApiProc({ dir: dir.path, issuerUrl: issuer.issuerUrl, tenants: tenantsYaml(issuer.issuerUrl, { rateLimits: RATE_LIMITS }), args: ['--storage.path', join(dir.path, `store-${Date.now()}-${i}`), ...args] }));
+  try {
+    for (let i = 0; i < n; i++) {
+      out.push(await startApiProc({ dir: dir.path, issuerUrl: issuer.issuerUrl, tenants: tenantsYaml(issuer.issuerUrl, { rateLimits: RATE_LIMITS }), args: ['--storage.path', join(dir.path, `store-${Date.now()}-${i}`), ...args] }));
+    }
+  } catch (err) {
+    // A replica that never got ready must not outlive the test (its pipes would keep the runner waiting).
+    await Promise.all(out.map((a) => a.stop()));
+    throw err;
   }
   return out;
+}
+
+/** nginx round-robin over the replicas, keeping connections to them alive. */
+async function behindNginx(apis: ApiProc[]): Promise<Nginx> {
+  return startNginx(await freePort(), {
+    http: `upstream apis { ${apis.map((a) => `server ${new URL(a.url).host};`).join(' ')} keepalive 32; }`,
+    server: 'location / { proxy_pass http://apis; proxy_http_version 1.1; proxy_set_header Connection ""; }',
+  });
 }
 
 /** Sends `total` queries through `url`, 4 at a time; counts the answers by status. */
@@ -68,12 +82,9 @@ async function servedBy(apis: ApiProc[]): Promise<number[]> {
 for (const n of [2, 3]) {
   test(`${n} replicas behind nginx sharing one Redis accept the tenant's limit (${LIMIT}), not ${n} times it`, async (t) => {
     const apis = await replicas(n, ['--middleware.rate-limiter.type', 'redis', '--middleware.rate-limiter.address', redis.address]);
-    const port = await freePort();
-    const nginx = await startNginx(port, {
-      http: `upstream apis { ${apis.map((a) => `server ${new URL(a.url).host};`).join(' ')} keepalive 32; }`,
-      server: 'location / { proxy_pass http://apis; proxy_http_version 1.1; proxy_set_header Connection ""; }',
-    });
+    let nginx: Nginx | undefined;
     try {
+      nginx = await behindNginx(apis);
       const total = LIMIT * n * 2;
       const { byStatus, limitHeaders } = await burst(nginx.url, total);
       const served = await servedBy(apis);
@@ -84,7 +95,7 @@ for (const n of [2, 3]) {
       assert.ok(limitHeaders.every((h) => h.startsWith(`${LIMIT}/`)), 'X-RateLimit-Limit on every answer, allowed or not');
       assert.ok(limitHeaders.includes(`${LIMIT}/${LIMIT - 1}`) && limitHeaders.includes(`${LIMIT}/0`));
     } finally {
-      await nginx.stop();
+      await nginx?.stop();
       await Promise.all(apis.map((a) => a.stop()));
       await redis.stop();
       await redis.start(); // an empty Redis for the next case
@@ -94,23 +105,28 @@ for (const n of [2, 3]) {
 
 test('with local limiters the same two replicas accept twice the limit (the problem Redis solves)', async (t) => {
   const apis = await replicas(2, []);
-  const nginx = await startNginx(await freePort(), {
-    http: `upstream apis { ${apis.map((a) => `server ${new URL(a.url).host};`).join(' ')} keepalive 32; }`,
-    server: 'location / { proxy_pass http://apis; proxy_http_version 1.1; proxy_set_header Connection ""; }',
-  });
+  let nginx: Nginx | undefined;
   try {
+    nginx = await behindNginx(apis);
     const { byStatus } = await burst(nginx.url, LIMIT * 4);
     t.diagnostic(`local limiters, replicas=2 sent=${LIMIT * 4} accepted=${byStatus.get(200) ?? 0} limit=${LIMIT}`);
     assert.equal(byStatus.get(200), LIMIT * 2);
   } finally {
-    await nginx.stop();
+    await nginx?.stop();
     await Promise.all(apis.map((a) => a.stop()));
   }
 });
 
 test('Redis stopped: fail closed answers 503 ratelimiter_unavailable within the call timeout; fail open forwards; both counted; Redis back, limits again', async () => {
-  const [closed] = await replicas(1, ['--middleware.rate-limiter.type', 'redis', '--middleware.rate-limiter.address', redis.address, '--middleware.rate-limiter.timeout', '500ms']);
-  const [open] = await replicas(1, ['--middleware.rate-limiter.type', 'redis', '--middleware.rate-limiter.address', redis.address, '--middleware.rate-limiter.fail-open']);
+  const redisArgs = ['--middleware.rate-limiter.type', 'redis', '--middleware.rate-limiter.address', redis.address];
+  const started = await Promise.allSettled([replicas(1, [...redisArgs, '--middleware.rate-limiter.timeout', '500ms']), replicas(1, [...redisArgs, '--middleware.rate-limiter.fail-open'])]);
+  const up = started.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(up.map((a) => a.stop()));
+    throw failed.reason;
+  }
+  const [closed, open] = up;
   try {
     const get = (a: ApiProc) => fetch(`${a.url}${QUERY}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
     assert.equal((await get(closed!)).status, 200);

@@ -4,8 +4,8 @@
 // the limit's failOpen (else --middleware.rate-limiter.fail-open) forwards the request, or it is refused (503).
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../../http/errors.js';
-import { matchLimit, type LimitDecision, type RateLimiter } from '../ratelimit/limiter.js';
-import { LimiterUnavailableError, type RedisRateLimiter } from '../ratelimit/redis.js';
+import { LimiterUnavailableError, matchLimit, type LimitDecision, type RateLimiter } from '../ratelimit/limiter.js';
+import type { RedisRateLimiter } from '../ratelimit/redis.js';
 import { admittedTenant, reject, tenantParam } from './context.js';
 
 export type Limiter = RateLimiter | RedisRateLimiter;

@@ -33,6 +33,14 @@ export function matchLimit(limits: readonly RateLimit[], path: string): { limit:
   return null;
 }
 
+/** A shared limiter could not decide (Redis unreachable, slow or failing); the caller applies the fail mode. */
+export class LimiterUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LimiterUnavailableError';
+  }
+}
+
 export class RateLimiter {
   private readonly windows = new Map<string, Window>();
 

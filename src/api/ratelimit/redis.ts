@@ -4,7 +4,7 @@
 import { Cluster, Redis } from 'ioredis';
 import type { RateLimit } from '../config/tenants.js';
 import { GCRA_LUA } from './gcra.js';
-import { matchLimit, type LimitDecision } from './limiter.js';
+import { LimiterUnavailableError, matchLimit, type LimitDecision } from './limiter.js';
 
 type GcraClient = (Redis | Cluster) & { gcra(key: string, now: number, burst: number, rate: number, periodMs: number, cost: number): Promise<[number, number, number, number]> };
 
@@ -13,14 +13,6 @@ export interface RedisLimiterOptions {
   addresses: string[];
   /** Bound on each Redis call (ms). */
   timeoutMs: number;
-}
-
-/** The limiter could not decide (Redis unreachable, slow or failing); the caller applies the fail mode. */
-export class LimiterUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LimiterUnavailableError';
-  }
 }
 
 function hostPort(addr: string): { host: string; port: number } {
