@@ -3,6 +3,8 @@
 import type { ReadyState } from '../http/internal.js';
 import { ComponentServers } from '../http/lifecycle.js';
 import { createHttpApp } from '../http/server.js';
+import { listenerTls } from '../http/tls-flags.js';
+import { loadClientTls } from '../http/tls-client.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { EmbeddedBackend } from './backend/embedded.js';
@@ -44,6 +46,7 @@ async function createBackend(config: ApiConfig, logger: Logger, metrics: ApiMetr
       writeEndpoint: config.metricsWriteEndpoint,
       tenantHeader: config.metricsTenantHeader,
       connectTimeoutMs: config.metricsConnectTimeout,
+      tls: loadClientTls({ caFile: config.metricsTlsCaFile, certFile: config.metricsTlsCertFile, keyFile: config.metricsTlsKeyFile }, { ca: '--metrics.tls.ca-file', cert: '--metrics.tls.cert-file', key: '--metrics.tls.key-file' }),
       timeoutMs: config.metricsWriteTimeout,
       onProxy: (proxy, method) => metrics.proxyRequests.inc({ proxy, method }),
     });
@@ -85,17 +88,23 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
     },
   });
   let backend: Backend | undefined;
+  let releaseLimiter: (() => Promise<void>) | undefined;
   const servers = new ComponentServers({
     releaseAfter: async () => {
       await state.close();
       await backend?.close();
+      await releaseLimiter?.();
     },
   });
   return servers.start(async () => {
     backend = await createBackend(config, logger, metrics, deps);
     const b = backend;
-    const limiter = new RateLimiter();
-    const app = createHttpApp({ logger, hop: 'api', bodyLimit: config.maxBodySize, requestTimeoutMs: config.serverReadTimeout });
+    // ioredis is loaded only by an API that uses it (every obspath command imports this module).
+    const limiter = config.rateLimiterType === 'redis'
+      ? new (await import('./ratelimit/redis.js')).RedisRateLimiter({ addresses: config.rateLimiterAddress, timeoutMs: config.rateLimiterTimeout })
+      : new RateLimiter();
+    releaseLimiter = 'close' in limiter ? () => limiter.close() : undefined;
+    const app = createHttpApp({ logger, hop: 'api', bodyLimit: config.maxBodySize, requestTimeoutMs: config.serverReadTimeout, tls: listenerTls(config, 'web', registry) });
     app.get('/', async () => ({ paths: ['/api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts,query_exemplars,metadata,format_query,parse_query,status/buildinfo,status/runtimeinfo}'] }));
     await app.register(async (scope) =>
       registerRoutes(scope, {
@@ -103,6 +112,7 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
         backend: b,
         metrics,
         limiter,
+        rateLimitFailOpen: config.rateLimiterFailOpen,
         tenantLabel: config.metricsTenantLabel,
         maxBodySize: config.maxBodySize,
         maxDecompressedSize: config.maxDecompressedSize,
@@ -110,7 +120,7 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
       }),
     );
     const url = await servers.listen(app, config.webListen, '--web.listen');
-    const internalUrl = await servers.listenInternal({ logger, registry, component: 'api', readiness: () => readiness(state, b) }, config.webInternalListen, '--web.internal.listen');
+    const internalUrl = await servers.listenInternal({ logger, registry, component: 'api', readiness: () => readiness(state, b), tls: listenerTls(config, 'internal', registry) }, config.webInternalListen, '--web.internal.listen');
     logger.info({ url, internal: internalUrl, backend: b.kind, read: config.metricsReadEndpoint, write: config.metricsWriteEndpoint, tenants: [...state.snapshot.tenants.keys()], prefix: PREFIX }, 'api started');
     const retainTenants = () => limiter.retain(new Set([...state.snapshot.tenants.values()].map((r) => r.tenant.id)));
     retainTenants();

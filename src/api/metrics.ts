@@ -17,6 +17,7 @@ export interface ApiMetrics {
   failedRegistrations: Counter<'tenant' | 'provider'>;
   skippedTenants: Counter<'tenant'>;
   rejected: Counter<'reason' | 'handler' | 'tenant'>;
+  rateLimiterUnavailable: Counter<'mode'>;
   inflight: Gauge;
   tenantReady: Gauge<'tenant'>;
   configReloads: Counter<'result'>;
@@ -37,6 +38,7 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
     failedRegistrations: new Counter({ name: 'observatorium_api_tenants_failed_registrations_total', help: 'Failed attempts to initialise a tenant authenticator (issuer discovery or JWKS).', labelNames: ['tenant', 'provider'], registers: [registry] }),
     skippedTenants: new Counter({ name: 'observatorium_api_tenants_skipped_invalid_configuration_total', help: 'Tenants skipped for an invalid configuration (obspath refuses such files instead, so this stays 0).', labelNames: ['tenant'], registers: [registry] }),
     rejected: new Counter({ name: 'observatorium_api_requests_rejected_total', help: 'Requests the API answered itself without reaching the backend, by reason (auth, auth_unavailable, rbac, ratelimit, limit, bad_request, not_found, backend).', labelNames: ['reason', 'handler', 'tenant'], registers: [registry] }),
+    rateLimiterUnavailable: new Counter({ name: 'obspath_api_rate_limiter_unavailable_total', help: 'Requests whose shared (Redis) rate limit could not be checked, by the fail mode applied (open: forwarded, closed: 503).', labelNames: ['mode'], registers: [registry] }),
     inflight: new Gauge({ name: 'observatorium_api_inflight_requests', help: 'Requests being served.', registers: [registry] }),
     tenantReady: new Gauge({ name: 'observatorium_api_tenant_ready', help: '1 when the tenant\'s issuer keys are held (requests can be authenticated).', labelNames: ['tenant'], registers: [registry] }),
     configReloads: new Counter({ name: 'observatorium_api_config_reloads_total', help: 'Reloads of the tenants and RBAC files, by result.', labelNames: ['result'], registers: [registry] }),

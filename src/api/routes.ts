@@ -14,7 +14,7 @@ import { registerInflightLimit } from './middleware/inflight.js';
 import { registerInstrumentation } from './middleware/instrumentation.js';
 import { rateLimitMiddleware } from './middleware/ratelimit.js';
 import { tenantMiddleware } from './middleware/tenant.js';
-import type { RateLimiter } from './ratelimit/limiter.js';
+import type { Limiter } from './middleware/ratelimit.js';
 import type { Snapshot } from './state.js';
 
 export { PREFIX } from './metrics/v1/index.js';
@@ -24,7 +24,9 @@ export interface RoutesOptions {
   state: { readonly snapshot: Snapshot };
   backend: Backend;
   metrics: ApiMetrics;
-  limiter: RateLimiter;
+  limiter: Limiter;
+  /** Default fail mode of the shared limiter (--middleware.rate-limiter.fail-open). */
+  rateLimitFailOpen?: boolean;
   tenantLabel: string;
   maxBodySize: number;
   maxDecompressedSize: number;
@@ -37,7 +39,11 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
   registerErrorMapping(app, o.maxBodySize);
   registerBodyParsers(app, o.maxBodySize);
   const tenant = tenantMiddleware(o.state);
-  const rateLimit = rateLimitMiddleware(o.limiter);
+  const rateLimit = rateLimitMiddleware(o.limiter, { failOpen: o.rateLimitFailOpen ?? false, onUnavailable: (mode) => o.metrics.rateLimiterUnavailable.inc({ mode }) });
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.obs?.rateLimitHeaders && !reply.sent) reply.headers(req.obs.rateLimitHeaders);
+    return payload;
+  });
   const authorize = { read: authorizationMiddleware('read'), write: authorizationMiddleware('write') };
   registerMetricsV1(app, {
     admit: (permission) => [tenant, authenticationMiddleware, rateLimit, authorize[permission]],

@@ -2,6 +2,7 @@
 // flight keep the snapshot they started with; an invalid file keeps the previous configuration.
 import type { Logger } from '../telemetry/logger.js';
 import { OidcAuthenticator, type OidcOptions } from './authentication/oidc.js';
+import { MtlsAuthenticator } from './authentication/mtls.js';
 import { RbacAuthorizer } from './authorization/rbac.js';
 import { loadRbacFile } from './config/rbac.js';
 import { loadTenantsFile, type Tenant } from './config/tenants.js';
@@ -9,7 +10,7 @@ import type { ApiMetrics } from './metrics.js';
 
 export interface TenantRuntime {
   tenant: Tenant;
-  auth: OidcAuthenticator;
+  auth: OidcAuthenticator | MtlsAuthenticator;
 }
 
 export interface Snapshot {
@@ -26,7 +27,7 @@ export interface StateOptions {
   oidc: Omit<OidcOptions, 'logger' | 'onRegistrationFailure'>;
 }
 
-const sameOidc = (a: Tenant, b: Tenant) => JSON.stringify(a.oidc) === JSON.stringify(b.oidc);
+const sameOidc = (a: Tenant, b: Tenant) => a.oidc !== undefined && JSON.stringify(a.oidc) === JSON.stringify(b.oidc);
 
 export class ApiState {
   private snap: Snapshot;
@@ -57,7 +58,11 @@ export class ApiState {
         map.set(t.name, { tenant: t, auth: prev.auth });
         continue;
       }
-      const auth = new OidcAuthenticator(t.name, t.oidc, {
+      if (t.mtls) {
+        map.set(t.name, { tenant: t, auth: new MtlsAuthenticator(t.name, t.mtls.cas) });
+        continue;
+      }
+      const auth = new OidcAuthenticator(t.name, t.oidc!, {
         ...this.opts.oidc,
         logger: this.opts.logger,
         onRegistrationFailure: () => this.opts.metrics.failedRegistrations.inc({ tenant: t.id, provider: 'oidc' }),

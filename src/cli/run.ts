@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/load.js';
 import { ListenError } from '../http/server.js';
+import { TlsConfigError } from '../http/tls.js';
 
 /** Exit codes every command shares: 2 = bad usage or a setting that cannot work (a port in use), 1 = could not start. */
 export const EXIT_USAGE = 2;
@@ -16,6 +17,6 @@ export async function runCommand(body: () => Promise<void>, component?: string):
   } catch (err) {
     const prefix = component ? `obspath ${component}:` : 'obspath:';
     process.stderr.write(`${prefix} ${(err as Error).message}\n`);
-    process.exit(err instanceof ConfigError || err instanceof ListenError ? EXIT_USAGE : EXIT_FAILED);
+    process.exit(err instanceof ConfigError || err instanceof ListenError || err instanceof TlsConfigError ? EXIT_USAGE : EXIT_FAILED);
   }
 }

@@ -29,6 +29,7 @@ export function storeCommand(): Command {
       listen: c.listen,
       engine: { timeoutMs: c.queryTimeout, maxSamples: c.maxSamples },
       logger,
+      tls: c,
     });
     onShutdownSignal(logger, () => server.close());
   });

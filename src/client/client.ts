@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { ClientTls } from '../http/tls-client.js';
 import type { Registry } from 'prom-client';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Hop } from '../http/errors.js';
@@ -26,6 +27,8 @@ export interface ObservatoriumClientOptions {
   /** Skip TLS verification for this client only (never process-wide). */
   insecureSkipVerify?: boolean;
   ca?: string | Buffer;
+  /** CA bundle and client certificate (mTLS) for an https base. */
+  tls?: ClientTls;
   /** Registry for the request metrics (shared when already registered there). */
   registry?: Registry;
   metrics?: ObservatoriumClientMetrics;
@@ -88,6 +91,7 @@ export class ObservatoriumClient {
         timeout: opts.connectTimeoutMs ?? Math.min(30_000, this.timeoutMs),
         ...(opts.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
         ...(opts.ca ? { ca: opts.ca } : {}),
+        ...(opts.tls ?? {}),
       },
       // Our own deadline (an AbortSignal) governs; undici's must not fire first with another reason.
       headersTimeout: 0,

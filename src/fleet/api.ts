@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { createHttpApp } from '../http/server.js';
+import { createHttpApp, type HttpAppTls } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Authenticator, Caller } from './auth.js';
 import { METRICS_BY_NAME } from '../kafka-metrics/catalog.js';
@@ -24,6 +24,8 @@ export interface FleetApiDeps {
   instances: InstanceRegistry;
   auth: Authenticator;
   service: MetricsService;
+  /** Serve the API over HTTPS. */
+  tls?: HttpAppTls;
 }
 
 declare module 'fastify' {
@@ -156,7 +158,7 @@ function registerMetricsRoutes(scope: FastifyInstance, deps: FleetApiDeps): void
 }
 
 export function createFleetApiApp(deps: FleetApiDeps): FastifyInstance {
-  const app = createHttpApp({ logger: deps.logger, hop: 'fleet-manager' });
+  const app = createHttpApp({ logger: deps.logger, hop: 'fleet-manager', tls: deps.tls });
   addInboundMetrics(app, deps.registry);
   app.register(async (scope) => {
     scope.setErrorHandler(sendFleetError);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { httpUrl } from '../config/validators.js';
 import { durationMs } from '../config/duration.js';
 import type { FieldSpec } from '../config/fields.js';
+import { tlsServerFields, tlsServerSchema } from '../http/tls-flags.js';
 
 /** Go-style booleans: true/false/1/0 (a bare flag is true). */
 const goBool = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
@@ -25,10 +26,13 @@ export const fleetConfigSchema = z
     observatoriumTimeout: durationMs.default(240_000).refine((ms) => ms > 0, 'must be greater than 0'),
     observatoriumIgnoreSsl: goBool.default(false),
     observatoriumCaFile: z.string().optional(),
+    observatoriumCertFile: z.string().optional(),
+    observatoriumKeyFile: z.string().optional(),
     tokenIssuerUrl: httpUrl.default('https://sso.redhat.com/auth/realms/redhat-external'),
     jwksUrl: httpUrl.optional(),
     instancesFile: z.string().min(1, 'is required'),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    ...tlsServerSchema,
   })
   .refine((c) => (c.tokenRefresherUrl === undefined) !== (c.observatoriumGateway === undefined), {
     message: 'give exactly one Observatorium base: --observability-red-hat-sso-token-refresher-url (through the token refresher) or --observatorium-gateway with a token (direct)',
@@ -53,9 +57,12 @@ export const fleetFields: Record<FleetField, FieldSpec> = {
   observatoriumTokenFile: { flags: '--observatorium-token-file <file>', flag: '--observatorium-token-file', env: ['OBSERVATORIUM_TOKEN_FILE'], description: 'file holding the bearer token for --observatorium-gateway, re-read on every request' },
   observatoriumTimeout: { flags: '--observatorium-timeout <duration>', flag: '--observatorium-timeout', env: ['OBSERVATORIUM_TIMEOUT'], description: 'timeout of each Observatorium query (default 240s; the template sets 120s)' },
   observatoriumIgnoreSsl: { flags: '--observatorium-ignore-ssl [bool]', flag: '--observatorium-ignore-ssl', env: ['OBSERVATORIUM_INSECURE'], description: 'skip TLS verification of the Observatorium client only (default false; the Go original defaulted to true and changed it process-wide)' },
+  observatoriumCertFile: { flags: '--observatorium-cert-file <file>', flag: '--observatorium-cert-file', env: ['OBSERVATORIUM_CERT_FILE'], description: 'client certificate for an Observatorium base that wants mTLS (with --observatorium-key-file)' },
+  observatoriumKeyFile: { flags: '--observatorium-key-file <file>', flag: '--observatorium-key-file', env: ['OBSERVATORIUM_KEY_FILE'], description: 'key of --observatorium-cert-file' },
   observatoriumCaFile: { flags: '--observatorium-ca-file <file>', flag: '--observatorium-ca-file', env: ['OBSERVATORIUM_CA_FILE'], description: 'CA bundle for an https Observatorium base (default: system roots)' },
   tokenIssuerUrl: { flags: '--token-issuer-url <url>', flag: '--token-issuer-url', env: ['TOKEN_ISSUER_URL'], description: 'issuer whose tokens the metrics API accepts (iss must match; default https://sso.redhat.com/auth/realms/redhat-external)' },
   jwksUrl: { flags: '--jwks-url <url>', flag: '--jwks-url', env: ['JWKS_URL'], description: 'JWKS to verify tokens with (default: from the issuer\'s discovery document)' },
   instancesFile: { flags: '--instances-file <file>', flag: '--instances-file', env: ['INSTANCES_FILE'], description: 'YAML list of Kafka instances (id, name, namespace, org_id, owner), reloaded on change' },
   logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
+  ...tlsServerFields,
 };

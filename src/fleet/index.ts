@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import { ObservatoriumClient } from '../client/client.js';
 import { ComponentServers } from '../http/lifecycle.js';
+import { listenerTls } from '../http/tls-flags.js';
+import { loadClientTls } from '../http/tls-client.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { createFleetApiApp } from './api.js';
@@ -37,7 +38,7 @@ export async function startFleetManager(config: FleetConfig, logger: Logger, opt
     target,
     timeoutMs: config.observatoriumTimeout,
     insecureSkipVerify: config.observatoriumIgnoreSsl,
-    ca: config.observatoriumCaFile ? readFileSync(config.observatoriumCaFile) : undefined,
+    tls: loadClientTls({ caFile: config.observatoriumCaFile, certFile: config.observatoriumCertFile, keyFile: config.observatoriumKeyFile }, { ca: '--observatorium-ca-file', cert: '--observatorium-cert-file', key: '--observatorium-key-file' }),
     token: config.observatoriumToken,
     tokenFile: config.observatoriumTokenFile,
     registry,
@@ -51,12 +52,13 @@ export async function startFleetManager(config: FleetConfig, logger: Logger, opt
     },
   });
   return servers.start(async () => {
-    const api = createFleetApiApp({ logger, registry, instances, auth, service: new MetricsService(client) });
+    const api = createFleetApiApp({ logger, registry, instances, auth, service: new MetricsService(client), tls: listenerTls(config, 'web', registry) });
     const apiUrl = await servers.listen(api, config.apiServerBindaddress, '--api-server-bindaddress');
     const internalUrl = await servers.listenInternal({
       logger,
       registry,
       component: 'fleet-manager',
+      tls: listenerTls(config, 'internal', registry),
       readiness: () => {
         const s = instances.status();
         return { ready: true, instances: s.count, instancesLoadedAt: new Date(s.loadedAt).toISOString(), ...(s.lastError ? { instancesReloadError: s.lastError } : {}) };

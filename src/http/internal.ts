@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../telemetry/logger.js';
 import { statusError, type Hop } from './errors.js';
-import { createHttpApp } from './server.js';
+import { createHttpApp, type HttpAppTls } from './server.js';
 
 export interface ReadyState {
   ready: boolean;
@@ -18,11 +18,13 @@ export interface InternalServerOptions {
   /** Readiness: the component decides. /ready answers 200 with the state when ready, else 503. */
   readiness: () => ReadyState | Promise<ReadyState>;
   component: Hop;
+  /** Serve the internal listener over HTTPS (observatorium's --tls.internal.server.*). */
+  tls?: HttpAppTls;
 }
 
 /** The internal server every component runs: /live, /ready (with its reason), /metrics, and an index. */
 export function createInternalServer(opts: InternalServerOptions): FastifyInstance {
-  const app = createHttpApp({ logger: opts.logger, hop: opts.component, accessLog: false });
+  const app = createHttpApp({ logger: opts.logger, hop: opts.component, accessLog: false, tls: opts.tls });
   app.get('/', async () => ({ component: opts.component, paths: ['/live', '/ready', '/metrics'] }));
   app.get('/live', async () => ({ status: 'ok' }));
   app.get('/ready', async (req, reply) => {

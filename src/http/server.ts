@@ -2,8 +2,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../telemetry/logger.js';
 import { HttpError, statusError, type Hop } from './errors.js';
+import { serverTlsOptions, type ServerTlsSettings } from './tls.js';
+import { CertificateReloader, enforceClientAuth, tlsMetrics } from './tls-reload.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -15,6 +19,16 @@ export interface HttpAppOptions {
   requestTimeoutMs?: number;
   /** Log one line per request (default true). */
   accessLog?: boolean;
+  /** Serve HTTPS with these settings (checked now: a bad certificate throws TlsConfigError). */
+  tls?: HttpAppTls;
+}
+
+export interface HttpAppTls {
+  settings: ServerTlsSettings;
+  /** Which listener, for reload logs and metrics ("web", "internal"). */
+  listener: string;
+  /** Where the reload metrics go (the component's registry). */
+  registry?: Registry;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:\-]{1,128}$/;
@@ -27,7 +41,9 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._:\-]{1,128}$/;
  */
 export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   const { hop } = opts;
-  const app: FastifyInstance = Fastify({
+  const https = opts.tls ? serverTlsOptions(opts.tls.settings) : undefined;
+  const app = Fastify({
+    ...(https ? { https } : {}),
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 1 << 20,
@@ -49,7 +65,8 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
       void reply.code(400).header('x-request-id', req.id).type('application/json').send(statusError(400, `${hop}: ${err.message}`, hop, req.id));
     },
     clientErrorHandler: (err: Error & { code?: string }, socket: Socket) => rawClientError(err, socket, hop),
-  });
+  }) as unknown as FastifyInstance;
+  if (opts.tls) withTls(app, opts.tls, opts.logger);
 
   let closing = false;
   app.addHook('preClose', async () => {
@@ -98,6 +115,15 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   });
 
   return app;
+}
+
+/** Reloads the certificate from disk while listening, and enforces the client-auth types OpenSSL cannot. */
+function withTls(app: FastifyInstance, tls: HttpAppTls, logger: Logger): void {
+  const server = app.server as unknown as TlsServer;
+  enforceClientAuth(server, tls.settings, logger);
+  const reloader = new CertificateReloader({ server, settings: tls.settings, listener: tls.listener, logger, metrics: tls.registry ? tlsMetrics(tls.registry) : undefined });
+  app.addHook('onListen', async () => reloader.start());
+  app.addHook('onClose', async () => reloader.stop());
 }
 
 /**
@@ -177,5 +203,6 @@ export async function listen(app: FastifyInstance, addr: string, flag?: string):
   }
   const bound = app.server.address() as AddressInfo;
   const urlHost = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address === '0.0.0.0' ? '127.0.0.1' : bound.address;
-  return { host: bound.address, port: bound.port, url: `http://${urlHost}:${bound.port}` };
+  const scheme = app.server instanceof TlsServer ? 'https' : 'http';
+  return { host: bound.address, port: bound.port, url: `${scheme}://${urlHost}:${bound.port}` };
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { durationMs } from '../config/duration.js';
 import type { FieldSpec } from '../config/fields.js';
+import { listenerTls, tlsSingleListenerFields, tlsSingleListenerSchema } from '../http/tls-flags.js';
 import { loadClientsFile, parseClients, type IssuerClient } from './clients.js';
 import { loadSigningKey } from './keys.js';
 import type { IssuerOptions } from './server.js';
@@ -17,6 +18,7 @@ export const issuerConfigSchema = z.object({
   tokenDelay: durationMs.default(0),
   publicUrl: z.string().url().optional(),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  ...tlsSingleListenerSchema,
 });
 
 export const issuerFields: Record<keyof z.input<typeof issuerConfigSchema>, FieldSpec> = {
@@ -30,6 +32,7 @@ export const issuerFields: Record<keyof z.input<typeof issuerConfigSchema>, Fiel
   tokenDelay: { flags: '--token-delay <duration>', flag: '--token-delay', description: 'answer token requests this late (reproduces a slow issuer)' },
   publicUrl: { flags: '--public-url <url>', flag: '--public-url', env: ['ISSUER_PUBLIC_URL'], description: 'base URL clients use, when not the listen address' },
   logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
+  ...tlsSingleListenerFields,
 };
 
 export type IssuerConfig = z.output<typeof issuerConfigSchema>;
@@ -54,5 +57,6 @@ export function issuerOptions(config: IssuerConfig): Omit<IssuerOptions, 'logger
     keyRetainMs: config.keysRetain,
     tokenDelayMs: config.tokenDelay,
     publicUrl: config.publicUrl,
+    tls: listenerTls(config, 'web'),
   };
 }

@@ -1,9 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../telemetry/logger.js';
 import { randomUUID } from 'node:crypto';
 import { statusError } from '../http/errors.js';
-import { listenFailure, parseListenFlag } from '../http/server.js';
+import { listenFailure, parseListenFlag, type HttpAppTls } from '../http/server.js';
+import { serverTlsOptions } from '../http/tls.js';
+import { CertificateReloader, enforceClientAuth } from '../http/tls-reload.js';
 import type { IssuerClient } from './clients.js';
 import { KeyRing, generateSigningKey, type SigningJwk } from './keys.js';
 import { buildProvider, requestedAudience } from './provider.js';
@@ -20,6 +24,8 @@ export interface IssuerOptions {
   tokenDelayMs?: number;
   /** Public base URL when it differs from the listen address (behind a proxy). */
   publicUrl?: string;
+  /** Serve HTTPS (the --tls.server.* flags). */
+  tls?: HttpAppTls;
   logger: Logger;
 }
 
@@ -140,7 +146,7 @@ function forwardToProvider(req: IncomingMessage, res: ServerResponse, path: stri
 }
 
 function createIssuerServer(opts: IssuerOptions, prefix: string, ring: KeyRing, slot: ProviderSlot): Server {
-  const server: Server = createServer((req, res) => {
+  const handler: Handler = (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/health' || path === '/live' || path === '/ready') return sendJson(res, 200, { status: 'ok', kid: ring.currentKid });
     if (path === '/admin/rotate-keys' && req.method === 'POST') {
@@ -150,15 +156,21 @@ function createIssuerServer(opts: IssuerOptions, prefix: string, ring: KeyRing, 
     if (path === prefix || path.startsWith(`${prefix}/`)) return forwardToProvider(req, res, path, prefix, slot, opts.tokenDelayMs ?? 0);
     // Outside the OAuth endpoints, errors have obspath's shape (OAuth's own error bodies stay as the RFCs say).
     sendJson(res, 404, statusError(404, `issuer: no route for ${req.method} ${path}; the issuer is at ${prefix}`, 'issuer', requestIdOf(req)));
-  });
+  };
+  const server: Server = opts.tls ? createHttpsServer(serverTlsOptions(opts.tls.settings), handler) : createServer(handler);
   // A slow or half-open client must not hold the issuer's sockets forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   return server;
 }
 
+function withReload(server: Server, tls: HttpAppTls, logger: Logger): CertificateReloader {
+  enforceClientAuth(server as unknown as TlsServer, tls.settings, logger);
+  return new CertificateReloader({ server: server as unknown as TlsServer, settings: tls.settings, listener: tls.listener, logger });
+}
+
 /** Binds the server and returns the base URL clients reach it at. */
-async function listenIssuer(server: Server, listen: string, publicUrl: string | undefined): Promise<{ baseUrl: string; port: number }> {
+async function listenIssuer(server: Server, listen: string, publicUrl: string | undefined, scheme: 'http' | 'https'): Promise<{ baseUrl: string; port: number }> {
   const { host, port } = parseListenFlag(listen, '--web.listen');
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(listenFailure(err, `${host}:${port}`, '--web.listen')));
@@ -166,7 +178,7 @@ async function listenIssuer(server: Server, listen: string, publicUrl: string | 
   });
   const bound = server.address() as AddressInfo;
   const urlHost = bound.address === '0.0.0.0' || bound.address === '::' ? '127.0.0.1' : bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-  return { baseUrl: publicUrl?.replace(/\/$/, '') ?? `http://${urlHost}:${bound.port}`, port: bound.port };
+  return { baseUrl: publicUrl?.replace(/\/$/, '') ?? `${scheme}://${urlHost}:${bound.port}`, port: bound.port };
 }
 
 /**
@@ -180,7 +192,9 @@ export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
   const ring = new KeyRing(opts.signingKey ?? generateSigningKey(), retainMs);
   const slot = createProviderSlot(opts, ring, retainMs);
   const server = createIssuerServer(opts, prefix, ring, slot);
-  const { baseUrl, port } = await listenIssuer(server, opts.listen, opts.publicUrl);
+  const reloader = opts.tls ? withReload(server, opts.tls, opts.logger) : undefined;
+  const { baseUrl, port } = await listenIssuer(server, opts.listen, opts.publicUrl, opts.tls ? 'https' : 'http');
+  reloader?.start();
   const issuerUrl = `${baseUrl}${prefix}`;
   slot.rebuild(issuerUrl);
   return {
@@ -191,6 +205,7 @@ export async function startIssuer(opts: IssuerOptions): Promise<RunningIssuer> {
     close: () =>
       new Promise<void>((resolve) => {
         slot.stop();
+        reloader?.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

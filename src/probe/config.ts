@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { httpUrl } from '../config/validators.js';
 import { durationMs, formatDuration } from '../config/duration.js';
 import type { FieldSpec } from '../config/fields.js';
+import { tlsSingleListenerFields, tlsSingleListenerSchema } from '../http/tls-flags.js';
 import { isValidMetricName, LabelsSyntaxError, parseLabels } from './labels.js';
 
 const labelsInput = z.union([z.string(), z.array(z.string()), z.record(z.string(), z.string())]).transform((v, ctx) => {
@@ -33,6 +34,9 @@ export const probeConfigSchema = z
     endpointType: z.literal('metrics', { message: 'only "metrics" is supported (up\'s logs mode is not)' }).default('metrics'),
     endpointWrite: httpUrl,
     endpointRead: httpUrl.optional(),
+    tlsCaFile: z.string().optional(),
+    tlsClientCertFile: z.string().optional(),
+    tlsClientPrivateKeyFile: z.string().optional(),
     name: z.string().refine(isValidMetricName, 'must be a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)').default(DEFAULT_PROBE_NAME),
     labels: labelsInput.default({}),
     period: durationMs.refine((ms) => ms >= 10, 'must be at least 10ms').default(5000),
@@ -52,6 +56,7 @@ export const probeConfigSchema = z
     oidcTimeout: durationMs.default(10_000),
     listen: z.string().default('127.0.0.1:8095'),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    ...tlsSingleListenerSchema,
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -84,6 +89,9 @@ export const probeFields: Record<ProbeField, FieldSpec> = {
   endpointType: { flags: '--endpoint-type <type>', flag: '--endpoint-type', env: ['PROBE_ENDPOINT_TYPE'], description: 'metrics (up\'s logs mode is not supported)' },
   endpointWrite: { flags: '--endpoint-write <url>', flag: '--endpoint-write', env: ['PROBE_ENDPOINT_WRITE'], description: 'remote-write URL, e.g. http://api/api/metrics/v1/<tenant>/api/v1/receive or http://prometheus/api/v1/write (required)' },
   endpointRead: { flags: '--endpoint-read <url>', flag: '--endpoint-read', env: ['PROBE_ENDPOINT_READ'], description: 'Prometheus API base URL the reads go to (/api/v1/query is appended), e.g. http://token-refresher or http://api/api/metrics/v1/<tenant>; without it only writes are probed' },
+  tlsCaFile: { flags: '--tls-ca-file <file>', flag: '--tls-ca-file', env: ['PROBE_TLS_CA_FILE'], description: 'CA bundle for https endpoints (default: system roots), as up\'s -tls-ca-file' },
+  tlsClientCertFile: { flags: '--tls-client-cert-file <file>', flag: '--tls-client-cert-file', env: ['PROBE_TLS_CLIENT_CERT_FILE'], description: 'client certificate for endpoints that want mTLS (with --tls-client-private-key-file)' },
+  tlsClientPrivateKeyFile: { flags: '--tls-client-private-key-file <file>', flag: '--tls-client-private-key-file', env: ['PROBE_TLS_CLIENT_PRIVATE_KEY_FILE'], description: 'key of --tls-client-cert-file' },
   name: { flags: '--name <metric>', flag: '--name', env: ['PROBE_NAME'], description: `name of the written metric (default ${DEFAULT_PROBE_NAME}; up's default "up" collides with Prometheus's own up series)` },
   labels: { flags: '--labels <labels>', flag: '--labels', env: ['PROBE_LABELS'], repeatable: true, description: 'labels of the written series, as k="v",k2="v2" (Go-quoted values; k=v also works); repeatable, the flags add up' },
   period: { flags: '--period <duration>', flag: '--period', env: ['PROBE_PERIOD'], description: 'time between rounds, also each request\'s deadline (default 5s)' },
@@ -103,4 +111,5 @@ export const probeFields: Record<ProbeField, FieldSpec> = {
   oidcTimeout: { flags: '--oidc.timeout <duration>', flag: '--oidc.timeout', env: ['PROBE_OIDC_TIMEOUT'], description: 'bound on each issuer call (default 10s)' },
   listen: { flags: '--listen <addr>', flag: '--listen', env: ['PROBE_LISTEN'], description: 'metrics server (/metrics, /live, /ready) address; "" for none (default 127.0.0.1:8095)' },
   logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['PROBE_LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
+  ...tlsSingleListenerFields,
 };

@@ -4,6 +4,8 @@
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../config/load.js';
 import { ComponentServers } from '../http/lifecycle.js';
+import { listenerTls } from '../http/tls-flags.js';
+import { loadClientTls } from '../http/tls-client.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { probeConfigSchema, type ProbeConfig, type ProbeConfigInput } from './config.js';
@@ -182,8 +184,9 @@ export async function startProbe(config: ProbeConfig, logger: Logger): Promise<R
   const metrics = createProbeMetrics(registry);
   const tokens = createTokenProvider(config, logger);
   const selector = probeSelector(config.name, config.labels);
-  const writer = new ProbeWriter({ url: config.endpointWrite, name: config.name, labels: config.labels, tenantHeader: config.tenantHeader, tenant: config.tenant, tokens, timeoutMs: config.period });
-  const reader = config.endpointRead ? new ProbeReader({ baseUrl: config.endpointRead, selector, latencyMs: config.latency, periodMs: config.period, tokens }) : undefined;
+  const tls = loadClientTls({ caFile: config.tlsCaFile, certFile: config.tlsClientCertFile, keyFile: config.tlsClientPrivateKeyFile }, { ca: '--tls-ca-file', cert: '--tls-client-cert-file', key: '--tls-client-private-key-file' });
+  const writer = new ProbeWriter({ tls, url: config.endpointWrite, name: config.name, labels: config.labels, tenantHeader: config.tenantHeader, tenant: config.tenant, tokens, timeoutMs: config.period });
+  const reader = config.endpointRead ? new ProbeReader({ tls, baseUrl: config.endpointRead, selector, latencyMs: config.latency, periodMs: config.period, tokens }) : undefined;
   const stats = emptyStats(reader !== undefined);
   const stop = new AbortController();
   const started = Date.now();
@@ -207,7 +210,7 @@ export async function startProbe(config: ProbeConfig, logger: Logger): Promise<R
       if (!t.ready) return { ready: false, reason: t.reason, error: t.error };
       return { ready: true, rounds: stats.rounds, lastRound: stats.lastRound };
     };
-    return servers.listenInternal({ logger, registry, component: 'probe', readiness }, config.listen, '--listen');
+    return servers.listenInternal({ logger, registry, component: 'probe', readiness, tls: listenerTls(config, 'web', registry) }, config.listen, '--listen');
   });
 
   logger.info({ write: config.endpointWrite, read: config.endpointRead, selector, period: config.period, duration: config.duration, metrics: url }, 'probe started');

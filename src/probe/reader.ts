@@ -1,6 +1,7 @@
 // The read half of a round: the written series read back with /query and /query_range through the
 // instrumented client, and checked: exactly one series, whose value (a write timestamp) is at most
 // --latency old. Data problems are failures of hop "store": the answer came, the written data did not.
+import type { ClientTls } from '../http/tls-client.js';
 import { Registry } from 'prom-client';
 import { ObservatoriumClient, registerObservatoriumClientMetrics, type ObservatoriumClientMetrics } from '../client/index.js';
 import type { Hop } from '../http/errors.js';
@@ -17,6 +18,7 @@ export interface ReaderOptions {
   /** Deadline of each read, and the step of the range query. */
   periodMs: number;
   tokens: TokenProvider;
+  tls?: ClientTls;
 }
 
 export interface ReadOutcome extends OpOutcome {
@@ -91,7 +93,7 @@ export class ProbeReader {
     const previous = this.#current?.client;
     const client = new ObservatoriumClient({
       baseUrl: this.opts.baseUrl, target: this.#target, timeoutMs: this.opts.periodMs, metrics: this.#metrics,
-      connections: 4, ...(token ? { token } : {}), headers: { 'user-agent': 'obspath-probe', 'cache-control': 'no-store' },
+      connections: 4, ...(token ? { token } : {}), ...(this.opts.tls ? { tls: this.opts.tls } : {}), headers: { 'user-agent': 'obspath-probe', 'cache-control': 'no-store' },
     });
     this.#current = { token, client };
     // Closing waits for requests still using it.

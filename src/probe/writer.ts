@@ -1,6 +1,7 @@
 // The write half of a round: one remote-write request holding one sample whose value is its own
 // timestamp (ms), as observatorium/up writes, so a read can tell how old the data it sees is.
 import { Agent, request } from 'undici';
+import type { ClientTls } from '../http/tls-client.js';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../remotewrite/encode.js';
 import { httpFailure, networkFailure, ProbeSetupError, setupFailure, type ProbeFailure } from './failure.js';
 import type { TokenProvider } from './token.js';
@@ -15,6 +16,7 @@ export interface WriterOptions {
   tokens: TokenProvider;
   /** Deadline of each write: the period. */
   timeoutMs: number;
+  tls?: ClientTls;
 }
 
 export interface OpOutcome {
@@ -30,7 +32,7 @@ export class ProbeWriter {
   readonly #labels: Array<{ name: string; value: string }>;
 
   constructor(private readonly opts: WriterOptions) {
-    this.#agent = new Agent({ connect: { timeout: opts.timeoutMs }, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000 });
+    this.#agent = new Agent({ connect: { timeout: opts.timeoutMs, ...(opts.tls ?? {}) }, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000 });
     this.#labels = [{ name: '__name__', value: opts.name }, ...Object.entries(opts.labels).map(([name, value]) => ({ name, value }))];
   }
 

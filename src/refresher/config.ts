@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { httpUrl } from '../config/validators.js';
 import { durationMs } from '../config/duration.js';
 import type { FieldSpec } from '../config/fields.js';
+import { tlsServerFields, tlsServerSchema } from '../http/tls-flags.js';
 import { refresherFields as flagTable, type RefresherFlagField } from '../config/refresher-flags.js';
 
 const scopeList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : v.split(/[\s,]+/)).filter(Boolean));
@@ -15,6 +16,8 @@ export const refresherConfigSchema = z
     scope: scopeList.default([]),
     upstreamUrl: httpUrl.optional(),
     upstreamCaFile: z.string().optional(),
+    upstreamCertFile: z.string().optional(),
+    upstreamKeyFile: z.string().optional(),
     upstreamConnectTimeout: durationMs.default(5000),
     upstreamTimeout: durationMs.default(110_000),
     upstreamBodyTimeout: durationMs.default(60_000),
@@ -30,6 +33,7 @@ export const refresherConfigSchema = z
     webInternalListen: z.string().default('127.0.0.1:8081'),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
     logFormat: z.enum(['json', 'logfmt']).default('json'),
+    ...tlsServerSchema,
   })
   .refine((c) => c.upstreamUrl !== undefined || c.file !== undefined, {
     message: 'nothing to do: give --url (alias --upstream.url, env OBSERVATORIUM_URL) to proxy, or --file to write the token to a file',
@@ -43,4 +47,4 @@ export type RefresherField = keyof z.input<typeof refresherConfigSchema>;
  * The refresher's flags and env vars (src/config/refresher-flags.ts, which the doctor reads too), checked
  * against the schema: every setting has its flags, and no flag names a setting the schema lacks.
  */
-export const refresherFields: Record<RefresherField, FieldSpec> & Record<Exclude<RefresherFlagField, RefresherField>, never> = flagTable;
+export const refresherFields: Record<RefresherField, FieldSpec> & Record<Exclude<RefresherFlagField, RefresherField>, never> = { ...flagTable, ...tlsServerFields };

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { ReadyState } from '../http/internal.js';
 import { ComponentServers } from '../http/lifecycle.js';
+import { listenerTls } from '../http/tls-flags.js';
+import { loadClientTls } from '../http/tls-client.js';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import type { RefresherConfig } from './config.js';
@@ -23,7 +25,7 @@ export interface RunningRefresher {
 type ProxyOptions = Parameters<typeof createProxyApp>[0];
 
 /** The proxy's settings from the flags: upstream, its timeouts and CA. */
-function proxyOptions(config: RefresherConfig, upstreamUrl: string, parts: Pick<ProxyOptions, 'tokens' | 'logger' | 'metrics'>): ProxyOptions {
+function proxyOptions(config: RefresherConfig, upstreamUrl: string, parts: Pick<ProxyOptions, 'tokens' | 'logger' | 'metrics'>, registry: Registry): ProxyOptions {
   const headersTimeout = config.upstreamWriteTimeout > 0 ? Math.min(config.upstreamWriteTimeout, config.upstreamTimeout) : config.upstreamTimeout;
   return {
     ...parts,
@@ -32,7 +34,8 @@ function proxyOptions(config: RefresherConfig, upstreamUrl: string, parts: Pick<
     headersTimeoutMs: headersTimeout,
     bodyTimeoutMs: config.upstreamBodyTimeout,
     readTimeoutMs: config.upstreamReadTimeout,
-    tls: config.upstreamCaFile ? { ca: readFileSync(config.upstreamCaFile) } : undefined,
+    tls: loadClientTls({ caFile: config.upstreamCaFile, certFile: config.upstreamCertFile, keyFile: config.upstreamKeyFile }, { ca: '--upstream.ca-file', cert: '--upstream.cert-file', key: '--upstream.key-file' }),
+    serverTls: listenerTls(config, 'web', registry),
   };
 }
 
@@ -85,11 +88,11 @@ export async function startRefresher(config: RefresherConfig, logger: Logger): P
   return servers.start(async () => {
     let proxyUrl: string | undefined;
     if (config.upstreamUrl) {
-      const { app, agent } = createProxyApp(proxyOptions(config, config.upstreamUrl, { tokens, logger, metrics }));
+      const { app, agent } = createProxyApp(proxyOptions(config, config.upstreamUrl, { tokens, logger, metrics }, registry));
       agentClose = () => agent.close();
       proxyUrl = await servers.listen(app, config.webListen, '--web.listen');
     }
-    const internalUrl = await servers.listenInternal({ logger, registry, component: 'token-refresher', readiness: () => readiness(tokens) }, config.webInternalListen, '--web.internal.listen');
+    const internalUrl = await servers.listenInternal({ logger, registry, component: 'token-refresher', readiness: () => readiness(tokens), tls: listenerTls(config, 'internal', registry) }, config.webInternalListen, '--web.internal.listen');
     tokens.start();
     logger.info({ proxy: proxyUrl, internal: internalUrl, upstream: config.upstreamUrl, issuer: config.issuerUrl, clientId: config.clientId, file: config.file }, 'token refresher started');
     return { proxyUrl, internalUrl, tokens, close: () => servers.close() };

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request, type Dispatcher } from 'undici';
 import { HttpError } from '../http/errors.js';
-import { classifyNetworkError, isTimeout } from '../http/net-errors.js';
-import { createHttpApp } from '../http/server.js';
+import { classifyNetworkError, describeNetFailure, isTimeout } from '../http/net-errors.js';
+import { createHttpApp, type HttpAppTls } from '../http/server.js';
+import type { ClientTls } from '../http/tls-client.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RefresherMetrics } from './metrics.js';
 import { TokenError } from '../oauth/client.js';
@@ -23,7 +24,9 @@ export interface ProxyOptions {
   /** Server side: longest time to receive a whole request from the caller (0 = none). */
   readTimeoutMs?: number;
   /** Extra CA / TLS options for an https upstream. */
-  tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  tls?: ClientTls & { rejectUnauthorized?: boolean };
+  /** Serve the proxy over HTTPS. */
+  serverTls?: HttpAppTls;
 }
 
 // RFC 9110 §7.6.1 hop-by-hop headers, plus the ones this proxy sets itself.
@@ -147,7 +150,7 @@ class Upstream {
       const what = reason === 'connect_timeout' ? `could not connect within ${connectTimeoutMs} ms` : `sent no response headers within ${headersTimeoutMs} ms`;
       return new HttpError(504, 'upstream_timeout', `upstream ${upstream} ${what}`, { hop: 'token-refresher', reason, upstream });
     }
-    return new HttpError(502, 'upstream_unreachable', `cannot reach upstream ${upstream}: ${f.reason}${f.code ? ` (${f.code})` : ''}`, { hop: 'token-refresher', reason: f.reason, upstream });
+    return new HttpError(502, 'upstream_unreachable', `cannot reach upstream ${upstream}: ${describeNetFailure(f)}`, { hop: 'token-refresher', reason: f.reason, upstream, ...(f.tls ? { tls: f.tls } : {}) });
   }
 
   /** A 401 from the upstream: renew the token if it was judged invalid; retry once if the body allows. */
@@ -189,7 +192,7 @@ class Upstream {
  * request can be replayed, one retry.
  */
 export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agent: Agent } {
-  const app = createHttpApp({ logger: opts.logger, hop: 'token-refresher', requestTimeoutMs: opts.readTimeoutMs });
+  const app = createHttpApp({ logger: opts.logger, hop: 'token-refresher', requestTimeoutMs: opts.readTimeoutMs, tls: opts.serverTls });
   // undici's timers are the backstop only; the exact deadline is the proxy's own (Deadline).
   const agent = new Agent({
     connect: { timeout: opts.connectTimeoutMs, ...(opts.tls ?? {}) },

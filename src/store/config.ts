@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { durationMs } from '../config/duration.js';
 import type { FieldSpec } from '../config/fields.js';
+import { tlsSingleListenerFields, tlsSingleListenerSchema } from '../http/tls-flags.js';
 
 const BYTE_UNITS: Record<string, number> = { B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40, PB: 2 ** 50, EB: 2 ** 60 };
 
@@ -28,6 +29,7 @@ export const storeConfigSchema = z.object({
   queryTimeout: durationMs.default(120_000),
   maxSamples: z.coerce.number().int().positive().default(50_000_000),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  ...tlsSingleListenerSchema,
 });
 
 export const storeFields: Record<keyof z.input<typeof storeConfigSchema>, FieldSpec> = {
@@ -68,4 +70,5 @@ export const storeFields: Record<keyof z.input<typeof storeConfigSchema>, FieldS
   queryTimeout: { flags: '--query.timeout <duration>', flag: '--query.timeout', env: ['QUERY_TIMEOUT'], description: 'longest query evaluation (default 2m)' },
   maxSamples: { flags: '--query.max-samples <n>', flag: '--query.max-samples', env: ['QUERY_MAX_SAMPLES'], description: 'most samples one query may load (default 50000000)' },
   logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
+  ...tlsSingleListenerFields,
 };

@@ -6,6 +6,7 @@ import { Engine, type EngineOptions } from '../promql/engine.js';
 import { errorTypeForStatus, promError } from '../http/errors.js';
 import { ComponentServers } from '../http/lifecycle.js';
 import { createHttpApp } from '../http/server.js';
+import { listenerTls, type TlsServerConfig } from '../http/tls-flags.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { formatDuration } from '../promql/lex.js';
@@ -14,6 +15,8 @@ import { DEFAULT_INGEST_LIMITS, ingestErrorBody, ingestRemoteWrite, type IngestL
 import { Store, type StoreOptions } from './store.js';
 
 export interface StoreServerOptions {
+  /** The TLS flags (--tls.server.*); the store has one listener. */
+  tls?: TlsServerConfig;
   store: StoreOptions;
   listen: string;
   engine?: EngineOptions;
@@ -74,7 +77,7 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   const limits = opts.ingestLimits ?? DEFAULT_INGEST_LIMITS;
   const registry = createRegistry();
   storeMetrics(registry, store);
-  const app = createHttpApp({ logger: opts.logger, hop: 'store', bodyLimit: limits.maxCompressedBytes });
+  const app = createHttpApp({ logger: opts.logger, hop: 'store', bodyLimit: limits.maxCompressedBytes, tls: opts.tls ? listenerTls(opts.tls, 'web', registry) : undefined });
   addPromBodyParsers(app, limits);
 
   const read = (endpoint: ReadEndpoint) => async (req: FastifyRequest<{ Params: { name?: string } }>, reply: FastifyReply) => {

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearer, snapshot, startHarness } from './chain-harness.js';
+import type { OidcAuthenticator } from '../../src/api/authentication/oidc.js';
 
 const Q = '/api/metrics/v1/alpha/api/v1/query?query=up';
 
@@ -20,7 +21,7 @@ test('tenant: an unknown tenant is 404 naming it, before any token is looked at'
 test('tenant: the request keeps the configuration it started with across a reload', async () => {
   const h = await startHarness();
   // The reload lands while the caller is being authenticated: RBAC must still be the old snapshot's.
-  const auth = h.config.snapshot.tenants.get('alpha')!.auth;
+  const auth = h.config.snapshot.tenants.get('alpha')!.auth as OidcAuthenticator;
   const authenticate = auth.authenticate.bind(auth);
   auth.authenticate = async (token: string) => {
     h.config.snapshot = snapshot({ rbac: { roles: [], roleBindings: [] } });

@@ -193,14 +193,14 @@ test('config files: unknown fields and invalid entries name the file, the path a
   const dir = await tempDir();
   try {
     const f = join(dir.path, 't.yaml');
-    writeFileSync(f, 'tenants:\n  - name: a\n    id: x\n    oidc: { issuerURL: "http://i", clientID: c, bogus: 1 }\n  - name: a\n    id: y\n    oidc: { issuerURL: "not a url", clientID: c }\n    rateLimits: [{ endpoint: "(", limit: 1, window: 1s }]\n  - name: c\n    id: z\n    mTLS: { caPath: x }\n');
+    writeFileSync(f, 'tenants:\n  - name: a\n    id: x\n    oidc: { issuerURL: "http://i", clientID: c, bogus: 1 }\n  - name: a\n    id: y\n    oidc: { issuerURL: "not a url", clientID: c }\n    rateLimits: [{ endpoint: "(", limit: 1, window: 1s }]\n  - name: c\n    id: z\n    mTLS: { caPath: x, bogus: 1 }\n');
     assert.throws(() => loadTenantsFile(f), (e: Error) => {
       assert.ok(e instanceof ConfigFileError);
       assert.match(e.message, new RegExp(f.replace(/[/.]/g, '\\$&')));
       assert.match(e.message, /tenants\[0\]\.oidc: unknown field "bogus"/);
       assert.match(e.message, /tenants\[1\]\.oidc\.issuerURL: must be an absolute/);
       assert.match(e.message, /tenants\[1\]\.rateLimits\[0\]\.endpoint: invalid regular expression/);
-      assert.match(e.message, /tenants\[2\]\.mTLS: mTLS authentication is not supported/);
+      assert.match(e.message, /tenants\[2\]\.mTLS: unknown field "bogus"/);
       return true;
     });
     writeFileSync(f, 'tenants:\n  - name: a\n    id: x\n    oidc: { issuerURL: "http://i", clientID: c }\n  - name: a\n    id: y\n    oidc: { issuerURL: "http://i", clientID: c }\n  - name: b\n    id: z\n');
@@ -208,7 +208,7 @@ test('config files: unknown fields and invalid entries name the file, the path a
     writeFileSync(f, 'tenants:\n  - name: a\n    id: x\n    oidc: { issuerURL: "http://i/", clientID: c }\n    rateLimits: [{ endpoint: "/receive", limit: 5, window: 1000000000 }]\n');
     const [t] = loadTenantsFile(f);
     assert.equal(t!.rateLimits[0]!.windowMs, 1000);
-    assert.equal(t!.oidc.audience, 'c');
+    assert.equal(t!.oidc!.audience, 'c');
     const r = join(dir.path, 'r.yaml');
     writeFileSync(r, 'roles:\n  - { name: x, resources: [metrics], tenants: [a], permissions: [read, admin] }\nroleBindings:\n  - { name: b, roles: [nope], subjects: [{ name: u, kind: robot }] }\n');
     assert.throws(() => loadRbacFile(r), /roles\[0\]\.permissions\[1\]: must be "read" or "write"[\s\S]*roleBindings\[0\]\.subjects\[0\]\.kind/);

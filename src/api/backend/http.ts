@@ -1,12 +1,15 @@
 // An HTTP backend: Prometheus, VictoriaMetrics, Thanos or Mimir. Requests carry the tenant header; answers
 // pass through (status, headers, streamed body); transport failures become typed 502/504 errors.
 import { Agent, request, type Dispatcher } from 'undici';
+import type { ClientTls } from '../../http/tls-client.js';
 import { HttpError } from '../../http/errors.js';
-import { classifyNetworkError, isTimeout } from '../../http/net-errors.js';
+import { classifyNetworkError, describeNetFailure, isTimeout } from '../../http/net-errors.js';
 import type { Backend, BackendHealth, BackendResponse, ReadCall, WriteCall } from './types.js';
 import { readPath } from './types.js';
 
 export interface HttpBackendOptions {
+  /** CA and client certificate for an https backend (--metrics.tls.*). */
+  tls?: ClientTls;
   readEndpoint?: string;
   writeEndpoint?: string;
   tenantHeader: string;
@@ -66,7 +69,7 @@ export class HttpBackend implements Backend {
     // The exact deadline is send()'s own timer; undici's timers (coarse, ~1 s steps above 1 s) are a
     // backstop set later, so they never fire first.
     this.agent = new Agent({
-      connect: { timeout: opts.connectTimeoutMs },
+      connect: { timeout: opts.connectTimeoutMs, ...(opts.tls ?? {}) },
       headersTimeout: opts.timeoutMs + 1000,
       bodyTimeout: opts.timeoutMs + 1000,
       keepAliveTimeout: 30_000,
@@ -96,8 +99,8 @@ export class HttpBackend implements Backend {
           hop: 'backend', reason, upstream: host,
         });
       }
-      throw new HttpError(502, 'upstream_unreachable', `cannot reach backend ${host}: ${f.reason}${f.code ? ` (${f.code})` : ''}: ${f.message}`, {
-        hop: 'backend', reason: f.reason, upstream: host,
+      throw new HttpError(502, 'upstream_unreachable', `cannot reach backend ${host}: ${describeNetFailure(f)}: ${f.message}`, {
+        hop: 'backend', reason: f.reason, upstream: host, ...(f.tls ? { tls: f.tls } : {}),
       });
     }
     // The deadline covers the body too: the timer ends with the body, whichever way it ends.

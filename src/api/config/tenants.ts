@@ -1,6 +1,8 @@
-// The tenants file (--tenants.config), compatible with observatorium/api's format. Only OIDC tenants
-// are supported; mTLS, OpenShift and OPA blocks are refused with a clear message instead of ignored.
+// The tenants file (--tenants.config), compatible with observatorium/api's format. OIDC and mTLS tenants
+// are supported; OpenShift and OPA blocks are refused with a clear message instead of ignored.
 import { readFileSync } from 'node:fs';
+import type { X509Certificate } from 'node:crypto';
+import { parsePemCertificates } from '../../http/tls.js';
 import { z } from 'zod';
 import { httpUrl } from '../../config/validators.js';
 import { parseDuration } from '../../config/duration.js';
@@ -59,7 +61,7 @@ const tenantSchema = z.strictObject({
   oidc: oidcSchema.optional(),
   authenticator: z.strictObject({ type: z.literal('oidc', 'only type "oidc" is supported by obspath api'), config: oidcSchema }).optional(),
   rateLimits: z.array(rateLimitSchema).optional(),
-  mTLS: unsupported('mTLS authentication'),
+  mTLS: z.strictObject({ ca: z.string().min(1).optional(), caPath: z.string().min(1).optional() }).optional(),
   openshift: unsupported('OpenShift authentication'),
   opa: unsupported('OPA authorization'),
 });
@@ -80,13 +82,38 @@ export interface RateLimit {
   endpoint: RegExp;
   limit: number;
   windowMs: number;
+  /** Shared limiter only: forward the request when the limiter cannot decide (observatorium's failOpen). */
+  failOpen?: boolean;
+}
+
+/** An mTLS tenant: client certificates signed by one of these CAs (observatorium's mTLS ca / caPath). */
+export interface TenantMtls {
+  cas: X509Certificate[];
 }
 
 export interface Tenant {
   name: string;
   id: string;
-  oidc: TenantOidc;
+  /** Exactly one of oidc and mtls. */
+  oidc?: TenantOidc;
+  mtls?: TenantMtls;
   rateLimits: RateLimit[];
+}
+
+/** The CAs of an mTLS block: caPath (a PEM file) or ca (PEM text); observatorium reads caPath. */
+function mtlsOf(block: { ca?: string; caPath?: string }, at: string, issues: Array<{ path: string; message: string }>): TenantMtls | undefined {
+  if (Boolean(block.ca) === Boolean(block.caPath)) {
+    issues.push({ path: at, message: 'give exactly one of "caPath" (a PEM file) and "ca" (PEM text)' });
+    return undefined;
+  }
+  const where = block.caPath ? `${at}.caPath` : `${at}.ca`;
+  try {
+    const pem = block.caPath ? readFileSync(block.caPath, 'utf8') : block.ca!;
+    return { cas: parsePemCertificates(pem, block.caPath ?? 'ca') };
+  } catch (err) {
+    issues.push({ path: where, message: (err as Error).message });
+    return undefined;
+  }
 }
 
 /** Reads and validates a tenants file; throws ConfigFileError naming the file, path and reason. */
@@ -99,10 +126,16 @@ export function loadTenantsFile(file: string): Tenant[] {
     const at = `tenants[${i}]`;
     if (names.has(t.name)) issues.push({ path: `${at}.name`, message: `duplicate tenant name "${t.name}" (also tenants[${names.get(t.name)}])` });
     names.set(t.name, i);
-    if (t.oidc && t.authenticator) issues.push({ path: at, message: 'has both "oidc" and "authenticator": give exactly one' });
+    if ([t.oidc, t.authenticator, t.mTLS].filter(Boolean).length > 1) issues.push({ path: at, message: 'has more than one of "oidc", "authenticator" and "mTLS": give exactly one' });
+    const rateLimits = (t.rateLimits ?? []).map((r) => ({ endpoint: r.endpoint, limit: r.limit, windowMs: r.window, ...(r.failOpen !== undefined ? { failOpen: r.failOpen } : {}) }));
+    if (t.mTLS) {
+      const mtls = mtlsOf(t.mTLS, `${at}.mTLS`, issues);
+      if (mtls) tenants.push({ name: t.name, id: t.id, mtls, rateLimits });
+      return;
+    }
     const o = t.oidc ?? t.authenticator?.config;
     if (!o) {
-      issues.push({ path: at, message: `tenant "${t.name}" has no authenticator: add an "oidc" block` });
+      issues.push({ path: at, message: `tenant "${t.name}" has no authenticator: add an "oidc" or "mTLS" block` });
       return;
     }
     let ca = o.issuerCA;
@@ -117,7 +150,7 @@ export function loadTenantsFile(file: string): Tenant[] {
       name: t.name,
       id: t.id,
       oidc: { issuerURL: o.issuerURL, clientID: o.clientID, audience: o.audience ?? o.clientID, usernameClaim: o.usernameClaim ?? 'sub', groupClaim: o.groupClaim, issuerCA: ca },
-      rateLimits: (t.rateLimits ?? []).map((r) => ({ endpoint: r.endpoint, limit: r.limit, windowMs: r.window })),
+      rateLimits,
     });
   });
   if (issues.length > 0) throw new ConfigFileError(file, issues, 'tenants configuration');

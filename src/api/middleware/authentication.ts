@@ -3,7 +3,9 @@
 // malformed or invalid token; 503 with Retry-After when the issuer's keys are not at hand.
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../../http/errors.js';
+import type { TLSSocket } from 'node:tls';
 import { AuthError } from '../authentication/errors.js';
+import { MtlsAuthenticator, MtlsError } from '../authentication/mtls.js';
 import { admittedTenant, reject, tenantParam } from './context.js';
 
 /** Strips characters that cannot go in a quoted-string header parameter. */
@@ -53,6 +55,15 @@ export function authFailure(tenant: string, err: AuthError): { reason: 'auth' | 
 export async function authenticationMiddleware(req: FastifyRequest): Promise<void> {
   const rt = admittedTenant(req);
   const name = tenantParam(req);
+  if (rt.auth instanceof MtlsAuthenticator) {
+    try {
+      req.obs.identity = rt.auth.authenticatePeer(req.raw.socket as TLSSocket);
+    } catch (err) {
+      if (!(err instanceof MtlsError)) throw err;
+      reject(req, 'auth', new HttpError(401, 'unauthorized', `auth: ${err.message}`, { hop: 'auth', reason: err.reason }));
+    }
+    return;
+  }
   const token = bearerToken(req, name);
   try {
     req.obs.identity = await rt.auth.authenticate(token);

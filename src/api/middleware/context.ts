@@ -27,6 +27,8 @@ export interface RequestContext {
   runtime?: TenantRuntime;
   /** The caller, set by the authentication middleware. */
   identity?: CallerIdentity;
+  /** X-RateLimit-* of a shared-limiter decision, sent with the answer whatever it is. */
+  rateLimitHeaders?: Record<string, string>;
 }
 
 declare module 'fastify' {

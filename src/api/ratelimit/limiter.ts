@@ -18,6 +18,27 @@ export interface LimitDecision {
   retryAfterSec: number;
   windowMs: number;
   endpoint: string;
+  /** Decided by the shared (Redis) limiter: the X-RateLimit-* headers go on every answer, as observatorium. */
+  remote?: boolean;
+  /** The limit's failOpen (tenants file): forward when the shared limiter cannot decide. */
+  failOpen?: boolean;
+}
+
+/** The first limit whose regex matches `path`, and its position. */
+export function matchLimit(limits: readonly RateLimit[], path: string): { limit: RateLimit; index: number } | null {
+  for (let i = 0; i < limits.length; i++) {
+    limits[i]!.endpoint.lastIndex = 0;
+    if (limits[i]!.endpoint.test(path)) return { limit: limits[i]!, index: i };
+  }
+  return null;
+}
+
+/** A shared limiter could not decide (Redis unreachable, slow or failing); the caller applies the fail mode. */
+export class LimiterUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LimiterUnavailableError';
+  }
 }
 
 export class RateLimiter {
@@ -25,16 +46,9 @@ export class RateLimiter {
 
   /** The first limit whose regex matches `path` decides; no match means no limit (null). */
   take(tenant: string, limits: readonly RateLimit[], path: string, now = Date.now()): LimitDecision | null {
-    let idx = -1;
-    for (let i = 0; i < limits.length; i++) {
-      limits[i]!.endpoint.lastIndex = 0;
-      if (limits[i]!.endpoint.test(path)) {
-        idx = i;
-        break;
-      }
-    }
-    if (idx < 0) return null;
-    const l = limits[idx]!;
+    const m = matchLimit(limits, path);
+    if (!m) return null;
+    const { limit: l, index: idx } = m;
     const key = `${tenant}\u0000${idx}\u0000${l.endpoint.source}`;
     let w = this.windows.get(key);
     const aligned = now - (now % l.windowMs);
