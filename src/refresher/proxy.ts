@@ -30,12 +30,20 @@ export interface ProxyOptions {
 const DROP_REQUEST = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'authorization', 'x-forwarded-prefix']);
 const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
+/** Header names the Connection header lists as hop-by-hop, beyond the usual close / keep-alive. */
+function connectionListed(connection: string | string[] | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  const names = String(connection).toLowerCase().split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'close' && s !== 'keep-alive');
+  return names.length > 0 ? new Set(names) : undefined;
+}
+
+// Node (incoming) and undici (upstream answers) both hand header names over in lower case.
 function forwardable(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>, drop: Set<string>): Record<string, string | string[]> {
-  const listed = new Set(String(headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+  const listed = connectionListed(headers.connection);
   const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    const key = k.toLowerCase();
-    if (v === undefined || drop.has(key) || listed.has(key)) continue;
+  for (const key in headers) {
+    const v = headers[key];
+    if (v === undefined || drop.has(key) || listed?.has(key)) continue;
     out[key] = v;
   }
   return out;
@@ -43,35 +51,59 @@ function forwardable(headers: IncomingHttpHeaders | Record<string, string | stri
 
 /** Upstream path = upstream URL path joined with the request path by a single slash (as the Go refresher). */
 export function upstreamTarget(upstream: URL, requestUrl: string): string {
-  const [path, query] = splitOnce(requestUrl, '?');
-  const base = upstream.pathname.replace(/\/+$/, '');
-  const joined = `${base}/${path.replace(/^\/+/, '')}`;
-  const search = query !== undefined ? `?${query}` : upstream.search;
-  return `${upstream.origin}${joined}${search}`;
+  return targetBuilder(upstream)(requestUrl);
 }
 
-function splitOnce(s: string, sep: string): [string, string | undefined] {
-  const i = s.indexOf(sep);
-  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+/** upstreamTarget with the upstream's parts worked out once, for the request path. */
+function targetBuilder(upstream: URL): (requestUrl: string) => string {
+  const prefix = `${upstream.origin}${upstream.pathname.replace(/\/+$/, '')}/`;
+  const defaultSearch = upstream.search;
+  return (requestUrl) => {
+    const q = requestUrl.indexOf('?');
+    const path = q < 0 ? requestUrl : requestUrl.slice(0, q);
+    let start = 0;
+    while (path.charCodeAt(start) === 47 /* '/' */) start++;
+    return `${prefix}${start === 0 ? path : path.slice(start)}${q < 0 ? defaultSearch : requestUrl.slice(q)}`;
+  };
 }
 
 type Reply = import('fastify').FastifyReply;
 
-/** The proxy's own timer for the upstream deadline: exact, unlike undici's coarse timers above 1 s. */
+/**
+ * The proxy's own timer for the upstream deadline: exact, unlike undici's coarse timers above 1 s. It is
+ * also the abort signal handed to undici, which takes any object with add/removeEventListener: one per
+ * request, so it is lighter than an AbortController with its EventTarget.
+ */
 class Deadline {
-  readonly #ac = new AbortController();
   readonly #timer: NodeJS.Timeout;
+  #listeners: Array<() => void> = [];
   fired = false;
+  reason?: Error;
 
   constructor(readonly ms: number) {
     this.#timer = setTimeout(() => {
       this.fired = true;
-      this.#ac.abort(new DOMException(`no upstream response headers within ${ms} ms`, 'TimeoutError'));
+      this.reason = new DOMException(`no upstream response headers within ${ms} ms`, 'TimeoutError');
+      for (const l of this.#listeners.splice(0)) l();
     }, ms);
   }
 
+  get aborted(): boolean {
+    return this.fired;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const i = this.#listeners.indexOf(listener);
+    if (i >= 0) this.#listeners.splice(i, 1);
+  }
+
+  /** What undici's `signal` option is typed as; it uses only aborted, reason and the listener methods. */
   get signal(): AbortSignal {
-    return this.#ac.signal;
+    return this as unknown as AbortSignal;
   }
 
   clear(): void {
@@ -80,16 +112,21 @@ class Deadline {
 
   /** `p`, or a rejection when the deadline passes first. */
   race<T>(p: Promise<T>): Promise<T> {
-    if (this.fired) return Promise.reject(this.signal.reason as Error);
+    if (this.fired) return Promise.reject(this.reason!);
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(this.signal.reason as Error);
-      this.signal.addEventListener('abort', onAbort, { once: true });
-      p.then(resolve, reject).finally(() => this.signal.removeEventListener('abort', onAbort));
+      const onAbort = () => reject(this.reason!);
+      this.addEventListener('abort', onAbort);
+      p.then(resolve, reject).finally(() => this.removeEventListener('abort', onAbort));
     });
   }
 }
 
-async function tokenOr503(tokens: TokenSource): Promise<string> {
+/** The held token; waits (on the issuer, or for a refresh in flight) only when none is usable. */
+function tokenOr503(tokens: TokenSource): string | Promise<string> {
+  return tokens.current() ?? waitForToken(tokens);
+}
+
+async function waitForToken(tokens: TokenSource): Promise<string> {
   try {
     return await tokens.get();
   } catch (err) {
@@ -116,15 +153,18 @@ type UpstreamAnswer = { res: Dispatcher.ResponseData; body: Buffer | Dispatcher.
 class Upstream {
   readonly #name: string;
 
+  readonly #target: (requestUrl: string) => string;
+
   constructor(private readonly opts: ProxyOptions, private readonly agent: Agent) {
     this.#name = opts.upstreamUrl.host;
+    this.#target = targetBuilder(opts.upstreamUrl);
   }
 
   async call(req: FastifyRequest, body: RequestBody, token: string, deadline: Deadline): Promise<Dispatcher.ResponseData> {
     const headers = upstreamHeaders(req);
     headers.authorization = `Bearer ${token}`;
     try {
-      return await request(upstreamTarget(this.opts.upstreamUrl, req.url), {
+      return await request(this.#target(req.url), {
         method: req.method as Dispatcher.HttpMethod,
         headers,
         body: body.kind === 'buffered' ? body.data : body.kind === 'stream' ? req.raw : undefined,
@@ -212,8 +252,10 @@ export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agen
   const upstream = new Upstream(opts, agent);
 
   const handler = async (req: FastifyRequest, reply: Reply) => {
-    const token = await tokenOr503(opts.tokens);
-    const body = await takeRequestBody(req);
+    const held = tokenOr503(opts.tokens);
+    const token = typeof held === 'string' ? held : await held;
+    const taken = takeRequestBody(req);
+    const body = taken instanceof Promise ? await taken : taken;
     const deadline = new Deadline(opts.headersTimeoutMs);
     let answer: UpstreamAnswer;
     try {
