@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request, type Dispatcher } from 'undici';
+import { Deadline } from '../http/deadline.js';
 import { HttpError } from '../http/errors.js';
 import { classifyNetworkError, isTimeout } from '../http/net-errors.js';
 import { createHttpApp } from '../http/server.js';
@@ -68,58 +69,6 @@ function targetBuilder(upstream: URL): (requestUrl: string) => string {
 }
 
 type Reply = import('fastify').FastifyReply;
-
-/**
- * The proxy's own timer for the upstream deadline: exact, unlike undici's coarse timers above 1 s. It is
- * also the abort signal handed to undici, which takes any object with add/removeEventListener: one per
- * request, so it is lighter than an AbortController with its EventTarget.
- */
-class Deadline {
-  readonly #timer: NodeJS.Timeout;
-  #listeners: Array<() => void> = [];
-  fired = false;
-  reason?: Error;
-
-  constructor(readonly ms: number) {
-    this.#timer = setTimeout(() => {
-      this.fired = true;
-      this.reason = new DOMException(`no upstream response headers within ${ms} ms`, 'TimeoutError');
-      for (const l of this.#listeners.splice(0)) l();
-    }, ms);
-  }
-
-  get aborted(): boolean {
-    return this.fired;
-  }
-
-  addEventListener(_type: 'abort', listener: () => void): void {
-    this.#listeners.push(listener);
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    const i = this.#listeners.indexOf(listener);
-    if (i >= 0) this.#listeners.splice(i, 1);
-  }
-
-  /** What undici's `signal` option is typed as; it uses only aborted, reason and the listener methods. */
-  get signal(): AbortSignal {
-    return this as unknown as AbortSignal;
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
-  }
-
-  /** `p`, or a rejection when the deadline passes first. */
-  race<T>(p: Promise<T>): Promise<T> {
-    if (this.fired) return Promise.reject(this.reason!);
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(this.reason!);
-      this.addEventListener('abort', onAbort);
-      p.then(resolve, reject).finally(() => this.removeEventListener('abort', onAbort));
-    });
-  }
-}
 
 /** The held token; waits (on the issuer, or for a refresh in flight) only when none is usable. */
 function tokenOr503(tokens: TokenSource): string | Promise<string> {
@@ -256,7 +205,8 @@ export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agen
     const token = typeof held === 'string' ? held : await held;
     const taken = takeRequestBody(req);
     const body = taken instanceof Promise ? await taken : taken;
-    const deadline = new Deadline(opts.headersTimeoutMs);
+    // The proxy's own timer: exact, unlike undici's coarse timers above 1 s.
+    const deadline = new Deadline(opts.headersTimeoutMs, () => new DOMException(`no upstream response headers within ${opts.headersTimeoutMs} ms`, 'TimeoutError'));
     let answer: UpstreamAnswer;
     try {
       const first = await upstream.call(req, body, token, deadline);

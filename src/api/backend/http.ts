@@ -1,6 +1,7 @@
 // An HTTP backend: Prometheus, VictoriaMetrics, Thanos or Mimir. Requests carry the tenant header; answers
 // pass through (status, headers, streamed body); transport failures become typed 502/504 errors.
 import { Agent, request, type Dispatcher } from 'undici';
+import { Deadline } from '../../http/deadline.js';
 import { HttpError } from '../../http/errors.js';
 import { classifyNetworkError, isTimeout } from '../../http/net-errors.js';
 import type { Backend, BackendHealth, BackendResponse, ReadCall, WriteCall } from './types.js';
@@ -80,17 +81,16 @@ export class HttpBackend implements Backend {
    */
   private async send(url: string, host: string, proxy: string, init: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string | Buffer; signal: AbortSignal }): Promise<BackendResponse> {
     this.opts.onProxy?.(proxy, init.method);
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DOMException(`backend deadline of ${this.opts.timeoutMs} ms`, 'TimeoutError')), this.opts.timeoutMs);
-    timer.unref();
+    const ms = this.opts.timeoutMs;
+    const deadline = new Deadline(ms, () => new DOMException(`backend deadline of ${ms} ms`, 'TimeoutError')).unref().follow(init.signal);
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { method: init.method, headers: init.headers, body: init.body, signal: AbortSignal.any([init.signal, deadline.signal]), dispatcher: this.agent });
+      res = await request(url, { method: init.method, headers: init.headers, body: init.body, signal: deadline.signal, dispatcher: this.agent });
     } catch (err) {
-      clearTimeout(timer);
+      deadline.clear();
       const f = classifyNetworkError(err);
       // A caller that went away is reported as before: a timeout, which nobody is left to read.
-      const reason = deadline.signal.aborted || init.signal.aborted ? 'timeout' : f.reason;
+      const reason = deadline.aborted ? 'timeout' : f.reason;
       if (isTimeout(reason)) {
         throw new HttpError(504, 'upstream_timeout', `backend ${host} did not answer within the request deadline of ${this.opts.timeoutMs} ms (${reason})`, {
           hop: 'backend', reason, upstream: host,
@@ -101,7 +101,7 @@ export class HttpBackend implements Backend {
       });
     }
     // The deadline covers the body too: the timer ends with the body, whichever way it ends.
-    res.body.once('close', () => clearTimeout(timer));
+    res.body.once('close', () => deadline.clear());
     return { status: res.statusCode, headers: passHeaders(res.headers), body: res.body };
   }
 

@@ -14,7 +14,7 @@ export function rateLimited(tenant: string, d: LimitDecision): HttpError {
 
 /** Takes one request from the tenant's budget for this path. Runs after authentication (as the Go API). */
 export function rateLimitMiddleware(limiter: RateLimiter) {
-  return async function rateLimit(req: FastifyRequest): Promise<void> {
+  return function rateLimit(req: FastifyRequest): void {
     const { tenant } = admittedTenant(req);
     if (tenant.rateLimits.length === 0) return;
     const d = limiter.take(tenant.id, tenant.rateLimits, req.url.split('?', 1)[0]!);
