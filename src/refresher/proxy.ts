@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request, type Dispatcher } from 'undici';
 import { Deadline } from '../http/deadline.js';
 import { HttpError } from '../http/errors.js';
+import { isPlainPath } from '../http/request-target.js';
 import { classifyNetworkError, isTimeout } from '../http/net-errors.js';
 import { createHttpApp } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -52,12 +53,12 @@ function forwardable(headers: IncomingHttpHeaders | Record<string, string | stri
 
 /** Upstream path = upstream URL path joined with the request path by a single slash (as the Go refresher). */
 export function upstreamTarget(upstream: URL, requestUrl: string): string {
-  return targetBuilder(upstream)(requestUrl);
+  return `${upstream.origin}${targetPath(upstream)(requestUrl)}`;
 }
 
-/** upstreamTarget with the upstream's parts worked out once, for the request path. */
-function targetBuilder(upstream: URL): (requestUrl: string) => string {
-  const prefix = `${upstream.origin}${upstream.pathname.replace(/\/+$/, '')}/`;
+/** The path (and query) part of upstreamTarget, with the upstream's parts worked out once. */
+function targetPath(upstream: URL): (requestUrl: string) => string {
+  const prefix = `${upstream.pathname.replace(/\/+$/, '')}/`;
   const defaultSearch = upstream.search;
   return (requestUrl) => {
     const q = requestUrl.indexOf('?');
@@ -102,24 +103,27 @@ type UpstreamAnswer = { res: Dispatcher.ResponseData; body: Buffer | Dispatcher.
 class Upstream {
   readonly #name: string;
 
-  readonly #target: (requestUrl: string) => string;
+  readonly #origin: string;
+  readonly #path: (requestUrl: string) => string;
 
   constructor(private readonly opts: ProxyOptions, private readonly agent: Agent) {
     this.#name = opts.upstreamUrl.host;
-    this.#target = targetBuilder(opts.upstreamUrl);
+    this.#origin = opts.upstreamUrl.origin;
+    this.#path = targetPath(opts.upstreamUrl);
   }
 
   async call(req: FastifyRequest, body: RequestBody, token: string, deadline: Deadline): Promise<Dispatcher.ResponseData> {
     const headers = upstreamHeaders(req);
     headers.authorization = `Bearer ${token}`;
+    const path = this.#path(req.url);
+    const options = {
+      method: req.method as Dispatcher.HttpMethod,
+      headers,
+      body: body.kind === 'buffered' ? body.data : body.kind === 'stream' ? req.raw : undefined,
+      signal: deadline.signal,
+    };
     try {
-      return await request(this.#target(req.url), {
-        method: req.method as Dispatcher.HttpMethod,
-        headers,
-        body: body.kind === 'buffered' ? body.data : body.kind === 'stream' ? req.raw : undefined,
-        dispatcher: this.agent,
-        signal: deadline.signal,
-      });
+      return isPlainPath(path) ? await this.agent.request({ ...options, origin: this.#origin, path }) : await request(`${this.#origin}${path}`, { ...options, dispatcher: this.agent });
     } catch (err) {
       throw this.failure(req, err, deadline);
     }

@@ -3,6 +3,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { Deadline } from '../../http/deadline.js';
 import { HttpError } from '../../http/errors.js';
+import { isPlainPath } from '../../http/request-target.js';
 import { classifyNetworkError, isTimeout } from '../../http/net-errors.js';
 import type { Backend, BackendHealth, BackendResponse, ReadCall, WriteCall } from './types.js';
 import { readPath } from './types.js';
@@ -27,6 +28,31 @@ function passHeaders(h: Record<string, string | string[] | undefined>): Record<s
     if (v !== undefined && !DROP_RESPONSE.has(k)) out[k] = v;
   }
   return out;
+}
+
+/** Origins (from the configuration, so few) known to be written as URL parsing writes them. */
+const normalOrigins = new Map<string, boolean>();
+
+function isNormalOrigin(origin: string): boolean {
+  let ok = normalOrigins.get(origin);
+  if (ok === undefined) {
+    try {
+      ok = new URL(origin).origin === origin;
+    } catch {
+      ok = false;
+    }
+    if (normalOrigins.size < 64) normalOrigins.set(origin, ok);
+  }
+  return ok;
+}
+
+/** Origin and path of a URL that URL parsing would leave as it is (see isPlainPath), else undefined. */
+function plainTarget(url: string): { origin: string; path: string } | undefined {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  if (slash < 0) return undefined;
+  const origin = url.slice(0, slash);
+  const path = url.slice(slash);
+  return isPlainPath(path) && isNormalOrigin(origin) ? { origin, path } : undefined;
 }
 
 /** Base URL without a trailing slash. */
@@ -85,7 +111,9 @@ export class HttpBackend implements Backend {
     const deadline = new Deadline(ms, () => new DOMException(`backend deadline of ${ms} ms`, 'TimeoutError')).unref().follow(init.signal);
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { method: init.method, headers: init.headers, body: init.body, signal: deadline.signal, dispatcher: this.agent });
+      const options = { method: init.method, headers: init.headers, body: init.body, signal: deadline.signal };
+      const split = plainTarget(url);
+      res = split ? await this.agent.request({ ...options, ...split }) : await request(url, { ...options, dispatcher: this.agent });
     } catch (err) {
       deadline.clear();
       const f = classifyNetworkError(err);
