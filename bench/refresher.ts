@@ -1,9 +1,13 @@
 // npm run bench:refresher — the same load, in one run: straight to a cheap upstream, through nginx as a
-// plain reverse proxy, and through `obspath token-refresher`. Prints req/s, p50/p99 and the ratios.
+// plain reverse proxy, through the Node floor (bare node:http + undici, bench/lib/node-floor-server.ts) and
+// through `obspath token-refresher`. Prints req/s, p50/p99, each server's CPU time per request and the
+// ratios. BENCH_DURATION_MS (default 5000), BENCH_CONCURRENCY (default 16,64); BENCH_REFRESHER_NODE_ARGS=
+// '--cpu-prof --cpu-prof-dir=prof' profiles the refresher process.
 import { freePort, httpOk, tempDir, waitUntil } from '../tools/testing/net.js';
 import { startIssuerProc, startRefresherProc } from '../tools/testing/stack.js';
 import { printResults, ratio, runWrk, type LoadResult } from './lib/load.js';
 import { startNginx } from './lib/nginx.js';
+import { startNodeFloor } from './lib/node-floor.js';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '16,64').split(',').map(Number);
@@ -20,22 +24,29 @@ const proxy = await startNginx(proxyPort, {
   server: `location / { proxy_pass http://obs; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Authorization "Bearer static-token"; }`,
 });
 const issuer = await startIssuerProc({ dir: dir.path, clients: [{ clientID: 'bench', clientSecret: 'bench-secret' }] });
-const refresher = await startRefresherProc({ issuerUrl: issuer.issuerUrl, clientId: 'bench', clientSecret: 'bench-secret', upstreamUrl: upstream.url, args: ['--log.level', 'warn'] });
+const floor = await startNodeFloor(upstream.url, 'Bearer static-token');
+const refresher = await startRefresherProc({
+  issuerUrl: issuer.issuerUrl, clientId: 'bench', clientSecret: 'bench-secret', upstreamUrl: upstream.url, args: ['--log.level', 'warn'],
+  nodeArgs: (process.env.BENCH_REFRESHER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+});
 await waitUntil(() => httpOk(`${refresher.internalUrl}/ready`), 10_000, 'refresher ready');
 
 try {
   for (const concurrency of CONCURRENCY) {
     const rows: LoadResult[] = [];
-    for (const [name, url] of [['direct', upstream.url], ['nginx proxy', proxy.url], ['obspath token-refresher', refresher.proxyUrl]] as const) {
-      rows.push(await runWrk({ name, url, path: PATH, concurrency, durationMs: DURATION_MS }));
+    const targets = [['direct', upstream], ['nginx proxy', proxy], ['Node floor (node:http + undici)', floor], ['obspath token-refresher', { url: refresher.proxyUrl, proc: refresher.proc }]] as const;
+    for (const [name, { url, proc }] of targets) {
+      rows.push(await runWrk({ name, url, path: PATH, concurrency, durationMs: DURATION_MS, warmupMs: 1000, cpuPid: proc.child.pid }));
     }
-    const [direct, nginx, ours] = rows as [LoadResult, LoadResult, LoadResult];
+    const [direct, nginx, node, ours] = rows as [LoadResult, LoadResult, LoadResult, LoadResult];
     printResults(`refresher benchmark (wrk, 1 thread): GET ${PATH}, concurrency ${concurrency}, ${DURATION_MS} ms per target`, rows);
-    console.log(`ratios: req/s refresher/nginx ${ratio(ours.rps, nginx.rps)}, refresher/direct ${ratio(ours.rps, direct.rps)}; ` +
-      `p99 refresher/nginx ${ratio(ours.p99Ms, nginx.p99Ms)}, refresher/direct ${ratio(ours.p99Ms, direct.p99Ms)}`);
+    console.log(`ratios: req/s refresher/floor ${ratio(ours.rps, node.rps)}, refresher/nginx ${ratio(ours.rps, nginx.rps)}, refresher/direct ${ratio(ours.rps, direct.rps)}; ` +
+      `p99 refresher/nginx ${ratio(ours.p99Ms, nginx.p99Ms)}, refresher/floor ${ratio(ours.p99Ms, node.p99Ms)}; ` +
+      `CPU per request refresher/floor ${ratio(ours.cpuUsPerReq!, node.cpuUsPerReq!)}, refresher/nginx ${ratio(ours.cpuUsPerReq!, nginx.cpuUsPerReq!)}`);
   }
 } finally {
   await refresher.stop();
+  await floor.stop();
   await issuer.stop();
   await proxy.stop();
   await upstream.stop();

@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { treeCpuSeconds } from './cpu.js';
 
 export interface LoadResult {
   name: string;
@@ -8,6 +9,8 @@ export interface LoadResult {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time the server process (with its children) spent per request, when its pid was given. */
+  cpuUsPerReq?: number;
 }
 
 export interface LoadOptions {
@@ -20,6 +23,8 @@ export interface LoadOptions {
   concurrency: number;
   durationMs: number;
   warmupMs?: number;
+  /** The server's pid: its CPU time per request is measured over the run. */
+  cpuPid?: number;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -73,10 +78,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 
 export function printResults(title: string, rows: LoadResult[]): void {
   console.log(`\n${title}`);
-  console.log('| target | requests | req/s | p50 ms | p99 ms | non-2xx | errors |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| target | requests | req/s | p50 ms | p99 ms | server CPU µs/req | non-2xx | errors |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.non2xx} | ${r.errors} |`);
+    const cpu = r.cpuUsPerReq === undefined ? '-' : r.cpuUsPerReq.toFixed(1);
+    console.log(`| ${r.name} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${cpu} | ${r.non2xx} | ${r.errors} |`);
   }
 }
 
@@ -89,11 +95,20 @@ export function ratio(a: number, b: number): string {
  * 2-core machine as possible. A POST body goes through a Lua script written to a temp dir.
  */
 export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
+  // A short unrecorded run first, so that a JIT-compiled server is measured warm.
+  if (opts.warmupMs) await wrkOnce({ ...opts, durationMs: opts.warmupMs });
+  const cpu0 = opts.cpuPid === undefined ? 0 : treeCpuSeconds(opts.cpuPid);
+  const result = await wrkOnce(opts);
+  if (opts.cpuPid !== undefined) result.cpuUsPerReq = ((treeCpuSeconds(opts.cpuPid) - cpu0) * 1e6) / result.requests;
+  return result;
+}
+
+async function wrkOnce(opts: LoadOptions): Promise<LoadResult> {
   const { execFile } = await import('node:child_process');
   const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const args = ['-t1', `-c${opts.concurrency}`, `-d${Math.round(opts.durationMs / 1000)}s`, '--latency', '--timeout', '10s'];
+  const args = ['-t1', `-c${opts.concurrency}`, `-d${Math.max(1, Math.round(opts.durationMs / 1000))}s`, '--latency', '--timeout', '10s'];
   let scriptDir: string | undefined;
   if (opts.method === 'POST' || opts.body !== undefined) {
     scriptDir = await mkdtemp(join(tmpdir(), 'obspath-wrk-'));
@@ -129,4 +144,62 @@ export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
   } finally {
     if (scriptDir) await rm(scriptDir, { recursive: true, force: true });
   }
+}
+
+export interface OpenLoopOptions extends Omit<LoadOptions, 'concurrency'> {
+  /** Requests per second, sent on schedule whether or not earlier ones were answered. */
+  rate: number;
+  /** Connections the generator may open (requests beyond them queue in the generator, and that counts). */
+  connections?: number;
+}
+
+/**
+ * An open-loop load: request i is due at start + i/rate and its latency runs from that due time, not
+ * from when it was sent, so a server (or generator) falling behind shows as queueing in the tail instead
+ * of as fewer requests (no coordinated omission). `rps` is the rate answered.
+ */
+export async function runOpenLoop(opts: OpenLoopOptions): Promise<LoadResult> {
+  const pool = new Pool(opts.url, { connections: opts.connections ?? 256, pipelining: 1 });
+  const send = async () => {
+    const res = await pool.request({ path: opts.path, method: opts.method ?? 'GET', headers: opts.headers, body: opts.body });
+    await res.body.dump();
+    return res.statusCode >= 200 && res.statusCode <= 299;
+  };
+  try {
+    if (opts.warmupMs) await openLoopOnce(send, opts.rate, opts.warmupMs);
+    const cpu0 = opts.cpuPid === undefined ? 0 : treeCpuSeconds(opts.cpuPid);
+    const run = await openLoopOnce(send, opts.rate, opts.durationMs);
+    const sorted = Float64Array.from(run.latencies).sort();
+    const result: LoadResult = { name: opts.name, requests: sorted.length, errors: run.errors, non2xx: run.non2xx, rps: sorted.length / run.elapsedS, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
+    if (opts.cpuPid !== undefined) result.cpuUsPerReq = ((treeCpuSeconds(opts.cpuPid) - cpu0) * 1e6) / result.requests;
+    return result;
+  } finally {
+    await pool.close();
+  }
+}
+
+async function openLoopOnce(send: () => Promise<boolean>, rate: number, durationMs: number) {
+  const total = Math.round((rate * durationMs) / 1000);
+  const intervalNs = 1e9 / rate;
+  const latencies: number[] = [];
+  const pending: Array<Promise<void>> = [];
+  let errors = 0;
+  let non2xx = 0;
+  const start = process.hrtime.bigint();
+  const since = () => Number(process.hrtime.bigint() - start);
+  const fire = (dueNs: number) => {
+    pending.push(send().then((ok) => { if (!ok) non2xx++; }, () => { errors++; }).then(() => { latencies.push((since() - dueNs) / 1e6); }));
+  };
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = since();
+      while (sent < total && sent * intervalNs <= now) fire(sent++ * intervalNs);
+      if (sent < total) setTimeout(tick, Math.max(0, (sent * intervalNs - since()) / 1e6 - 0.5));
+      else resolve();
+    };
+    tick();
+  });
+  await Promise.all(pending);
+  return { latencies, errors, non2xx, elapsedS: since() / 1e9 };
 }

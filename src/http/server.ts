@@ -8,6 +8,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { HttpError, statusError, type Hop } from './errors.js';
 import { serverTlsOptions, type ServerTlsSettings } from './tls.js';
 import { CertificateReloader, enforceClientAuth, tlsMetrics } from './tls-reload.js';
+import { lazyRequestLogger } from './request-logger.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -46,6 +47,7 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     ...(https ? { https } : {}),
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: opts.bodyLimit ?? 1 << 20,
     requestTimeout: opts.requestTimeoutMs ?? 0,
     connectionTimeout: 0,
@@ -72,30 +74,35 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (req, reply) => {
+  // The per-request hooks take a callback rather than returning a promise: each runs on every request.
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
-    if (closing) {
-      reply.header('connection', 'close').header('retry-after', '1');
-      throw new HttpError(503, 'unavailable', `${hop}: shutting down; retry on a new connection`, { hop, reason: 'shutting_down' });
-    }
+    if (!closing) return done();
+    reply.header('connection', 'close').header('retry-after', '1');
+    done(new HttpError(503, 'unavailable', `${hop}: shutting down; retry on a new connection`, { hop, reason: 'shutting_down' }));
   });
   // Draining: a request in flight when close() began is answered, then its connection is closed; kept
   // alive, it would hold close() (and the process) until the client's keep-alive timeout.
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (closing && !reply.raw.headersSent) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (req) => {
+  app.addHook('onResponse', (req, _reply, done) => {
     if (closing) req.raw.socket?.end();
+    done();
   });
 
   if (opts.accessLog !== false) {
-    app.addHook('onResponse', async (req, reply) => {
+    app.addHook('onResponse', (req, reply, done) => {
       const level = reply.statusCode >= 500 ? 'warn' : 'info';
-      req.log[level](
-        { method: req.method, path: req.url.split('?')[0], status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10, remote: req.ip },
-        'request',
-      );
+      // The line's fields are only gathered when it will be written.
+      if ((req.log as Logger).isLevelEnabled(level)) {
+        req.log[level](
+          { method: req.method, path: req.url.split('?')[0], status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10, remote: req.ip },
+          'request',
+        );
+      }
+      done();
     });
   }
 

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request, type Dispatcher } from 'undici';
+import { Deadline } from '../http/deadline.js';
 import { HttpError } from '../http/errors.js';
+import { isPlainPath } from '../http/request-target.js';
 import { classifyNetworkError, describeNetFailure, isTimeout } from '../http/net-errors.js';
 import { createHttpApp, type HttpAppTls } from '../http/server.js';
 import type { ClientTls } from '../http/tls-client.js';
@@ -33,12 +35,20 @@ export interface ProxyOptions {
 const DROP_REQUEST = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'authorization', 'x-forwarded-prefix']);
 const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
+/** Header names the Connection header lists as hop-by-hop, beyond the usual close / keep-alive. */
+function connectionListed(connection: string | string[] | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  const names = String(connection).toLowerCase().split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'close' && s !== 'keep-alive');
+  return names.length > 0 ? new Set(names) : undefined;
+}
+
+// Node (incoming) and undici (upstream answers) both hand header names over in lower case.
 function forwardable(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>, drop: Set<string>): Record<string, string | string[]> {
-  const listed = new Set(String(headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+  const listed = connectionListed(headers.connection);
   const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    const key = k.toLowerCase();
-    if (v === undefined || drop.has(key) || listed.has(key)) continue;
+  for (const key in headers) {
+    const v = headers[key];
+    if (v === undefined || drop.has(key) || listed?.has(key)) continue;
     out[key] = v;
   }
   return out;
@@ -46,53 +56,30 @@ function forwardable(headers: IncomingHttpHeaders | Record<string, string | stri
 
 /** Upstream path = upstream URL path joined with the request path by a single slash (as the Go refresher). */
 export function upstreamTarget(upstream: URL, requestUrl: string): string {
-  const [path, query] = splitOnce(requestUrl, '?');
-  const base = upstream.pathname.replace(/\/+$/, '');
-  const joined = `${base}/${path.replace(/^\/+/, '')}`;
-  const search = query !== undefined ? `?${query}` : upstream.search;
-  return `${upstream.origin}${joined}${search}`;
+  return `${upstream.origin}${targetPath(upstream)(requestUrl)}`;
 }
 
-function splitOnce(s: string, sep: string): [string, string | undefined] {
-  const i = s.indexOf(sep);
-  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+/** The path (and query) part of upstreamTarget, with the upstream's parts worked out once. */
+function targetPath(upstream: URL): (requestUrl: string) => string {
+  const prefix = `${upstream.pathname.replace(/\/+$/, '')}/`;
+  const defaultSearch = upstream.search;
+  return (requestUrl) => {
+    const q = requestUrl.indexOf('?');
+    const path = q < 0 ? requestUrl : requestUrl.slice(0, q);
+    let start = 0;
+    while (path.charCodeAt(start) === 47 /* '/' */) start++;
+    return `${prefix}${start === 0 ? path : path.slice(start)}${q < 0 ? defaultSearch : requestUrl.slice(q)}`;
+  };
 }
 
 type Reply = import('fastify').FastifyReply;
 
-/** The proxy's own timer for the upstream deadline: exact, unlike undici's coarse timers above 1 s. */
-class Deadline {
-  readonly #ac = new AbortController();
-  readonly #timer: NodeJS.Timeout;
-  fired = false;
-
-  constructor(readonly ms: number) {
-    this.#timer = setTimeout(() => {
-      this.fired = true;
-      this.#ac.abort(new DOMException(`no upstream response headers within ${ms} ms`, 'TimeoutError'));
-    }, ms);
-  }
-
-  get signal(): AbortSignal {
-    return this.#ac.signal;
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
-  }
-
-  /** `p`, or a rejection when the deadline passes first. */
-  race<T>(p: Promise<T>): Promise<T> {
-    if (this.fired) return Promise.reject(this.signal.reason as Error);
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(this.signal.reason as Error);
-      this.signal.addEventListener('abort', onAbort, { once: true });
-      p.then(resolve, reject).finally(() => this.signal.removeEventListener('abort', onAbort));
-    });
-  }
+/** The held token; waits (on the issuer, or for a refresh in flight) only when none is usable. */
+function tokenOr503(tokens: TokenSource): string | Promise<string> {
+  return tokens.current() ?? waitForToken(tokens);
 }
 
-async function tokenOr503(tokens: TokenSource): Promise<string> {
+async function waitForToken(tokens: TokenSource): Promise<string> {
   try {
     return await tokens.get();
   } catch (err) {
@@ -119,21 +106,27 @@ type UpstreamAnswer = { res: Dispatcher.ResponseData; body: Buffer | Dispatcher.
 class Upstream {
   readonly #name: string;
 
+  readonly #origin: string;
+  readonly #path: (requestUrl: string) => string;
+
   constructor(private readonly opts: ProxyOptions, private readonly agent: Agent) {
     this.#name = opts.upstreamUrl.host;
+    this.#origin = opts.upstreamUrl.origin;
+    this.#path = targetPath(opts.upstreamUrl);
   }
 
   async call(req: FastifyRequest, body: RequestBody, token: string, deadline: Deadline): Promise<Dispatcher.ResponseData> {
     const headers = upstreamHeaders(req);
     headers.authorization = `Bearer ${token}`;
+    const path = this.#path(req.url);
+    const options = {
+      method: req.method as Dispatcher.HttpMethod,
+      headers,
+      body: body.kind === 'buffered' ? body.data : body.kind === 'stream' ? req.raw : undefined,
+      signal: deadline.signal,
+    };
     try {
-      return await request(upstreamTarget(this.opts.upstreamUrl, req.url), {
-        method: req.method as Dispatcher.HttpMethod,
-        headers,
-        body: body.kind === 'buffered' ? body.data : body.kind === 'stream' ? req.raw : undefined,
-        dispatcher: this.agent,
-        signal: deadline.signal,
-      });
+      return isPlainPath(path) ? await this.agent.request({ ...options, origin: this.#origin, path }) : await request(`${this.#origin}${path}`, { ...options, dispatcher: this.agent });
     } catch (err) {
       throw this.failure(req, err, deadline);
     }
@@ -215,9 +208,12 @@ export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agen
   const upstream = new Upstream(opts, agent);
 
   const handler = async (req: FastifyRequest, reply: Reply) => {
-    const token = await tokenOr503(opts.tokens);
-    const body = await takeRequestBody(req);
-    const deadline = new Deadline(opts.headersTimeoutMs);
+    const held = tokenOr503(opts.tokens);
+    const token = typeof held === 'string' ? held : await held;
+    const taken = takeRequestBody(req);
+    const body = taken instanceof Promise ? await taken : taken;
+    // The proxy's own timer: exact, unlike undici's coarse timers above 1 s.
+    const deadline = new Deadline(opts.headersTimeoutMs, () => new DOMException(`no upstream response headers within ${opts.headersTimeoutMs} ms`, 'TimeoutError'));
     let answer: UpstreamAnswer;
     try {
       const first = await upstream.call(req, body, token, deadline);

@@ -17,12 +17,22 @@ export type RequestBody =
   /** Streamed straight from the caller: sent once, never retried. */
   | { kind: 'stream' };
 
-/** Reads a small body with a declared length into memory; anything else is left to stream. */
-export async function takeRequestBody(req: FastifyRequest): Promise<RequestBody> {
+const NO_BODY: RequestBody = { kind: 'none' };
+const STREAMED_BODY: RequestBody = { kind: 'stream' };
+
+/**
+ * Reads a small body with a declared length into memory; anything else is left to stream. Synchronous
+ * when there is nothing to read (every GET), so the common request does not wait a turn for it.
+ */
+export function takeRequestBody(req: FastifyRequest): RequestBody | Promise<RequestBody> {
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
-  if (!hasBody) return { kind: 'none' };
+  if (!hasBody) return NO_BODY;
   const declared = Number(req.headers['content-length']);
-  if (req.headers['transfer-encoding'] !== undefined || !Number.isFinite(declared) || declared > REPLAY_LIMIT_BYTES) return { kind: 'stream' };
+  if (req.headers['transfer-encoding'] !== undefined || !Number.isFinite(declared) || declared > REPLAY_LIMIT_BYTES) return STREAMED_BODY;
+  return readBody(req);
+}
+
+async function readBody(req: FastifyRequest): Promise<RequestBody> {
   const chunks: Buffer[] = [];
   for await (const chunk of req.raw as AsyncIterable<Buffer>) chunks.push(chunk);
   return { kind: 'buffered', data: Buffer.concat(chunks) };

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startObspath, type Proc } from './procs.js';
+import { OBSPATH_BIN, startObspath, startProcess, type Proc } from './procs.js';
 import { freePort, httpOk, waitUntil } from './net.js';
 
 export interface IssuerProc {
@@ -39,10 +39,13 @@ export interface RefresherProc {
 }
 
 /** `obspath token-refresher` as a child process on random ports; the secret goes through the env, as in the template. */
-export async function startRefresherProc(opts: { issuerUrl: string; clientId: string; clientSecret: string; upstreamUrl?: string; args?: string[]; waitReady?: boolean }): Promise<RefresherProc> {
+export async function startRefresherProc(opts: { issuerUrl: string; clientId: string; clientSecret: string; upstreamUrl?: string; args?: string[]; waitReady?: boolean; nodeArgs?: string[] }): Promise<RefresherProc> {
   const [web, internal] = [await freePort(), await freePort()];
-  const proc = startObspath(
+  const proc = startProcess(
+    process.execPath,
     [
+      ...(opts.nodeArgs ?? []),
+      OBSPATH_BIN,
       'token-refresher',
       '--oidc.issuer-url', opts.issuerUrl,
       '--oidc.client-id', opts.clientId,
@@ -51,7 +54,7 @@ export async function startRefresherProc(opts: { issuerUrl: string; clientId: st
       '--web.internal.listen', `127.0.0.1:${internal}`,
       ...(opts.args ?? []),
     ],
-    { CLIENT_SECRET: opts.clientSecret },
+    { env: { CLIENT_SECRET: opts.clientSecret } },
   );
   const internalUrl = `http://127.0.0.1:${internal}`;
   await waitUntil(() => httpOk(`${internalUrl}/live`), 15_000, `refresher live\n${proc.output()}`);

@@ -1,8 +1,10 @@
 // An HTTP backend: Prometheus, VictoriaMetrics, Thanos or Mimir. Requests carry the tenant header; answers
 // pass through (status, headers, streamed body); transport failures become typed 502/504 errors.
 import { Agent, request, type Dispatcher } from 'undici';
+import { Deadline } from '../../http/deadline.js';
 import type { ClientTls } from '../../http/tls-client.js';
 import { HttpError } from '../../http/errors.js';
+import { isPlainPath } from '../../http/request-target.js';
 import { classifyNetworkError, describeNetFailure, isTimeout } from '../../http/net-errors.js';
 import type { Backend, BackendHealth, BackendResponse, ReadCall, WriteCall } from './types.js';
 import { readPath } from './types.js';
@@ -29,6 +31,31 @@ function passHeaders(h: Record<string, string | string[] | undefined>): Record<s
     if (v !== undefined && !DROP_RESPONSE.has(k)) out[k] = v;
   }
   return out;
+}
+
+/** Origins (from the configuration, so few) known to be written as URL parsing writes them. */
+const normalOrigins = new Map<string, boolean>();
+
+function isNormalOrigin(origin: string): boolean {
+  let ok = normalOrigins.get(origin);
+  if (ok === undefined) {
+    try {
+      ok = new URL(origin).origin === origin;
+    } catch {
+      ok = false;
+    }
+    if (normalOrigins.size < 64) normalOrigins.set(origin, ok);
+  }
+  return ok;
+}
+
+/** Origin and path of a URL that URL parsing would leave as it is (see isPlainPath), else undefined. */
+function plainTarget(url: string): { origin: string; path: string } | undefined {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  if (slash < 0) return undefined;
+  const origin = url.slice(0, slash);
+  const path = url.slice(slash);
+  return isPlainPath(path) && isNormalOrigin(origin) ? { origin, path } : undefined;
 }
 
 /** Base URL without a trailing slash. */
@@ -83,17 +110,18 @@ export class HttpBackend implements Backend {
    */
   private async send(url: string, host: string, proxy: string, init: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string | Buffer; signal: AbortSignal }): Promise<BackendResponse> {
     this.opts.onProxy?.(proxy, init.method);
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DOMException(`backend deadline of ${this.opts.timeoutMs} ms`, 'TimeoutError')), this.opts.timeoutMs);
-    timer.unref();
+    const ms = this.opts.timeoutMs;
+    const deadline = new Deadline(ms, () => new DOMException(`backend deadline of ${ms} ms`, 'TimeoutError')).unref().follow(init.signal);
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { method: init.method, headers: init.headers, body: init.body, signal: AbortSignal.any([init.signal, deadline.signal]), dispatcher: this.agent });
+      const options = { method: init.method, headers: init.headers, body: init.body, signal: deadline.signal };
+      const split = plainTarget(url);
+      res = split ? await this.agent.request({ ...options, ...split }) : await request(url, { ...options, dispatcher: this.agent });
     } catch (err) {
-      clearTimeout(timer);
+      deadline.clear();
       const f = classifyNetworkError(err);
       // A caller that went away is reported as before: a timeout, which nobody is left to read.
-      const reason = deadline.signal.aborted || init.signal.aborted ? 'timeout' : f.reason;
+      const reason = deadline.aborted ? 'timeout' : f.reason;
       if (isTimeout(reason)) {
         throw new HttpError(504, 'upstream_timeout', `backend ${host} did not answer within the request deadline of ${this.opts.timeoutMs} ms (${reason})`, {
           hop: 'backend', reason, upstream: host,
@@ -104,7 +132,7 @@ export class HttpBackend implements Backend {
       });
     }
     // The deadline covers the body too: the timer ends with the body, whichever way it ends.
-    res.body.once('close', () => clearTimeout(timer));
+    res.body.once('close', () => deadline.clear());
     return { status: res.statusCode, headers: passHeaders(res.headers), body: res.body };
   }
 

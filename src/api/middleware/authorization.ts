@@ -16,7 +16,7 @@ export function forbidden(identity: CallerIdentity, tenant: string, permission: 
 
 /** Checks the caller's `permission` on the tenant's metrics, with the request's configuration snapshot. */
 export function authorizationMiddleware(permission: Permission) {
-  return async function authorize(req: FastifyRequest): Promise<void> {
+  return function authorize(req: FastifyRequest): void {
     const { identity, snapshot } = req.obs;
     if (!identity || !snapshot) throw new Error('api: route wired without the tenant and authentication middlewares');
     const name = tenantParam(req);

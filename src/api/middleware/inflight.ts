@@ -3,7 +3,6 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../../http/errors.js';
 import type { ApiMetrics } from '../metrics.js';
-import { reject } from './context.js';
 
 export function overCapacity(limit: number): HttpError {
   return new HttpError(429, 'too_many_requests', `api: server capacity exceeded: more than ${limit} requests in flight (--middleware.concurrent-request-limit)`, {
@@ -14,13 +13,17 @@ export function overCapacity(limit: number): HttpError {
 /** Counts requests until their connection's response closes; refuses those over `limit`. After instrumentation. */
 export function registerInflightLimit(app: FastifyInstance, metrics: ApiMetrics, limit: number): void {
   let inflight = 0;
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     inflight++;
     metrics.inflight.set(inflight);
     reply.raw.once('close', () => {
       inflight--;
       metrics.inflight.set(inflight);
     });
-    if (inflight > limit) reject(req, 'limit', overCapacity(limit));
+    if (inflight > limit) {
+      req.obs.reject = 'limit';
+      return done(overCapacity(limit));
+    }
+    done();
   });
 }

@@ -32,17 +32,19 @@ function instrumentCache(metrics: ApiMetrics) {
 export function registerInstrumentation(app: FastifyInstance, metrics: ApiMetrics, config: { readonly snapshot: Snapshot }): void {
   const instruments = instrumentCache(metrics);
   app.decorateRequest('obs', null as unknown as ReturnType<typeof newContext>);
-  app.addHook('onRequest', async (req) => {
+  // Callback hooks, not async ones: they run on every request, and a promise each is measurable.
+  app.addHook('onRequest', (req, _reply, done) => {
     // Labels known from the route, so requests refused before their handler runs are still attributed.
     const tenantName = (req.params as { tenant?: string } | undefined)?.tenant;
     req.obs = newContext(
       (req.routeOptions.config as { handler?: string } | undefined)?.handler ?? 'unknown',
       (tenantName !== undefined && config.snapshot.tenants.get(tenantName)?.tenant.id) || '',
     );
+    done();
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const ctx = req.obs;
-    if (!ctx) return;
+    if (!ctx) return done();
     const c = instruments(ctx.handler, String(reply.statusCode), req.method, ctx.tenant);
     c.req.inc();
     c.dur.observe(reply.elapsedTime / 1000);
@@ -51,5 +53,6 @@ export function registerInstrumentation(app: FastifyInstance, metrics: ApiMetric
     const sent = reply.getHeader('content-length');
     c.resSize.observe(sent !== undefined ? Number(sent) : Math.max(0, ctx.responseBytes));
     if (ctx.reject) metrics.rejected.inc({ reason: ctx.reject, handler: ctx.handler, tenant: ctx.tenant });
+    done();
   });
 }

@@ -28,28 +28,39 @@ export function rateLimited(tenant: string, d: LimitDecision): HttpError {
   });
 }
 
-/** Takes one request from the tenant's budget for this path. Runs after authentication (as the Go API). */
+/**
+ * Takes one request from the tenant's budget for this path. Runs after authentication (as the Go API). The local
+ * limiter decides synchronously (no promise on the hot path); the shared one answers with a promise.
+ */
 export function rateLimitMiddleware(limiter: Limiter, opts: RateLimitOptions = { failOpen: false }) {
-  return async function rateLimit(req: FastifyRequest): Promise<void> {
+  const unavailable = (req: FastifyRequest, path: string, err: unknown): void => {
+    if (!(err instanceof LimiterUnavailableError)) throw err;
+    const open = matchLimit(admittedTenant(req).tenant.rateLimits, path)?.limit.failOpen ?? opts.failOpen;
+    opts.onUnavailable?.(open ? 'open' : 'closed');
+    if (open) {
+      req.log.warn({ err: err.message }, 'rate limiter unavailable: request forwarded (fail open)');
+      return;
+    }
+    reject(req, 'ratelimit', new HttpError(503, 'unavailable', `api: the rate limit of tenant "${tenantParam(req)}" cannot be checked (fail closed): ${err.message}`, {
+      hop: 'api', reason: 'ratelimiter_unavailable', headers: { 'retry-after': '1' },
+    }));
+  };
+  const decide = (req: FastifyRequest, d: LimitDecision | null): void => {
+    if (d?.remote) req.obs.rateLimitHeaders = limitHeaders(d);
+    if (d && !d.allowed) reject(req, 'ratelimit', rateLimited(tenantParam(req), d));
+  };
+  return function rateLimit(req: FastifyRequest): void | Promise<void> {
     const { tenant } = admittedTenant(req);
     if (tenant.rateLimits.length === 0) return;
     const path = req.url.split('?', 1)[0]!;
-    let d: LimitDecision | null;
+    let taken: LimitDecision | null | Promise<LimitDecision | null>;
     try {
-      d = await limiter.take(tenant.id, tenant.rateLimits, path);
+      taken = limiter.take(tenant.id, tenant.rateLimits, path);
     } catch (err) {
-      if (!(err instanceof LimiterUnavailableError)) throw err;
-      const open = matchLimit(tenant.rateLimits, path)?.limit.failOpen ?? opts.failOpen;
-      opts.onUnavailable?.(open ? 'open' : 'closed');
-      if (open) {
-        req.log.warn({ err: err.message }, 'rate limiter unavailable: request forwarded (fail open)');
-        return;
-      }
-      reject(req, 'ratelimit', new HttpError(503, 'unavailable', `api: the rate limit of tenant "${tenantParam(req)}" cannot be checked (fail closed): ${err.message}`, {
-        hop: 'api', reason: 'ratelimiter_unavailable', headers: { 'retry-after': '1' },
-      }));
+      unavailable(req, path, err);
+      return;
     }
-    if (d?.remote) req.obs.rateLimitHeaders = limitHeaders(d);
-    if (d && !d.allowed) reject(req, 'ratelimit', rateLimited(tenantParam(req), d));
+    if (taken instanceof Promise) return taken.then((d) => decide(req, d), (err: unknown) => unavailable(req, path, err));
+    decide(req, taken);
   };
 }

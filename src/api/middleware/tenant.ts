@@ -11,7 +11,7 @@ export function unknownTenant(name: string): HttpError {
 
 /** Finds the URL's tenant in the current configuration; answers 404 for an unknown one. */
 export function tenantMiddleware(config: { readonly snapshot: Snapshot }) {
-  return async function tenant(req: FastifyRequest): Promise<void> {
+  return function tenant(req: FastifyRequest): void {
     const name = tenantParam(req);
     const snapshot = config.snapshot;
     const rt = snapshot.tenants.get(name);

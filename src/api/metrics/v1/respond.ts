@@ -18,6 +18,12 @@ export async function sendBackendResponse(req: FastifyRequest, reply: FastifyRep
   reply.code(res.status);
   reply.headers(res.headers);
   let body = res.body;
+  if (body instanceof Readable && (res.status === 204 || res.status === 304 || req.method === 'HEAD')) {
+    // No body by definition (remote write's 204): nothing to stream or count.
+    body.resume();
+    req.obs.responseBytes = 0;
+    return reply.send();
+  }
   const length = Number(res.headers['content-length']);
   if (body instanceof Readable && length <= SMALL_BODY) {
     // Small answers (most query results) are cheaper to collect and send in one write than to pipe.
@@ -45,10 +51,16 @@ export async function sendBackendResponse(req: FastifyRequest, reply: FastifyRep
   return reply.send(body);
 }
 
-async function collect(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of body) chunks.push(c as Buffer);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+/** The whole body; with listeners rather than an async iterator, which costs several promises a chunk. */
+function collect(body: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (c: Buffer) => chunks.push(c));
+    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    body.once('error', reject);
+    // Destroyed without an error: after 'end' this is a no-op, before it the body was cut.
+    body.once('close', () => reject(new Error('premature close')));
+  });
 }
 
 /** The whole body as text (the rules and alerts answers are filtered as JSON). */
