@@ -5,9 +5,11 @@
 
 import { OAuthClient, TokenError } from '../../oauth/client.js';
 import { compareTokenClaims } from '../checks/token-claims.js';
-import type { RootCauseId } from '../causes.js';
+import { causeOfTokenFailure } from './token-failure.js';
 import { checkResult, skipped, type CheckResult, type Evidence, type Suspect } from '../report.js';
 import type { LiveTargets } from './targets.js';
+
+export { causeOfTokenFailure };
 
 export interface GrantOutcome {
   token?: string;
@@ -16,24 +18,6 @@ export interface GrantOutcome {
   skipped?: string;
   discoveredIssuer?: string;
   ms: number;
-}
-
-/** The cause a token failure reason points at (TokenFailureReason of src/oauth/client.ts). */
-export function causeOfTokenFailure(reason: string): { cause: RootCauseId; what: string } | undefined {
-  switch (reason) {
-    case 'invalid_client': case 'unauthorized_client': case 'invalid_grant':
-      return { cause: 'invalid-client-credentials', what: 'the issuer rejects the client id/secret' };
-    case 'invalid_scope': case 'invalid_target':
-      return { cause: 'audience-mismatch', what: 'the issuer refuses the audience or scope asked for' };
-    case 'issuer_unreachable': case 'issuer_timeout': case 'issuer_dns': case 'issuer_tls':
-      return { cause: 'issuer-unreachable', what: 'the issuer cannot be reached' };
-    case 'issuer_mismatch':
-      return { cause: 'issuer-mismatch', what: 'the discovery document names another issuer' };
-    case 'issuer_error': case 'issuer_bad_response':
-      return { cause: 'issuer-unreachable', what: 'the issuer answers with errors' };
-    default:
-      return undefined;
-  }
 }
 
 export async function grantToken(t: LiveTargets): Promise<GrantOutcome> {
