@@ -152,6 +152,7 @@ function keepStackFile(plan: StackPlan, started: number, endpoints: Endpoint[], 
       issuerUrl: plan.issuerUrl, observatoriumUrl: plan.observatoriumUrl, fleetRefresherUrl: plan.fleetRefresherUrl, tenant: TENANT,
       refresher: { envFile: join(plan.dataDir, 'config', 'token-refresher.env'), args: plan.components.find((c) => c.name === 'token-refresher')?.args ?? [] },
       apiConfig: { tenants: join(plan.dataDir, 'config', 'tenants.yaml'), rbac: join(plan.dataDir, 'config', 'rbac.yaml') },
+      api: { args: plan.components.find((c) => c.name === 'api')?.args ?? [] },
       endpoints, components: supervisor.status(), dataPlane: dataPlane.stats(),
     });
   writeState();

@@ -1,7 +1,7 @@
 // `obspath doctor --env local` as a library call: the runDoctor options for the stack `obspath up` runs in a
 // data directory (used by the CLI and by the fault-matrix tests, so both diagnose exactly the same way).
 
-import { liveChecks, localConfigFromStack, localLogsCheck, targetsFromLocalStack, type LiveTargets } from '../live/index.js';
+import { liveCheckBoundMs, liveChecks, localConfigFromStack, localLogsCheck, targetsFromLocalStack, type LiveTargets } from '../live/index.js';
 import type { DoctorOptions } from '../run.js';
 import { LocalStackError, readLocalStack } from './stack-state.js';
 
@@ -28,6 +28,7 @@ export async function localDoctorOptions(o: LocalDoctorOptions): Promise<DoctorO
     local: localConfigFromStack(stack),
     liveChecks: [localLogsCheck(stack, { tailLines: o.tailLines ?? 2000, sinceSeconds: o.sinceSeconds, secrets }), ...liveChecks(t)],
     secrets,
+    liveCheckTimeoutMs: liveCheckBoundMs(t.timeouts),
     source: { kind: 'local', description: `obspath up in ${stack.dataDir}`, namespace: 'local' },
     escalation: { policyUrl: o.escalationUrl },
   };
