@@ -29,6 +29,8 @@ export interface StackOptions {
   logger: Logger;
   /** How long to wait for components to become ready. */
   readyTimeoutMs?: number;
+  /** A command to run a component under (e.g. ['faketime', '-f', '-10m'] for a skewed clock), by component. */
+  wrap?: Readonly<Partial<Record<string, readonly string[]>>>;
 }
 
 export interface Endpoint {
@@ -74,12 +76,15 @@ async function startStandIns(plan: StackPlan): Promise<FaultServer[]> {
  * Starts every component in two stages: the issuer and the store first, so the others find them on their
  * first try (no start-up error noise, and no retry backoff on the critical path). Returns those not ready in time.
  */
-async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number): Promise<string[]> {
+async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number, wrap: StackOptions['wrap'] = {}): Promise<string[]> {
   const deadline = Date.now() + readyTimeoutMs;
   const notReady: string[] = [];
   const runStage = async (names: ReadonlySet<string>, inStage: boolean) => {
     const stage = plan.components.filter((c) => names.has(c.name) === inStage);
-    for (const c of stage) supervisor.start({ name: c.name, command: process.execPath, args: [OBSPATH_BIN, ...c.args], env: c.env, restart: true });
+    for (const c of stage) {
+      const argv = [...(wrap[c.name] ?? []), process.execPath, OBSPATH_BIN, ...c.args];
+      supervisor.start({ name: c.name, command: argv[0]!, args: argv.slice(1), env: c.env, restart: true });
+    }
     await Promise.all(stage.filter((c) => c.readyUrl).map(async (c) => {
       while (Date.now() < deadline) {
         if (await answers(c.readyUrl!)) return;
@@ -168,7 +173,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const mux = new LogMux(opts.out, undefined, join(plan.dataDir, 'logs'));
   const supervisor = new Supervisor(mux);
   const standIns = await startStandIns(plan);
-  const notReady = await startComponents(plan, supervisor, opts.readyTimeoutMs ?? 15_000);
+  const notReady = await startComponents(plan, supervisor, opts.readyTimeoutMs ?? 15_000, opts.wrap);
   const readyMs = Date.now() - started;
   const { dataPlane, userTraffic } = startTraffic(plan, opts.logger);
   const endpoints = stackEndpoints(plan);
