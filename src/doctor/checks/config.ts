@@ -159,12 +159,10 @@ export async function runCredentialsCheck(ctx: CheckContext | undefined, local: 
       if (status === 'ok') status = 'warn';
     }
     const audience = literal(config.audience);
-    if (expectedAudience === undefined) {
-      // not compared (above)
-    } else if (audience === undefined) {
+    if (expectedAudience !== undefined && audience === undefined) {
       evidence.push({ text: `no --oidc.audience: the token's aud may not contain ${expectedAudience}` });
       if (status === 'ok') status = 'warn';
-    } else if (audience !== expectedAudience) {
+    } else if (expectedAudience !== undefined && audience !== expectedAudience) {
       evidence.push({ text: `--oidc.audience is "${audience}", the tenant expects ${expectedAudience}` });
       suspects.push({ cause: 'audience-mismatch', confidence: 'likely', because: `the refresher asks for audience "${audience}", not ${expectedAudience}` });
       status = 'fail';
