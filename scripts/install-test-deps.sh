@@ -10,7 +10,7 @@ command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v wrk >/dev/null || need+=(wrk)
 command -v bwrap >/dev/null || need+=(bubblewrap)
-# The doctor's hand-injected clock-skew fault runs the issuer under libfaketime (test/doctor/hand-faults.test.ts).
+# The doctor's hand-injected clock-skew fault preloads libfaketime into the issuer (test/doctor/hand-faults.test.ts).
 command -v faketime >/dev/null || need+=(faketime)
 # The overlays are also rendered by the real kustomize (kubectl's built-in one will do); neither is a Debian
 # package recent enough (Debian's kubernetes-client 1.20 embeds kustomize v2, which lacks `patches`).

@@ -73,8 +73,9 @@ async function startStandIns(plan: StackPlan): Promise<FaultServer[]> {
 }
 
 /**
- * Starts every component in two stages: the issuer and the store first, so the others find them on their
- * first try (no start-up error noise, and no retry backoff on the critical path). Returns those not ready in time.
+ * Starts every component in three stages: the issuer and the store, then the API, then the rest, so each finds
+ * what it calls on its first try (no start-up error noise, and no retry backoff on the critical path). Returns
+ * those not ready in time.
  */
 async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number, wrap: StackOptions['wrap'] = {}): Promise<string[]> {
   const deadline = Date.now() + readyTimeoutMs;
@@ -93,9 +94,11 @@ async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTim
       notReady.push(c.name);
     }));
   };
-  const first = new Set(['issuer', 'store']);
-  await runStage(first, true);
-  await runStage(first, false);
+  // The API before its clients too: a refresher or probe request to an API still starting is a refused
+  // connection in their logs, which `obspath doctor` reads as a fault on a healthy stack.
+  const stages = [new Set(['issuer', 'store']), new Set(['api'])];
+  for (const names of stages) await runStage(names, true);
+  await runStage(new Set(stages.flatMap((st) => [...st])), false);
   return notReady;
 }
 

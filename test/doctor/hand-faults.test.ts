@@ -1,10 +1,11 @@
 // The doctor against faults injected by hand into a running `obspath up` stack (not through --fault): the
 // issuer restarted on a new signing key (the old one gone from its JWKS), the issuer's clock set back ten
-// minutes (Debian's faketime around the issuer process), the tenant removed from the API's tenants file and the
+// minutes (Debian's libfaketime preloaded into the issuer process), the tenant removed from the API's tenants file and the
 // refresher's client removed from RBAC (each followed by SIGHUP to the API). Each asserts the top verdict and
 // the evidence that proves it; a healthy stack gives no verdict, three times. The measured matrix is printed.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -46,8 +47,10 @@ async function diagnose(dataDir: string): Promise<{ report: DoctorReport; ms: nu
   return { report, ms: Math.round(performance.now() - t0) };
 }
 
+/** Each step's summary, the verdicts, and the log samples behind step 1's findings (what a failure needs to be read). */
 function summary(r: DoctorReport): string {
-  return [...r.checks.map((c) => `${c.step} ${c.status}: ${c.summary}`), ...r.verdicts.map((v) => `verdict ${v.cause} (${v.confidence}): ${v.because.join(' | ')}`)].join('\n');
+  const samples = r.checks.find((c) => c.id === 'logs')?.evidence.flatMap((e) => (Array.isArray(e.data?.samples) ? (e.data.samples as string[]).map((x) => `  sample: ${x}`) : [])) ?? [];
+  return [...r.checks.map((c) => `${c.step} ${c.status}: ${c.summary}`), ...r.verdicts.map((v) => `verdict ${v.cause} (${v.confidence}): ${v.because.join(' | ')}`), ...samples].join('\n');
 }
 
 /** Runs the doctor, records the row, and returns the report with its one-line summary for assertions. */
@@ -75,6 +78,18 @@ async function clientToken(s: RunningStack, id: string, secret: string): Promise
   const body = await res.json() as { access_token?: string };
   assert.ok(body.access_token, JSON.stringify(body));
   return body.access_token;
+}
+
+/**
+ * Debian's libfaketime (package faketime, installed by scripts/install-test-deps.sh), preloaded with `env`, which
+ * execs: the supervised child is the issuer itself and stopping the stack stops it (the `faketime` command forks,
+ * and its child would outlive the stack).
+ */
+function faketimeLibrary(): string {
+  const files = execFileSync('dpkg', ['-L', 'libfaketime'], { encoding: 'utf8' }).split('\n');
+  const lib = files.find((f) => f.endsWith('/libfaketime.so.1'));
+  assert.ok(lib, 'libfaketime.so.1 is not installed: run scripts/install-test-deps.sh');
+  return lib;
 }
 
 async function editYaml(file: string, edit: (doc: Record<string, unknown>) => void): Promise<void> {
@@ -117,13 +132,12 @@ describe('doctor --env local against faults injected by hand', { concurrency: 2 
     });
   });
 
-  // Debian's faketime (scripts/install-test-deps.sh installs it) wraps the issuer's process.
-  it('the issuer\'s clock ten minutes behind (faketime): clock-skew', async () => {
-    await withStack({ wrap: { issuer: ['faketime', '-f', '-10m'] } }, async (s, dataDir) => {
+  it('the issuer\'s clock ten minutes behind (libfaketime): clock-skew', async () => {
+    await withStack({ wrap: { issuer: ['env', `LD_PRELOAD=${faketimeLibrary()}`, 'FAKETIME=-10m'] } }, async (s, dataDir) => {
       const q = await queryThroughRefresher(s);
       assert.equal(q.status, 401, q.body);
       assert.match(q.body, /"reason":"expired"/);
-      const { r, why } = await diagnoseFault(dataDir, 'issuer clock -10 min (faketime)', 'clock-skew');
+      const { r, why } = await diagnoseFault(dataDir, 'issuer clock -10 min (libfaketime)', 'clock-skew');
       assert.equal(r.verdicts[0]?.cause, 'clock-skew', why);
       assert.equal(r.verdicts[0]?.confidence, 'confirmed', why);
       assert.match(r.verdicts[0]!.because.join('\n'), /issuer's clock is 60\d s behind this machine's/, why);
