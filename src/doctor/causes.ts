@@ -19,6 +19,8 @@ export const ROOT_CAUSE_IDS = [
   'tenant-not-registered',
   'rbac-denied',
   'client-timeout',
+  'stale-signing-key',
+  'clock-skew',
   'unknown',
 ] as const;
 
@@ -117,6 +119,16 @@ export const ROOT_CAUSES: Readonly<Record<RootCauseId, RootCause>> = {
     id: 'client-timeout', hop: 'fleet-manager', title: 'Requests time out before any hop answers',
     symptom: 'status 0 after the client timeout, no error logged by the refresher',
     runbookSteps: [4], fix: 'Find the slow hop (issuer, Observatorium, backend); raise --observatorium-timeout only once the hop is known.',
+  },
+  'stale-signing-key': {
+    id: 'stale-signing-key', hop: 'issuer', title: 'The token is signed by a key the issuer no longer publishes',
+    symptom: '401 unknown_key or bad_signature (obspath API) / 500 failed to verify ID token (Go API) until the refresher\'s token expires',
+    runbookSteps: [3, 5], fix: 'Restart the token refresher (or let it fetch a new token) so that it holds a token signed by the issuer\'s current key; on the issuer, keep rotated-out keys in the JWKS for at least one token lifetime (Keycloak: keep the old key passive, not deleted; obspath issuer: --keys.retain).',
+  },
+  'clock-skew': {
+    id: 'clock-skew', hop: 'issuer', title: 'The issuer\'s clock and Observatorium\'s disagree',
+    symptom: '401 expired or not_yet_valid on tokens the refresher has just obtained',
+    runbookSteps: [3], fix: 'Fix the clock of the host that is off (NTP/chrony on the issuer, the API or the node): a token is valid from its iat/nbf to its exp as the API\'s clock reads them.',
   },
   unknown: {
     id: 'unknown', hop: 'unknown', title: 'No known cause matched the evidence',

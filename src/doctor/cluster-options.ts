@@ -3,7 +3,7 @@
 
 import type { LocalConfig } from './checks/config.js';
 import type { ClusterFacts } from './facts.js';
-import { DEFAULT_TIMEOUTS, liveChecks, type LiveTargets } from './live/index.js';
+import { DEFAULT_TIMEOUTS, liveCheckBoundMs, liveChecks, MAX_QUERY_MS, type LiveTargets } from './live/index.js';
 import { refresherSettingsFromEnv, type RefresherSetting } from './refresher-config.js';
 import type { DoctorOptions } from './run.js';
 import { EXPECTED_AUDIENCE, EXPECTED_ISSUER_URL, EXPECTED_OBSERVATORIUM_URL, type Environment } from './targets.js';
@@ -63,7 +63,9 @@ export function clusterDoctorOptions(i: ClusterDoctorInput): DoctorOptions {
     ...i.extra,
   }) : [];
   return {
-    facts: i.facts, environment: preset, local, liveChecks: live, logTailLines: i.logTailLines, logSinceSeconds: i.logSinceSeconds,
+    facts: i.facts, environment: preset, local, liveChecks: live,
+    // The refresher's deadline is read from its Deployment during the run: bound the run for the longest it may set.
+    ...(i.live ? { liveCheckTimeoutMs: liveCheckBoundMs({ ...(i.extra.timeouts ?? DEFAULT_TIMEOUTS), refresherQueryMs: MAX_QUERY_MS }) } : {}), logTailLines: i.logTailLines, logSinceSeconds: i.logSinceSeconds,
     targets: {
       ...(i.targets.namespace ? { namespace: i.targets.namespace } : {}),
       ...(i.targets.fleetManagerNamespace ? { fleetManagerNamespace: i.targets.fleetManagerNamespace } : {}),

@@ -25,6 +25,9 @@ export const EXPLAINS: Readonly<Record<RootCauseId, readonly RootCauseId[]>> = {
   'tenant-not-registered': ['audience-mismatch', 'issuer-mismatch'],
   // A token from another issuer is rejected with the same 401 as a wrong audience.
   'issuer-mismatch': ['audience-mismatch'],
+  // A 401 for a retired key or a token outside its validity was read as a wrong audience before its reason was.
+  'stale-signing-key': ['audience-mismatch'],
+  'clock-skew': ['audience-mismatch'],
   'refresher-crashloop': ['refresher-unreachable', 'client-timeout'],
   'refresher-unreachable': ['client-timeout'],
   'network-policy-blocks': ['client-timeout'],

@@ -2,9 +2,11 @@
 // the Observatorium API reports it, and the caller's body in a form that can be sent twice.
 import type { FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
+import type { AuthFailureReason } from '../errors/api.js';
 
-/** Reasons (src/api/authentication) that mean "this token is no good, another one may be": retried once. */
-export const RETRYABLE_TOKEN_REJECTIONS: ReadonlySet<string> = new Set(['unknown_key', 'bad_signature', 'expired']);
+/** Reasons (the API's, src/errors/api.ts) that mean "this token is no good, another one may be": retried once. */
+const RETRYABLE: readonly AuthFailureReason[] = ['unknown_key', 'bad_signature', 'expired'];
+export const RETRYABLE_TOKEN_REJECTIONS: ReadonlySet<string> = new Set(RETRYABLE);
 
 /** Bodies up to this size are buffered so that they can be replayed; larger or unsized ones stream. */
 export const REPLAY_LIMIT_BYTES = 256 * 1024;

@@ -34,6 +34,8 @@ export interface StackFile {
   /** The refresher's env file (the stand-in for its Kubernetes Secret) and its command-line arguments. */
   refresher: { envFile: string; args: readonly string[] };
   apiConfig: { tenants: string; rbac: string };
+  /** The API's command-line arguments (its deadlines: the doctor's probes wait a little longer). */
+  api?: { args: readonly string[] };
   endpoints: readonly { component: string; url: string; what: string }[];
   components: readonly ComponentState[];
   dataPlane: { ok: number; failed: number; lastError?: string };
@@ -58,6 +60,9 @@ const storedStackSchema = z.object({
     args: z.array(z.unknown()).catch([]).default([]).transform((a) => a.filter((x): x is string => typeof x === 'string')),
   }).catch({ args: [] }).default({ args: [] }),
   apiConfig: z.object({ tenants: optionalString }).catch({}).default({}),
+  api: z.object({
+    args: z.array(z.unknown()).catch([]).default([]).transform((a) => a.filter((x): x is string => typeof x === 'string')),
+  }).catch({ args: [] }).default({ args: [] }),
   endpoints: z.array(z.object({ component: optionalString, url: optionalString }).catch({})).catch([]).default([]),
   components: z.array(z.custom<ComponentState>((v) => typeof v === 'object' && v !== null)).catch([]).default([]),
 });

@@ -29,6 +29,8 @@ export interface StackOptions {
   logger: Logger;
   /** How long to wait for components to become ready. */
   readyTimeoutMs?: number;
+  /** A command to run a component under (e.g. ['faketime', '-f', '-10m'] for a skewed clock), by component. */
+  wrap?: Readonly<Partial<Record<string, readonly string[]>>>;
 }
 
 export interface Endpoint {
@@ -71,15 +73,19 @@ async function startStandIns(plan: StackPlan): Promise<FaultServer[]> {
 }
 
 /**
- * Starts every component in two stages: the issuer and the store first, so the others find them on their
- * first try (no start-up error noise, and no retry backoff on the critical path). Returns those not ready in time.
+ * Starts every component in three stages: the issuer and the store, then the API, then the rest, so each finds
+ * what it calls on its first try (no start-up error noise, and no retry backoff on the critical path). Returns
+ * those not ready in time.
  */
-async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number): Promise<string[]> {
+async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number, wrap: StackOptions['wrap'] = {}): Promise<string[]> {
   const deadline = Date.now() + readyTimeoutMs;
   const notReady: string[] = [];
   const runStage = async (names: ReadonlySet<string>, inStage: boolean) => {
     const stage = plan.components.filter((c) => names.has(c.name) === inStage);
-    for (const c of stage) supervisor.start({ name: c.name, command: process.execPath, args: [OBSPATH_BIN, ...c.args], env: c.env, restart: true });
+    for (const c of stage) {
+      const argv = [...(wrap[c.name] ?? []), process.execPath, OBSPATH_BIN, ...c.args];
+      supervisor.start({ name: c.name, command: argv[0]!, args: argv.slice(1), env: c.env, restart: true });
+    }
     await Promise.all(stage.filter((c) => c.readyUrl).map(async (c) => {
       while (Date.now() < deadline) {
         if (await answers(c.readyUrl!)) return;
@@ -88,9 +94,11 @@ async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTim
       notReady.push(c.name);
     }));
   };
-  const first = new Set(['issuer', 'store']);
-  await runStage(first, true);
-  await runStage(first, false);
+  // The API before its clients too: a refresher or probe request to an API still starting is a refused
+  // connection in their logs, which `obspath doctor` reads as a fault on a healthy stack.
+  const stages = [new Set(['issuer', 'store']), new Set(['api'])];
+  for (const names of stages) await runStage(names, true);
+  await runStage(new Set(stages.flatMap((st) => [...st])), false);
   return notReady;
 }
 
@@ -152,6 +160,7 @@ function keepStackFile(plan: StackPlan, started: number, endpoints: Endpoint[], 
       issuerUrl: plan.issuerUrl, observatoriumUrl: plan.observatoriumUrl, fleetRefresherUrl: plan.fleetRefresherUrl, tenant: TENANT,
       refresher: { envFile: join(plan.dataDir, 'config', 'token-refresher.env'), args: plan.components.find((c) => c.name === 'token-refresher')?.args ?? [] },
       apiConfig: { tenants: join(plan.dataDir, 'config', 'tenants.yaml'), rbac: join(plan.dataDir, 'config', 'rbac.yaml') },
+      api: { args: plan.components.find((c) => c.name === 'api')?.args ?? [] },
       endpoints, components: supervisor.status(), dataPlane: dataPlane.stats(),
     });
   writeState();
@@ -167,7 +176,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const mux = new LogMux(opts.out, undefined, join(plan.dataDir, 'logs'));
   const supervisor = new Supervisor(mux);
   const standIns = await startStandIns(plan);
-  const notReady = await startComponents(plan, supervisor, opts.readyTimeoutMs ?? 15_000);
+  const notReady = await startComponents(plan, supervisor, opts.readyTimeoutMs ?? 15_000, opts.wrap);
   const readyMs = Date.now() - started;
   const { dataPlane, userTraffic } = startTraffic(plan, opts.logger);
   const endpoints = stackEndpoints(plan);

@@ -121,8 +121,10 @@ export async function runCredentialsCheck(ctx: CheckContext | undefined, local: 
   const cluster = fromLocal ? {} : await clusterConfig(ctx);
   const lit = (v: string | undefined, from: string): ConfigSource => (v === undefined ? { kind: 'missing' } : { kind: 'literal', value: v, from });
   const from = local.from ?? 'doctor option';
-  const expectedIssuer = local.expected?.issuerUrl ?? EXPECTED_ISSUER_URL;
-  const expectedAudience = local.expected?.audience ?? EXPECTED_AUDIENCE;
+  // With a local stack's expectations, an unknown one (the tenant is not in the API's tenants file) is not
+  // compared with the runbook's defaults: that would name a mismatch with a value nobody configured.
+  const expectedIssuer = local.expected ? local.expected.issuerUrl : EXPECTED_ISSUER_URL;
+  const expectedAudience = local.expected ? local.expected.audience : EXPECTED_AUDIENCE;
   const config: Partial<RefresherConfig> | undefined = fromLocal
     ? { clientId: lit(local.clientId, from), clientSecret: lit(local.clientSecret, from), issuerUrl: lit(local.issuerUrl, from), audience: lit(local.audience, from) }
     : cluster.config;
@@ -148,16 +150,19 @@ export async function runCredentialsCheck(ctx: CheckContext | undefined, local: 
       status = 'warn';
     }
     const issuer = literal(config.issuerUrl);
-    if (issuer && issuer.trim() !== expectedIssuer) {
+    if (expectedIssuer === undefined || expectedAudience === undefined) {
+      evidence.push({ text: `the tenant's ${expectedIssuer === undefined ? 'issuer' : 'audience'} is not known (the tenant is not in the API's tenants file): ISSUER_URL and --oidc.audience not compared` });
+    }
+    if (issuer && expectedIssuer !== undefined && issuer.trim() !== expectedIssuer) {
       evidence.push({ text: `issuer URL is "${issuer}", the ${local.expected?.issuerUrl ? 'tenant\'s' : 'runbook\'s'} is ${expectedIssuer}` });
       suspects.push({ cause: 'issuer-mismatch', confidence: 'possible', because: `ISSUER_URL is ${issuer}, not ${expectedIssuer}` });
       if (status === 'ok') status = 'warn';
     }
     const audience = literal(config.audience);
-    if (audience === undefined) {
+    if (expectedAudience !== undefined && audience === undefined) {
       evidence.push({ text: `no --oidc.audience: the token's aud may not contain ${expectedAudience}` });
       if (status === 'ok') status = 'warn';
-    } else if (audience !== expectedAudience) {
+    } else if (expectedAudience !== undefined && audience !== expectedAudience) {
       evidence.push({ text: `--oidc.audience is "${audience}", the tenant expects ${expectedAudience}` });
       suspects.push({ cause: 'audience-mismatch', confidence: 'likely', because: `the refresher asks for audience "${audience}", not ${expectedAudience}` });
       status = 'fail';
@@ -165,7 +170,7 @@ export async function runCredentialsCheck(ctx: CheckContext | undefined, local: 
   }
   if (local.token) {
     const issuer = local.expected?.issuerUrl ?? literal(config?.issuerUrl)?.trim() ?? EXPECTED_ISSUER_URL;
-    const cmp = compareTokenClaims(local.token, { audience: expectedAudience, issuer });
+    const cmp = compareTokenClaims(local.token, { audience: expectedAudience ?? EXPECTED_AUDIENCE, issuer });
     evidence.push({ text: `token claims: iss=${cmp.claims.iss ?? '-'} aud=[${(cmp.claims.aud ?? []).join(', ')}] exp=${cmp.claims.exp ?? '-'}`, data: { ...cmp.claims } });
     for (const f of cmp.findings) {
       evidence.push({ text: f.text });

@@ -4,10 +4,15 @@
 // for step 2 and 5's direct queries and never printed.
 
 import { OAuthClient, TokenError } from '../../oauth/client.js';
+import { decodeJwt } from 'jose';
+import { clockSkewFinding } from '../checks/clock-skew.js';
 import { compareTokenClaims } from '../checks/token-claims.js';
-import type { RootCauseId } from '../causes.js';
+import { probeHttp } from './http-probe.js';
+import { causeOfTokenFailure } from './token-failure.js';
 import { checkResult, skipped, type CheckResult, type Evidence, type Suspect } from '../report.js';
 import type { LiveTargets } from './targets.js';
+
+export { causeOfTokenFailure };
 
 export interface GrantOutcome {
   token?: string;
@@ -16,24 +21,17 @@ export interface GrantOutcome {
   skipped?: string;
   discoveredIssuer?: string;
   ms: number;
+  /** This machine's clock when the token arrived, ms. */
+  receivedAtMs?: number;
+  /** The issuer's Date header and this machine's clock when it arrived. */
+  issuerDate?: { dateMs: number; receivedAtMs: number };
 }
 
-/** The cause a token failure reason points at (TokenFailureReason of src/oauth/client.ts). */
-export function causeOfTokenFailure(reason: string): { cause: RootCauseId; what: string } | undefined {
-  switch (reason) {
-    case 'invalid_client': case 'unauthorized_client': case 'invalid_grant':
-      return { cause: 'invalid-client-credentials', what: 'the issuer rejects the client id/secret' };
-    case 'invalid_scope': case 'invalid_target':
-      return { cause: 'audience-mismatch', what: 'the issuer refuses the audience or scope asked for' };
-    case 'issuer_unreachable': case 'issuer_timeout': case 'issuer_dns': case 'issuer_tls':
-      return { cause: 'issuer-unreachable', what: 'the issuer cannot be reached' };
-    case 'issuer_mismatch':
-      return { cause: 'issuer-mismatch', what: 'the discovery document names another issuer' };
-    case 'issuer_error': case 'issuer_bad_response':
-      return { cause: 'issuer-unreachable', what: 'the issuer answers with errors' };
-    default:
-      return undefined;
-  }
+/** The issuer's clock as its Date header reads (discovery document answer). */
+async function issuerDate(t: LiveTargets): Promise<GrantOutcome['issuerDate']> {
+  const p = await probeHttp(`${t.issuerUrl!.trim().replace(/\/+$/, '')}/.well-known/openid-configuration`, { timeoutMs: t.timeouts.oauthMs });
+  const dateMs = p.date ? Date.parse(p.date) : NaN;
+  return Number.isFinite(dateMs) ? { dateMs, receivedAtMs: Date.now() } : undefined;
 }
 
 export async function grantToken(t: LiveTargets): Promise<GrantOutcome> {
@@ -41,12 +39,14 @@ export async function grantToken(t: LiveTargets): Promise<GrantOutcome> {
   const ms = () => Math.round(performance.now() - t0);
   const missing = [!t.issuerUrl && 'issuer URL', !t.clientId && 'client id', !t.clientSecret && 'client secret'].filter(Boolean);
   if (missing.length > 0) return { skipped: `no ${missing.join(', ')} to request a token with`, ms: 0 };
+  const date = issuerDate(t).catch(() => undefined);
   const client = new OAuthClient({ issuerUrl: t.issuerUrl!.trim(), clientId: t.clientId!, clientSecret: t.clientSecret!, audience: t.audience, timeoutMs: t.timeouts.oauthMs });
   try {
     const doc = await client.discover();
     try {
       const tok = await client.fetchToken();
-      return { token: tok.accessToken, discoveredIssuer: doc.issuer, ms: ms() };
+      const receivedAtMs = Date.now();
+      return { token: tok.accessToken, discoveredIssuer: doc.issuer, ms: ms(), receivedAtMs, issuerDate: await date };
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
       return { failure: { reason: err.reason, message: err.message, status: err.status }, discoveredIssuer: doc.issuer, ms: ms() };
@@ -60,6 +60,13 @@ export async function grantToken(t: LiveTargets): Promise<GrantOutcome> {
 }
 
 const TITLE = 'Client ID, client secret and issuer URL are populated';
+
+/** The fresh token's times and the issuer's Date header against this machine's clock. */
+function clockEvidence(g: GrantOutcome): ReturnType<typeof clockSkewFinding> {
+  let claims: ReturnType<typeof decodeJwt>;
+  try { claims = decodeJwt(g.token!); } catch { return undefined; }
+  return clockSkewFinding({ receivedAtMs: g.receivedAtMs ?? Date.now(), iat: claims.iat, nbf: claims.nbf, exp: claims.exp, issuerDate: g.issuerDate });
+}
 
 export async function runLiveCredentialsCheck(t: LiveTargets, grant: Promise<GrantOutcome>): Promise<CheckResult> {
   const g = await grant;
@@ -81,8 +88,14 @@ export async function runLiveCredentialsCheck(t: LiveTargets, grant: Promise<Gra
   }
   evidence.push({ text: `client-credentials grant for client ${t.clientId}${t.audience ? ` (audience ${t.audience})` : ''} succeeded in ${g.ms} ms` });
   let status: CheckResult['status'] = 'ok';
+  const skew = g.token ? clockEvidence(g) : undefined;
+  if (skew) {
+    evidence.push({ text: skew.text, data: { offsetSec: skew.offsetSec } });
+    suspects.push({ cause: 'clock-skew', confidence: skew.confidence, because: skew.text });
+    status = skew.confidence === 'possible' ? 'warn' : 'fail';
+  }
   if (t.tenantExpectation && g.token) {
-    const cmp = compareTokenClaims(g.token, t.tenantExpectation);
+    const cmp = compareTokenClaims(g.token, t.tenantExpectation, new Date(), { checkExpiry: false });
     evidence.push({ text: `token claims: iss=${cmp.claims.iss ?? '-'} aud=[${(cmp.claims.aud ?? []).join(', ')}]; the tenant expects iss=${t.tenantExpectation.issuer} aud containing ${t.tenantExpectation.audience}`, data: { iss: cmp.claims.iss, aud: cmp.claims.aud, expected: t.tenantExpectation } });
     for (const f of cmp.findings) {
       evidence.push({ text: f.text });
@@ -93,6 +106,6 @@ export async function runLiveCredentialsCheck(t: LiveTargets, grant: Promise<Gra
   return checkResult('credentials', TITLE, {
     status, evidence, suspects,
     summary: status === 'ok' ? 'discovery and a real client-credentials grant work; the token carries what the tenant verifies' : suspects[0]!.because,
-    ...(status !== 'ok' ? { fix: `request the tenant's audience (--oidc.audience=${t.tenantExpectation?.audience}) from the tenant's issuer and restart the refresher` } : {}),
+    ...(status !== 'ok' ? { fix: suspects[0]?.cause === 'clock-skew' ? 'fix the issuer host\'s clock (NTP): the API checks exp/nbf against its own' : `request the tenant's audience (--oidc.audience=${t.tenantExpectation?.audience}) from the tenant's issuer and restart the refresher` } : {}),
   });
 }

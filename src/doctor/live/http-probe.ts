@@ -17,6 +17,8 @@ export interface HttpProbe {
   body?: unknown;
   text?: string;
   ms: number;
+  /** The answer's Date header (the answering host's clock). */
+  date?: string;
   /** What the socket said, for evidence. */
   detail?: string;
   reason?: NetFailureReason;
@@ -48,7 +50,8 @@ export async function probeHttp(url: string, opts: { timeoutMs: number; method?:
     const text = await res.body.text();
     let body: unknown;
     try { body = JSON.parse(text); } catch { /* not JSON */ }
-    return { url, outcome: 'answered', status: res.statusCode, body, text: text.slice(0, 2000), ms: ms() };
+    const date = typeof res.headers.date === 'string' ? res.headers.date : undefined;
+    return { url, outcome: 'answered', status: res.statusCode, body, text: text.slice(0, 2000), ms: ms(), ...(date ? { date } : {}) };
   } catch (err) {
     const f = classifyNetworkError(err);
     // Our own deadline firing after the connection opened is "silent"; a TCP connect timing out is not.

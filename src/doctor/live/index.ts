@@ -11,9 +11,10 @@ import { grantToken, runLiveCredentialsCheck, type GrantOutcome } from './grant.
 import { runLiveObservatoriumHealthCheck } from './observatorium-health.js';
 import { runLiveObservatoriumUrlCheck } from './observatorium-url.js';
 import { runLiveReachabilityCheck, runLiveRefresherHealthCheck } from './refresher.js';
-import { DEFAULT_TIMEOUTS, type LiveTargets } from './targets.js';
+import { deadlinesFromArgs, withDeploymentDeadlines } from './hop-deadlines.js';
+import { DEFAULT_TIMEOUTS, timeoutsFromHops, type LiveTargets } from './targets.js';
 
-export { DEFAULT_TIMEOUTS, type LiveTargets, type LiveTimeouts, type TenantExpectation } from './targets.js';
+export { DEFAULT_TIMEOUTS, liveCheckBoundMs, MAX_QUERY_MS, timeoutsFromHops, type LiveTargets, type LiveTimeouts, type TenantExpectation } from './targets.js';
 
 export interface LiveCheck { id: CheckId; run: (ctx: CheckContext | undefined) => Promise<CheckResult> }
 
@@ -26,7 +27,7 @@ export function liveChecks(t: LiveTargets): LiveCheck[] {
     { id: 'credentials', run: () => runLiveCredentialsCheck(t, token()) },
     { id: 'network-policy', run: () => runLiveReachabilityCheck(t) },
     { id: 'refresher-health', run: () => runLiveRefresherHealthCheck(t) },
-    { id: 'observatorium-health', run: () => runLiveObservatoriumHealthCheck(t, token()) },
+    { id: 'observatorium-health', run: async (ctx) => runLiveObservatoriumHealthCheck(ctx ? await withDeploymentDeadlines(t, ctx) : t, token()) },
   ];
 }
 
@@ -44,12 +45,14 @@ export function targetsFromLocalStack(s: LocalStack, extra: Partial<LiveTargets>
     clientSecret: env.CLIENT_SECRET ?? env.OIDC_CLIENT_SECRET,
     audience,
     tenantExpectation: s.tenantOidc?.issuerUrl && s.tenantOidc.clientId ? { issuer: s.tenantOidc.issuerUrl, audience: s.tenantOidc.clientId } : undefined,
+    tenantsFile: s.tenantsFile,
+    tenantInTenantsFile: s.tenantConfigured,
     refresherUrl: s.refresherUrl,
     refresherInternalUrl: s.refresherInternalUrl,
     fleetRefresherUrl: s.fleetRefresherUrl,
     apiInternalUrl: s.apiInternalUrl,
     components: s.components,
-    timeouts: DEFAULT_TIMEOUTS,
+    timeouts: timeoutsFromHops(deadlinesFromArgs(s.refresherArgs, s.apiArgs), DEFAULT_TIMEOUTS),
     ...extra,
   };
 }

@@ -9,6 +9,9 @@ import type { RootCauseId } from '../causes.js';
 import { checkResult, skipped, type CheckResult, type Confidence, type Evidence, type Suspect } from '../report.js';
 import type { GrantOutcome } from './grant.js';
 import { causeOfTokenFailure } from './grant.js';
+import { AUTH_401_REASONS } from '../../errors/index.js';
+import { readAuthReason } from '../logs/catalog-signatures.js';
+import { compareTokenClaims } from '../checks/token-claims.js';
 import type { LiveTargets } from './targets.js';
 
 const TITLE = 'Observatorium instance is up';
@@ -17,8 +20,30 @@ const SLOW_MS = 2000;
 
 interface Call { path: 'query' | 'query_range'; via: 'refresher' | 'direct'; ms: number; error?: ObservatoriumError | Error }
 
+/** What the rest of the run knows that changes how a failed call reads. */
+export interface CallContext {
+  /** Step 3's fresh token carries the audience the tenant verifies (a 401 is then not about the audience). */
+  audienceMatches?: boolean;
+  /** The URL is the environment's, naming the expected tenant (a 404 unknown tenant is then the API's side). */
+  urlNamesExpectedTenant?: boolean;
+}
+
+type Reading = { cause: RootCauseId; confidence: Confidence; what: string };
+
+/** A 401 by its reason (src/errors/api.ts AUTH_401_REASONS): each reason its own cause, or evidence only. */
+function classify401(e: ObservatoriumError, via: Call['via'], ctx: CallContext): Reading | undefined {
+  const whose = via === 'refresher' ? 'the refresher\'s token' : 'step 3\'s fresh token';
+  const r = readAuthReason(e.reason);
+  const said = AUTH_401_REASONS[e.reason as keyof typeof AUTH_401_REASONS];
+  if (r.cause !== 'unknown') return { cause: r.cause, confidence: 'likely', what: `the API rejects ${whose} (401 ${e.reason}): ${said}` };
+  if (e.reason === undefined && !ctx.audienceMatches) {
+    return { cause: 'audience-mismatch', confidence: 'possible', what: 'the API rejects the token (401 without a reason): see step 3' };
+  }
+  return undefined;
+}
+
 /** What a failed call says about the cause, and how sure that is. */
-export function classifyCallError(e: ObservatoriumError, via: Call['via']): { cause: RootCauseId; confidence: Confidence; what: string } | undefined {
+export function classifyCallError(e: ObservatoriumError, via: Call['via'], ctx: CallContext = {}): Reading | undefined {
   const hop = e.hop;
   if (e.status === 429) return { cause: 'rate-limited', confidence: 'confirmed', what: 'the API rate-limits the tenant (429)' };
   if (hop === 'backend' || hop === 'store') return { cause: 'backend-down', confidence: 'confirmed', what: `the API's backend fails: ${e.status} ${e.errorType}${e.reason ? ` (${e.reason})` : ''}` };
@@ -35,11 +60,25 @@ export function classifyCallError(e: ObservatoriumError, via: Call['via']): { ca
     if (via === 'direct') return { cause: 'observatorium-unreachable', confidence: 'likely', what: `no answer from the Observatorium URL (${e.reason})` };
     return { cause: 'refresher-unreachable', confidence: 'likely', what: `no answer from the refresher (${e.reason})` };
   }
-  if (e.status === 401) return { cause: 'audience-mismatch', confidence: 'likely', what: `the API rejects the token (401${e.reason ? ` ${e.reason}` : ''}): see step 3` };
+  if (e.status === 401) return classify401(e, via, ctx);
   if (e.status === 403) return { cause: 'rbac-denied', confidence: via === 'direct' ? 'confirmed' : 'likely', what: 'the API denies the client read access (403)' };
+  if (e.status === 404 && e.reason === 'unknown_tenant' && ctx.urlNamesExpectedTenant) return { cause: 'tenant-not-registered', confidence: 'likely', what: 'the API does not know the expected tenant the URL names (404 unknown_tenant)' };
   if (e.status === 404) return { cause: 'wrong-observatorium-url', confidence: 'likely', what: `404 ${e.message}` };
   if (e.status >= 500) return { cause: 'observatorium-down', confidence: 'confirmed', what: `the Observatorium API answers ${e.status} ${e.errorType}${e.hop ? ` (hop ${e.hop})` : ''}` };
   return undefined;
+}
+
+/**
+ * A refresher token the API refuses for its key while step 3's fresh token works directly: the refresher
+ * holds a token signed by a key the issuer no longer publishes. Confirmed only with both halves.
+ */
+function confirmStaleKey(suspects: Map<RootCauseId, Suspect>, all: readonly Call[]): void {
+  const s = suspects.get('stale-signing-key');
+  const freshWorks = all.some((c) => c.via === 'direct' && !c.error);
+  const viaRefresher = all.some((c) => c.via === 'refresher' && c.error instanceof ObservatoriumError && (c.error.reason === 'unknown_key' || c.error.reason === 'bad_signature'));
+  if (s && freshWorks && viaRefresher) {
+    suspects.set('stale-signing-key', { ...s, confidence: 'confirmed', because: `${s.because}; a fresh token from the issuer works directly, so the refresher's token is signed by a key the issuer no longer publishes` });
+  }
 }
 
 async function calls(client: ObservatoriumClient, via: Call['via'], timeoutMs: number): Promise<Call[]> {
@@ -57,6 +96,20 @@ async function calls(client: ObservatoriumClient, via: Call['via'], timeoutMs: n
     one('query', () => client.query('vector(1)', { timeoutMs })),
     one('query_range', () => client.queryRange('vector(1)', { startMs: now - 300_000, endMs: now, stepS: 60, timeoutMs })),
   ]);
+}
+
+const normalUrl = (u: string | undefined) => u?.trim().replace(/\/+$/, '');
+
+async function callContext(t: LiveTargets, grant: Promise<GrantOutcome>): Promise<CallContext> {
+  const g = await grant;
+  const audienceMatches = g.token && t.tenantExpectation ? !compareTokenClaims(g.token, t.tenantExpectation, new Date(), { checkExpiry: false }).findings.some((f) => f.cause === 'audience-mismatch') : undefined;
+  return { audienceMatches, urlNamesExpectedTenant: urlNamesExpectedTenant(t) };
+}
+
+/** The refresher's URL is the environment's own, ending in the expected tenant. */
+export function urlNamesExpectedTenant(t: Pick<LiveTargets, 'observatoriumUrl' | 'expectedObservatoriumUrl' | 'tenant'>): boolean {
+  const url = normalUrl(t.observatoriumUrl);
+  return !!url && !!t.tenant && url === normalUrl(t.expectedObservatoriumUrl) && url.endsWith(`/${t.tenant}`);
 }
 
 /** The API's own request counters (http_requests_total of the query handlers by code; rejections by reason). */
@@ -86,10 +139,11 @@ export async function runLiveObservatoriumHealthCheck(t: LiveTargets, grant: Pro
   const clients: ObservatoriumClient[] = [];
   const evidence: Evidence[] = [];
   try {
-    const viaRefresher = t.refresherUrl ? new ObservatoriumClient({ baseUrl: t.refresherUrl, target: 'token-refresher', registry, timeoutMs: t.timeouts.queryMs, connectTimeoutMs: t.timeouts.connectMs }) : undefined;
+    const refresherMs = t.timeouts.refresherQueryMs ?? t.timeouts.queryMs;
+    const viaRefresher = t.refresherUrl ? new ObservatoriumClient({ baseUrl: t.refresherUrl, target: 'token-refresher', registry, timeoutMs: refresherMs, connectTimeoutMs: t.timeouts.connectMs }) : undefined;
     if (viaRefresher) clients.push(viaRefresher);
     const [refresherCalls, directCalls, counts] = await Promise.all([
-      viaRefresher ? calls(viaRefresher, 'refresher', t.timeouts.queryMs) : Promise.resolve([]),
+      viaRefresher ? calls(viaRefresher, 'refresher', refresherMs) : Promise.resolve([]),
       (async () => {
         const g = await grant;
         if (!t.observatoriumUrl) return [];
@@ -107,6 +161,7 @@ export async function runLiveObservatoriumHealthCheck(t: LiveTargets, grant: Pro
       apiRequestCounts(t),
     ]);
     const all = [...refresherCalls, ...directCalls];
+    const callCtx = await callContext(t, grant);
     const suspects = new Map<RootCauseId, Suspect>();
     const rank = { confirmed: 3, likely: 2, possible: 1 } as const;
     for (const c of all) {
@@ -117,14 +172,17 @@ export async function runLiveObservatoriumHealthCheck(t: LiveTargets, grant: Pro
       }
       const e = c.error;
       if (!(e instanceof ObservatoriumError)) { evidence.push({ text: `/${c.path} ${where}: ${e.message}` }); continue; }
-      const cls = classifyCallError(e, c.via);
+      const cls = classifyCallError(e, c.via, callCtx);
       evidence.push({ text: `/${c.path} ${where}: ${e.describe()} after ${c.ms} ms`, data: { path: c.path, via: c.via, status: e.status, errorType: e.errorType, hop: e.hop, reason: e.reason, ms: c.ms } });
       if (cls) {
         const prev = suspects.get(cls.cause);
         if (!prev || rank[cls.confidence] > rank[prev.confidence]) suspects.set(cls.cause, { cause: cls.cause, confidence: cls.confidence, because: `/${c.path} ${c.via === 'refresher' ? 'through the refresher' : 'direct'}: ${cls.what}` });
       }
     }
+    confirmStaleKey(suspects, all);
     if (counts) evidence.push(counts);
+    if (t.timeouts.basis?.length) evidence.push({ text: `query timeouts: ${t.timeouts.basis.join('; ')}`, data: { refresherQueryMs: refresherMs, directQueryMs: t.timeouts.queryMs } });
+
     const failed = all.filter((c) => c.error);
     const slow = all.filter((c) => !c.error && c.ms > SLOW_MS);
     const list = [...suspects.values()].sort((a, b) => rank[b.confidence] - rank[a.confidence]);

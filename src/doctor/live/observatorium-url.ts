@@ -7,6 +7,7 @@
 import type { RootCauseId } from '../causes.js';
 import { checkResult, skipped, type CheckResult, type Confidence, type Evidence, type Suspect } from '../report.js';
 import { describeProbe, errorBody, probeHttp, resolveHost, type HttpProbe } from './http-probe.js';
+import { urlNamesExpectedTenant } from './observatorium-health.js';
 import type { LiveTargets } from './targets.js';
 
 const TITLE = 'Observatorium URL is correct';
@@ -21,6 +22,17 @@ export function queryUrl(base: string): string {
 function isPrometheusAnswer(p: HttpProbe): boolean {
   const b = p.body as { status?: unknown } | undefined;
   return p.outcome === 'answered' && typeof b === 'object' && b !== null && (b.status === 'success' || b.status === 'error');
+}
+
+/** The URL is the API's own and names the expected tenant, yet the API does not know the tenant: its configuration lacks it. */
+function tenantNotRegistered(t: LiveTargets, tenant: string, evidence: Evidence[]): CheckResult {
+  if (t.tenantsFile) evidence.push({ text: `the API's tenants file ${t.tenantsFile} ${t.tenantInTenantsFile === false ? `has no tenant "${tenant}"` : t.tenantInTenantsFile ? `lists tenant "${tenant}" (a reload not done yet, or a configuration it refused?)` : 'could not be read'}`, data: { tenantsFile: t.tenantsFile, listed: t.tenantInTenantsFile } });
+  const because = `the URL is the API's own and names the expected tenant "${tenant}", but the API answers 404 unknown tenant: the tenant is not registered in the API's tenants configuration`;
+  return checkResult('observatorium-url', TITLE, {
+    status: 'fail', summary: because, evidence,
+    suspects: [{ cause: 'tenant-not-registered', confidence: t.tenantInTenantsFile === true ? 'likely' : 'confirmed', because }],
+    fix: `add tenant "${tenant}" (its id, OIDC issuer and clientID) to the API's tenants configuration and reload the API (SIGHUP) or restart it; the refresher's URL is right`,
+  });
 }
 
 export async function runLiveObservatoriumUrlCheck(t: LiveTargets): Promise<CheckResult> {
@@ -64,6 +76,7 @@ export async function runLiveObservatoriumUrlCheck(t: LiveTargets): Promise<Chec
   const e = errorBody(p);
   if (p.status === 404) {
     const tenant = e?.reason === 'unknown_tenant' ? (/tenant "([^"]+)"/.exec(e.error ?? '')?.[1] ?? parsed.pathname.split('/').pop()) : undefined;
+    if (tenant && tenant === t.tenant && urlNamesExpectedTenant(t)) return tenantNotRegistered(t, tenant, evidence);
     const because = tenant
       ? `the API answers 404: unknown tenant "${tenant}"${t.tenant && t.tenant !== tenant ? ` (the tenant is "${t.tenant}")` : ''}`
       : `the API answers 404 for ${parsed.pathname}/api/v1/query: no such route (${e?.error ?? 'not found'})`;

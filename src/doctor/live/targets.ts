@@ -18,8 +18,44 @@ export interface LiveTimeouts {
   httpMs: number;
   /** Each call to the issuer (discovery, token). */
   oauthMs: number;
-  /** Each query through the refresher or directly (longer than the API's own 3 s backend deadline). */
+  /** Each direct query to the API (a little longer than the API's own backend deadline). */
   queryMs: number;
+  /** Each query through the refresher (a little longer than the refresher's upstream deadline); default queryMs. */
+  refresherQueryMs?: number;
+  /** Where the query timeouts come from, for evidence ("the refresher's --upstream.timeout 4s + 1 s"). */
+  basis?: string[];
+}
+
+/** A probe waits this much longer than the hop it calls waits for the next one, so it sees the hop's typed 504. */
+export const TIMEOUT_MARGIN_MS = 1000;
+/** No probe waits longer, whatever a hop's deadline (production refreshers wait 110 s): the run stays short. */
+export const MAX_QUERY_MS = 15_000;
+
+/** The hops' own deadlines, ms, as their flags set them (undefined: not known). */
+export interface HopDeadlines {
+  /** The refresher's --upstream.timeout (its wait for the API's response headers). */
+  refresherUpstreamMs?: number;
+  /** The API's --metrics.write-timeout (its deadline on every backend call, reads included). */
+  apiBackendMs?: number;
+}
+
+/** Query timeouts a margin above the deadlines of the hops they call, capped; the defaults where unknown. */
+export function timeoutsFromHops(h: HopDeadlines, base: LiveTimeouts = DEFAULT_TIMEOUTS): LiveTimeouts {
+  const basis: string[] = [];
+  const above = (ms: number | undefined, fallback: number, what: string): number => {
+    if (ms === undefined) return fallback;
+    const want = ms + TIMEOUT_MARGIN_MS;
+    basis.push(`${what} ${ms} ms + ${TIMEOUT_MARGIN_MS} ms${want > MAX_QUERY_MS ? `, capped at ${MAX_QUERY_MS} ms (a timeout there is the doctor giving up first, not the hop)` : ''}`);
+    return Math.min(want, MAX_QUERY_MS);
+  };
+  const queryMs = above(h.apiBackendMs, base.queryMs, 'direct queries: the API\'s backend deadline');
+  const refresherQueryMs = above(h.refresherUpstreamMs, base.refresherQueryMs ?? base.queryMs, 'queries through the refresher: its upstream deadline');
+  return { ...base, queryMs, refresherQueryMs, basis };
+}
+
+/** A bound on the whole live run: the longest chain (discovery, token, then a query) and a second to spare. */
+export function liveCheckBoundMs(t: LiveTimeouts): number {
+  return Math.max(9000, 2 * t.oauthMs + Math.max(t.queryMs, t.refresherQueryMs ?? t.queryMs) + 1000);
 }
 
 // Worst chain when every hop hangs: discovery + token (2 x oauthMs) then a direct query (queryMs) = 8 s, under
@@ -40,6 +76,9 @@ export interface LiveTargets {
   clientSecret?: string;
   audience?: string;
   tenantExpectation?: TenantExpectation;
+  /** The API's tenants file (locally), and whether it lists the tenant: evidence for tenant-not-registered. */
+  tenantsFile?: string;
+  tenantInTenantsFile?: boolean;
   /** The refresher's proxy address, as the doctor reaches it. */
   refresherUrl?: string;
   /** The refresher's internal server (/ready, /metrics). */

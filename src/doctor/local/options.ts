@@ -2,7 +2,7 @@
 // data directory (used by the CLI and by the fault-matrix tests, so both diagnose exactly the same way).
 
 import { runLiveApiCountersCheck } from '../live/api-counters.js';
-import { liveChecks, localConfigFromStack, localLogsCheck, targetsFromLocalStack, type LiveTargets } from '../live/index.js';
+import { liveCheckBoundMs, liveChecks, localConfigFromStack, localLogsCheck, targetsFromLocalStack, type LiveTargets } from '../live/index.js';
 import type { DoctorOptions } from '../run.js';
 import { LocalStackError, readLocalStack } from './stack-state.js';
 
@@ -33,6 +33,7 @@ export async function localDoctorOptions(o: LocalDoctorOptions): Promise<DoctorO
       { id: 'observatorium-health', run: () => runLiveApiCountersCheck(t) },
     ],
     secrets,
+    liveCheckTimeoutMs: liveCheckBoundMs(t.timeouts),
     source: { kind: 'local', description: `obspath up in ${stack.dataDir}`, namespace: 'local' },
     escalation: { policyUrl: o.escalationUrl },
   };

@@ -22,11 +22,16 @@ export interface LocalStack {
   /** The refresher's environment (ISSUER_URL, CLIENT_ID, CLIENT_SECRET, OBSERVATORIUM_URL); missing file -> {}. */
   refresherEnv: Record<string, string>;
   refresherArgs: string[];
+  /** The API's command line (its deadlines); empty when the stack did not write it. */
+  apiArgs: string[];
   /** The refresher's proxy and internal (/ready, /metrics) addresses. */
   refresherUrl: string;
   refresherInternalUrl?: string;
   /** The tenant as the API's tenants file configures it. */
   tenantOidc?: { issuerUrl?: string; clientId?: string };
+  /** The API's tenants file, and whether it lists the tenant (undefined: not readable). */
+  tenantsFile?: string;
+  tenantConfigured?: boolean;
   /** The API's base URL for the tenant, as `obspath up` lists it (where Observatorium should be). */
   apiUrl?: string;
   apiInternalUrl?: string;
@@ -80,9 +85,13 @@ export async function readLocalStack(dataDir: string, now = Date.now()): Promise
   let refresherEnv: Record<string, string> = {};
   if (raw.refresher.envFile) refresherEnv = parseEnvFile(await readFile(raw.refresher.envFile, 'utf8').catch(() => ''));
   let tenantOidc: LocalStack['tenantOidc'];
+  let tenantConfigured: boolean | undefined;
   if (raw.apiConfig.tenants) {
-    const doc = parse(await readFile(raw.apiConfig.tenants, 'utf8').catch(() => '')) as { tenants?: { name?: string; oidc?: { issuerURL?: string; clientID?: string } }[] } | null;
+    const text = await readFile(raw.apiConfig.tenants, 'utf8').catch(() => undefined);
+    let doc: { tenants?: { name?: string; oidc?: { issuerURL?: string; clientID?: string } }[] } | null | undefined;
+    try { doc = text === undefined ? undefined : parse(text) as typeof doc; } catch { doc = undefined; }
     const t = doc?.tenants?.find((x) => x.name === tenant);
+    if (doc !== undefined) tenantConfigured = t !== undefined;
     if (t) tenantOidc = { issuerUrl: t.oidc?.issuerURL, clientId: t.oidc?.clientID };
   }
   const listen = (flag: string) => { const v = argValue(args, flag); return v ? `http://${v}` : undefined; };
@@ -97,9 +106,12 @@ export async function readLocalStack(dataDir: string, now = Date.now()): Promise
     tenant,
     refresherEnv,
     refresherArgs: args,
+    apiArgs: raw.api.args,
     refresherUrl: listen('--web.listen') ?? loop(ports.refresher) ?? '',
     refresherInternalUrl: listen('--web.internal.listen') ?? loop(ports.refresherInternal),
     tenantOidc,
+    tenantsFile: raw.apiConfig.tenants,
+    tenantConfigured,
     apiUrl: raw.endpoints.find((e) => e.component === 'api')?.url,
     apiInternalUrl: loop(ports.apiInternal),
     components: [...raw.components],

@@ -1,10 +1,12 @@
 // The catalog of known error signatures in the fleet manager's and the token refresher's logs: obspath's own
 // JSON lines (errorType/reason/hop fields) and the Go originals' text (observatorium.md §B, glog/logfmt lines of
-// kas-fleet-manager and observatorium/token-refresher). Order matters: a line counts once, under the first
+// kas-fleet-manager and observatorium/token-refresher), plus one per entry of the components' error catalogs
+// (src/errors, via catalog-signatures.ts) so that every typed failure is recognised. Order matters: a line counts once, under the first
 // signature that matches, so specific signatures come before generic ones.
 
 import type { RootCauseId } from '../causes.js';
 import type { Confidence } from '../report.js';
+import { catalogSignatures } from './catalog-signatures.js';
 
 export type LogComponent = 'fleet-manager' | 'token-refresher';
 
@@ -29,6 +31,8 @@ export interface LogSignature {
 }
 
 const TOKEN_FAILURE = /cannot obtain access token/;
+/** The refresher's line when the API answers 401 for its token (src/refresher/proxy.ts). */
+const REJECTED_TOKEN = /upstream rejected the access token/;
 
 function jsonField(line: ParsedLine, field: 'errorType' | 'reason' | 'hop', values: readonly string[]): boolean {
   const v = line.json?.[field];
@@ -101,6 +105,18 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
     test: (l) => jsonField(l, 'hop', ['token-refresher']) && (jsonField(l, 'errorType', ['timeout']) || jsonField(l, 'reason', ['connect_timeout'])),
     cause: 'client-timeout', confidence: 'possible', meaning: 'status 0: the request timed out; a connect timeout to an in-cluster Service usually means a NetworkPolicy drops the packets',
   },
+  {
+    id: 'obspath.refresher.token-rejected.key', origin: 'obspath', title: 'the API rejected the refresher\'s token: unknown_key/bad_signature', components: ['token-refresher'],
+    test: (l) => REJECTED_TOKEN.test(l.json?.msg ?? '') && jsonField(l, 'reason', ['unknown_key', 'bad_signature']),
+    cause: 'stale-signing-key', confidence: 'possible', meaning: 'the token was signed by a key the API does not find in the issuer\'s JWKS (a key rotation); the refresher asks for a new token',
+  },
+  {
+    id: 'obspath.refresher.token-rejected.expired', origin: 'obspath', title: 'the API rejected the refresher\'s token: expired', components: ['token-refresher'],
+    test: (l) => REJECTED_TOKEN.test(l.json?.msg ?? '') && jsonField(l, 'reason', ['expired', 'not_yet_valid']),
+    cause: 'clock-skew', confidence: 'possible', meaning: 'the API calls a token the refresher holds as valid expired (or not yet valid): the issuer\'s and the API\'s clocks disagree',
+  },
+  // --- obspath components' typed errors, from their catalogs (src/errors) -------------------------------
+  ...catalogSignatures(),
   // --- Go token-refresher ------------------------------------------------------------------------------
   {
     id: 'go.refresher.oidc-init', origin: 'go', title: 'OIDC provider initialization failed', components: ['token-refresher'],
