@@ -18,6 +18,10 @@ export const AUTH_401_REASONS = {
   alg_not_allowed: 'the token\'s signing algorithm is not allowed',
   missing_claim: 'the token lacks a claim the tenant needs (its usernameClaim, or exp)',
   invalid_token: 'a claim of the token is invalid',
+  // mTLS tenants (src/api/authentication/mtls.ts): the client certificate is the identity.
+  no_client_certificate: 'the tenant authenticates with client certificates and none was presented',
+  untrusted_certificate: 'the client certificate is not signed by a CA of the tenant, not for client authentication, or outside its validity',
+  no_subject: 'the client certificate names no email, URI, DNS or IP and has no CN to take the subject from',
 } as const;
 /** Why tokens cannot be checked at all (503 unavailable, hop auth). */
 export const AUTH_503_REASONS = {
@@ -39,6 +43,7 @@ export const API_ERRORS: readonly CatalogEntry[] = [
   entry('api', 404, 'not_found', undefined, ['api'], 'no read or write endpoint is configured for this path'),
   entry('api', 405, 'method_not_allowed', 'method_not_allowed', ['api'], 'the route does not take this method'),
   entry('api', 429, 'too_many_requests', 'rate_limited', ['api'], 'the tenant\'s rate limit is spent'),
+  entry('api', 503, 'unavailable', 'ratelimiter_unavailable', ['api'], 'the shared rate limiter (Redis) cannot be reached and the limit fails closed'),
   entry('api', 429, 'too_many_requests', 'concurrency_limit', ['api'], 'the API\'s in-flight cap is reached ("server capacity exceeded")'),
   entry('api', 400, 'bad_data', 'bad_query', ['api'], 'a query parameter is invalid'),
   entry('api', 400, 'bad_data', 'empty_body', ['api'], 'a remote write without a body'),

@@ -4,11 +4,12 @@
 // CN as the last resort; its organizational units are its groups.
 import { X509Certificate } from 'node:crypto';
 import type { TLSSocket, DetailedPeerCertificate } from 'node:tls';
+import type { AuthFailureReason } from '../../errors/api.js';
 import type { AuthenticatorStatus, Identity } from './oidc.js';
 
 /** Why an mTLS caller was refused (401, as observatorium). */
 export class MtlsError extends Error {
-  constructor(readonly reason: 'no_client_certificate' | 'untrusted_certificate' | 'no_subject', message: string) {
+  constructor(readonly reason: Extract<AuthFailureReason, 'no_client_certificate' | 'untrusted_certificate' | 'no_subject'>, message: string) {
     super(message);
     this.name = 'MtlsError';
   }
