@@ -117,7 +117,7 @@ export class ScrapeLoop {
   }
 
   /** The scrape's timestamp: the grid time (last + interval) when the clock is within the tolerance of it. */
-  private stamp(now: number): number {
+  timestampFor(now: number): number {
     const tol = this.deps.timestampToleranceMs;
     const iv = this.job.intervalMs;
     if (this.lastTs !== undefined && iv > 100 * tol && Math.abs(now - (this.lastTs + iv)) <= tol) return this.lastTs + iv;
@@ -127,7 +127,7 @@ export class ScrapeLoop {
   /** One scrape, appended; resolves when its samples are durable. */
   async scrapeOnce(): Promise<ScrapeReport> {
     const start = Date.now();
-    const ts = this.stamp(start);
+    const ts = this.timestampFor(start);
     this.lastTs = ts;
     const fetched = await this.fetchAndParse(start);
     const { report, durable } = await applyInTurn(this.deps.store, () => this.apply(fetched, ts));
