@@ -223,7 +223,8 @@ export class ScrapeLoop {
       ...(error !== undefined ? { error } : {}),
       durationSeconds: f.durationSeconds,
       samplesScraped: f.samples.length,
-      samplesPostRelabeling: error === undefined ? f.samples.length : resolved.keys.length,
+      // As Prometheus counts: the samples taken before the error (they are not stored: the scrape failed).
+      samplesPostRelabeling: resolved.error !== undefined ? resolved.keys.length : f.samples.length,
       seriesAdded,
     };
     this.appendReport(app, report);
