@@ -19,6 +19,9 @@ test("Prometheus's defaults: 1m interval, 10s timeout capped at the interval, /m
   });
   const capped = scrapeConfigFrom({ global: { scrape_interval: '30s', scrape_timeout: '20s' }, ...one({ scrape_interval: '5s' }) }).jobs[0]!;
   assert.deepEqual([capped.intervalMs, capped.timeoutMs], [5000, 5000]);
+  const short = scrapeConfigFrom({ global: { scrape_interval: '5s' }, ...one({}) }).jobs[0]!;
+  assert.deepEqual([short.intervalMs, short.timeoutMs], [5000, 5000], 'the default global timeout is capped at the global interval');
+  assert.throws(() => scrapeConfigFrom({ global: { scrape_interval: '5s', scrape_timeout: '6s' } }), /global\.scrape_timeout .*greater than scrape interval/);
   assert.deepEqual(scrapeConfigFrom({}).jobs, []);
   assert.deepEqual(scrapeConfigFrom({ scrape_configs: null }).jobs, []);
 });

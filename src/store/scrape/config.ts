@@ -143,7 +143,8 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 
 function defaultsApplied(raw: z.output<typeof fileSchema>, issues: ConfigIssue[], origin: string): ScrapeJob[] {
   const globalInterval = raw.global?.scrape_interval ?? 60_000;
-  const globalTimeout = raw.global?.scrape_timeout ?? 10_000;
+  // Prometheus: an unset global timeout is 10s, but never more than the global interval.
+  const globalTimeout = raw.global?.scrape_timeout ?? Math.min(10_000, globalInterval);
   if (globalTimeout > globalInterval) issues.push({ field: 'global.scrape_timeout', origin, message: 'global scrape timeout greater than scrape interval' });
   const seen = new Set<string>();
   return (raw.scrape_configs ?? []).map((j, i) => {
