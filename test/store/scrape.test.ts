@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Agent } from 'undici';
+import fc from 'fast-check';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { Engine } from '../../src/promql/engine.js';
 import { Store } from '../../src/store/store.js';
@@ -302,6 +303,49 @@ test('the manager scrapes on its interval, and a reload keeps unchanged targets 
   } finally {
     await manager.stop();
     await second.close();
+    await r.close();
+  }
+});
+
+test('fuzz: hostile exposition bodies never crash a scrape or corrupt the store; the event loop keeps turning', { timeout: 120_000 }, async () => {
+  const r = await rig();
+  try {
+    const valid = 'ok_metric{a="1"} 1\n';
+    const body = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.array(fc.tuple(fc.constantFrom('m', 'm{', 'm{a="', 'm{a="v"} ', 'm{a="v",a="w"} 1', 'm{__name__="x"} 1', '# TYPE m ', 'm 1 ', 'x'.repeat(5000) + ' 1', `m{a="${'v'.repeat(10_000)}"} 1`, 'm NaN', 'm 1 -9223372036854775808', 'm 1 253402300800000'), fc.string({ maxLength: 8 })).map(([a, b]) => a + b), { maxLength: 20 }).map((ls) => ls.join('\n')),
+    );
+    let ups = 0;
+    let downs = 0;
+    let maxGapMs = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      maxGapMs = Math.max(maxGapMs, now - last);
+      last = now;
+    }, 10);
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        r.target.respond = () => ({ body: b });
+        const report = await r.loop().scrapeOnce();
+        if (report.up) ups++;
+        else {
+          downs++;
+          assert.ok(report.error !== undefined && report.error.length > 0);
+        }
+      }),
+      { numRuns: 300, seed: 20261203 },
+    );
+    clearInterval(ticker);
+    // The store still takes and answers a good scrape after all that.
+    r.target.respond = () => ({ body: valid });
+    const good = await r.loop().scrapeOnce();
+    assert.equal(good.up, true);
+    assert.deepEqual(r.query('ok_metric', good.timestamp).map((s) => s.value), [1]);
+    process.stdout.write(`# fuzz: ${ups} bodies scraped up, ${downs} refused; longest event-loop gap ${maxGapMs.toFixed(0)} ms\n`);
+    assert.ok(ups > 0 && downs > 0, 'both kinds of outcome were exercised');
+  } finally {
     await r.close();
   }
 });
