@@ -290,7 +290,9 @@ test('the manager scrapes on its interval, and a reload keeps unchanged targets 
     r.target.respond = () => ({ body: 'first_metric 1\n' });
     second.respond = () => ({ body: 'second_metric 2\n' });
     const config = (targets: string[]) => scrapeConfigFrom({ scrape_configs: [{ job_name: 'multi', scrape_interval: '1s', scrape_timeout: '1s', static_configs: [{ targets }] }] });
-    await manager.apply(config([r.target.address, second.address]));
+    // Two applies at once (two quick SIGHUPs) start each target once.
+    await Promise.all([manager.apply(config([r.target.address, second.address])), manager.apply(config([r.target.address, second.address]))]);
+    assert.equal(manager.targets().length, 2);
     await waitUntil(async () => r.target.requests.length >= 2 && second.requests.length >= 2, 15_000, 'two scrapes of each target');
     const before = r.target.requests.length;
     await manager.apply(config([r.target.address]));

@@ -45,8 +45,17 @@ export class ScrapeManager {
     this.jitterSeed = opts.jitterSeed ?? createHash('sha256').update(hostname()).digest().readBigUInt64BE(0);
   }
 
+  private applying: Promise<void> = Promise.resolve();
+
   /** Makes the running loops those of `config`; resolves once removed targets have their stale markers. */
-  async apply(config: ScrapeConfig): Promise<void> {
+  apply(config: ScrapeConfig): Promise<void> {
+    // One at a time: two reloads in quick succession must not start the same target twice.
+    const run = this.applying.then(() => this.applyNow(config));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(config: ScrapeConfig): Promise<void> {
     const wanted = new Map<string, { job: ScrapeJob; url: string; labels: ReturnType<typeof targetLabels> }>();
     for (const job of config.jobs) {
       for (const t of job.targets) {
@@ -104,6 +113,7 @@ export class ScrapeManager {
 
   /** Stops every loop (no stale markers: the store is going away, as on Prometheus's shutdown). */
   async stop(): Promise<void> {
+    await this.applying;
     const loops = [...this.loops.values()];
     this.loops.clear();
     await Promise.all(loops.map((l) => l.stop(false)));
