@@ -92,10 +92,11 @@ export class ScrapeManager {
 
   private reported(loop: ScrapeLoop, report: ScrapeReport): void {
     const before = loop.lastReport;
-    // Logged on changes of health only: a target that stays down does not flood the log.
+    // Logged on changes of health only, at info (Prometheus logs failed scrapes at debug): `up` is the signal,
+    // and a stack whose store starts before its targets must not greet its user with warnings.
     if (before === undefined || before.up !== report.up || before.error !== report.error) {
-      if (report.up) this.opts.logger?.info({ job: loop.job.jobName, url: loop.url }, 'scrape target up');
-      else this.opts.logger?.warn({ job: loop.job.jobName, url: loop.url, err: report.error }, 'scrape target down');
+      const at = { job: loop.job.jobName, url: loop.url, ...(report.up ? {} : { err: report.error }) };
+      this.opts.logger?.info(at, report.up ? 'scrape target up' : 'scrape target down');
     }
     this.opts.onReport?.(loop, report);
   }
