@@ -12,6 +12,7 @@ export function storeCommand(): Command {
     examples: [
       ['npx obspath store', 'on 127.0.0.1:9091, data in ./data/store'],
       ['npx obspath store --storage.path /var/lib/obspath --storage.retention 7d --storage.fsync batch', 'a week of data, fsync once a second'],
+      ['npx obspath store --config.file scrape.yml', 'also scrape the targets of scrape.yml (Prometheus\'s scrape_configs); kill -HUP reloads it'],
     ],
   });
   return configuredAction(cmd, { schema: storeConfigSchema, fields: storeFields, context: 'store configuration' }, async (c) => {
@@ -21,7 +22,12 @@ export function storeCommand(): Command {
       listen: c.listen,
       engine: { timeoutMs: c.queryTimeout, maxSamples: c.maxSamples },
       logger,
+      ...(c.scrapeConfigFile !== undefined ? { scrapeConfigFile: c.scrapeConfigFile } : {}),
     });
     onShutdownSignal(logger, () => server.close());
+    if (server.scraping !== undefined) {
+      const scraping = server.scraping;
+      process.on('SIGHUP', () => void scraping.reload());
+    }
   });
 }

@@ -135,8 +135,29 @@ function refresherIssuerUrlOf({ has, ports, issuerUrl, standIns }: PlanContext):
   return refresherIssuerUrl;
 }
 
+/** Every 5 s the store scrapes each component's /metrics; the job names are those the alert rules use. */
+export const SCRAPE_INTERVAL = '5s';
+
+/**
+ * The store scrapes directly (no API in between to set the tenant label on the way in), so the series carry the
+ * tenant's label themselves: reads through the API, which enforces that label, see them.
+ */
+function writeScrapeConfig({ ports, configDir }: PlanContext): string {
+  const job = (job_name: string, port: number) => ({ job_name, static_configs: [{ targets: [`127.0.0.1:${port}`], labels: { tenant_id: TENANT_ID } }] });
+  const file = join(configDir, 'scrape.yaml');
+  writeFileSync(file, stringify({
+    global: { scrape_interval: SCRAPE_INTERVAL },
+    scrape_configs: [
+      job('store', ports.store), job('observatorium-api', ports.apiInternal), job('token-refresher', ports.refresherInternal),
+      job('fleet-manager', ports.fleetManagerMetrics), job('probe', ports.probe),
+    ],
+  }));
+  return file;
+}
+
 /** The store (absent with backend-down) and the URL the API reaches it at. */
-function storeWiring({ has, ports, dataDir, logLevel, standIns }: PlanContext): { backendUrl: string; store?: ComponentSpec } {
+function storeWiring(c: PlanContext): { backendUrl: string; store?: ComponentSpec } {
+  const { has, ports, dataDir, logLevel, standIns } = c;
   let backendUrl = localUrl(ports.store);
   if (has('backend-slow')) {
     standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: localUrl(ports.store), delayMs: 10_000 });
@@ -147,7 +168,10 @@ function storeWiring({ has, ports, dataDir, logLevel, standIns }: PlanContext): 
     backendUrl,
     store: {
       name: 'store',
-      args: ['store', '--storage.path', join(dataDir, 'store'), '--web.listen', `127.0.0.1:${ports.store}`, '--storage.fsync', 'batch', '--log.level', logLevel === 'info' ? 'warn' : logLevel],
+      args: [
+        'store', '--storage.path', join(dataDir, 'store'), '--web.listen', `127.0.0.1:${ports.store}`, '--storage.fsync', 'batch',
+        '--config.file', writeScrapeConfig(c), '--log.level', logLevel === 'info' ? 'warn' : logLevel,
+      ],
       env: {},
       readyUrl: `${localUrl(ports.store)}/-/ready`,
     },

@@ -12,6 +12,7 @@ export const storeConfigSchema = z.object({
   queryTimeout: durationMs.default(120_000),
   maxSamples: z.coerce.number().int().positive().default(50_000_000),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  scrapeConfigFile: z.string().min(1).optional(),
 });
 
 export const storeFields: Record<keyof z.input<typeof storeConfigSchema>, FieldSpec> = {
@@ -27,5 +28,12 @@ export const storeFields: Record<keyof z.input<typeof storeConfigSchema>, FieldS
   fsync: { flags: '--storage.fsync <mode>', flag: '--storage.fsync', env: ['STORAGE_FSYNC'], description: 'always: acknowledge a write after fsync; batch: fsync every second; off (default always)' },
   queryTimeout: { flags: '--query.timeout <duration>', flag: '--query.timeout', env: ['QUERY_TIMEOUT'], description: 'longest query evaluation (default 2m)' },
   maxSamples: { flags: '--query.max-samples <n>', flag: '--query.max-samples', env: ['QUERY_MAX_SAMPLES'], description: 'most samples one query may load (default 50000000)' },
+  scrapeConfigFile: {
+    flags: '--config.file <file>',
+    flag: '--config.file',
+    aliases: ['--scrape.config-file <file>'],
+    env: ['SCRAPE_CONFIG_FILE'],
+    description: 'Prometheus-shaped YAML with scrape_configs: targets to scrape into the store (reloaded on SIGHUP)',
+  },
   logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
 };

@@ -12,6 +12,7 @@ import { formatDuration } from '../promql/lex.js';
 import { META_PATHS, handleMeta, handleRead, withRequestId, type ReadEndpoint } from '../promapi/index.js';
 import { DEFAULT_INGEST_LIMITS, ingestErrorBody, ingestRemoteWrite, type IngestLimits } from './remote-write/ingest.js';
 import { Store, type StoreOptions } from './store.js';
+import { loadScrapeConfig, startScraping, targetsResponse, type Scraping } from './scrape/index.js';
 
 export interface StoreServerOptions {
   store: StoreOptions;
@@ -19,6 +20,8 @@ export interface StoreServerOptions {
   engine?: EngineOptions;
   ingestLimits?: IngestLimits;
   logger: Logger;
+  /** A Prometheus-shaped scrape configuration (scrape_configs) to scrape targets into the store. */
+  scrapeConfigFile?: string;
 }
 
 export interface RunningStoreServer {
@@ -26,6 +29,8 @@ export interface RunningStoreServer {
   store: Store;
   app: FastifyInstance;
   registry: Registry;
+  /** Present when started with a scrape configuration. */
+  scraping?: Scraping;
   close(): Promise<void>;
 }
 
@@ -63,6 +68,8 @@ function writeErrorHandler(err: FastifyError, req: FastifyRequest, reply: Fastif
 }
 
 export async function startStoreServer(opts: StoreServerOptions): Promise<RunningStoreServer> {
+  // A bad scrape configuration stops the start before the data directory is touched.
+  const scrapeConfig = opts.scrapeConfigFile !== undefined ? loadScrapeConfig(opts.scrapeConfigFile) : undefined;
   const store = await Store.open(opts.store);
   const engine = new Engine(opts.engine);
   const limits = opts.ingestLimits ?? DEFAULT_INGEST_LIMITS;
@@ -94,12 +101,18 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
     if (res.status === 500) req.log.error({ err: res.body }, 'remote write failed');
     return reply.code(res.status).type('application/json').send({ ...ingestErrorBody(res), requestId: req.id });
   });
+  let scraping: Scraping | undefined;
+  app.get('/api/v1/targets', async () => targetsResponse(scraping?.manager.targets() ?? []));
   app.get('/-/healthy', async () => 'Healthy\n');
   app.get('/-/ready', async () => 'Ready\n');
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
-  const servers = new ComponentServers({ releaseAfter: () => store.close() });
-  const url = await servers.start(() => servers.listen(app, opts.listen, '--web.listen'));
-  opts.logger.info({ url, dir: opts.store.dir, series: store.stats().series }, 'store started');
-  return { url, store, app, registry, close: () => servers.close() };
+  const servers = new ComponentServers({ stopBefore: () => scraping?.stop(), releaseAfter: () => store.close() });
+  const url = await servers.start(async () => {
+    const listening = await servers.listen(app, opts.listen, '--web.listen');
+    if (scrapeConfig !== undefined) scraping = await startScraping(store, opts.scrapeConfigFile!, scrapeConfig, opts.logger);
+    return listening;
+  });
+  opts.logger.info({ url, dir: opts.store.dir, series: store.stats().series, scrapeTargets: scraping?.manager.targets().length ?? 0 }, 'store started');
+  return { url, store, app, registry, ...(scraping !== undefined ? { scraping } : {}), close: () => servers.close() };
 }
