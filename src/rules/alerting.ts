@@ -28,6 +28,16 @@ export interface Alert {
 export interface RuleSample {
   labels: Labels;
   value: number;
+  /** A stale marker. Said apart from `value` because V8 may canonicalize a NaN kept in an object field,
+   *  losing the marker's bit pattern; writers use staleMarkerValue() / sampleValue(). */
+  stale?: boolean;
+}
+
+const STALE_BITS = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer);
+
+/** A one-element Float64Array holding the sample's value, the stale marker's exact bits for a stale sample. */
+export function sampleValue(s: RuleSample): Float64Array {
+  return s.stale ? STALE_BITS.slice() : Float64Array.of(s.value);
 }
 
 export interface TemplateContext {

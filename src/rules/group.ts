@@ -3,7 +3,6 @@
 // rule no longer produces, and the alerts due for sending handed to the notifier.
 import type { Engine } from '../promql/engine.js';
 import type { Labels, Querier } from '../storage/interface.js';
-import { STALE_NAN } from '../storage/value.js';
 import { labelsKey } from '../promql/value.js';
 import { AlertingRule, type Alert, type RuleSample, type TemplateContext } from './alerting.js';
 import type { RuleGroupSpec } from './file.js';
@@ -99,7 +98,7 @@ export class RuleGroup {
     const now = new Map<string, Labels>();
     for (const s of samples) now.set(labelsKey(s.labels), s.labels);
     const out = [...samples];
-    for (const [k, labels] of before) if (!now.has(k)) out.push({ labels, value: STALE_NAN });
+    for (const [k, labels] of before) if (!now.has(k)) out.push({ labels, value: NaN, stale: true });
     this.written[i] = now;
     if (out.length === 0) return;
     try {

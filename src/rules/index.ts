@@ -2,7 +2,7 @@
 // and the embedded PromQL engine. A library: the store runs it; it imports no hop.
 export { RuleManager, type RuleManagerOptions } from './manager.js';
 export { RuleGroup, type Rule, type RuleStatus } from './group.js';
-export { AlertingRule, RESOLVED_RETENTION_MS, type Alert, type AlertState, type RuleSample } from './alerting.js';
+export { AlertingRule, RESOLVED_RETENTION_MS, sampleValue, type Alert, type AlertState, type RuleSample } from './alerting.js';
 export { RecordingRule } from './recording.js';
 export { loadRuleFiles, parseRuleFile, RuleFileError, type RuleGroupSpec, type RuleSpec } from './file.js';
 export { Notifier, generatorUrl, toPostable, type NotifierOptions, type PostableAlert } from './notifier.js';

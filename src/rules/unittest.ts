@@ -12,6 +12,7 @@ import { parseMetric, parseSequence } from '../promql/testing/series-desc.js';
 import { compareLabels, formatLabels, labelsKey } from '../promql/value.js';
 import { parsePrometheusDuration } from '../duration/duration.js';
 import type { Labels } from '../storage/interface.js';
+import { sampleValue } from './alerting.js';
 import { loadRuleFiles } from './file.js';
 import { RuleManager } from './manager.js';
 
@@ -46,12 +47,13 @@ function loadSeries(q: MemoryQuerier, input: TestGroup['input_series'], interval
   for (const s of input ?? []) {
     const labels = parseMetric(s.series);
     const seq = parseSequence(String(s.values)).values;
+    // Straight into a Float64Array: a JS array may canonicalize the stale marker's NaN.
     const ts: number[] = [];
-    const vs: number[] = [];
+    const vs = new Float64Array(seq.length);
     seq.forEach((v, i) => {
-      if (!v.omitted) (ts.push(i * intervalMs), vs.push(v.value));
+      if (!v.omitted) vs[ts.push(i * intervalMs) - 1] = v.value;
     });
-    q.append(labels, ts, Float64Array.from(vs));
+    q.append(labels, ts, vs.subarray(0, ts.length));
   }
 }
 
@@ -119,7 +121,7 @@ async function runGroup(file: TestFile, dir: string, tg: TestGroup, index: numbe
     externalLabels: tg.external_labels,
     externalUrl: tg.external_url,
     write: (samples, ts) => {
-      for (const s of samples) q.append(s.labels, [ts], Float64Array.of(s.value));
+      for (const s of samples) q.append(s.labels, [ts], sampleValue(s));
     },
   });
   const alertTests = tg.alert_rule_test ?? [];

@@ -12,12 +12,15 @@ import { formatDuration } from '../promql/lex.js';
 import { META_PATHS, handleMeta, handleRead, withRequestId, type ReadEndpoint } from '../promapi/index.js';
 import { DEFAULT_INGEST_LIMITS, ingestErrorBody, ingestRemoteWrite, type IngestLimits } from './remote-write/ingest.js';
 import { Store, type StoreOptions } from './store.js';
+import { loadStoreRules, setUpStoreRules, type StoreRules, type StoreRulesOptions } from './rules.js';
 
 export interface StoreServerOptions {
   store: StoreOptions;
   listen: string;
   engine?: EngineOptions;
   ingestLimits?: IngestLimits;
+  /** Rule files, evaluation and Alertmanagers (none: no rules evaluated). */
+  rules?: StoreRulesOptions;
   logger: Logger;
 }
 
@@ -26,6 +29,7 @@ export interface RunningStoreServer {
   store: Store;
   app: FastifyInstance;
   registry: Registry;
+  rules: StoreRules;
   close(): Promise<void>;
 }
 
@@ -63,6 +67,7 @@ function writeErrorHandler(err: FastifyError, req: FastifyRequest, reply: Fastif
 }
 
 export async function startStoreServer(opts: StoreServerOptions): Promise<RunningStoreServer> {
+  const ruleSpecs = loadStoreRules(opts.rules);
   const store = await Store.open(opts.store);
   const engine = new Engine(opts.engine);
   const limits = opts.ingestLimits ?? DEFAULT_INGEST_LIMITS;
@@ -70,6 +75,7 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   storeMetrics(registry, store);
   const app = createHttpApp({ logger: opts.logger, hop: 'store', bodyLimit: limits.maxCompressedBytes });
   addPromBodyParsers(app, limits);
+  const rules = setUpStoreRules(app, ruleSpecs, opts.rules ?? {}, { store, engine, registry, logger: opts.logger });
 
   const read = (endpoint: ReadEndpoint) => async (req: FastifyRequest<{ Params: { name?: string } }>, reply: FastifyReply) => {
     const res = withRequestId(handleRead({ querier: store, engine }, endpoint, requestParams(req), req.params.name), req.id);
@@ -98,8 +104,9 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   app.get('/-/ready', async () => 'Ready\n');
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
-  const servers = new ComponentServers({ releaseAfter: () => store.close() });
+  const servers = new ComponentServers({ releaseAfter: () => rules.stop().finally(() => store.close()) });
   const url = await servers.start(() => servers.listen(app, opts.listen, '--web.listen'));
+  rules.start(url);
   opts.logger.info({ url, dir: opts.store.dir, series: store.stats().series }, 'store started');
-  return { url, store, app, registry, close: () => servers.close() };
+  return { url, store, app, registry, rules, close: () => servers.close() };
 }
