@@ -122,10 +122,20 @@ function parseGroup(file: string, node: unknown, index: number): RuleGroupSpec {
   }
   const limit = node.limit ?? 0;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0) throw new RuleFileError(`${where}: field 'limit' must be a non-negative integer`);
+  if (node.query_offset !== undefined) throw new RuleFileError(`${where}: field 'query_offset' is not supported by obspath's rule evaluation`);
   if (!Array.isArray(node.rules)) throw new RuleFileError(`${where}: field 'rules' must be a list`);
+  let groupLabels: Record<string, string>;
+  try {
+    groupLabels = stringMap(node.labels, 'labels', false);
+  } catch (err) {
+    throw new RuleFileError(`${where}: ${(err as Error).message}`);
+  }
   const rules = node.rules.map((r: unknown, i: number) => {
     try {
-      return parseRule(r);
+      const rule = parseRule(r);
+      // Prometheus 3's group labels: on every rule of the group, a rule's own label of the same name wins.
+      rule.labels = { ...groupLabels, ...rule.labels };
+      return rule;
     } catch (err) {
       const n = isMap(r) ? (r.alert ?? r.record) : undefined;
       throw new RuleFileError(`${where}, rule ${i + 1}${typeof n === 'string' ? ` (${n})` : ''}: ${(err as Error).message}`);

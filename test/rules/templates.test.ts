@@ -94,3 +94,9 @@ test('rule files: Prometheus\'s validation, each error naming the file, group an
   const [g] = parseRuleFile('f.yaml', 'groups:\n  - name: g\n    interval: 30s\n    limit: 10\n    rules:\n      - alert: A\n        expr: up == 0\n        for: 1h30m\n        keep_firing_for: 5m\n');
   assert.deepEqual([g!.intervalMs, g!.limit, g!.rules[0]!.kind === 'alerting' && g!.rules[0]!.forMs, g!.rules[0]!.kind === 'alerting' && g!.rules[0]!.keepFiringForMs], [30_000, 10, 5_400_000, 300_000]);
 });
+
+test('group labels apply to every rule of the group (a rule\'s own wins); query_offset is refused by name', () => {
+  const [g] = parseRuleFile('f.yaml', 'groups:\n  - name: g\n    labels: { team: obs, severity: info }\n    rules:\n      - alert: A\n        expr: up\n        labels: { severity: page }\n      - record: r\n        expr: up\n');
+  assert.deepEqual(g!.rules.map((r) => r.labels), [{ team: 'obs', severity: 'page' }, { team: 'obs', severity: 'info' }]);
+  assert.throws(() => parseRuleFile('f.yaml', 'groups:\n  - name: g\n    query_offset: 1m\n    rules: []\n'), /field 'query_offset' is not supported/);
+});
