@@ -12,7 +12,7 @@ export function storeCommand(): Command {
     examples: [
       ['npx obspath store', 'on 127.0.0.1:9091, data in ./data/store'],
       ['npx obspath store --storage.path /var/lib/obspath --storage.retention 7d --storage.fsync batch', 'a week of data, fsync once a second'],
-      ['npx obspath store --rules.file deploy/prometheus/alerts.yaml --alertmanager.url http://127.0.0.1:9093', 'evaluate the bundle\'s alerts and send them to Alertmanager'],
+      ['npx obspath store --rules.file alerts.yaml --alertmanager.url http://127.0.0.1:9093', 'evaluate alert rules, send alerts to Alertmanager'],
     ],
   });
   return configuredAction(cmd, { schema: storeConfigSchema, fields: storeFields, context: 'store configuration' }, async (c) => {
