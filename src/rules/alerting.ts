@@ -147,6 +147,27 @@ export class AlertingRule {
     return keepFiring;
   }
 
+  /**
+   * Prometheus's for-state restoration after a restart (group.RestoreForState): each active alert takes its
+   * activeAt back from the last ALERTS_FOR_STATE sample written before the outage (`last`, by label-set key
+   * without __name__), shifted by the downtime, so a restart neither resets a long `for` nor fires at once.
+   * Rules whose `for` is shorter than the grace period are left alone, as Prometheus does.
+   */
+  restoreForState(ts: number, last: ReadonlyMap<string, { t: number; v: number }>, forGracePeriodMs: number): void {
+    const hold = this.spec.forMs;
+    if (hold < forGracePeriodMs) return;
+    for (const [key, a] of this.active) {
+      const s = last.get(key);
+      if (s === undefined || Number.isNaN(s.v)) continue; // no state, or a stale marker: it was not active
+      const downAt = Math.floor(s.t / 1000) * 1000;
+      let activeAt = Math.trunc(s.v) * 1000;
+      const remaining = hold - (downAt - activeAt);
+      if (remaining > 0 && remaining < forGracePeriodMs) activeAt = ts + forGracePeriodMs - hold;
+      else if (remaining > 0) activeAt += ts - downAt;
+      a.activeAt = activeAt;
+    }
+  }
+
   /** Pending and firing alerts (not the resolved ones kept for re-sending). */
   activeAlerts(): Alert[] {
     return [...this.active.values()].filter((a) => a.state !== 'inactive');

@@ -29,6 +29,12 @@ export interface GroupDeps {
   notify?(alerts: Alert[], rule: AlertingRule): void;
   templates: TemplateContext;
   resendDelayMs: number;
+  /**
+   * Restore alerts' `for` state from ALERTS_FOR_STATE after the first evaluation, as Prometheus does after a
+   * restart (alert series are written from the second evaluation on). Off for unit tests (promtool's runs
+   * write them from the first). Default off.
+   */
+  restoreForState?: { outageToleranceMs: number; forGracePeriodMs: number };
   warn?(msg: string): void;
 }
 
@@ -40,11 +46,13 @@ export class RuleGroup {
   evaluationTime = 0;
   /** Series each rule wrote at its last evaluation, for stale markers. */
   private readonly written: Array<Map<string, Labels>>;
+  private restored: boolean;
 
   constructor(readonly spec: RuleGroupSpec, readonly intervalMs: number, private readonly deps: GroupDeps) {
     this.rules = spec.rules.map((r) => (r.kind === 'alerting' ? new AlertingRule(r, deps.templates, deps.warn) : new RecordingRule(r)));
     this.status = this.rules.map(() => ({ health: 'unknown', lastError: '', lastEvaluation: 0, evaluationTime: 0 }));
     this.written = this.rules.map(() => new Map());
+    this.restored = deps.restoreForState === undefined;
   }
 
   get name(): string {
@@ -74,6 +82,8 @@ export class RuleGroup {
       try {
         const result = this.query(rule, ts);
         samples = rule.kind === 'alerting' ? rule.eval(result, ts, this.spec.limit) : rule.eval(result, this.spec.limit);
+        // Before restoration, this evaluation's ALERTS_FOR_STATE would hide the state being restored.
+        if (rule.kind === 'alerting' && !this.restored) samples = [];
         st.health = 'ok';
         st.lastError = '';
       } catch (err) {
@@ -89,8 +99,24 @@ export class RuleGroup {
       st.lastEvaluation = ts;
       st.evaluationTime = (performance.now() - started) / 1000;
     }
+    if (!this.restored) this.restoreForState(ts);
     this.lastEvaluation = ts;
     this.evaluationTime = (performance.now() - groupStart) / 1000;
+  }
+
+  private restoreForState(ts: number): void {
+    this.restored = true;
+    const { outageToleranceMs, forGracePeriodMs } = this.deps.restoreForState!;
+    for (const rule of this.rules) {
+      if (rule.kind !== 'alerting' || rule.active.size === 0) continue;
+      const last = new Map<string, { t: number; v: number }>();
+      const matchers = [{ type: '=' as const, name: '__name__', value: 'ALERTS_FOR_STATE' }, { type: '=' as const, name: 'alertname', value: rule.name }];
+      for (const s of this.deps.querier.select(matchers, ts - outageToleranceMs, ts)) {
+        const n = s.timestamps.length;
+        if (n > 0) last.set(labelsKey(s.labels.filter((l) => l.name !== '__name__')), { t: s.timestamps[n - 1]!, v: s.values[n - 1]! });
+      }
+      rule.restoreForState(ts, last, forGracePeriodMs);
+    }
   }
 
   private async writeWithStaleness(i: number, samples: RuleSample[], ts: number): Promise<void> {

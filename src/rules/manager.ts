@@ -21,9 +21,14 @@ export interface RuleManagerOptions {
   /** The store's external URL (generatorURL, $externalURL). */
   externalUrl?: string;
   externalLabels?: Record<string, string>;
+  /** Restore alerts' `for` state after a restart (Prometheus: outage tolerance 1h, grace period 10m). */
+  restoreForState?: { outageToleranceMs: number; forGracePeriodMs: number };
   warn?(msg: string): void;
   now?(): number;
 }
+
+/** Prometheus's defaults (--rules.alert.for-outage-tolerance, --rules.alert.for-grace-period). */
+export const DEFAULT_FOR_STATE_RESTORE = { outageToleranceMs: 3600_000, forGracePeriodMs: 600_000 };
 
 export class RuleManager {
   readonly groups: RuleGroup[];
@@ -45,6 +50,7 @@ export class RuleManager {
       templates: { externalLabels: opts.externalLabels ?? {}, externalUrl },
       resendDelayMs: opts.resendDelayMs ?? 60_000,
       warn: opts.warn,
+      restoreForState: opts.restoreForState,
       notify: opts.notifier ? (alerts: Alert[], rule: AlertingRule) => this.notify(alerts, rule) : undefined,
     };
     this.groups = specs.map((g) => new RuleGroup(g, g.intervalMs ?? interval, deps));

@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import type { Engine } from '../promql/engine.js';
 import { withRequestId } from '../promapi/index.js';
 import { Counter, Gauge } from 'prom-client';
-import { handleRulesApi, loadRuleFiles, Notifier, RuleManager, sampleValue, type RuleGroupSpec, type RuleSample } from '../rules/index.js';
+import { DEFAULT_FOR_STATE_RESTORE, handleRulesApi, loadRuleFiles, Notifier, RuleManager, sampleValue, type RuleGroupSpec, type RuleSample } from '../rules/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Store } from './store.js';
 
@@ -70,7 +70,7 @@ export function setUpStoreRules(app: FastifyInstance, specs: RuleGroupSpec[], op
       manager = new RuleManager(specs, {
         engine: deps.engine, querier: deps.store, write, notifier,
         evaluationIntervalMs: opts.evaluationIntervalMs, resendDelayMs: opts.resendDelayMs,
-        externalUrl: opts.externalUrl ?? url, externalLabels: opts.externalLabels,
+        externalUrl: opts.externalUrl ?? url, externalLabels: opts.externalLabels, restoreForState: DEFAULT_FOR_STATE_RESTORE,
         warn: (m) => {
           if (m.includes('evaluation failed')) failures.inc();
           deps.logger.warn(m);

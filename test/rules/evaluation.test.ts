@@ -167,3 +167,25 @@ test('a rule whose labels collide gets health "err" with Prometheus\'s message; 
   assert.equal(group.status[0]!.lastError, 'vector contains metrics with the same labelset after applying alert labels');
   assert.equal(group.status[1]!.health, 'ok');
 });
+
+test('after a restart, `for` state comes back from ALERTS_FOR_STATE, shifted by the downtime (Prometheus\'s restore)', async () => {
+  const rules = (forD: string) => `groups:\n  - name: g\n    rules:\n      - alert: Long\n        expr: x > 0\n        for: ${forD}\n`;
+  const run = async (forD: string, restartAt: number) => {
+    const before = setup(rules(forD), ['x{job="a"} 1x60']);
+    for (let t = 0; t <= 5; t++) await before.evalAt(t * M); // pending since 0, down after 5m
+    const [spec] = parseRuleFile('rules.yaml', rules(forD));
+    const after = new RuleGroup(spec!, M, {
+      engine: new Engine(), querier: before.q, templates: { externalLabels: {}, externalUrl: '' }, resendDelayMs: M,
+      restoreForState: { outageToleranceMs: 60 * M, forGracePeriodMs: 10 * M },
+      write: (samples, ts) => { for (const s of samples) before.q.append(s.labels, [ts], sampleValue(s)); },
+    });
+    await after.eval(restartAt);
+    return (after.rules[0] as AlertingRule).activeAlerts()[0]!.activeAt;
+  };
+  // for 20m: 5m spent pending, 15m remain (more than the 10m grace): activeAt moves by the 3m of downtime.
+  assert.equal(await run('20m', 8 * M), 3 * M);
+  // for 12m: 7m remain, less than the grace period: it fires 10m after the restart at the earliest.
+  assert.equal(await run('12m', 8 * M), 8 * M + 10 * M - 12 * M);
+  // for 5m, shorter than the grace period: not restored (waits its whole `for` again).
+  assert.equal(await run('5m', 8 * M), 8 * M);
+});
