@@ -82,7 +82,8 @@ export class RuleManager {
     const next = Math.floor(now / g.intervalMs) * g.intervalMs + g.intervalMs;
     const timer = setTimeout(() => {
       this.timers.delete(g);
-      const ts = Math.floor(this.now() / g.intervalMs) * g.intervalMs;
+      // The boundary it was scheduled for: a timer firing a little early must not repeat the last timestamp.
+      const ts = next;
       const run = g.eval(ts).finally(() => {
         this.running.delete(run);
         const late = Math.floor((this.now() - ts) / g.intervalMs) - 1;
