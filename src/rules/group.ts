@@ -36,6 +36,8 @@ export interface GroupDeps {
    */
   restoreForState?: { outageToleranceMs: number; forGracePeriodMs: number };
   warn?(msg: string): void;
+  /** Called for each failed rule evaluation (metrics). */
+  onRuleFailure?(): void;
 }
 
 export class RuleGroup {
@@ -89,6 +91,7 @@ export class RuleGroup {
       } catch (err) {
         st.health = 'err';
         st.lastError = (err as Error).message;
+        this.deps.onRuleFailure?.();
         this.deps.warn?.(`rule group ${JSON.stringify(this.name)}, rule ${rule.name}: evaluation failed: ${st.lastError}`);
       }
       await this.writeWithStaleness(i, samples, ts);

@@ -24,6 +24,8 @@ export interface RuleManagerOptions {
   /** Restore alerts' `for` state after a restart (Prometheus: outage tolerance 1h, grace period 10m). */
   restoreForState?: { outageToleranceMs: number; forGracePeriodMs: number };
   warn?(msg: string): void;
+  /** Called for each failed rule evaluation (metrics). */
+  onRuleFailure?(): void;
   now?(): number;
 }
 
@@ -51,6 +53,7 @@ export class RuleManager {
       resendDelayMs: opts.resendDelayMs ?? 60_000,
       warn: opts.warn,
       restoreForState: opts.restoreForState,
+      onRuleFailure: opts.onRuleFailure,
       notify: opts.notifier ? (alerts: Alert[], rule: AlertingRule) => this.notify(alerts, rule) : undefined,
     };
     this.groups = specs.map((g) => new RuleGroup(g, g.intervalMs ?? interval, deps));

@@ -71,10 +71,8 @@ export function setUpStoreRules(app: FastifyInstance, specs: RuleGroupSpec[], op
         engine: deps.engine, querier: deps.store, write, notifier,
         evaluationIntervalMs: opts.evaluationIntervalMs, resendDelayMs: opts.resendDelayMs,
         externalUrl: opts.externalUrl ?? url, externalLabels: opts.externalLabels, restoreForState: DEFAULT_FOR_STATE_RESTORE,
-        warn: (m) => {
-          if (m.includes('evaluation failed')) failures.inc();
-          deps.logger.warn(m);
-        },
+        warn: (m) => deps.logger.warn(m),
+        onRuleFailure: () => failures.inc(),
       });
       manager.start();
       deps.logger.info({ groups: specs.length, rules: specs.reduce((n, g) => n + g.rules.length, 0), alertmanagers: opts.alertmanagerUrls?.length ?? 0 }, 'rule evaluation started');
