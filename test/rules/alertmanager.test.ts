@@ -104,6 +104,9 @@ test('an alert fires in the store, reaches Alertmanager, and resolves there', as
   const sent = Number(/obspath_notifications_sent_total\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
   assert.ok(sent >= 2, `firing and resolved sends counted (${sent})`);
   assert.doesNotMatch(metrics, /obspath_notifications_errors_total\{[^}]*\} [1-9]/);
+  assert.match(metrics, /^obspath_rule_groups 1$/m);
+  assert.match(metrics, /^obspath_rule_evaluation_failures_total 0$/m);
+  assert.match(metrics, /^obspath_notifications_queue_length 0$/m);
   console.log(`alertmanager round trip: value 0 written -> alert in Alertmanager ${fireToAm} ms (for: 2s, interval 1s); value 1 -> resolved there ${resolveToAm} ms; ${sent} alerts sent`);
 });
 
