@@ -1,8 +1,9 @@
 // What `obspath up` runs: ports, generated configuration files, and one command line per component, with
 // the requested faults applied. Pure except for writing the files, so tests can inspect a plan.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { FaultName } from './faults.js';
 
@@ -155,9 +156,22 @@ function writeScrapeConfig({ ports, configDir }: PlanContext): string {
   return file;
 }
 
+/** The bundle's alert rules (deploy/prometheus/alerts.yaml), beside dist/ and src/ in a checkout. */
+const ALERT_RULES = fileURLToPath(new URL('../../deploy/prometheus/alerts.yaml', import.meta.url));
+/** How often the stack's store evaluates the bundle (as often as the stack scrapes). */
+const RULE_EVALUATION_INTERVAL = '5s';
+
+/** The store's rule flags: the bundle, copied among the stack's config files; none when it is not there. */
+function ruleArgs(configDir: string): string[] {
+  if (!existsSync(ALERT_RULES)) return [];
+  const file = join(configDir, 'alerts.yaml');
+  copyFileSync(ALERT_RULES, file);
+  return ['--rules.file', file, '--rules.evaluation-interval', RULE_EVALUATION_INTERVAL];
+}
+
 /** The store (absent with backend-down) and the URL the API reaches it at. */
 function storeWiring(c: PlanContext): { backendUrl: string; store?: ComponentSpec } {
-  const { has, ports, dataDir, logLevel, standIns } = c;
+  const { has, ports, dataDir, configDir, logLevel, standIns } = c;
   let backendUrl = localUrl(ports.store);
   if (has('backend-slow')) {
     standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: localUrl(ports.store), delayMs: 10_000 });
@@ -170,7 +184,7 @@ function storeWiring(c: PlanContext): { backendUrl: string; store?: ComponentSpe
       name: 'store',
       args: [
         'store', '--storage.path', join(dataDir, 'store'), '--web.listen', `127.0.0.1:${ports.store}`, '--storage.fsync', 'batch',
-        '--config.file', writeScrapeConfig(c), '--log.level', logLevel === 'info' ? 'warn' : logLevel,
+        '--config.file', writeScrapeConfig(c), '--log.level', logLevel === 'info' ? 'warn' : logLevel, ...ruleArgs(configDir),
       ],
       env: {},
       readyUrl: `${localUrl(ports.store)}/-/ready`,

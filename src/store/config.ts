@@ -13,6 +13,12 @@ export const storeConfigSchema = z.object({
   maxSamples: z.coerce.number().int().positive().default(50_000_000),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   scrapeConfigFile: z.string().min(1).optional(),
+  rulesFile: z.array(z.string()).default([]),
+  rulesEvaluationInterval: durationMs.refine((v) => v > 0, 'must be greater than 0').default(60_000),
+  rulesResendDelay: durationMs.default(60_000),
+  alertmanagerUrl: z.array(z.string().url()).default([]),
+  alertmanagerTimeout: durationMs.refine((v) => v > 0, 'must be greater than 0').default(10_000),
+  externalUrl: z.string().url().optional(),
 });
 
 export const storeFields: Record<keyof z.input<typeof storeConfigSchema>, FieldSpec> = {
@@ -35,5 +41,11 @@ export const storeFields: Record<keyof z.input<typeof storeConfigSchema>, FieldS
     env: ['SCRAPE_CONFIG_FILE'],
     description: 'Prometheus-shaped YAML with scrape_configs: targets to scrape into the store (reloaded on SIGHUP)',
   },
+  rulesFile: { flags: '--rules.file <file>', flag: '--rules.file', repeatable: true, description: 'Prometheus rule file (alerting and recording rules) to evaluate; repeatable' },
+  rulesEvaluationInterval: { flags: '--rules.evaluation-interval <duration>', flag: '--rules.evaluation-interval', env: ['RULES_EVALUATION_INTERVAL'], description: 'how often rule groups without their own interval are evaluated (default 1m)' },
+  rulesResendDelay: { flags: '--rules.alert.resend-delay <duration>', flag: '--rules.alert.resend-delay', env: ['RULES_ALERT_RESEND_DELAY'], description: 'minimum time between two sends of a firing alert to Alertmanager (default 1m)' },
+  alertmanagerUrl: { flags: '--alertmanager.url <url>', flag: '--alertmanager.url', repeatable: true, description: 'Alertmanager to send alerts to (API v2); repeatable' },
+  alertmanagerTimeout: { flags: '--alertmanager.timeout <duration>', flag: '--alertmanager.timeout', env: ['ALERTMANAGER_TIMEOUT'], description: 'timeout of one send to an Alertmanager (default 10s)' },
+  externalUrl: { flags: '--web.external-url <url>', flag: '--web.external-url', env: ['WEB_EXTERNAL_URL'], description: "the store's URL as users reach it, for alerts' generatorURL (default its listen URL)" },
   logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
 };

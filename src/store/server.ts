@@ -12,6 +12,7 @@ import { formatDuration } from '../promql/lex.js';
 import { META_PATHS, handleMeta, handleRead, withRequestId, type ReadEndpoint } from '../promapi/index.js';
 import { DEFAULT_INGEST_LIMITS, ingestErrorBody, ingestRemoteWrite, type IngestLimits } from './remote-write/ingest.js';
 import { Store, type StoreOptions } from './store.js';
+import { loadStoreRules, setUpStoreRules, type StoreRules, type StoreRulesOptions } from './rules.js';
 import { loadScrapeConfig, startScraping, targetsResponse, type Scraping } from './scrape/index.js';
 
 export interface StoreServerOptions {
@@ -19,6 +20,8 @@ export interface StoreServerOptions {
   listen: string;
   engine?: EngineOptions;
   ingestLimits?: IngestLimits;
+  /** Rule files, evaluation and Alertmanagers (none: no rules evaluated). */
+  rules?: StoreRulesOptions;
   logger: Logger;
   /** A Prometheus-shaped scrape configuration (scrape_configs) to scrape targets into the store. */
   scrapeConfigFile?: string;
@@ -31,6 +34,7 @@ export interface RunningStoreServer {
   registry: Registry;
   /** Present when started with a scrape configuration. */
   scraping?: Scraping;
+  rules: StoreRules;
   close(): Promise<void>;
 }
 
@@ -68,8 +72,9 @@ function writeErrorHandler(err: FastifyError, req: FastifyRequest, reply: Fastif
 }
 
 export async function startStoreServer(opts: StoreServerOptions): Promise<RunningStoreServer> {
-  // A bad scrape configuration stops the start before the data directory is touched.
+  // A bad scrape configuration or rule file stops the start before the data directory is touched.
   const scrapeConfig = opts.scrapeConfigFile !== undefined ? loadScrapeConfig(opts.scrapeConfigFile) : undefined;
+  const ruleSpecs = loadStoreRules(opts.rules);
   const store = await Store.open(opts.store);
   const engine = new Engine(opts.engine);
   const limits = opts.ingestLimits ?? DEFAULT_INGEST_LIMITS;
@@ -77,6 +82,7 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   storeMetrics(registry, store);
   const app = createHttpApp({ logger: opts.logger, hop: 'store', bodyLimit: limits.maxCompressedBytes });
   addPromBodyParsers(app, limits);
+  const rules = setUpStoreRules(app, ruleSpecs, opts.rules ?? {}, { store, engine, registry, logger: opts.logger });
 
   const read = (endpoint: ReadEndpoint) => async (req: FastifyRequest<{ Params: { name?: string } }>, reply: FastifyReply) => {
     const res = withRequestId(handleRead({ querier: store, engine }, endpoint, requestParams(req), req.params.name), req.id);
@@ -107,12 +113,13 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   app.get('/-/ready', async () => 'Ready\n');
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
-  const servers = new ComponentServers({ stopBefore: () => scraping?.stop(), releaseAfter: () => store.close() });
+  const servers = new ComponentServers({ stopBefore: () => scraping?.stop(), releaseAfter: () => rules.stop().finally(() => store.close()) });
   const url = await servers.start(async () => {
     const listening = await servers.listen(app, opts.listen, '--web.listen');
     if (scrapeConfig !== undefined) scraping = await startScraping(store, opts.scrapeConfigFile!, scrapeConfig, opts.logger);
     return listening;
   });
+  rules.start(url);
   opts.logger.info({ url, dir: opts.store.dir, series: store.stats().series, scrapeTargets: scraping?.manager.targets().length ?? 0 }, 'store started');
-  return { url, store, app, registry, ...(scraping !== undefined ? { scraping } : {}), close: () => servers.close() };
+  return { url, store, app, registry, rules, ...(scraping !== undefined ? { scraping } : {}), close: () => servers.close() };
 }
