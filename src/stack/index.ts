@@ -12,10 +12,11 @@ import { startBlackHole, startErrorServer, startSlowProxy, type FaultServer } fr
 import { LogMux } from './log-stream.js';
 import { AUDIENCE, buildPlan, DEMO_INSTANCES, TENANT, type StackPlan } from './plan.js';
 import { Supervisor } from './supervisor.js';
+import { assertAlertmanagerInstalled } from './watch.js';
 import { startUserTraffic } from './user-traffic.js';
 
 export { FAULTS, formatFaultCatalog, faultByName, type Fault, type FaultName } from './faults.js';
-export { DEMO_INSTANCES, TENANT, TENANT_ID, type StackPlan } from './plan.js';
+export { DEMO_INSTANCES, PORT_COUNT, TENANT, TENANT_ID, type StackPlan } from './plan.js';
 
 const OBSPATH_BIN = fileURLToPath(new URL('../../bin/obspath.js', import.meta.url));
 
@@ -29,6 +30,10 @@ export interface StackOptions {
   logger: Logger;
   /** How long to wait for components to become ready. */
   readyTimeoutMs?: number;
+  /** Route the store's alerts through Debian's Alertmanager to doctor serve (up --alertmanager); else directly. */
+  alertmanager?: boolean;
+  /** Tests only: every alert's `for:` in the stack's copy of the rule bundle (the bundle's are 5-10 minutes). */
+  alertFor?: string;
 }
 
 export interface Endpoint {
@@ -79,7 +84,10 @@ async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTim
   const notReady: string[] = [];
   const runStage = async (names: ReadonlySet<string>, inStage: boolean) => {
     const stage = plan.components.filter((c) => names.has(c.name) === inStage);
-    for (const c of stage) supervisor.start({ name: c.name, command: process.execPath, args: [OBSPATH_BIN, ...c.args], env: c.env, restart: true });
+    for (const c of stage) {
+      const [command, args] = c.command ? [c.command, c.args] : [process.execPath, [OBSPATH_BIN, ...c.args]];
+      supervisor.start({ name: c.name, command, args, env: c.env, restart: true });
+    }
     await Promise.all(stage.filter((c) => c.readyUrl).map(async (c) => {
       while (Date.now() < deadline) {
         if (await answers(c.readyUrl!)) return;
@@ -88,7 +96,8 @@ async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTim
       notReady.push(c.name);
     }));
   };
-  const first = new Set(['issuer', 'store']);
+  // The Alertmanager first too: the store's first alerts find it up.
+  const first = new Set(['issuer', 'store', 'alertmanager']);
   await runStage(first, true);
   await runStage(first, false);
   return notReady;
@@ -130,6 +139,10 @@ function stackEndpoints(plan: StackPlan): Endpoint[] {
     { component: 'token-refresher', url: url(p.refresher), what: `token refresher -> ${plan.observatoriumUrl} (internal: ${url(p.refresherInternal)}/ready)` },
     { component: 'fleet-manager', url: `${url(p.fleetManager)}/api/kafkas_mgmt/v1/kafkas`, what: `Kafka metrics API (metrics: ${url(p.fleetManagerMetrics)}/metrics)` },
     { component: 'probe', url: `${url(p.probe)}/metrics`, what: 'synthetic write -> read-back prober (up_* metrics, up_probe_success)' },
+    ...(plan.alertsTo.alertmanagerUrl
+      ? [{ component: 'alertmanager', url: plan.alertsTo.alertmanagerUrl, what: "Debian's Alertmanager: the store's alerts, routed to doctor serve's webhook" }]
+      : []),
+    { component: 'doctor', url: `${plan.alertsTo.doctorUrl}/`, what: `doctor serve: each firing alert runs the runbook; verdict at ${plan.alertsTo.doctorUrl}/api/v1/verdict` },
   ];
 }
 
@@ -163,7 +176,8 @@ function keepStackFile(plan: StackPlan, started: number, endpoints: Endpoint[], 
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const started = Date.now();
   const faults = (opts.faults ?? []).map((f) => faultByName(f).name) as FaultName[];
-  const plan = buildPlan({ dataDir: opts.dataDir, basePort: opts.basePort, faults, logLevel: opts.logLevel });
+  if (opts.alertmanager) assertAlertmanagerInstalled();
+  const plan = buildPlan({ dataDir: opts.dataDir, basePort: opts.basePort, faults, logLevel: opts.logLevel, alertmanager: opts.alertmanager, alertFor: opts.alertFor });
   const mux = new LogMux(opts.out, undefined, join(plan.dataDir, 'logs'));
   const supervisor = new Supervisor(mux);
   const standIns = await startStandIns(plan);

@@ -8,7 +8,7 @@ import { startObspath } from '../../tools/testing/procs.js';
 
 test('obspath up: ready, a Kafka instance\'s metrics come back through the fleet manager, Ctrl-C stops everything', async () => {
   const dir = await tempDir();
-  const base = await freePortRange(10);
+  const base = await freePortRange(12);
   const up = startObspath(['up', '--ports', String(base), '--data', dir.path]);
   try {
     await waitUntil(() => /obspath up: ready in/.test(up.output()), 20_000, `up ready\n${up.output()}`);
