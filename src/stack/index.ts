@@ -10,7 +10,7 @@ import { startDataPlane, type DataPlane } from './dataplane.js';
 import { faultByName, type FaultName } from './faults.js';
 import { startBlackHole, startErrorServer, startSlowProxy, type FaultServer } from './fault-servers.js';
 import { LogMux } from './log-stream.js';
-import { AUDIENCE, buildPlan, DEMO_INSTANCES, TENANT, type StackPlan } from './plan.js';
+import { AUDIENCE, buildPlan, DEMO_INSTANCES, TENANT, type ComponentSpec, type StackPlan } from './plan.js';
 import { Supervisor } from './supervisor.js';
 import { assertAlertmanagerInstalled } from './watch.js';
 import { startUserTraffic } from './user-traffic.js';
@@ -76,14 +76,13 @@ async function startStandIns(plan: StackPlan): Promise<FaultServer[]> {
 }
 
 /**
- * Starts every component in two stages: the issuer and the store first, so the others find them on their
- * first try (no start-up error noise, and no retry backoff on the critical path). Returns those not ready in time.
+ * Starts every component in stages: the issuer and the store first, so the others find them on their first try
+ * (no start-up error noise, and no retry backoff on the critical path), doctor serve last. Returns those not ready in time.
  */
 async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number): Promise<string[]> {
   const deadline = Date.now() + readyTimeoutMs;
   const notReady: string[] = [];
-  const runStage = async (names: ReadonlySet<string>, inStage: boolean) => {
-    const stage = plan.components.filter((c) => names.has(c.name) === inStage);
+  const runStage = async (stage: readonly ComponentSpec[]) => {
     for (const c of stage) {
       const [command, args] = c.command ? [c.command, c.args] : [process.execPath, [OBSPATH_BIN, ...c.args]];
       supervisor.start({ name: c.name, command, args, env: c.env, restart: true });
@@ -96,10 +95,11 @@ async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTim
       notReady.push(c.name);
     }));
   };
-  // The Alertmanager first too: the store's first alerts find it up.
+  // The Alertmanager first too, so the store's first alerts find it; doctor serve last, off the path's critical path.
   const first = new Set(['issuer', 'store', 'alertmanager']);
-  await runStage(first, true);
-  await runStage(first, false);
+  await runStage(plan.components.filter((c) => first.has(c.name)));
+  await runStage(plan.components.filter((c) => !first.has(c.name) && c.name !== 'doctor'));
+  await runStage(plan.components.filter((c) => c.name === 'doctor'));
   return notReady;
 }
 
