@@ -1,5 +1,6 @@
-// What scraping costs the store on the running stack: `obspath up` runs; beside it two more stores on the same
-// machine, one idle and one scraping the stack's five components every 5 s with the stack's own scrape file.
+// What scraping and rule evaluation cost the store on the running stack: `obspath up` runs; beside it three more
+// stores on the same machine: one idle, one scraping the stack's five components every 5 s with the stack's own
+// scrape file, and one doing that and evaluating the stack's alert rules every 5 s.
 // Over the same window (SCRAPE_BENCH_SECONDS, default 60) it prints each one's CPU time (user + system, from
 // /proc) and resident memory, and the same for the stack's own store (scraping, plus the stack's remote writes).
 // Run: node --import tsx bench/scrape-cost.ts  (Linux; builds nothing: run `npm run build` first).
@@ -54,9 +55,11 @@ async function main(): Promise<void> {
     await waitUntil(() => /obspath up: ready in/.test(up.output()), 60_000, `up ready\n${up.output()}`);
     const idle = await startStore(join(dir.path, 'idle'), []);
     const scraping = await startStore(join(dir.path, 'scraping'), ['--config.file', join(dir.path, 'stack', 'config', 'scrape.yaml')]);
-    stores.push(idle.proc, scraping.proc);
+    // As the stack's store: the same scrapes plus the bundle evaluated every 5 s (no Alertmanager: a healthy stack fires nothing).
+    const rules = await startStore(join(dir.path, 'rules'), ['--config.file', join(dir.path, 'stack', 'config', 'scrape.yaml'), '--rules.file', join(dir.path, 'stack', 'config', 'alerts.yaml'), '--rules.evaluation-interval', '5s']);
+    stores.push(idle.proc, scraping.proc, rules.proc);
     await new Promise((r) => setTimeout(r, 12_000)); // past the first scrape of every target, and JIT warm-up
-    const pids = { idle: idle.proc.child.pid!, scraping: scraping.proc.child.pid!, 'stack store': stackStorePid(join(dir.path, 'stack')) };
+    const pids = { idle: idle.proc.child.pid!, scraping: scraping.proc.child.pid!, 'scraping + rules': rules.proc.child.pid!, 'stack store': stackStorePid(join(dir.path, 'stack')) };
     const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
     const maxRss: Record<string, number> = {};
     for (let t = 0; t < SECONDS; t += 5) {

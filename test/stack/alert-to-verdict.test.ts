@@ -132,7 +132,8 @@ describe('obspath up: the alert arrives with its diagnosis', { concurrency: 2 },
       assert.equal((await fetch(`${doctor}/api/v1/verdict`)).status, 404, 'no run, so no verdict');
       const metrics = await (await fetch(`${doctor}/metrics`)).text();
       assert.doesNotMatch(metrics, /^obspath_doctor_verdict\{/m);
-      assert.doesNotMatch(metrics, /^obspath_doctor_runs_total\{/m);
+      assert.doesNotMatch(metrics, /^obspath_doctor_runs_total\{[^}]*\} [1-9]/m, 'no run');
+      assert.doesNotMatch(metrics, /^obspath_doctor_alerts_total\{[^}]*\} [1-9]/m, 'no alert reached doctor serve');
       assert.ok(pendingAt.every((ms) => ms < 30_000), `an alert was pending after start-up: ${pending}`);
       timings.push(`${'healthy (Alertmanager)'.padEnd(34)} ${HEALTHY_WATCH_MS / 1000} s of evaluation, ${rules.length} rules: nothing fired (${pending}), no verdict, no run`);
     });
