@@ -14,7 +14,7 @@ const BIN = fileURLToPath(new URL('../bin/obspath.js', import.meta.url));
 const rounds = Number(process.argv[2] ?? 5);
 
 const mainPort = (name: ComponentSpec['name'], p: Ports): number =>
-  ({ issuer: p.issuer, store: p.store, api: p.api, 'token-refresher': p.refresher, 'fleet-manager': p.fleetManager, probe: p.probe })[name];
+  ({ issuer: p.issuer, store: p.store, api: p.api, 'token-refresher': p.refresher, 'fleet-manager': p.fleetManager, probe: p.probe, doctor: p.doctor, alertmanager: p.alertmanager })[name];
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -50,7 +50,7 @@ console.log(`obspath --help: mean ${mean(help).toFixed(0)} ms over 10 runs (min 
 const times = new Map<string, number[]>();
 for (let r = 0; r < rounds; r++) {
   const dir = mkdtempSync(join(tmpdir(), 'obspath-startup-'));
-  const plan = buildPlan({ dataDir: dir, basePort: await freePortRange(10), faults: [], logLevel: 'warn' });
+  const plan = buildPlan({ dataDir: dir, basePort: await freePortRange(12), faults: [], logLevel: 'warn' });
   const children: ChildProcess[] = [];
   try {
     for (const c of plan.components) {

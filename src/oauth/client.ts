@@ -30,6 +30,8 @@ export interface TokenResponse {
 
 export interface OAuthClientOptions {
   issuerUrl: string;
+  /** The token endpoint itself (Prometheus's oauth2 `token_url`): no OIDC discovery then. */
+  tokenUrl?: string;
   clientId: string;
   clientSecret: string;
   audience?: string;
@@ -99,7 +101,7 @@ export class OAuthClient {
   /** One client-credentials grant, discovery first when it has not succeeded yet, within one deadline. */
   async fetchToken(): Promise<TokenResponse> {
     const signal = AbortSignal.timeout(this.opts.timeoutMs);
-    const doc = this.#discovery ?? (await this.discover(signal));
+    const doc = this.#discovery ?? (this.opts.tokenUrl !== undefined ? { issuer: this.opts.issuerUrl, token_endpoint: this.opts.tokenUrl } : await this.discover(signal));
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     // Unlike the Go refresher (where --scope replaced the audience), both are sent.
     if (this.opts.audience) form.set('audience', this.opts.audience);

@@ -10,12 +10,13 @@ import { startDataPlane, type DataPlane } from './dataplane.js';
 import { faultByName, type FaultName } from './faults.js';
 import { startBlackHole, startErrorServer, startSlowProxy, type FaultServer } from './fault-servers.js';
 import { LogMux } from './log-stream.js';
-import { AUDIENCE, buildPlan, DEMO_INSTANCES, TENANT, type StackPlan } from './plan.js';
+import { AUDIENCE, buildPlan, DEMO_INSTANCES, TENANT, type ComponentSpec, type StackPlan } from './plan.js';
 import { Supervisor } from './supervisor.js';
+import { assertAlertmanagerInstalled } from './watch.js';
 import { startUserTraffic } from './user-traffic.js';
 
 export { FAULTS, formatFaultCatalog, faultByName, type Fault, type FaultName } from './faults.js';
-export { DEMO_INSTANCES, TENANT, TENANT_ID, type StackPlan } from './plan.js';
+export { DEMO_INSTANCES, PORT_COUNT, TENANT, TENANT_ID, type StackPlan } from './plan.js';
 
 const OBSPATH_BIN = fileURLToPath(new URL('../../bin/obspath.js', import.meta.url));
 
@@ -29,8 +30,12 @@ export interface StackOptions {
   logger: Logger;
   /** How long to wait for components to become ready. */
   readyTimeoutMs?: number;
-  /** A command to run a component under (e.g. ['faketime', '-f', '-10m'] for a skewed clock), by component. */
+  /** A command to run a component under (e.g. ['env', 'LD_PRELOAD=...', 'FAKETIME=-10m'] for a skewed clock), by component. */
   wrap?: Readonly<Partial<Record<string, readonly string[]>>>;
+  /** Route the store's alerts through Debian's Alertmanager to doctor serve (up --alertmanager); else directly. */
+  alertmanager?: boolean;
+  /** Tests only: every alert's `for:` in the stack's copy of the rule bundle (the bundle's are 5-10 minutes). */
+  alertFor?: string;
 }
 
 export interface Endpoint {
@@ -73,17 +78,17 @@ async function startStandIns(plan: StackPlan): Promise<FaultServer[]> {
 }
 
 /**
- * Starts every component in three stages: the issuer and the store, then the API, then the rest, so each finds
- * what it calls on its first try (no start-up error noise, and no retry backoff on the critical path). Returns
- * those not ready in time.
+ * Starts every component in stages: the issuer, the store and the Alertmanager, then the API, then the rest, so
+ * each finds what it calls on its first try (no start-up error noise, and no retry backoff on the critical path);
+ * doctor serve last, off the path's critical path. Returns those not ready in time.
  */
 async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number, wrap: StackOptions['wrap'] = {}): Promise<string[]> {
   const deadline = Date.now() + readyTimeoutMs;
   const notReady: string[] = [];
-  const runStage = async (names: ReadonlySet<string>, inStage: boolean) => {
-    const stage = plan.components.filter((c) => names.has(c.name) === inStage);
+  const runStage = async (stage: readonly ComponentSpec[]) => {
     for (const c of stage) {
-      const argv = [...(wrap[c.name] ?? []), process.execPath, OBSPATH_BIN, ...c.args];
+      const [command, args] = c.command ? [c.command, c.args] : [process.execPath, [OBSPATH_BIN, ...c.args]];
+      const argv = [...(wrap[c.name] ?? []), command, ...args];
       supervisor.start({ name: c.name, command: argv[0]!, args: argv.slice(1), env: c.env, restart: true });
     }
     await Promise.all(stage.filter((c) => c.readyUrl).map(async (c) => {
@@ -95,10 +100,13 @@ async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTim
     }));
   };
   // The API before its clients too: a refresher or probe request to an API still starting is a refused
-  // connection in their logs, which `obspath doctor` reads as a fault on a healthy stack.
-  const stages = [new Set(['issuer', 'store']), new Set(['api'])];
-  for (const names of stages) await runStage(names, true);
-  await runStage(new Set(stages.flatMap((st) => [...st])), false);
+  // connection in their logs, which `obspath doctor` reads as a fault on a healthy stack. The Alertmanager early,
+  // so the store's first alerts find it.
+  const stages = [new Set(['issuer', 'store', 'alertmanager']), new Set(['api'])];
+  for (const names of stages) await runStage(plan.components.filter((c) => names.has(c.name)));
+  const started = new Set(stages.flatMap((st) => [...st]));
+  await runStage(plan.components.filter((c) => !started.has(c.name) && c.name !== 'doctor'));
+  await runStage(plan.components.filter((c) => c.name === 'doctor'));
   return notReady;
 }
 
@@ -138,6 +146,10 @@ function stackEndpoints(plan: StackPlan): Endpoint[] {
     { component: 'token-refresher', url: url(p.refresher), what: `token refresher -> ${plan.observatoriumUrl} (internal: ${url(p.refresherInternal)}/ready)` },
     { component: 'fleet-manager', url: `${url(p.fleetManager)}/api/kafkas_mgmt/v1/kafkas`, what: `Kafka metrics API (metrics: ${url(p.fleetManagerMetrics)}/metrics)` },
     { component: 'probe', url: `${url(p.probe)}/metrics`, what: 'synthetic write -> read-back prober (up_* metrics, up_probe_success)' },
+    ...(plan.alertsTo.alertmanagerUrl
+      ? [{ component: 'alertmanager', url: plan.alertsTo.alertmanagerUrl, what: "Debian's Alertmanager: the store's alerts, routed to doctor serve's webhook" }]
+      : []),
+    { component: 'doctor', url: `${plan.alertsTo.doctorUrl}/`, what: `doctor serve: each firing alert runs the runbook; verdict at ${plan.alertsTo.doctorUrl}/api/v1/verdict` },
   ];
 }
 
@@ -172,7 +184,8 @@ function keepStackFile(plan: StackPlan, started: number, endpoints: Endpoint[], 
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const started = Date.now();
   const faults = (opts.faults ?? []).map((f) => faultByName(f).name) as FaultName[];
-  const plan = buildPlan({ dataDir: opts.dataDir, basePort: opts.basePort, faults, logLevel: opts.logLevel });
+  if (opts.alertmanager) assertAlertmanagerInstalled();
+  const plan = buildPlan({ dataDir: opts.dataDir, basePort: opts.basePort, faults, logLevel: opts.logLevel, alertmanager: opts.alertmanager, alertFor: opts.alertFor });
   const mux = new LogMux(opts.out, undefined, join(plan.dataDir, 'logs'));
   const supervisor = new Supervisor(mux);
   const standIns = await startStandIns(plan);

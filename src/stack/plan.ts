@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { FaultName } from './faults.js';
+import { alertmanagerSpec, RULE_EVALUATION_INTERVAL, writeAlertRules } from './watch.js';
 
 export const TENANT = 'managedkafka';
 export const TENANT_ID = '5e2bd1f0-4c1a-4b8e-9d2f-managedkafka';
@@ -20,13 +21,17 @@ export const DEMO_INSTANCES = [
 
 export interface Ports {
   issuer: number; store: number; api: number; apiInternal: number; refresher: number; refresherInternal: number;
-  fleetManager: number; fleetManagerMetrics: number; probe: number; fault: number;
+  fleetManager: number; fleetManagerMetrics: number; probe: number; fault: number; doctor: number; alertmanager: number;
 }
+
+/** How many consecutive ports `obspath up --ports <base>` takes (the Alertmanager's is kept free without --alertmanager). */
+export const PORT_COUNT = 12;
 
 export function portsFrom(base: number): Ports {
   return {
     issuer: base, store: base + 1, api: base + 2, apiInternal: base + 3, refresher: base + 4, refresherInternal: base + 5,
     fleetManager: base + 6, fleetManagerMetrics: base + 7, probe: base + 8, fault: base + 9,
+    doctor: base + 10, alertmanager: base + 11,
   };
 }
 
@@ -48,7 +53,9 @@ function loadOrCreateSecrets(configDir: string): Secrets {
 }
 
 export interface ComponentSpec {
-  name: 'issuer' | 'store' | 'api' | 'token-refresher' | 'fleet-manager' | 'probe';
+  name: 'issuer' | 'store' | 'api' | 'token-refresher' | 'fleet-manager' | 'probe' | 'doctor' | 'alertmanager';
+  /** The program; undefined: obspath itself (args are its subcommand and flags). */
+  command?: string;
   args: string[];
   env: Record<string, string>;
   /** URL answering 2xx when the component is ready; undefined: do not wait. */
@@ -65,6 +72,8 @@ export interface StackPlan {
   observatoriumUrl: string;
   /** Where the fleet manager sends its Observatorium requests (the refresher, or a fault stand-in). */
   fleetRefresherUrl: string;
+  /** Where the store sends its alerts: the Alertmanager (up --alertmanager) or doctor serve itself. */
+  alertsTo: { alertmanagerUrl?: string; doctorUrl: string };
   components: ComponentSpec[];
   /** Stand-ins to start in the orchestrator process. */
   standIns: Array<{ kind: 'black-hole' | 'error-500' | 'slow-proxy'; port: number; upstream?: string; delayMs?: number }>;
@@ -80,6 +89,9 @@ interface PlanContext {
   issuerUrl: string;
   logLevel: string;
   standIns: StackPlan['standIns'];
+  /** Where the store posts its alerts (Alertmanager API v2). */
+  alertsUrl: string;
+  alertFor?: string;
 }
 
 const localUrl = (port: number) => `http://127.0.0.1:${port}`;
@@ -135,8 +147,36 @@ function refresherIssuerUrlOf({ has, ports, issuerUrl, standIns }: PlanContext):
   return refresherIssuerUrl;
 }
 
+/** Every 5 s the store scrapes each component's /metrics; the job names are those the alert rules use. */
+export const SCRAPE_INTERVAL = '5s';
+
+/**
+ * The store scrapes directly (no API in between to set the tenant label on the way in), so the series carry the
+ * tenant's label themselves: reads through the API, which enforces that label, see them.
+ */
+function writeScrapeConfig({ ports, configDir }: PlanContext): string {
+  const job = (job_name: string, port: number) => ({ job_name, static_configs: [{ targets: [`127.0.0.1:${port}`], labels: { tenant_id: TENANT_ID } }] });
+  const file = join(configDir, 'scrape.yaml');
+  writeFileSync(file, stringify({
+    global: { scrape_interval: SCRAPE_INTERVAL },
+    scrape_configs: [
+      job('store', ports.store), job('observatorium-api', ports.apiInternal), job('token-refresher', ports.refresherInternal),
+      job('fleet-manager', ports.fleetManagerMetrics), job('probe', ports.probe),
+    ],
+  }));
+  return file;
+}
+
+/** The store's rule flags: the bundle, copied among the stack's config files, and where alerts go; none without it. */
+function ruleArgs({ configDir, alertsUrl, alertFor }: PlanContext): string[] {
+  const file = writeAlertRules(configDir, alertFor);
+  if (file === undefined) return [];
+  return ['--rules.file', file, '--rules.evaluation-interval', RULE_EVALUATION_INTERVAL, '--alertmanager.url', alertsUrl];
+}
+
 /** The store (absent with backend-down) and the URL the API reaches it at. */
-function storeWiring({ has, ports, dataDir, logLevel, standIns }: PlanContext): { backendUrl: string; store?: ComponentSpec } {
+function storeWiring(c: PlanContext): { backendUrl: string; store?: ComponentSpec } {
+  const { has, ports, dataDir, logLevel, standIns } = c;
   let backendUrl = localUrl(ports.store);
   if (has('backend-slow')) {
     standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: localUrl(ports.store), delayMs: 10_000 });
@@ -147,7 +187,10 @@ function storeWiring({ has, ports, dataDir, logLevel, standIns }: PlanContext): 
     backendUrl,
     store: {
       name: 'store',
-      args: ['store', '--storage.path', join(dataDir, 'store'), '--web.listen', `127.0.0.1:${ports.store}`, '--storage.fsync', 'batch', '--log.level', logLevel === 'info' ? 'warn' : logLevel],
+      args: [
+        'store', '--storage.path', join(dataDir, 'store'), '--web.listen', `127.0.0.1:${ports.store}`, '--storage.fsync', 'batch',
+        '--config.file', writeScrapeConfig(c), '--log.level', logLevel === 'info' ? 'warn' : logLevel, ...ruleArgs(c),
+      ],
       env: {},
       readyUrl: `${localUrl(ports.store)}/-/ready`,
     },
@@ -247,7 +290,33 @@ function probeComponent({ ports, secrets, issuerUrl, logLevel }: PlanContext, ap
   };
 }
 
-export function buildPlan(opts: { dataDir: string; basePort: number; faults: readonly FaultName[]; logLevel?: string }): StackPlan {
+/** `obspath doctor serve` on the stack's data directory: the diagnosis each alert gets. */
+function doctorComponent({ ports, dataDir, logLevel }: PlanContext): ComponentSpec {
+  return {
+    name: 'doctor',
+    args: ['doctor', 'serve', '--data', dataDir, '--web.listen', `127.0.0.1:${ports.doctor}`, '--log.level', logLevel === 'silent' ? 'error' : logLevel],
+    env: {},
+    readyUrl: `${localUrl(ports.doctor)}/ready`,
+  };
+}
+
+function alertmanagerComponent({ ports, dataDir, configDir, logLevel }: PlanContext): ComponentSpec {
+  const spec = alertmanagerSpec({ dataDir, configDir, port: ports.alertmanager, doctorUrl: localUrl(ports.doctor), logLevel });
+  return { name: 'alertmanager', command: spec.command, args: spec.args, env: {}, readyUrl: spec.readyUrl };
+}
+
+export interface PlanOptions {
+  dataDir: string;
+  basePort: number;
+  faults: readonly FaultName[];
+  logLevel?: string;
+  /** Route the store's alerts through Debian's Alertmanager (up --alertmanager); otherwise straight to doctor serve. */
+  alertmanager?: boolean;
+  /** Tests only: every alert's `for:` in the stack's copy of the bundle (see writeAlertRules). */
+  alertFor?: string;
+}
+
+export function buildPlan(opts: PlanOptions): StackPlan {
   const dataDir = resolve(opts.dataDir);
   const configDir = join(dataDir, 'config');
   mkdirSync(configDir, { recursive: true });
@@ -259,6 +328,8 @@ export function buildPlan(opts: { dataDir: string; basePort: number; faults: rea
     issuerUrl: `${localUrl(ports.issuer)}/auth/realms/${REALM}`,
     logLevel: opts.logLevel ?? 'info',
     standIns: [],
+    alertsUrl: localUrl(opts.alertmanager ? ports.alertmanager : ports.doctor),
+    alertFor: opts.alertFor,
   };
   writeConfigFiles(c);
   const refresherIssuerUrl = refresherIssuerUrlOf(c);
@@ -266,7 +337,9 @@ export function buildPlan(opts: { dataDir: string; basePort: number; faults: rea
   const { apiUrl, api } = apiWiring(c, backendUrl);
   const { observatoriumUrl, refresher } = refresherWiring(c, refresherIssuerUrl, apiUrl);
   const { fleetRefresherUrl, fleetManager } = fleetManagerWiring(c);
-  const components = [issuerComponent(c), store, api, refresher, fleetManager, probeComponent(c, apiUrl)].filter((x): x is ComponentSpec => x !== undefined);
+  const watchers = [doctorComponent(c), opts.alertmanager ? alertmanagerComponent(c) : undefined];
+  const components = [issuerComponent(c), store, api, refresher, fleetManager, probeComponent(c, apiUrl), ...watchers].filter((x): x is ComponentSpec => x !== undefined);
   const { secrets, issuerUrl, standIns } = c;
-  return { dataDir, ports, faults: [...opts.faults], secrets, issuerUrl, observatoriumUrl, fleetRefresherUrl, components, standIns };
+  const alertsTo = { doctorUrl: localUrl(ports.doctor), ...(opts.alertmanager ? { alertmanagerUrl: localUrl(ports.alertmanager) } : {}) };
+  return { dataDir, ports, faults: [...opts.faults], secrets, issuerUrl, observatoriumUrl, fleetRefresherUrl, alertsTo, components, standIns };
 }

@@ -30,6 +30,13 @@ export const storeConfigSchema = z.object({
   maxSamples: z.coerce.number().int().positive().default(50_000_000),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   ...tlsSingleListenerSchema,
+  scrapeConfigFile: z.string().min(1).optional(),
+  rulesFile: z.array(z.string()).default([]),
+  rulesEvaluationInterval: durationMs.refine((v) => v > 0, 'must be greater than 0').default(60_000),
+  rulesResendDelay: durationMs.default(60_000),
+  alertmanagerUrl: z.array(z.string().url()).default([]),
+  alertmanagerTimeout: durationMs.refine((v) => v > 0, 'must be greater than 0').default(10_000),
+  externalUrl: z.string().url().optional(),
 });
 
 export const storeFields: Record<keyof z.input<typeof storeConfigSchema>, FieldSpec> = {
@@ -69,6 +76,19 @@ export const storeFields: Record<keyof z.input<typeof storeConfigSchema>, FieldS
   fsync: { flags: '--storage.fsync <mode>', flag: '--storage.fsync', env: ['STORAGE_FSYNC'], description: 'always: acknowledge a write after fsync; batch: fsync every second; off (default always)' },
   queryTimeout: { flags: '--query.timeout <duration>', flag: '--query.timeout', env: ['QUERY_TIMEOUT'], description: 'longest query evaluation (default 2m)' },
   maxSamples: { flags: '--query.max-samples <n>', flag: '--query.max-samples', env: ['QUERY_MAX_SAMPLES'], description: 'most samples one query may load (default 50000000)' },
+  scrapeConfigFile: {
+    flags: '--config.file <file>',
+    flag: '--config.file',
+    aliases: ['--scrape.config-file <file>'],
+    env: ['SCRAPE_CONFIG_FILE'],
+    description: 'Prometheus-shaped YAML with scrape_configs: targets to scrape into the store (reloaded on SIGHUP)',
+  },
+  rulesFile: { flags: '--rules.file <file>', flag: '--rules.file', repeatable: true, description: 'Prometheus rule file (alerting and recording rules) to evaluate; repeatable' },
+  rulesEvaluationInterval: { flags: '--rules.evaluation-interval <duration>', flag: '--rules.evaluation-interval', env: ['RULES_EVALUATION_INTERVAL'], description: 'how often rule groups without their own interval are evaluated (default 1m)' },
+  rulesResendDelay: { flags: '--rules.alert.resend-delay <duration>', flag: '--rules.alert.resend-delay', env: ['RULES_ALERT_RESEND_DELAY'], description: 'minimum time between two sends of a firing alert to Alertmanager (default 1m)' },
+  alertmanagerUrl: { flags: '--alertmanager.url <url>', flag: '--alertmanager.url', repeatable: true, description: 'Alertmanager to send alerts to (API v2); repeatable' },
+  alertmanagerTimeout: { flags: '--alertmanager.timeout <duration>', flag: '--alertmanager.timeout', env: ['ALERTMANAGER_TIMEOUT'], description: 'timeout of one send to an Alertmanager (default 10s)' },
+  externalUrl: { flags: '--web.external-url <url>', flag: '--web.external-url', env: ['WEB_EXTERNAL_URL'], description: "the store's URL as users reach it, for alerts' generatorURL (default its listen URL)" },
   logLevel: { flags: '--log.level <level>', flag: '--log.level', env: ['LOG_LEVEL'], description: 'error, warn, info or debug (default info)' },
   ...tlsSingleListenerFields,
 };

@@ -13,6 +13,8 @@ import { formatDuration } from '../promql/lex.js';
 import { META_PATHS, handleMeta, handleRead, withRequestId, type ReadEndpoint } from '../promapi/index.js';
 import { DEFAULT_INGEST_LIMITS, ingestErrorBody, ingestRemoteWrite, type IngestLimits } from './remote-write/ingest.js';
 import { Store, type StoreOptions } from './store.js';
+import { loadStoreRules, setUpStoreRules, type StoreRules, type StoreRulesOptions } from './rules.js';
+import { loadScrapeConfig, startScraping, targetsResponse, type Scraping } from './scrape/index.js';
 
 export interface StoreServerOptions {
   /** The TLS flags (--tls.server.*); the store has one listener. */
@@ -21,7 +23,11 @@ export interface StoreServerOptions {
   listen: string;
   engine?: EngineOptions;
   ingestLimits?: IngestLimits;
+  /** Rule files, evaluation and Alertmanagers (none: no rules evaluated). */
+  rules?: StoreRulesOptions;
   logger: Logger;
+  /** A Prometheus-shaped scrape configuration (scrape_configs) to scrape targets into the store. */
+  scrapeConfigFile?: string;
 }
 
 export interface RunningStoreServer {
@@ -29,6 +35,9 @@ export interface RunningStoreServer {
   store: Store;
   app: FastifyInstance;
   registry: Registry;
+  /** Present when started with a scrape configuration. */
+  scraping?: Scraping;
+  rules: StoreRules;
   close(): Promise<void>;
 }
 
@@ -72,6 +81,9 @@ function writeErrorHandler(err: FastifyError, req: FastifyRequest, reply: Fastif
 }
 
 export async function startStoreServer(opts: StoreServerOptions): Promise<RunningStoreServer> {
+  // A bad scrape configuration or rule file stops the start before the data directory is touched.
+  const scrapeConfig = opts.scrapeConfigFile !== undefined ? loadScrapeConfig(opts.scrapeConfigFile) : undefined;
+  const ruleSpecs = loadStoreRules(opts.rules);
   const store = await Store.open(opts.store);
   const engine = new Engine(opts.engine);
   const limits = opts.ingestLimits ?? DEFAULT_INGEST_LIMITS;
@@ -79,6 +91,7 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   storeMetrics(registry, store);
   const app = createHttpApp({ logger: opts.logger, hop: 'store', bodyLimit: limits.maxCompressedBytes, tls: opts.tls ? listenerTls(opts.tls, 'web', registry) : undefined });
   addPromBodyParsers(app, limits);
+  const rules = setUpStoreRules(app, ruleSpecs, opts.rules ?? {}, { store, engine, registry, logger: opts.logger });
 
   const read = (endpoint: ReadEndpoint) => async (req: FastifyRequest<{ Params: { name?: string } }>, reply: FastifyReply) => {
     const res = withRequestId(handleRead({ querier: store, engine }, endpoint, requestParams(req), req.params.name), req.id);
@@ -103,12 +116,19 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
     if (res.status === 500) req.log.error({ err: res.body }, 'remote write failed');
     return reply.code(res.status).type('application/json').send({ ...ingestErrorBody(res), requestId: req.id });
   });
+  let scraping: Scraping | undefined;
+  app.get('/api/v1/targets', async () => targetsResponse(scraping?.manager.targets() ?? []));
   app.get('/-/healthy', async () => 'Healthy\n');
   app.get('/-/ready', async () => 'Ready\n');
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
-  const servers = new ComponentServers({ releaseAfter: () => store.close() });
-  const url = await servers.start(() => servers.listen(app, opts.listen, '--web.listen'));
-  opts.logger.info({ url, dir: opts.store.dir, series: store.stats().series }, 'store started');
-  return { url, store, app, registry, close: () => servers.close() };
+  const servers = new ComponentServers({ stopBefore: () => scraping?.stop(), releaseAfter: () => rules.stop().finally(() => store.close()) });
+  const url = await servers.start(async () => {
+    const listening = await servers.listen(app, opts.listen, '--web.listen');
+    if (scrapeConfig !== undefined) scraping = await startScraping(store, opts.scrapeConfigFile!, scrapeConfig, opts.logger);
+    return listening;
+  });
+  rules.start(url);
+  opts.logger.info({ url, dir: opts.store.dir, series: store.stats().series, scrapeTargets: scraping?.manager.targets().length ?? 0 }, 'store started');
+  return { url, store, app, registry, rules, ...(scraping !== undefined ? { scraping } : {}), close: () => servers.close() };
 }

@@ -148,6 +148,37 @@ test('webhook: firing bundle alerts of one payload make one run; resolved and fo
   assert.ok(html.includes('grant: invalid_client &lt;!channel&gt;'));
 });
 
+test('POST /api/v2/alerts (Alertmanager API v2, as the store posts): validated like the webhook; firing bundle alerts run, resolved ones (endsAt passed) do not', async () => {
+  const t = gatedTarget('stack', false);
+  const s = await service(() => t);
+  const url = `${s.url}/api/v2/alerts`;
+  const future = new Date(Date.now() + 60_000).toISOString();
+  const past = new Date(Date.now() - 60_000).toISOString();
+  const alert = (alertname: string, endsAt = future) => ({ labels: { alertname, job: 'token-refresher' }, annotations: { summary: 's' }, startsAt: '2024-05-02T10:00:00Z', endsAt, generatorURL: 'http://127.0.0.1:9090/graph' });
+  const bad: [unknown, string, number, RegExp][] = [
+    ['{not json', 'application/json', 400, /JSON/i],
+    [{ alerts: [] }, 'application/json', 400, /invalid Alertmanager API v2 alerts: body: /],
+    [[{ labels: {}, startsAt: '2024-05-02T10:00:00Z' }], 'application/json', 400, /0\.labels: must have an alertname label/],
+    [[{ ...alert('TokenRefresherDown'), endsAt: 'soon' }], 'application/json', 400, /0\.endsAt: must be an RFC 3339 timestamp/],
+    [[{ ...alert('TokenRefresherDown'), labels: { alertname: 'TokenRefresherDown', job: 7 } }], 'application/json', 400, /0\.labels\.job/],
+    [JSON.stringify([alert('TokenRefresherDown')]), 'text/plain', 415, /content-type/i],
+  ];
+  for (const [body, type, status, re] of bad) {
+    const r = await post(url, body, type);
+    assert.equal(r.status, status, JSON.stringify(r.json));
+    assert.deepEqual([r.json.status, r.json.hop], ['error', 'doctor']);
+    assert.match(r.json.error, re);
+  }
+  assert.equal(t.runs, 0);
+  const r = await post(url, [alert('TokenRefresherDown'), alert('ObservatoriumProbeFailing', past), alert('Watchdog')]);
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json.data.accepted.map((a: { alertname: string; action: string }) => [a.alertname, a.action]), [['TokenRefresherDown', 'started']]);
+  assert.deepEqual(r.json.data.ignored.map((a: { alertname: string; reason: string }) => [a.alertname, a.reason]), [['ObservatoriumProbeFailing', 'resolved'], ['Watchdog', 'not-in-bundle']]);
+  const verdict = await until(async () => { const v = await fetch(`${s.url}/api/v1/verdict`); return v.ok ? ((await v.json()) as DoctorReport) : undefined; }, 'the verdict');
+  assert.equal(verdict.verdicts[0]!.cause, 'invalid-client-credentials');
+  assert.equal(t.runs, 1);
+});
+
 test('rate limit: an alert inside --run.min-interval is folded into one run at its end; a manual run skips the interval', async () => {
   const t = gatedTarget('stack', false);
   const s = await service(() => t, { minIntervalMs: 600 });

@@ -3,7 +3,7 @@
 // mounts) starts from it with a read-only root filesystem, as UID 65532, with only loopback networking.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -22,8 +22,12 @@ before(async () => {
 });
 after(async () => dir?.cleanup());
 
-test('the runtime tree holds bin/, dist/ with source maps and production dependencies only', () => {
-  assert.deepEqual(readdirSync(app).sort(), ['README.md', 'bin', 'dist', 'node_modules', 'package-lock.json', 'package.json']);
+test('the runtime tree holds bin/, dist/ with source maps, the alert bundle and production dependencies only', () => {
+  assert.deepEqual(readdirSync(app).sort(), ['README.md', 'bin', 'deploy', 'dist', 'node_modules', 'package-lock.json', 'package.json']);
+  // `obspath up` evaluates the bundle (dist/stack/watch.js reads ../../deploy/prometheus/alerts.yaml); nothing else of deploy/ ships.
+  assert.deepEqual(readdirSync(join(app, 'deploy'), { recursive: true }).map(String).sort(), ['prometheus', join('prometheus', 'alerts.yaml')]);
+  assert.equal(readFileSync(join(app, 'deploy', 'prometheus', 'alerts.yaml'), 'utf8'), readFileSync(new URL('../../deploy/prometheus/alerts.yaml', import.meta.url), 'utf8'));
+  assert.ok(existsSync(join(app, 'dist', 'stack', 'watch.js')));
   assert.ok(existsSync(join(app, 'dist', 'cli', 'main.js')) && existsSync(join(app, 'dist', 'cli', 'main.js.map')));
   assert.ok(!existsSync(join(app, 'dist', '.tsbuildinfo')));
   for (const dev of ['typescript', 'tsx', 'protobufjs', '@types', 'esbuild']) assert.ok(!existsSync(join(app, 'node_modules', dev)), `${dev} is a dev dependency`);

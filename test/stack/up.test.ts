@@ -8,13 +8,19 @@ import { startObspath } from '../../tools/testing/procs.js';
 
 test('obspath up: ready, a Kafka instance\'s metrics come back through the fleet manager, Ctrl-C stops everything', async () => {
   const dir = await tempDir();
-  const base = await freePortRange(10);
+  const base = await freePortRange(12);
   const up = startObspath(['up', '--ports', String(base), '--data', dir.path]);
   try {
     await waitUntil(() => /obspath up: ready in/.test(up.output()), 20_000, `up ready\n${up.output()}`);
     const readyLine = /obspath up: ready in ([\d.]+) s(.*)/.exec(up.output())!;
     console.log(`obspath up ${readyLine[0]}`);
     assert.equal(readyLine[2], '', 'every component ready, no fault');
+    // The stack's own doctor serve: the banner says where the verdict appears, and it answers there.
+    const doctor = `http://127.0.0.1:${base + 10}`;
+    assert.ok(up.output().includes(`The verdict appears at ${doctor}/api/v1/verdict (JSON) and ${doctor}/ (HTML report).`), up.output());
+    assert.match(up.output(), /Alerts: the store evaluates deploy\/prometheus\/alerts\.yaml every 5 s -> doctor serve\./);
+    assert.equal((await fetch(`${doctor}/ready`)).status, 200);
+    assert.equal((await fetch(`${doctor}/api/v1/verdict`)).status, 404, 'no alert, no run yet');
     // The curl the README and the banner give, run as printed.
     const curl = /^TOKEN=.*\ncurl .*$/m.exec(up.output())![0];
     const issuer = /^TOKEN=\$\(curl -s -u ([^:]+):(\S+) -d grant_type=client_credentials (\S+) /m.exec(curl)!;
@@ -53,4 +59,20 @@ test('obspath up --list-faults prints the catalog; an unknown fault is refused',
   await waitUntil(() => bad.child.exitCode !== null, 10_000, 'bad fault exits');
   assert.equal(bad.child.exitCode, 1);
   assert.match(bad.output(), /unknown fault "gremlins"/);
+});
+
+test('obspath up --alertmanager without Debian\'s prometheus-alertmanager on PATH: a clear error, nothing started', async () => {
+  const dir = await tempDir();
+  const empty = await tempDir();
+  const up = startObspath(['up', '--alertmanager', '--ports', String(await freePortRange(12)), '--data', dir.path], { PATH: empty.path });
+  try {
+    await waitUntil(() => up.child.exitCode !== null, 15_000, `up exits\n${up.output()}`);
+    assert.equal(up.child.exitCode, 1);
+    assert.match(up.output(), /--alertmanager: prometheus-alertmanager is not on PATH; install it \(Debian\/Ubuntu: apt-get install prometheus-alertmanager\)/);
+    assert.doesNotMatch(up.output(), /ready in/);
+  } finally {
+    await up.kill();
+    await dir.cleanup();
+    await empty.cleanup();
+  }
 });

@@ -1,20 +1,20 @@
 // Debian's Alertmanager (prometheus-alertmanager, installed by scripts/install-test-deps.sh) on a free loopback
-// port, clustering off, routing every alert to one webhook receiver; and an alert posted to it as Prometheus
-// does (POST /api/v2/alerts).
+// port, clustering off, routing every alert to one webhook receiver (or, without one, to a receiver that does
+// nothing, for tests that read its API); and an alert posted to it as Prometheus does (POST /api/v2/alerts).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, httpOk, tempDir, waitUntil } from './net.js';
 import { startProcess, type Backend } from './procs.js';
 
 export interface AlertmanagerOptions {
-  /** Where every notification goes (webhook_configs url). */
-  webhookUrl: string;
+  /** Where every notification goes (webhook_configs url); none: a receiver that does nothing. */
+  webhookUrl?: string;
   /** Alertmanager's route timing; small by default so a test sees the notification within a second or two. */
   groupWait?: string;
   groupInterval?: string;
 }
 
-export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Backend> {
+export async function startAlertmanager(opts: AlertmanagerOptions = {}): Promise<Backend> {
   const port = await freePort();
   const dir = await tempDir('obspath-am-');
   const config = join(dir.path, 'alertmanager.yml');
@@ -26,16 +26,17 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Back
   repeat_interval: 1h
 receivers:
   - name: doctor
-    webhook_configs:
+${opts.webhookUrl === undefined ? '' : `    webhook_configs:
       - url: ${JSON.stringify(opts.webhookUrl)}
         send_resolved: true
-`);
+`}`);
   const proc = startProcess('prometheus-alertmanager', [
     `--config.file=${config}`,
     `--storage.path=${join(dir.path, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
     // No gossip: it would listen on every interface (port 9094) and wait for peers before sending.
     '--cluster.listen-address=',
+    '--log.level=warn',
   ]);
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(() => httpOk(`${url}/-/ready`), 15_000, `alertmanager ready\n${proc.output()}`);

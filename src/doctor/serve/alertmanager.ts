@@ -55,6 +55,39 @@ export function parseWebhook(body: unknown): { ok: true; payload: WebhookPayload
   return { ok: false, error: `invalid Alertmanager webhook payload: ${path}: ${issue.message}` };
 }
 
+/** One alert as Prometheus posts it to Alertmanager's API v2 (POST /api/v2/alerts: postableAlert). */
+const postableAlert = z.object({
+  labels: labelSet.refine((l) => typeof l.alertname === 'string' && l.alertname !== '', 'must have an alertname label'),
+  annotations: labelSet.default({}),
+  startsAt: timestamp.optional(),
+  endsAt: timestamp.optional(),
+  generatorURL: z.string().optional(),
+});
+
+export const postableAlertsSchema = z.array(postableAlert).max(MAX_WEBHOOK_ALERTS);
+
+/**
+ * Alerts posted as to Alertmanager's API v2 (the store's --alertmanager.url pointing at doctor serve), as the
+ * webhook's alerts: one whose endsAt has passed is resolved (Prometheus sends firing alerts with an endsAt in the
+ * future, resolved ones with the time they resolved). `now` is injectable for tests.
+ */
+export function parsePostableAlerts(body: unknown, now = Date.now()): { ok: true; alerts: WebhookAlert[] } | { ok: false; error: string } {
+  const r = postableAlertsSchema.safeParse(body);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const path = issue.path.length > 0 ? issue.path.join('.') : 'body';
+    return { ok: false, error: `invalid Alertmanager API v2 alerts: ${path}: ${issue.message}` };
+  }
+  const nowIso = new Date(now).toISOString();
+  return {
+    ok: true,
+    alerts: r.data.map((a) => ({
+      status: a.endsAt !== undefined && Date.parse(a.endsAt) <= now ? 'resolved' as const : 'firing' as const,
+      labels: a.labels, annotations: a.annotations, startsAt: a.startsAt ?? nowIso, endsAt: a.endsAt, generatorURL: a.generatorURL,
+    })),
+  };
+}
+
 export type AlertDisposition = 'run' | 'resolved' | 'not-in-bundle';
 
 /** Whether an alert of a payload asks for a run: only firing alerts of the bundle do. */

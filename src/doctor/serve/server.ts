@@ -8,7 +8,7 @@ import { createHttpApp } from '../../http/server.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { renderReport } from '../render.js';
 import { esc } from '../render-html.js';
-import { dispositionOf, parseWebhook, type WebhookAlert } from './alertmanager.js';
+import { dispositionOf, parsePostableAlerts, parseWebhook, type WebhookAlert } from './alertmanager.js';
 import type { ServeMetrics } from './metrics.js';
 import type { DoctorTarget, RunRecord, RunRequest, RunScheduler } from './scheduler.js';
 
@@ -62,6 +62,14 @@ function accept(state: ServeState, alerts: WebhookAlert[], log: Logger): { accep
   return { accepted, ignored };
 }
 
+/** Alertmanager and Prometheus send JSON; fastify would also parse text/plain into a string, which no payload is. */
+function assertJson(headers: Record<string, unknown>): void {
+  const type = String(headers['content-type'] ?? '');
+  if (!/^application\/json\b/i.test(type)) {
+    throw new HttpError(415, 'unsupported_media_type', `doctor: alerts come as Content-Type application/json, got "${type}"`, { hop: 'doctor', reason: 'unsupported_media_type' });
+  }
+}
+
 function noRunYet(state: ServeState, target: string | undefined): HttpError {
   const last = state.runs().filter((r) => !target || r.target === target).at(-1);
   const why = last ? `the last run (${last.id}) ended in ${last.result}: ${last.error ?? ''}` : 'no run has finished yet: POST /api/v1/run, or wait for an alert';
@@ -75,10 +83,7 @@ function queryTarget(q: unknown): string | undefined {
 
 function routes(app: FastifyInstance, state: ServeState, log: Logger): void {
   const webhook = async (req: { body: unknown; headers: Record<string, unknown> }) => {
-    // Alertmanager sends JSON; fastify would also parse text/plain into a string, which no payload is.
-    if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) {
-      throw new HttpError(415, 'unsupported_media_type', `doctor: the webhook takes Content-Type application/json, got "${String(req.headers['content-type'] ?? '')}"`, { hop: 'doctor', reason: 'unsupported_media_type' });
-    }
+    assertJson(req.headers);
     const parsed = parseWebhook(req.body);
     if (!parsed.ok) throw new HttpError(400, 'bad_data', `doctor: ${parsed.error}`, { hop: 'doctor', reason: 'invalid_webhook' });
     if (!state.ready()) throw new HttpError(503, 'unavailable', 'doctor: shutting down', { hop: 'doctor', reason: 'shutting_down' });
@@ -86,6 +91,14 @@ function routes(app: FastifyInstance, state: ServeState, log: Logger): void {
   };
   app.post('/api/v2/webhook', webhook);
   app.post('/webhook', webhook);
+  // Alertmanager's own API, as Prometheus (or the store's --alertmanager.url) posts to it: alerts straight in.
+  app.post('/api/v2/alerts', async (req) => {
+    assertJson(req.headers);
+    const parsed = parsePostableAlerts(req.body);
+    if (!parsed.ok) throw new HttpError(400, 'bad_data', `doctor: ${parsed.error}`, { hop: 'doctor', reason: 'invalid_alerts' });
+    if (!state.ready()) throw new HttpError(503, 'unavailable', 'doctor: shutting down', { hop: 'doctor', reason: 'shutting_down' });
+    return { status: 'success', data: accept(state, parsed.alerts, log) };
+  });
 
   app.post('/api/v1/run', async (req, reply) => {
     if (!state.ready()) throw new HttpError(503, 'unavailable', 'doctor: shutting down', { hop: 'doctor', reason: 'shutting_down' });

@@ -68,6 +68,21 @@ function takeApplyTurn(store: Store): ApplyTurn {
   };
 }
 
+/**
+ * Runs `apply` in the store's apply queue, after every earlier remote write and scrape has handed the WAL its
+ * records: scrapes append through the same path. `apply` must call store.commit before it resolves (and
+ * hand back the commit's promise wrapped, to be awaited after the turn is released).
+ */
+export async function applyInTurn<T>(store: Store, apply: () => Promise<T>): Promise<T> {
+  const turn = takeApplyTurn(store);
+  try {
+    await turn.ready;
+    return await apply();
+  } finally {
+    turn.release();
+  }
+}
+
 function header(h: Headers, name: string): string | undefined {
   const v = h[name] ?? h[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
