@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       for (const [k, pid] of Object.entries(pids)) maxRss[k] = Math.max(maxRss[k] ?? 0, rssMiB(pid));
     }
     const q = async (url: string, expr: string) => ((await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { data: { result: { value: [number, string] }[] } }).data.result.map((r) => r.value[1]);
-    console.log(`window: ${SECONDS} s; targets scraped: ${(await q(scraping.url, 'count(up == 1)'))[0]} of ${(await q(scraping.url, 'count(up)'))[0]}; samples per scrape cycle: ${(await q(scraping.url, 'sum(scrape_samples_scraped)'))[0]}; mean scrape duration: ${Number((await q(scraping.url, 'avg(avg_over_time(scrape_duration_seconds[1m]))'))[0]) * 1000} ms`);
+    console.log(`window: ${SECONDS} s; targets scraped: ${(await q(scraping.url, 'count(up == 1)'))[0]} of ${(await q(scraping.url, 'count(up)'))[0]}; samples per scrape cycle: ${(await q(scraping.url, 'sum(scrape_samples_scraped)'))[0]}; mean scrape duration: ${(Number((await q(scraping.url, 'avg(avg_over_time(scrape_duration_seconds[1m]))'))[0]) * 1000).toFixed(1)} ms`);
     console.log('| store | CPU time in window (s) | CPU % of one core | RSS at end (MiB) | max RSS (MiB) |');
     console.log('|---|---|---|---|---|');
     for (const [k, pid] of Object.entries(pids)) {

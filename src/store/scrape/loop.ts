@@ -164,11 +164,13 @@ export class ScrapeLoop {
    * The stored labels of every sample, or the error that fails the scrape. Computed before anything is
    * appended: a scrape that fails appends none of its samples (Prometheus rolls its appender back).
    */
-  private resolve(samples: ExposedSample[]): { keys: string[]; labels: (Label[] | MemSeries)[]; error?: string } {
+  private async resolve(samples: ExposedSample[], slicer: Slicer): Promise<{ keys: string[]; labels: (Label[] | MemSeries)[]; error?: string }> {
     const keys: string[] = [];
     const labels: (Label[] | MemSeries)[] = [];
     const head = this.deps.store.head;
-    for (const s of samples) {
+    for (let i = 0; i < samples.length; i++) {
+      if ((i & 255) === 255 && slicer.due()) await slicer.pause();
+      const s = samples[i]!;
       const key = rawKey(s);
       const hit = this.cache.get(key);
       // A cached series that retention dropped from the head is looked up anew.
@@ -187,14 +189,14 @@ export class ScrapeLoop {
 
   private async apply(f: Fetched, ts: number): Promise<{ report: ScrapeReport; durable: Promise<unknown> }> {
     let error = f.error;
-    const resolved = error === undefined ? this.resolve(f.samples) : { keys: [], labels: [] };
+    const slicer = new Slicer();
+    const resolved = error === undefined ? await this.resolve(f.samples, slicer) : { keys: [], labels: [] };
     error ??= resolved.error;
     const app = this.deps.store.appender(f.samples.length + 16);
     const seen = new Set<MemSeries>();
     const cacheNow = new Map<string, MemSeries>();
     let seriesAdded = 0;
     if (error === undefined) {
-      const slicer = new Slicer();
       const f64 = new Float64Array(1);
       const u32 = new Uint32Array(f64.buffer);
       for (let i = 0; i < f.samples.length; i++) {
