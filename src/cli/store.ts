@@ -12,7 +12,7 @@ export function storeCommand(): Command {
     examples: [
       ['npx obspath store', 'on 127.0.0.1:9091, data in ./data/store'],
       ['npx obspath store --storage.path /var/lib/obspath --storage.retention 7d --storage.fsync batch', 'a week of data, fsync once a second'],
-      ['npx obspath store --config.file scrape.yml --rules.file alerts.yaml --alertmanager.url http://127.0.0.1:9093', 'scrape the targets of scrape.yml (kill -HUP reloads it), evaluate alert rules, send alerts to Alertmanager'],
+      ['npx obspath store --config.file scrape.yml --rules.file rules.yml --alertmanager.url http://am', 'scrape the targets of scrape.yml (HUP reloads), evaluate the rules, send alerts to Alertmanager'],
     ],
   });
   return configuredAction(cmd, { schema: storeConfigSchema, fields: storeFields, context: 'store configuration' }, async (c) => {

@@ -142,7 +142,7 @@ test('every hop answers bad requests with Prometheus-shaped JSON naming itself, 
   // backend's JSON) gets the backend's hop. Either way the hop is on the backend's side of the API.
   const passed: Case[] = [
     { what: 'backend bad step', url: url(API, `${TENANT_PATH}/api/v1/query_range?query=up&start=0&end=100000000&step=1`), status: 400, hop: 'store', init: { headers: auth } },
-    { what: 'backend has no rules', url: url(API, `${TENANT_PATH}/api/v1/rules`), status: 404, hop: 'store', init: { headers: auth } },
+    { what: 'backend refuses a rules filter', url: url(API, `${TENANT_PATH}/api/v1/rules?type=bogus`), status: 400, hop: 'store', init: { headers: auth } },
   ];
   for (const c of passed) await assertErrorShape(c);
 

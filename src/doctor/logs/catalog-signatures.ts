@@ -83,7 +83,9 @@ function matches(e: CatalogEntry, hop: Hop) {
     const j = l.json;
     if (!j || j.errorType !== e.errorType) return false;
     if (e.reason !== undefined && j.reason !== e.reason) return false;
-    return j.hop === undefined || j.hop === hop;
+    // A line without a hop says nobody named the answerer (an answer from behind a proxy): claiming one of the
+    // hops that can send this error would blame a hop on a guess (api-5xx's bare 500 read as the store's).
+    return j.hop === hop;
   };
 }
 
