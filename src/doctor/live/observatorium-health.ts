@@ -52,10 +52,12 @@ export function classifyCallError(e: ObservatoriumError, via: Call['via'], ctx: 
       const c = e.reason ? causeOfTokenFailure(e.reason) : undefined;
       return c ? { cause: c.cause, confidence: 'likely', what: `the refresher holds no token: ${e.reason}` } : undefined;
     }
+    if (e.errorType === 'upstream_unreachable' && e.reason === 'tls') return { cause: 'tls-untrusted', confidence: 'confirmed', what: `the refresher refuses Observatorium's TLS certificate: ${e.message}` };
     if (e.errorType === 'upstream_unreachable' || e.errorType === 'upstream_timeout') return { cause: 'observatorium-unreachable', confidence: 'likely', what: `the refresher cannot reach Observatorium: ${e.errorType} (${e.reason ?? '?'})` };
     if (e.kind === 'network') return { cause: 'refresher-unreachable', confidence: 'likely', what: `no answer from the refresher (${e.reason})` };
     return undefined;
   }
+  if (e.kind === 'network' && e.reason === 'tls') return { cause: 'tls-untrusted', confidence: 'confirmed', what: `the TLS handshake with the ${via === 'direct' ? 'Observatorium URL' : 'refresher'} fails: ${e.message}` };
   if (e.kind === 'network') {
     if (via === 'direct') return { cause: 'observatorium-unreachable', confidence: 'likely', what: `no answer from the Observatorium URL (${e.reason})` };
     return { cause: 'refresher-unreachable', confidence: 'likely', what: `no answer from the refresher (${e.reason})` };
