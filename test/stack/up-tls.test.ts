@@ -74,7 +74,7 @@ describe('obspath up --tls', () => {
     });
   });
 
-  for (const [fault, verdict] of [['wrong-client-secret', 'invalid-client-credentials'], ['api-5xx', 'observatorium-down']] as const) {
+  for (const [fault, verdict] of [['wrong-client-secret', 'invalid-client-credentials'], ['api-down', 'observatorium-down']] as const) {
     it(`fault ${fault} over TLS: top verdict ${verdict}, confirmed`, async () => {
       await withTlsStack([fault], async (_stack, dataDir) => {
         const r = await diagnose(dataDir);
