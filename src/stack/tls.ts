@@ -17,7 +17,7 @@ function openssl(args: string[], cwd: string): void {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (e.code === 'ENOENT') throw new Error('obspath up --tls makes its certificates with the openssl CLI, which is not installed (apt-get install openssl)');
+    if (e.code === 'ENOENT') throw new Error('--tls: the openssl CLI, which makes the certificates, is not on PATH; install it (Debian/Ubuntu: apt-get install openssl)');
     throw new Error(`obspath up --tls: openssl ${args[0]} failed: ${e.stderr?.toString().trim() || e.message}`);
   }
 }

@@ -14,6 +14,7 @@ import { classifyNetworkError } from '../../src/http/net-errors.js';
 import { DEMO_INSTANCES, startStack, type RunningStack } from '../../src/stack/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { freePortRange, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startObspath } from '../../tools/testing/procs.js';
 import { makeCa } from '../../tools/testing/tls.js';
 
 async function withTlsStack(faults: string[], fn: (s: RunningStack, dataDir: string) => Promise<void>, wrap?: Record<string, string[]>): Promise<void> {
@@ -99,6 +100,22 @@ describe('obspath up --tls', () => {
       }, wrap);
     } finally {
       await other.cleanup();
+    }
+  });
+
+  it('without the openssl CLI on PATH: a clear error naming the package, nothing started', async () => {
+    const dir = await tempDir();
+    const empty = await tempDir();
+    const up = startObspath(['up', '--tls', '--ports', String(await freePortRange(12)), '--data', dir.path], { PATH: empty.path });
+    try {
+      await waitUntil(() => up.child.exitCode !== null, 15_000, `up exits\n${up.output()}`);
+      assert.equal(up.child.exitCode, 1);
+      assert.match(up.output(), /--tls: the openssl CLI, which makes the certificates, is not on PATH; install it \(Debian\/Ubuntu: apt-get install openssl\)/);
+      assert.doesNotMatch(up.output(), /ready in/);
+    } finally {
+      await up.kill();
+      await dir.cleanup();
+      await empty.cleanup();
     }
   });
 });
