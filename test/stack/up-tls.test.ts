@@ -63,12 +63,12 @@ describe('obspath up --tls', () => {
       assert.equal(tok.status, 200);
       const q = await json(`${plan.url(plan.ports.fleetManager)}/api/kafkas_mgmt/v1/kafkas/${DEMO_INSTANCES[0]!.id}/metrics/query?filters=kafka_server_brokertopicmetrics_bytes_in_total`, { headers: { authorization: `Bearer ${tok.body.access_token}` } });
       assert.equal(q.status, 200, JSON.stringify(q.body));
-      // The refresher directly (it adds the token): the store's scrape of the refresher's internal https listener.
+      // Through the refresher (it adds the token): the store scrapes all five components' https listeners.
       let up: any;
       await waitUntil(async () => {
-        up = await json(`${plan.url(plan.ports.refresher)}/api/v1/query?query=${encodeURIComponent('up{job="token-refresher"}')}`);
-        return up.status === 200 && up.body?.data?.result?.[0]?.value?.[1] === '1';
-      }, 20_000, 'up{job="token-refresher"} == 1 through the refresher');
+        up = await json(`${plan.url(plan.ports.refresher)}/api/v1/query?query=${encodeURIComponent('count(up == 1)')}`);
+        return up.status === 200 && up.body?.data?.result?.[0]?.value?.[1] === '5';
+      }, 20_000, 'count(up == 1) == 5 through the refresher');
       const r = await diagnose(dataDir);
       assert.equal(r.status, 'ok', summary(r));
       assert.deepEqual(r.verdicts, []);
