@@ -12,6 +12,8 @@ command -v nginx >/dev/null || need+=(nginx-light)
 command -v wrk >/dev/null || need+=(wrk)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v bwrap >/dev/null || need+=(bubblewrap)
+# Certificates for the TLS tests and `obspath up --tls` (tools/testing/tls.ts, src/stack/tls.ts); not in Debian's slim images.
+command -v openssl >/dev/null || need+=(openssl)
 # The doctor's hand-injected clock-skew fault preloads libfaketime into the issuer (test/doctor/hand-faults.test.ts).
 command -v faketime >/dev/null || need+=(faketime)
 # The overlays are also rendered by the real kustomize (kubectl's built-in one will do); neither is a Debian

@@ -19,6 +19,7 @@ export function upCommand(): Command {
     .option('--verbose', 'with --list-faults: every fault in full (what is injected, alerts)')
     .option('--describe-fault <name>', 'print one fault in full and exit')
     .option('--alertmanager', "route the store's alerts through Debian's Alertmanager (prometheus-alertmanager) to doctor serve; default: straight to doctor serve")
+    .option('--tls', 'serve every component over HTTPS with a throwaway CA made at start in <data>/tls/ (needs the openssl CLI); every client of the stack trusts it')
     .option('--log.level <level>', 'log level of every component (warn: a quiet terminal)', 'info');
   helpWithExamples(cmd, {
     notes: 'Every component runs as a supervised child process, restarted with backoff when it exits; their logs go to this terminal, prefixed by component, and to <data>/logs. Ctrl-C stops everything.\n\n'
@@ -32,7 +33,7 @@ export function upCommand(): Command {
   });
   cmd.action(() =>
     runCommand(async () => {
-      const o = cmd.opts<{ ports: string; data: string; fault?: string[]; listFaults?: boolean; verbose?: boolean; describeFault?: string; alertmanager?: boolean; 'log.level': string }>();
+      const o = cmd.opts<{ ports: string; data: string; fault?: string[]; listFaults?: boolean; verbose?: boolean; describeFault?: string; alertmanager?: boolean; tls?: boolean; 'log.level': string }>();
       if (o.describeFault !== undefined) {
         process.stdout.write(`${describeFault(faultByName(o.describeFault))}\n`);
         return;
@@ -46,7 +47,7 @@ export function upCommand(): Command {
       for (const f of o.fault ?? []) faultByName(f);
       await assertPortsFree(base);
       const logger = createLogger({ component: 'up', level: o['log.level'] });
-      const stack = await startStack({ dataDir: o.data, basePort: base, faults: o.fault ?? [], logLevel: o['log.level'], out: process.stdout, logger, alertmanager: o.alertmanager });
+      const stack = await startStack({ dataDir: o.data, basePort: base, faults: o.fault ?? [], logLevel: o['log.level'], out: process.stdout, logger, alertmanager: o.alertmanager, tls: o.tls });
       const width = Math.max(...stack.endpoints.map((e) => e.component.length));
       const lines = [
         '',
@@ -56,6 +57,7 @@ export function upCommand(): Command {
         'A Kafka instance\'s metrics through the whole path:',
         stack.curlExample,
         '',
+        ...(stack.plan.tls ? [`TLS: every listener but doctor serve's serves HTTPS; their CA is ${stack.plan.tls.caFile} (made at this start).`, ''] : []),
         `Alerts: the store evaluates deploy/prometheus/alerts.yaml every 5 s -> ${stack.plan.alertsTo.alertmanagerUrl ? `Alertmanager ${stack.plan.alertsTo.alertmanagerUrl} -> ` : ''}doctor serve.`,
         `The verdict appears at ${stack.plan.alertsTo.doctorUrl}/api/v1/verdict (JSON) and ${stack.plan.alertsTo.doctorUrl}/ (HTML report).`,
         '',

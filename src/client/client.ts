@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Hop } from '../http/errors.js';
 import { classifyNetworkError, isTimeout } from '../http/net-errors.js';
+import { extraCaConnectOptions } from '../http/extra-ca.js';
 import { ObservatoriumError, type ClientFailureReason } from './errors.js';
 import { registerObservatoriumClientMetrics, type ObservatoriumClientMetrics } from './metrics.js';
 import {
@@ -89,6 +90,8 @@ export class ObservatoriumClient {
     this.agent = new Agent({
       connect: {
         timeout: opts.connectTimeoutMs ?? Math.min(30_000, this.timeoutMs),
+        // Any CA this process was told to trust (up --tls's, for the doctor); an explicit `ca` replaces it.
+        ...extraCaConnectOptions(),
         ...(opts.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
         ...(opts.ca ? { ca: opts.ca } : {}),
         ...(opts.tls ?? {}),

@@ -21,6 +21,7 @@ export const ROOT_CAUSE_IDS = [
   'client-timeout',
   'stale-signing-key',
   'clock-skew',
+  'tls-untrusted',
   'unknown',
 ] as const;
 
@@ -129,6 +130,11 @@ export const ROOT_CAUSES: Readonly<Record<RootCauseId, RootCause>> = {
     id: 'clock-skew', hop: 'issuer', title: 'The issuer\'s clock and Observatorium\'s disagree',
     symptom: '401 expired or not_yet_valid on tokens the refresher has just obtained',
     runbookSteps: [3], fix: 'Fix the clock of the host that is off (NTP/chrony on the issuer, the API or the node): a token is valid from its iat/nbf to its exp as the API\'s clock reads them.',
+  },
+  'tls-untrusted': {
+    id: 'tls-untrusted', hop: 'network', title: 'A TLS certificate on the path is not accepted (unknown CA, wrong host name, expired)',
+    symptom: '502 upstream_unreachable with reason tls (obspath names unknown_authority, hostname_mismatch, expired or not_yet_valid), or 503 token_unavailable issuer_tls',
+    runbookSteps: [3, 4], fix: 'Give the client the CA that signed the server\'s certificate (--upstream.ca-file, --metrics.tls.ca-file, --observatorium-ca-file, --tls-ca-file), or renew the server\'s certificate for the host name clients use.',
   },
   unknown: {
     id: 'unknown', hop: 'unknown', title: 'No known cause matched the evidence',

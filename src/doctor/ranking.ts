@@ -35,6 +35,8 @@ export const EXPLAINS: Readonly<Record<RootCauseId, readonly RootCauseId[]>> = {
   'backend-down': ['observatorium-down', 'observatorium-unreachable', 'client-timeout'],
   'observatorium-down': ['observatorium-unreachable', 'client-timeout'],
   'observatorium-unreachable': ['client-timeout'],
+  // A certificate the client refuses makes the hop behind it look unreachable, and the refresher tokenless.
+  'tls-untrusted': ['observatorium-unreachable', 'issuer-unreachable', 'refresher-unreachable', 'refresher-crashloop', 'client-timeout'],
   'rate-limited': [],
   'audience-mismatch': [],
   'rbac-denied': [],

@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import { classifyNetworkError, isTimeout } from '../http/net-errors.js';
+import { extraCaConnectOptions } from '../http/extra-ca.js';
 
 /** Why the refresher holds no token: an OAuth error code from the issuer, or a transport cause. */
 export type TokenFailureReason =
@@ -62,7 +63,7 @@ export class OAuthClient {
     // The exact bound is each attempt's AbortSignal; undici's own timers (coarse, ~1 s steps above 1 s)
     // are only a backstop, set later so they never fire first.
     const backstop = opts.timeoutMs + 1000;
-    this.#agent = new Agent({ connect: { timeout: backstop }, headersTimeout: backstop, bodyTimeout: backstop, keepAliveTimeout: 30_000 });
+    this.#agent = new Agent({ connect: { timeout: backstop, ...extraCaConnectOptions() }, headersTimeout: backstop, bodyTimeout: backstop, keepAliveTimeout: 30_000 });
   }
 
   get discovery(): DiscoveryDocument | undefined {

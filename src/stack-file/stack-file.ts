@@ -39,6 +39,8 @@ export interface StackFile {
   endpoints: readonly { component: string; url: string; what: string }[];
   components: readonly ComponentState[];
   dataPlane: { ok: number; failed: number; lastError?: string };
+  /** With up --tls: the CA every listener's certificate chains to (the doctor's probes trust it). */
+  tls?: { caFile: string };
 }
 
 export function writeStackFile(dataDir: string, state: StackFile): void {
@@ -64,6 +66,7 @@ const storedStackSchema = z.object({
     args: z.array(z.unknown()).catch([]).default([]).transform((a) => a.filter((x): x is string => typeof x === 'string')),
   }).catch({ args: [] }).default({ args: [] }),
   endpoints: z.array(z.object({ component: optionalString, url: optionalString }).catch({})).catch([]).default([]),
+  tls: z.object({ caFile: optionalString }).catch({}).default({}),
   components: z.array(z.custom<ComponentState>((v) => typeof v === 'object' && v !== null)).catch([]).default([]),
 });
 

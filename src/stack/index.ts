@@ -1,9 +1,11 @@
 // `obspath up`: the whole metrics path on 127.0.0.1. Components run as child processes (as pods would),
 // supervised and restarted on exit; the data plane and a dashboard user run in this process.
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { request } from 'undici';
+import { trustExtraCa } from '../http/extra-ca.js';
 import { writeStackFile } from '../stack-file/stack-file.js';
 import type { Logger } from '../telemetry/logger.js';
 import { startDataPlane, type DataPlane } from './dataplane.js';
@@ -13,6 +15,7 @@ import { LogMux } from './log-stream.js';
 import { AUDIENCE, buildPlan, DEMO_INSTANCES, TENANT, type ComponentSpec, type StackPlan } from './plan.js';
 import { Supervisor } from './supervisor.js';
 import { assertAlertmanagerInstalled } from './watch.js';
+import { makeStackTls } from './tls.js';
 import { startUserTraffic } from './user-traffic.js';
 
 export { FAULTS, formatFaultCatalog, faultByName, type Fault, type FaultName } from './faults.js';
@@ -36,6 +39,8 @@ export interface StackOptions {
   alertmanager?: boolean;
   /** Tests only: every alert's `for:` in the stack's copy of the rule bundle (the bundle's are 5-10 minutes). */
   alertFor?: string;
+  /** Every component over TLS with a CA made at start in <data>/tls/ (up --tls). */
+  tls?: boolean;
 }
 
 export interface Endpoint {
@@ -115,7 +120,7 @@ const localUrl = (port: number) => `http://127.0.0.1:${port}`;
 /** The in-process clients: the data plane writing the demo instances, and a dashboard user reading them. */
 function startTraffic(plan: StackPlan, logger: Logger): { dataPlane: DataPlane; userTraffic: ReturnType<typeof startUserTraffic> } {
   const p = plan.ports;
-  const apiBase = plan.faults.includes('api-5xx') ? localUrl(p.fault) : localUrl(p.api);
+  const apiBase = plan.faults.includes('api-5xx') ? localUrl(p.fault) : plan.url(p.api);
   const dataPlane = startDataPlane({
     receiveUrl: `${apiBase}/api/metrics/v1/${TENANT}/api/v1/receive`,
     issuerUrl: plan.issuerUrl,
@@ -126,7 +131,7 @@ function startTraffic(plan: StackPlan, logger: Logger): { dataPlane: DataPlane; 
     logger: logger.child({ part: 'data-plane' }),
   });
   const userTraffic = startUserTraffic({
-    fleetManagerUrl: localUrl(p.fleetManager),
+    fleetManagerUrl: plan.url(p.fleetManager),
     issuerUrl: plan.issuerUrl,
     clientId: 'demo-user',
     clientSecret: plan.secrets.demoUser,
@@ -138,7 +143,7 @@ function startTraffic(plan: StackPlan, logger: Logger): { dataPlane: DataPlane; 
 
 function stackEndpoints(plan: StackPlan): Endpoint[] {
   const p = plan.ports;
-  const url = localUrl;
+  const url = plan.url;
   return [
     { component: 'issuer', url: plan.issuerUrl, what: 'OIDC issuer (discovery at /.well-known/openid-configuration)' },
     { component: 'store', url: url(p.store), what: 'metrics store: Prometheus HTTP API v1, remote write at /api/v1/write' },
@@ -155,9 +160,10 @@ function stackEndpoints(plan: StackPlan): Endpoint[] {
 
 function curlExampleFor(plan: StackPlan): string {
   const kafka = DEMO_INSTANCES[0]!.id;
+  const cacert = plan.tls ? ` --cacert ${plan.tls.caFile}` : '';
   return [
-    `TOKEN=$(curl -s -u demo-user:${plan.secrets.demoUser} -d grant_type=client_credentials ${plan.issuerUrl}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
-    `curl -s -H "Authorization: Bearer $TOKEN" '${localUrl(plan.ports.fleetManager)}/api/kafkas_mgmt/v1/kafkas/${kafka}/metrics/query?filters=kafka_server_brokertopicmetrics_bytes_in_total'`,
+    `TOKEN=$(curl -s${cacert} -u demo-user:${plan.secrets.demoUser} -d grant_type=client_credentials ${plan.issuerUrl}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
+    `curl -s${cacert} -H "Authorization: Bearer $TOKEN" '${plan.url(plan.ports.fleetManager)}/api/kafkas_mgmt/v1/kafkas/${kafka}/metrics/query?filters=kafka_server_brokertopicmetrics_bytes_in_total'`,
   ].join('\n');
 }
 
@@ -173,7 +179,7 @@ function keepStackFile(plan: StackPlan, started: number, endpoints: Endpoint[], 
       refresher: { envFile: join(plan.dataDir, 'config', 'token-refresher.env'), args: plan.components.find((c) => c.name === 'token-refresher')?.args ?? [] },
       apiConfig: { tenants: join(plan.dataDir, 'config', 'tenants.yaml'), rbac: join(plan.dataDir, 'config', 'rbac.yaml') },
       api: { args: plan.components.find((c) => c.name === 'api')?.args ?? [] },
-      endpoints, components: supervisor.status(), dataPlane: dataPlane.stats(),
+      endpoints, components: supervisor.status(), dataPlane: dataPlane.stats(), ...(plan.tls ? { tls: { caFile: plan.tls.caFile } } : {}),
     });
   writeState();
   const stateTimer = setInterval(writeState, 1000);
@@ -185,7 +191,10 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const started = Date.now();
   const faults = (opts.faults ?? []).map((f) => faultByName(f).name) as FaultName[];
   if (opts.alertmanager) assertAlertmanagerInstalled();
-  const plan = buildPlan({ dataDir: opts.dataDir, basePort: opts.basePort, faults, logLevel: opts.logLevel, alertmanager: opts.alertmanager, alertFor: opts.alertFor });
+  const tls = opts.tls ? makeStackTls(resolve(opts.dataDir)) : undefined;
+  // This process's clients (readiness polls, data plane, dashboard user, slow-proxy stand-ins) trust the CA too.
+  if (tls) trustExtraCa(readFileSync(tls.caFile, 'utf8'));
+  const plan = buildPlan({ dataDir: opts.dataDir, basePort: opts.basePort, faults, logLevel: opts.logLevel, alertmanager: opts.alertmanager, alertFor: opts.alertFor, tls });
   const mux = new LogMux(opts.out, undefined, join(plan.dataDir, 'logs'));
   const supervisor = new Supervisor(mux);
   const standIns = await startStandIns(plan);

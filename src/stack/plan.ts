@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { FaultName } from './faults.js';
+import type { StackTls } from './tls.js';
 import { alertmanagerSpec, RULE_EVALUATION_INTERVAL, writeAlertRules } from './watch.js';
 
 export const TENANT = 'managedkafka';
@@ -75,6 +76,10 @@ export interface StackPlan {
   /** Where the store sends its alerts: the Alertmanager (up --alertmanager) or doctor serve itself. */
   alertsTo: { alertmanagerUrl?: string; doctorUrl: string };
   components: ComponentSpec[];
+  /** With up --tls: the throwaway CA and the server certificate every component serves. */
+  tls?: StackTls;
+  /** A component's loopback base URL (https with --tls). */
+  url(port: number): string;
   /** Stand-ins to start in the orchestrator process. */
   standIns: Array<{ kind: 'black-hole' | 'error-500' | 'slow-proxy'; port: number; upstream?: string; delayMs?: number }>;
 }
@@ -92,9 +97,20 @@ interface PlanContext {
   /** Where the store posts its alerts (Alertmanager API v2). */
   alertsUrl: string;
   alertFor?: string;
+  /** A component's loopback base URL: https with --tls (the fault stand-ins, doctor serve and Alertmanager stay http). */
+  url(port: number): string;
+  tls?: StackTls;
 }
 
 const localUrl = (port: number) => `http://127.0.0.1:${port}`;
+
+/** With --tls: the server certificate for the public listener (and the internal one), and the CA for a client flag. */
+function serverTlsArgs({ tls }: PlanContext, internal: boolean): string[] {
+  if (!tls) return [];
+  const pub = ['--tls.server.cert-file', tls.certFile, '--tls.server.key-file', tls.keyFile];
+  return internal ? [...pub, '--tls.internal.server.cert-file', tls.certFile, '--tls.internal.server.key-file', tls.keyFile] : pub;
+}
+const caArgs = ({ tls }: PlanContext, flag: string): string[] => (tls ? [flag, tls.caFile] : []);
 
 /** The issuer's clients, the API's tenants and RBAC, and the fleet manager's Kafka instances. */
 function writeConfigFiles({ has, configDir, secrets, issuerUrl }: PlanContext): void {
@@ -124,12 +140,13 @@ function writeConfigFiles({ has, configDir, secrets, issuerUrl }: PlanContext): 
   writeFileSync(join(configDir, 'instances.yaml'), stringify({ kafkas: DEMO_INSTANCES.map((k) => ({ ...k, org_id: DEMO_ORG })) }));
 }
 
-function issuerComponent({ ports, configDir, logLevel }: PlanContext): ComponentSpec {
+function issuerComponent(c: PlanContext): ComponentSpec {
+  const { ports, configDir, logLevel, url } = c;
   return {
     name: 'issuer',
-    args: ['issuer', '--web.listen', `127.0.0.1:${ports.issuer}`, '--clients', join(configDir, 'clients.yaml'), '--token-ttl', '5m', '--log.level', logLevel],
+    args: ['issuer', '--web.listen', `127.0.0.1:${ports.issuer}`, '--clients', join(configDir, 'clients.yaml'), '--token-ttl', '5m', '--log.level', logLevel, ...serverTlsArgs(c, false)],
     env: {},
-    readyUrl: `${localUrl(ports.issuer)}/health`,
+    readyUrl: `${url(ports.issuer)}/health`,
   };
 }
 
@@ -137,11 +154,11 @@ function issuerComponent({ ports, configDir, logLevel }: PlanContext): Component
  * The issuer faults hit the refresher's view of the issuer only: users and the API keep theirs, as when
  * the refresher's egress to SSO is cut or slow while SSO itself serves everyone else.
  */
-function refresherIssuerUrlOf({ has, ports, issuerUrl, standIns }: PlanContext): string {
+function refresherIssuerUrlOf({ has, ports, issuerUrl, standIns, url }: PlanContext): string {
   let refresherIssuerUrl = issuerUrl;
   if (has('issuer-down')) refresherIssuerUrl = `${localUrl(ports.fault)}/auth/realms/${REALM}`;
   if (has('issuer-slow')) {
-    standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: localUrl(ports.issuer), delayMs: 15_000 });
+    standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: url(ports.issuer), delayMs: 15_000 });
     refresherIssuerUrl = `${localUrl(ports.fault)}/auth/realms/${REALM}`;
   }
   return refresherIssuerUrl;
@@ -154,8 +171,9 @@ export const SCRAPE_INTERVAL = '5s';
  * The store scrapes directly (no API in between to set the tenant label on the way in), so the series carry the
  * tenant's label themselves: reads through the API, which enforces that label, see them.
  */
-function writeScrapeConfig({ ports, configDir }: PlanContext): string {
-  const job = (job_name: string, port: number) => ({ job_name, static_configs: [{ targets: [`127.0.0.1:${port}`], labels: { tenant_id: TENANT_ID } }] });
+function writeScrapeConfig({ ports, configDir, tls }: PlanContext): string {
+  // Over --tls the store trusts the stack's CA through NODE_EXTRA_CA_CERTS (its scrape config has no tls_config).
+  const job = (job_name: string, port: number) => ({ job_name, ...(tls ? { scheme: 'https' } : {}), static_configs: [{ targets: [`127.0.0.1:${port}`], labels: { tenant_id: TENANT_ID } }] });
   const file = join(configDir, 'scrape.yaml');
   writeFileSync(file, stringify({
     global: { scrape_interval: SCRAPE_INTERVAL },
@@ -176,10 +194,10 @@ function ruleArgs({ configDir, alertsUrl, alertFor }: PlanContext): string[] {
 
 /** The store (absent with backend-down) and the URL the API reaches it at. */
 function storeWiring(c: PlanContext): { backendUrl: string; store?: ComponentSpec } {
-  const { has, ports, dataDir, logLevel, standIns } = c;
-  let backendUrl = localUrl(ports.store);
+  const { has, ports, dataDir, logLevel, standIns, url } = c;
+  let backendUrl = url(ports.store);
   if (has('backend-slow')) {
-    standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: localUrl(ports.store), delayMs: 10_000 });
+    standIns.push({ kind: 'slow-proxy', port: ports.fault, upstream: url(ports.store), delayMs: 10_000 });
     backendUrl = localUrl(ports.fault);
   }
   if (has('backend-down')) return { backendUrl };
@@ -189,17 +207,18 @@ function storeWiring(c: PlanContext): { backendUrl: string; store?: ComponentSpe
       name: 'store',
       args: [
         'store', '--storage.path', join(dataDir, 'store'), '--web.listen', `127.0.0.1:${ports.store}`, '--storage.fsync', 'batch',
-        '--config.file', writeScrapeConfig(c), '--log.level', logLevel === 'info' ? 'warn' : logLevel, ...ruleArgs(c),
+        '--config.file', writeScrapeConfig(c), '--log.level', logLevel === 'info' ? 'warn' : logLevel, ...ruleArgs(c), ...serverTlsArgs(c, false),
       ],
       env: {},
-      readyUrl: `${localUrl(ports.store)}/-/ready`,
+      readyUrl: `${url(ports.store)}/-/ready`,
     },
   };
 }
 
 /** The Observatorium API (absent with api-down and api-5xx) and the URL its clients reach it at. */
-function apiWiring({ has, ports, configDir, logLevel, standIns }: PlanContext, backendUrl: string): { apiUrl: string; api?: ComponentSpec } {
-  let apiUrl = localUrl(ports.api);
+function apiWiring(c: PlanContext, backendUrl: string): { apiUrl: string; api?: ComponentSpec } {
+  const { has, ports, configDir, logLevel, standIns, url } = c;
+  let apiUrl = url(ports.api);
   if (has('api-5xx')) {
     standIns.push({ kind: 'error-500', port: ports.fault });
     apiUrl = localUrl(ports.fault);
@@ -213,18 +232,18 @@ function apiWiring({ has, ports, configDir, logLevel, standIns }: PlanContext, b
         'api', '--tenants.config', join(configDir, 'tenants.yaml'), '--rbac.config', join(configDir, 'rbac.yaml'),
         '--metrics.read.endpoint', backendUrl, '--metrics.write.endpoint', `${backendUrl}/api/v1/write`,
         '--metrics.write-timeout', '3s', '--web.listen', `127.0.0.1:${ports.api}`, '--web.internal.listen', `127.0.0.1:${ports.apiInternal}`,
-        '--log.level', logLevel,
+        '--log.level', logLevel, ...serverTlsArgs(c, true), ...caArgs(c, '--metrics.tls.ca-file'),
       ],
       env: {},
       // Ready = issuer keys fetched and backend reachable; with those faults only liveness can be had.
-      readyUrl: `${localUrl(ports.apiInternal)}/${has('backend-down') || has('backend-slow') ? 'live' : 'ready'}`,
+      readyUrl: `${url(ports.apiInternal)}/${has('backend-down') || has('backend-slow') ? 'live' : 'ready'}`,
     },
   };
 }
 
 /** The token refresher, configured through its environment as in the runbook, with the credential and URL faults. */
 function refresherWiring(c: PlanContext, refresherIssuerUrl: string, apiUrl: string): { observatoriumUrl: string; refresher: ComponentSpec } {
-  const { has, ports, configDir, secrets, logLevel } = c;
+  const { has, ports, configDir, secrets, logLevel, url } = c;
   let observatoriumUrl = `${apiUrl}/api/metrics/v1/${TENANT}`;
   if (has('wrong-url-host')) observatoriumUrl = `${localUrl(ports.fault)}/api/metrics/v1/${TENANT}`;
   if (has('wrong-url-path')) observatoriumUrl = `${apiUrl}/api/metrics/v2/${TENANT}`;
@@ -245,20 +264,21 @@ function refresherWiring(c: PlanContext, refresherIssuerUrl: string, apiUrl: str
       '--web.listen', `127.0.0.1:${ports.refresher}`,
       // A listen address that cannot be bound makes the process exit at start: a crash loop under the supervisor.
       '--web.internal.listen', has('refresher-down') ? '127.0.0.1:99999' : `127.0.0.1:${ports.refresherInternal}`,
-      '--log.level', logLevel,
+      '--log.level', logLevel, ...serverTlsArgs(c, true), ...caArgs(c, '--upstream.ca-file'),
     ],
     env: refresherEnv,
     // Ready = holding a token; faults that prevent one leave liveness, and a crash loop not even that.
     readyUrl: has('missing-client-id') || has('refresher-down')
       ? undefined
-      : `${localUrl(ports.refresherInternal)}/${has('issuer-down') || has('issuer-slow') || has('wrong-client-secret') ? 'live' : 'ready'}`,
+      : `${url(ports.refresherInternal)}/${has('issuer-down') || has('issuer-slow') || has('wrong-client-secret') ? 'live' : 'ready'}`,
   };
   return { observatoriumUrl, refresher };
 }
 
 /** The fleet manager and the refresher URL it is given (a black hole with refresher-blackholed). */
-function fleetManagerWiring({ has, ports, configDir, issuerUrl, logLevel, standIns }: PlanContext): { fleetRefresherUrl: string; fleetManager: ComponentSpec } {
-  let fleetRefresherUrl = localUrl(ports.refresher);
+function fleetManagerWiring(c: PlanContext): { fleetRefresherUrl: string; fleetManager: ComponentSpec } {
+  const { has, ports, configDir, issuerUrl, logLevel, standIns, url } = c;
+  let fleetRefresherUrl = url(ports.refresher);
   if (has('refresher-blackholed')) {
     standIns.push({ kind: 'black-hole', port: ports.fault });
     fleetRefresherUrl = localUrl(ports.fault);
@@ -269,24 +289,27 @@ function fleetManagerWiring({ has, ports, configDir, issuerUrl, logLevel, standI
       'fleet-manager', '--api-server-bindaddress', `127.0.0.1:${ports.fleetManager}`, '--metrics-server-bindaddress', `127.0.0.1:${ports.fleetManagerMetrics}`,
       '--observability-red-hat-sso-token-refresher-url', fleetRefresherUrl, '--observatorium-timeout', '5s',
       '--token-issuer-url', issuerUrl, '--instances-file', join(configDir, 'instances.yaml'), '--log.level', logLevel,
+      ...serverTlsArgs(c, true), ...caArgs(c, '--observatorium-ca-file'),
     ],
     env: {},
-    readyUrl: `${localUrl(ports.fleetManagerMetrics)}/live`,
+    readyUrl: `${url(ports.fleetManagerMetrics)}/live`,
   };
   return { fleetRefresherUrl, fleetManager };
 }
 
 /** The synthetic prober: writes a sample to the API with its own token, reads it back through the refresher. */
-function probeComponent({ ports, secrets, issuerUrl, logLevel }: PlanContext, apiUrl: string): ComponentSpec {
+function probeComponent(c: PlanContext, apiUrl: string): ComponentSpec {
+  const { ports, secrets, issuerUrl, logLevel, url } = c;
   return {
     name: 'probe',
     args: [
-      'probe', '--endpoint-write', `${apiUrl}/api/metrics/v1/${TENANT}/api/v1/receive`, '--endpoint-read', localUrl(ports.refresher),
+      'probe', '--endpoint-write', `${apiUrl}/api/metrics/v1/${TENANT}/api/v1/receive`, '--endpoint-read', url(ports.refresher),
       '--oidc.issuer-url', issuerUrl, '--oidc.client-id', 'probe', '--oidc.audience', AUDIENCE,
       '--period', '2s', '--initial-query-delay', '1s', '--latency', '10s', '--listen', `127.0.0.1:${ports.probe}`, '--log.level', logLevel,
+      ...serverTlsArgs(c, false), ...caArgs(c, '--tls-ca-file'),
     ],
     env: { PROBE_OIDC_CLIENT_SECRET: secrets.probe },
-    readyUrl: `${localUrl(ports.probe)}/ready`,
+    readyUrl: `${url(ports.probe)}/ready`,
   };
 }
 
@@ -314,6 +337,8 @@ export interface PlanOptions {
   alertmanager?: boolean;
   /** Tests only: every alert's `for:` in the stack's copy of the bundle (see writeAlertRules). */
   alertFor?: string;
+  /** Serve every component over TLS with this CA's certificate (up --tls; see makeStackTls). */
+  tls?: StackTls;
 }
 
 export function buildPlan(opts: PlanOptions): StackPlan {
@@ -321,11 +346,13 @@ export function buildPlan(opts: PlanOptions): StackPlan {
   const configDir = join(dataDir, 'config');
   mkdirSync(configDir, { recursive: true });
   const ports = portsFrom(opts.basePort);
+  const url = (port: number) => `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const c: PlanContext = {
+    url, tls: opts.tls,
     has: (f) => opts.faults.includes(f),
     dataDir, configDir, ports,
     secrets: loadOrCreateSecrets(configDir),
-    issuerUrl: `${localUrl(ports.issuer)}/auth/realms/${REALM}`,
+    issuerUrl: `${url(ports.issuer)}/auth/realms/${REALM}`,
     logLevel: opts.logLevel ?? 'info',
     standIns: [],
     alertsUrl: localUrl(opts.alertmanager ? ports.alertmanager : ports.doctor),
@@ -339,7 +366,9 @@ export function buildPlan(opts: PlanOptions): StackPlan {
   const { fleetRefresherUrl, fleetManager } = fleetManagerWiring(c);
   const watchers = [doctorComponent(c), opts.alertmanager ? alertmanagerComponent(c) : undefined];
   const components = [issuerComponent(c), store, api, refresher, fleetManager, probeComponent(c, apiUrl), ...watchers].filter((x): x is ComponentSpec => x !== undefined);
+  // Every obspath child trusts the CA for the clients that have no CA flag (issuer discovery and keys, scrapes).
+  if (opts.tls) for (const comp of components) if (comp.command === undefined) comp.env = { ...comp.env, NODE_EXTRA_CA_CERTS: opts.tls.caFile };
   const { secrets, issuerUrl, standIns } = c;
   const alertsTo = { doctorUrl: localUrl(ports.doctor), ...(opts.alertmanager ? { alertmanagerUrl: localUrl(ports.alertmanager) } : {}) };
-  return { dataDir, ports, faults: [...opts.faults], secrets, issuerUrl, observatoriumUrl, fleetRefresherUrl, alertsTo, components, standIns };
+  return { dataDir, ports, faults: [...opts.faults], secrets, issuerUrl, observatoriumUrl, fleetRefresherUrl, alertsTo, components, standIns, ...(opts.tls ? { tls: opts.tls } : {}), url };
 }

@@ -3,9 +3,11 @@
 // and never answers" (a NetworkPolicy drop seen from the client, or a hung process). Every probe is bounded.
 
 import { lookup } from 'node:dns/promises';
-import { connect, isIP } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { extraCaConnectOptions } from '../../http/extra-ca.js';
 import { request } from 'undici';
-import { classifyNetworkError, isTimeout, type NetFailureReason } from '../../http/net-errors.js';
+import { classifyNetworkError, describeNetFailure, isTimeout, type NetFailureReason } from '../../http/net-errors.js';
 
 export type ProbeOutcome = 'answered' | 'refused' | 'dns' | 'tls' | 'reset' | 'silent' | 'connect-timeout' | 'invalid-url' | 'error';
 
@@ -56,7 +58,8 @@ export async function probeHttp(url: string, opts: { timeoutMs: number; method?:
     const f = classifyNetworkError(err);
     // Our own deadline firing after the connection opened is "silent"; a TCP connect timing out is not.
     const reason = f.reason === 'aborted' || (f.reason === 'unknown' && (err as Error).name === 'TimeoutError') ? 'timeout' : f.reason;
-    return { url, outcome: outcomeOf(reason), ms: ms(), detail: `${reason}${f.code ? ` (${f.code})` : ''}: ${f.message}`, reason };
+    const detail = f.tls ? `${f.tls} (${describeNetFailure(f)})` : `${reason}${f.code ? ` (${f.code})` : ''}: ${f.message}`;
+    return { url, outcome: outcomeOf(reason), ms: ms(), detail, reason };
   }
 }
 
@@ -81,7 +84,7 @@ export async function probeTcp(url: string, timeoutMs: number): Promise<{ outcom
   });
 }
 
-export type ServerOutcome = 'answers' | 'silent' | 'refused' | 'connect-timeout' | 'dns' | 'closed' | 'error';
+export type ServerOutcome = 'answers' | 'silent' | 'refused' | 'connect-timeout' | 'dns' | 'tls' | 'closed' | 'error';
 
 /**
  * Is there an HTTP server behind the address? Sends a request without a Host header, which HTTP/1.1 servers
@@ -92,22 +95,26 @@ export async function probeHttpServer(url: string, timeoutMs: number): Promise<{
   const t0 = performance.now();
   let u: URL;
   try { u = new URL(url); } catch { return { outcome: 'error', ms: 0, detail: 'invalid URL' }; }
-  if (u.protocol !== 'http:') return { outcome: 'error', ms: 0, detail: 'only http:// addresses are probed this way' };
-  const port = Number(u.port || 80);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return { outcome: 'error', ms: 0, detail: 'only http:// and https:// addresses are probed this way' };
+  const https = u.protocol === 'https:';
+  const port = Number(u.port || (https ? 443 : 80));
+  const host = u.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve) => {
-    const s = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port });
+    // https: the request goes out once the handshake verified the certificate (with any extra CA this process trusts).
+    const s: Socket = https ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...extraCaConnectOptions() }) : connect({ host, port });
     let connected = false;
     let got = '';
     const done = (outcome: ServerOutcome, extra: { statusLine?: string; detail?: string } = {}) => {
       clearTimeout(timer); s.destroy(); resolve({ outcome, ms: Math.round(performance.now() - t0), ...extra });
     };
     const timer = setTimeout(() => done(connected ? 'silent' : 'connect-timeout'), timeoutMs);
-    s.once('connect', () => { connected = true; s.write('GET /obspath-doctor HTTP/1.1\r\nConnection: close\r\n\r\n'); });
+    s.once(https ? 'secureConnect' : 'connect', () => { connected = true; s.write('GET /obspath-doctor HTTP/1.1\r\nConnection: close\r\n\r\n'); });
     s.on('data', (d: Buffer) => { got += d.toString('latin1'); if (got.includes('\r\n')) done('answers', { statusLine: got.slice(0, got.indexOf('\r\n')) }); });
     s.once('end', () => done(got ? 'answers' : 'closed', got ? { statusLine: got.split('\r\n')[0] } : {}));
     s.once('error', (err) => {
-      const r = classifyNetworkError(err).reason;
-      done(r === 'refused' ? 'refused' : r === 'dns' ? 'dns' : connected ? 'closed' : 'error', { detail: (err as Error).message });
+      const f = classifyNetworkError(err);
+      const r = f.reason;
+      done(r === 'refused' ? 'refused' : r === 'dns' ? 'dns' : r === 'tls' ? 'tls' : connected ? 'closed' : 'error', { detail: f.tls ? `${f.tls} (${describeNetFailure(f)})` : (err as Error).message });
     });
   });
 }

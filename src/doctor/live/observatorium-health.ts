@@ -46,12 +46,14 @@ function classify401(e: ObservatoriumError, via: Call['via'], ctx: CallContext):
 export function classifyCallError(e: ObservatoriumError, via: Call['via'], ctx: CallContext = {}): Reading | undefined {
   const hop = e.hop;
   if (e.status === 429) return { cause: 'rate-limited', confidence: 'confirmed', what: 'the API rate-limits the tenant (429)' };
+  if (e.kind === 'network' && e.reason === 'tls') return { cause: 'tls-untrusted', confidence: 'confirmed', what: `the TLS handshake with the ${via === 'direct' ? 'Observatorium URL' : 'refresher'} fails: ${e.message}` };
   if (hop === 'backend' || hop === 'store') return { cause: 'backend-down', confidence: 'confirmed', what: `the API's backend fails: ${e.status} ${e.errorType}${e.reason ? ` (${e.reason})` : ''}` };
   if (hop === 'token-refresher') {
     if (e.errorType === 'token_unavailable') {
       const c = e.reason ? causeOfTokenFailure(e.reason) : undefined;
       return c ? { cause: c.cause, confidence: 'likely', what: `the refresher holds no token: ${e.reason}` } : undefined;
     }
+    if (e.errorType === 'upstream_unreachable' && e.reason === 'tls') return { cause: 'tls-untrusted', confidence: 'confirmed', what: `the refresher refuses Observatorium's TLS certificate: ${e.message}` };
     if (e.errorType === 'upstream_unreachable' || e.errorType === 'upstream_timeout') return { cause: 'observatorium-unreachable', confidence: 'likely', what: `the refresher cannot reach Observatorium: ${e.errorType} (${e.reason ?? '?'})` };
     if (e.kind === 'network') return { cause: 'refresher-unreachable', confidence: 'likely', what: `no answer from the refresher (${e.reason})` };
     return undefined;

@@ -70,6 +70,7 @@ export async function runLiveObservatoriumUrlCheck(t: LiveTargets): Promise<Chec
     else if (!p || p.outcome === 'dns') suspect('wrong-observatorium-url', elsewhere ? 'confirmed' : 'likely', `${what}${elsewhere ? ` and it is not the API's host (${new URL(expected!).host})` : ''}`);
     else if (p.outcome === 'refused') suspect(elsewhere ? 'wrong-observatorium-url' : 'observatorium-down', elsewhere ? 'likely' : 'confirmed', elsewhere ? `${what}, and the API's own address does not answer either` : `${what}: the Observatorium API does not accept connections at its address`);
     else if (p.outcome === 'answered') suspect('wrong-observatorium-url', 'likely', what);
+    else if (p.outcome === 'tls') suspect('tls-untrusted', 'confirmed', what);
     else suspect('observatorium-unreachable', 'likely', what);
     return checkResult('observatorium-url', TITLE, { status: 'fail', summary: suspects[0]!.because, evidence, suspects, fix: apiAnswers || elsewhere ? `set OBSERVATORIUM_URL to ${expected} and restart the refresher` : 'check the Observatorium API (its process or pods, its listen address) and the network path to it' });
   }

@@ -50,6 +50,8 @@ export async function runLiveReachabilityCheck(t: LiveTargets): Promise<CheckRes
     suspects.push({ cause: 'network-policy-blocks', confidence: 'confirmed', because: `${target} accepts connections but its HTTP server never answers (${p.ms} ms), while the refresher itself answers${own?.outcome === 'answers' ? ` at ${t.refresherUrl}` : ''}: something between the fleet manager and the refresher drops the traffic` });
   } else if (p.outcome === 'silent') {
     suspects.push({ cause: 'refresher-unreachable', confidence: 'likely', because: `${target} accepts connections but never answers, and the refresher's internal server does not answer either: the process hangs` });
+  } else if (p.outcome === 'tls') {
+    suspects.push({ cause: 'tls-untrusted', confidence: 'confirmed', because: `the TLS handshake with ${target} fails: ${p.detail ?? 'tls'}` });
   } else {
     suspects.push({ cause: 'refresher-unreachable', confidence: 'likely', because: `the HTTP exchange with ${target} failed: ${p.outcome}${p.detail ? ` (${p.detail})` : ''}` });
   }

@@ -9,7 +9,9 @@ export function causeOfTokenFailure(reason: string): { cause: RootCauseId; what:
       return { cause: 'invalid-client-credentials', what: 'the issuer rejects the client id/secret' };
     case 'invalid_scope': case 'invalid_target':
       return { cause: 'audience-mismatch', what: 'the issuer refuses the audience or scope asked for' };
-    case 'issuer_unreachable': case 'issuer_timeout': case 'issuer_dns': case 'issuer_tls':
+    case 'issuer_tls':
+      return { cause: 'tls-untrusted', what: 'the issuer\'s TLS certificate is not accepted' };
+    case 'issuer_unreachable': case 'issuer_timeout': case 'issuer_dns':
       return { cause: 'issuer-unreachable', what: 'the issuer cannot be reached' };
     case 'issuer_mismatch':
       return { cause: 'issuer-mismatch', what: 'the discovery document names another issuer' };

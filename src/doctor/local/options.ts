@@ -1,6 +1,8 @@
 // `obspath doctor --env local` as a library call: the runDoctor options for the stack `obspath up` runs in a
 // data directory (used by the CLI and by the fault-matrix tests, so both diagnose exactly the same way).
 
+import { readFile } from 'node:fs/promises';
+import { trustExtraCa } from '../../http/extra-ca.js';
 import { runLiveApiCountersCheck } from '../live/api-counters.js';
 import { liveCheckBoundMs, liveChecks, localConfigFromStack, localLogsCheck, targetsFromLocalStack, type LiveTargets } from '../live/index.js';
 import type { DoctorOptions } from '../run.js';
@@ -22,6 +24,8 @@ export interface LocalDoctorOptions {
 export async function localDoctorOptions(o: LocalDoctorOptions): Promise<DoctorOptions> {
   const stack = await readLocalStack(o.dataDir);
   if (stack.ageMs > STALE_STACK_MS) throw new LocalStackError(`${stack.dataDir}/stack.json was last rewritten ${Math.round(stack.ageMs / 1000)} s ago: \`obspath up\` is not running there`);
+  // up --tls: the probes trust the stack's throwaway CA (a CA file that cannot be read leaves the TLS failure to show).
+  if (stack.caFile) trustExtraCa(await readFile(stack.caFile, 'utf8').catch(() => ''));
   const t = targetsFromLocalStack(stack, o.extra);
   const secrets = t.clientSecret ? [t.clientSecret] : [];
   return {

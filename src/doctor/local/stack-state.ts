@@ -14,6 +14,8 @@ export interface LocalStack {
   dataDir: string;
   /** Age of stack.json's last rewrite, ms: a stale file means `obspath up` is not running. */
   ageMs: number;
+  /** up --tls: the stack's CA (its listeners serve https). */
+  caFile?: string;
   ports: Record<string, number>;
   issuerUrl: string;
   observatoriumUrl?: string;
@@ -94,9 +96,12 @@ export async function readLocalStack(dataDir: string, now = Date.now()): Promise
     if (doc !== undefined) tenantConfigured = t !== undefined;
     if (t) tenantOidc = { issuerUrl: t.oidc?.issuerURL, clientId: t.oidc?.clientID };
   }
-  const listen = (flag: string) => { const v = argValue(args, flag); return v ? `http://${v}` : undefined; };
-  const loop = (port: number | undefined) => (port ? `http://127.0.0.1:${port}` : undefined);
+  // up --tls: every listener serves HTTPS with a certificate from the stack's own CA.
+  const scheme = raw.tls.caFile ? 'https' : 'http';
+  const listen = (flag: string) => { const v = argValue(args, flag); return v ? `${scheme}://${v}` : undefined; };
+  const loop = (port: number | undefined) => (port ? `${scheme}://127.0.0.1:${port}` : undefined);
   return {
+    ...(raw.tls.caFile ? { caFile: raw.tls.caFile } : {}),
     dataDir: dir,
     ageMs: Math.max(0, now - updated),
     ports,
