@@ -142,7 +142,10 @@ test('the API rejects a token signed by a key the issuer no longer publishes: th
   const concurrent = await Promise.all([query(), query(), query()]);
   assert.deepEqual(concurrent.map((x) => x.status), [200, 200, 200]);
   let m = await metrics();
-  assert.equal(metricValue(m, 'token_refresher_upstream_retries_total{reason="unknown_key"}'), 3);
+  // Each request sent with the old token is retried once; one sent after the renewal needs no retry (a race the
+  // test does not control), so 1 to 3 retries, and exactly one new token for all three.
+  const retries = metricValue(m, 'token_refresher_upstream_retries_total{reason="unknown_key"}') ?? 0;
+  assert.ok(retries >= 1 && retries <= 3, `retries: ${retries}`);
   assert.equal(metricValue(m, 'token_refresher_token_refresh_total{result="success"}'), 2, 'one new token for the three concurrent requests');
 
   // A small remote-write body is buffered, so it is replayed after the token is renewed.
@@ -152,7 +155,7 @@ test('the API rejects a token signed by a key the issuer no longer publishes: th
   const write = await fetch(`${r.proxyUrl}/api/v1/receive`, { method: 'POST', headers: REMOTE_WRITE_HEADERS, body });
   assert.ok(write.status >= 200 && write.status < 300, `${write.status} ${await write.text()}`);
   m = await metrics();
-  assert.equal(metricValue(m, 'token_refresher_upstream_retries_total{reason="unknown_key"}'), 4);
+  assert.equal(metricValue(m, 'token_refresher_upstream_retries_total{reason="unknown_key"}'), retries + 1);
 
   // A streamed body (chunked, no length) cannot be replayed: the 401 passes through, and the token is renewed
   // for the next request.
@@ -166,8 +169,8 @@ test('the API rejects a token signed by a key the issuer no longer publishes: th
   await waitUntil(async () => metricValue(await metrics(), 'token_refresher_token_refresh_total{result="success"}') === 4, 5000, 'the token renewed after the streamed request');
   assert.equal((await query()).status, 200);
   m = await metrics();
-  assert.equal(metricValue(m, 'token_refresher_upstream_retries_total{reason="unknown_key"}'), 4, 'no retry for the streamed body, none needed after it');
+  assert.equal(metricValue(m, 'token_refresher_upstream_retries_total{reason="unknown_key"}'), retries + 1, 'no retry for the streamed body, none needed after it');
   assert.match(r.proc.output(), /upstream rejected the access token; retrying once with a new token/);
   assert.match(r.proc.output(), /streamed request body, so not retried/);
-  console.log(`401 retry: 3 concurrent requests with a token of a retired key -> 1 new token, 3 retries, 3 x 200; remote write replayed -> 200; chunked body -> 401 passed through`);
+  console.log(`401 retry: 3 concurrent requests with a token of a retired key -> 1 new token, ${retries} retries, 3 x 200; remote write replayed -> 200; chunked body -> 401 passed through`);
 });
