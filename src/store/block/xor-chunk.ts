@@ -2,7 +2,7 @@
 // first timestamp is a varint and second a uvarint delta (the head's own chunks store both as raw bits, so
 // block chunks are re-encoded here). Values and later timestamps are encoded exactly as in the head.
 import { BitReader, BitWriter } from '../chunks/bits.js';
-import { XorAppender, readDod, readXorValue, writeDod, type XorValueState } from '../chunks/xor.js';
+import { XorAppender, readDod, readXorValue, type XorValueState } from '../chunks/xor.js';
 
 /** Chunk encoding byte of a float XOR chunk (chunkenc.EncXOR). */
 export const ENC_XOR = 1;
@@ -27,27 +27,15 @@ function readUvarintBits(r: BitReader): number {
   throw new RangeError('chunk: varint overflows 64 bits');
 }
 
+/** The head's appender with Prometheus's first two timestamps: a zigzag varint, then a uvarint delta. */
 class PromXorAppender extends XorAppender {
-  override append(t: number, hi: number, lo: number): void {
-    const w = this.bits;
-    if (this.count === 0) {
-      writeVarintBytes(w, t >= 0 ? t * 2 : -t * 2 - 1);
-      w.writeBits64(hi, lo, 64);
-      this.minT = t;
-    } else if (this.count === 1) {
-      this.tDelta = t - this.maxT;
-      writeVarintBytes(w, this.tDelta);
-      this.writeValue(hi, lo);
-    } else {
-      const delta = t - this.maxT;
-      writeDod(w, delta - this.tDelta);
-      this.tDelta = delta;
-      this.writeValue(hi, lo);
-    }
-    this.maxT = t;
-    this.lastHi = hi;
-    this.lastLo = lo;
-    this.count++;
+  protected override writeFirstTime(t: number): void {
+    writeVarintBytes(this.bits, t >= 0 ? t * 2 : -t * 2 - 1);
+  }
+
+  protected override writeTimeDelta(delta: number): void {
+    if (this.count === 1) writeVarintBytes(this.bits, delta);
+    else super.writeTimeDelta(delta);
   }
 }
 

@@ -26,14 +26,13 @@ export class XorAppender {
   private trailing = 0;
 
   append(t: number, hi: number, lo: number): void {
-    const w = this.bits;
     if (this.count === 0) {
-      writeInt64(w, t);
-      w.writeBits64(hi, lo, 64);
+      this.writeFirstTime(t);
+      this.bits.writeBits64(hi, lo, 64);
       this.minT = t;
     } else {
       const delta = t - this.maxT;
-      writeDod(w, delta - this.tDelta);
+      this.writeTimeDelta(delta);
       this.tDelta = delta;
       this.writeValue(hi, lo);
     }
@@ -41,6 +40,16 @@ export class XorAppender {
     this.lastHi = hi;
     this.lastLo = lo;
     this.count++;
+  }
+
+  /** The first timestamp: raw 64 bits in the head's chunks (Prometheus's block chunks override it). */
+  protected writeFirstTime(t: number): void {
+    writeInt64(this.bits, t);
+  }
+
+  /** Every later timestamp as a delta of deltas (the second one's previous delta is 0). */
+  protected writeTimeDelta(delta: number): void {
+    writeDod(this.bits, delta - this.tDelta);
   }
 
   protected writeValue(hi: number, lo: number): void {
