@@ -40,9 +40,10 @@ export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
   registerBodyParsers(app, o.maxBodySize);
   const tenant = tenantMiddleware(o.state);
   const rateLimit = rateLimitMiddleware(o.limiter, { failOpen: o.rateLimitFailOpen ?? false, onUnavailable: (mode) => o.metrics.rateLimiterUnavailable.inc({ mode }) });
-  app.addHook('onSend', async (req, reply, payload) => {
+  // A callback hook: an async one would cost every answer a promise for headers only shared limits set.
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (req.obs?.rateLimitHeaders && !reply.sent) reply.headers(req.obs.rateLimitHeaders);
-    return payload;
+    done(null, payload);
   });
   const authorize = { read: authorizationMiddleware('read'), write: authorizationMiddleware('write') };
   registerMetricsV1(app, {
