@@ -2,6 +2,7 @@
 // from whatever holds samples (the embedded store, or the in-memory loader of `obspath promqltest`). A library:
 // promql/ and store/ both depend on it, it depends on neither. Synchronous on purpose: the embedded store is in memory, and a sync
 // interface keeps the evaluator's hot loops free of promise overhead.
+import type { HistogramSamples } from '../histogram/model.js';
 
 /** One label. A series' labels are sorted by name, `__name__` included. */
 export interface Label {
@@ -23,6 +24,9 @@ export interface SeriesSamples {
   readonly labels: Labels;
   readonly timestamps: ArrayLike<number>;
   readonly values: ArrayLike<number>;
+  /** Native histogram samples in the same window, when the series has any (a series may hold floats at some
+   *  times and histograms at others, as in Prometheus). A stale marker is a histogram whose sum is STALE_NAN. */
+  readonly histograms?: HistogramSamples;
 }
 
 export interface Querier {
