@@ -1,2 +1,3 @@
-// The native histogram library: the model (model.ts); operations, validation and conversions are added beside it.
+// The native histogram library: the model (model.ts) and conversions; operations and validation sit beside them.
 export * from './model.js';
+export * from './convert.js';
