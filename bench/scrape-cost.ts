@@ -49,7 +49,7 @@ async function startStore(dir: string, extra: string[]): Promise<{ proc: Proc; u
 
 async function main(): Promise<void> {
   const dir = await tempDir('obspath-scrape-bench-');
-  const up = startObspath(['up', '--ports', String(await freePortRange(12)), '--data', join(dir.path, 'stack'), '--log.level', 'warn']);
+  const up = startObspath(['up', '--ports', String(await freePortRange(13)), '--data', join(dir.path, 'stack'), '--log.level', 'warn']);
   const stores: Proc[] = [];
   try {
     await waitUntil(() => /obspath up: ready in/.test(up.output()), 60_000, `up ready\n${up.output()}`);

@@ -50,7 +50,7 @@ console.log(`obspath --help: mean ${mean(help).toFixed(0)} ms over 10 runs (min 
 const times = new Map<string, number[]>();
 for (let r = 0; r < rounds; r++) {
   const dir = mkdtempSync(join(tmpdir(), 'obspath-startup-'));
-  const plan = buildPlan({ dataDir: dir, basePort: await freePortRange(12), faults: [], logLevel: 'warn' });
+  const plan = buildPlan({ dataDir: dir, basePort: await freePortRange(13), faults: [], logLevel: 'warn' });
   const children: ChildProcess[] = [];
   try {
     for (const c of plan.components) {

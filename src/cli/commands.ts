@@ -89,7 +89,7 @@ export async function buildProgram(args: readonly string[], opts: { loadAll?: bo
   helpWithExamples(program, {
     notes: 'Every flag can also come from the environment variable its help names; flags win over the environment, which wins over a --config file. Bad usage exits 2.',
     examples: [
-      ['npx obspath up --log.level warn', 'the whole path on 127.0.0.1 (ports 18000-18011), quietly'],
+      ['npx obspath up --log.level warn', 'the whole path on 127.0.0.1 (ports 18000-18012), quietly'],
       ['npx obspath doctor --env local', 'run the runbook against it'],
       ['npx obspath help up', "a command's flags and examples"],
     ],

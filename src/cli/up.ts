@@ -12,7 +12,7 @@ import { runCommand } from './run.js';
 export function upCommand(): Command {
   const cmd = new Command('up')
     .description('run the whole metrics path on 127.0.0.1 (issuer, store, API, token refresher, fleet manager, probe, data plane), optionally with a runbook failure injected')
-    .option('--ports <base>', 'first of twelve consecutive ports (issuer, store, api, api internal, refresher, refresher internal, fleet manager, its metrics, probe, fault stand-in, doctor serve, alertmanager)', '18000')
+    .option('--ports <base>', 'first of thirteen consecutive ports (issuer, store, api, api internal, refresher, refresher internal, fleet manager, its metrics, probe, console, doctor serve, alertmanager, fault stand-in)', '18000')
     .option('--data <dir>', 'data directory (store data, generated configuration, client secrets); kept between runs', '.obspath')
     .addOption(new Option('--fault <name>', 'inject a failure from the runbook (repeatable); see --list-faults').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
     .option('--list-faults', 'print the fault catalog (hop, code at the fleet manager, doctor verdict) and exit')
@@ -20,20 +20,21 @@ export function upCommand(): Command {
     .option('--describe-fault <name>', 'print one fault in full and exit')
     .option('--alertmanager', "route the store's alerts through Debian's Alertmanager (prometheus-alertmanager) to doctor serve; default: straight to doctor serve")
     .option('--tls', 'serve every component over HTTPS with a throwaway CA made at start in <data>/tls/ (needs the openssl CLI); every client of the stack trusts it')
+    .option('--console.listen <host:port>', 'where the web console listens (default 127.0.0.1:<base port + 9>)')
     .option('--log.level <level>', 'log level of every component (warn: a quiet terminal)', 'info');
   helpWithExamples(cmd, {
     notes: 'Every component runs as a supervised child process, restarted with backoff when it exits; their logs go to this terminal, prefixed by component, and to <data>/logs. Ctrl-C stops everything.\n\n'
       + 'The store scrapes every component every 5 s and evaluates deploy/prometheus/alerts.yaml; firing alerts go to `obspath doctor serve` (directly, or through Alertmanager with --alertmanager), '
       + 'which runs the runbook and publishes the verdict (its URL is printed when the stack is ready). The Alertmanager port is kept free without --alertmanager.',
     examples: [
-      ['npx obspath up --log.level warn', 'the whole path on ports 18000-18011, printing only warnings and errors'],
+      ['npx obspath up --log.level warn', 'the whole path on ports 18000-18012, printing only warnings and errors'],
       ['npx obspath up --fault wrong-client-secret --ports 19000 --data .obspath-fault', 'a runbook failure for real, beside a healthy stack'],
       ['npx obspath up --list-faults', 'the faults --fault knows (--describe-fault NAME for one in full)'],
     ],
   });
   cmd.action(() =>
     runCommand(async () => {
-      const o = cmd.opts<{ ports: string; data: string; fault?: string[]; listFaults?: boolean; verbose?: boolean; describeFault?: string; alertmanager?: boolean; tls?: boolean; 'log.level': string }>();
+      const o = cmd.opts<{ ports: string; data: string; fault?: string[]; listFaults?: boolean; verbose?: boolean; describeFault?: string; alertmanager?: boolean; tls?: boolean; 'log.level': string; 'console.listen'?: string }>();
       if (o.describeFault !== undefined) {
         process.stdout.write(`${describeFault(faultByName(o.describeFault))}\n`);
         return;
@@ -47,7 +48,7 @@ export function upCommand(): Command {
       for (const f of o.fault ?? []) faultByName(f);
       await assertPortsFree(base);
       const logger = createLogger({ component: 'up', level: o['log.level'] });
-      const stack = await startStack({ dataDir: o.data, basePort: base, faults: o.fault ?? [], logLevel: o['log.level'], out: process.stdout, logger, alertmanager: o.alertmanager, tls: o.tls });
+      const stack = await startStack({ dataDir: o.data, basePort: base, faults: o.fault ?? [], logLevel: o['log.level'], out: process.stdout, logger, alertmanager: o.alertmanager, tls: o.tls, consoleListen: o['console.listen'] });
       const width = Math.max(...stack.endpoints.map((e) => e.component.length));
       const lines = [
         '',

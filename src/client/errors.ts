@@ -49,6 +49,7 @@ const HOP_NAMES: Record<Hop, string> = {
   probe: 'probe',
   upstream: 'upstream',
   doctor: 'doctor service',
+  console: 'obspath console',
 };
 
 export function hopName(hop: Hop): string {

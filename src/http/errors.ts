@@ -2,7 +2,7 @@
 // clients parse them, plus the fields that let an SRE place a failure on a hop: which hop answered
 // (`hop`), a machine-readable `reason`, and the request id.
 
-export type Hop = 'token-refresher' | 'issuer' | 'api' | 'auth' | 'backend' | 'store' | 'fleet-manager' | 'probe' | 'upstream' | 'doctor';
+export type Hop = 'token-refresher' | 'issuer' | 'api' | 'auth' | 'backend' | 'store' | 'fleet-manager' | 'probe' | 'upstream' | 'doctor' | 'console';
 
 export interface PromErrorBody {
   status: 'error';

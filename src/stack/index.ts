@@ -17,6 +17,7 @@ import { Supervisor } from './supervisor.js';
 import { assertAlertmanagerInstalled } from './watch.js';
 import { makeStackTls } from './tls.js';
 import { startUserTraffic } from './user-traffic.js';
+import { startConsole, type RunningConsole } from './console/server.js';
 
 export { FAULTS, formatFaultCatalog, faultByName, type Fault, type FaultName } from './faults.js';
 export { DEMO_INSTANCES, PORT_COUNT, TENANT, TENANT_ID, type StackPlan } from './plan.js';
@@ -41,6 +42,8 @@ export interface StackOptions {
   alertFor?: string;
   /** Every component over TLS with a CA made at start in <data>/tls/ (up --tls). */
   tls?: boolean;
+  /** Where the console listens (up --console.listen); default 127.0.0.1:<base port + 9>. */
+  consoleListen?: string;
 }
 
 export interface Endpoint {
@@ -58,6 +61,8 @@ export interface RunningStack {
   readyMs: number;
   notReady: string[];
   userTraffic: { stats(): Record<number, number> };
+  /** The web console and its JSON API. */
+  console: RunningConsole;
   curlExample: string;
   stop(): Promise<void>;
 }
@@ -202,6 +207,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const readyMs = Date.now() - started;
   const { dataPlane, userTraffic } = startTraffic(plan, opts.logger);
   const endpoints = stackEndpoints(plan);
+  const consoleServer = await startConsole({ plan, supervisor, logger: opts.logger.child({ part: 'console' }) }, opts.consoleListen ?? `127.0.0.1:${plan.ports.console}`);
+  endpoints.unshift({ component: 'console', url: `${consoleServer.url}/`, what: 'the path live: hop health, charts, alerts, the verdict, live fault injection (JSON API at /api/v1/)' });
   const stateTimer = keepStackFile(plan, started, endpoints, supervisor, dataPlane);
   return {
     plan,
@@ -211,9 +218,11 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     readyMs,
     notReady,
     userTraffic,
+    console: consoleServer,
     curlExample: curlExampleFor(plan),
     stop: async () => {
       clearInterval(stateTimer);
+      await consoleServer.close();
       userTraffic.stop();
       await dataPlane.stop();
       await supervisor.stopAll(5000);

@@ -22,17 +22,17 @@ export const DEMO_INSTANCES = [
 
 export interface Ports {
   issuer: number; store: number; api: number; apiInternal: number; refresher: number; refresherInternal: number;
-  fleetManager: number; fleetManagerMetrics: number; probe: number; fault: number; doctor: number; alertmanager: number;
+  fleetManager: number; fleetManagerMetrics: number; probe: number; console: number; doctor: number; alertmanager: number; fault: number;
 }
 
 /** How many consecutive ports `obspath up --ports <base>` takes (the Alertmanager's is kept free without --alertmanager). */
-export const PORT_COUNT = 12;
+export const PORT_COUNT = 13;
 
 export function portsFrom(base: number): Ports {
   return {
     issuer: base, store: base + 1, api: base + 2, apiInternal: base + 3, refresher: base + 4, refresherInternal: base + 5,
-    fleetManager: base + 6, fleetManagerMetrics: base + 7, probe: base + 8, fault: base + 9,
-    doctor: base + 10, alertmanager: base + 11,
+    fleetManager: base + 6, fleetManagerMetrics: base + 7, probe: base + 8, console: base + 9,
+    doctor: base + 10, alertmanager: base + 11, fault: base + 12,
   };
 }
 

@@ -22,7 +22,7 @@ const TENANT_PATH = '/api/metrics/v1/managedkafka';
 
 before(async () => {
   dir = await tempDir('obspath-errshape-');
-  base = await freePortRange(12);
+  base = await freePortRange(13);
   up = startObspath(['up', '--ports', String(base), '--data', dir.path]);
   await waitUntil(() => /obspath up: ready in/.test(up.output()), 60_000, `up ready\n${up.output()}`);
   await waitUntil(async () => (await Promise.all([API_INTERNAL, REFRESHER_INTERNAL, FLEET_METRICS, PROBE].map((p) => httpOk(url(p, '/metrics'))))).every(Boolean), 60_000, 'every component listening');

@@ -47,7 +47,7 @@ test('EADDRINUSE names the component, the address and the flag (or env var); exi
 
 test('obspath up: a taken port of its range names --ports and the component before starting anything; exit 2', { timeout: 60_000 }, async () => {
   const dir = await tempDir();
-  const base = await freePortRange(12);
+  const base = await freePortRange(13);
   const blocker = await occupy(base + 3);
   try {
     const r = await exitOf(['up', '--ports', String(base), '--data', dir.path]);

@@ -60,7 +60,7 @@ async function exportedMetricNames(): Promise<Set<string>> {
   const dir = await tempDir();
   const out = new PassThrough();
   out.resume();
-  const stack = await startStack({ dataDir: dir.path, basePort: await freePortRange(12), out, logger: createLogger({ component: 'up', level: 'silent' }), logLevel: 'warn' });
+  const stack = await startStack({ dataDir: dir.path, basePort: await freePortRange(13), out, logger: createLogger({ component: 'up', level: 'silent' }), logLevel: 'warn' });
   try {
     const p = stack.plan.ports;
     const names = new Set<string>();

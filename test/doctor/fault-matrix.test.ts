@@ -44,7 +44,7 @@ async function withStack(faults: string[], fn: (s: RunningStack, dataDir: string
   const dir = await tempDir();
   const out = new PassThrough();
   out.resume();
-  const stack = await startStack({ dataDir: dir.path, basePort: await freePortRange(12), faults, out, logger: createLogger({ component: 'up', level: 'warn', destination: out }), logLevel: 'warn', readyTimeoutMs: 30_000 });
+  const stack = await startStack({ dataDir: dir.path, basePort: await freePortRange(13), faults, out, logger: createLogger({ component: 'up', level: 'warn', destination: out }), logLevel: 'warn', readyTimeoutMs: 30_000 });
   try {
     // A component that never got ready (a lost port, a crash) makes every verdict meaningless: say so, with its log.
     const unexpected = stack.notReady;

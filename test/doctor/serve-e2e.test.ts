@@ -39,7 +39,7 @@ async function withRig(fault: FaultName | undefined, fn: (rig: Rig) => Promise<v
   const out = new PassThrough();
   out.resume();
   const rx = await receiver();
-  const stack = await startStack({ dataDir: dir.path, basePort: await freePortRange(12), faults: fault ? [fault] : [], out, logger: createLogger({ component: 'up', level: 'warn', destination: out }), logLevel: 'warn', readyTimeoutMs: 30_000 });
+  const stack = await startStack({ dataDir: dir.path, basePort: await freePortRange(13), faults: fault ? [fault] : [], out, logger: createLogger({ component: 'up', level: 'warn', destination: out }), logLevel: 'warn', readyTimeoutMs: 30_000 });
   const port = await freePort();
   const serve = startObspath(['doctor', 'serve', '--data', dir.path, '--web.listen', `127.0.0.1:${port}`,
     '--notify.webhook-url', `${rx.url}/slack/T000/B000/XXXX`, '--notify.json-url', `${rx.url}/json`, '--escalation-url', 'https://example.invalid/policy']);

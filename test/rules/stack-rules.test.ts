@@ -14,7 +14,7 @@ test('obspath up: the store evaluates the bundle\'s alert rules; a healthy stack
   const bundle = parse(readFileSync(join(REPO_ROOT, 'deploy', 'prometheus', 'alerts.yaml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string }> }> };
   const names = bundle.groups.flatMap((g) => g.rules.map((r) => r.alert)).sort();
   const dir = await tempDir();
-  const up = startObspath(['up', '--ports', String(await freePortRange(12)), '--data', dir.path]);
+  const up = startObspath(['up', '--ports', String(await freePortRange(13)), '--data', dir.path]);
   try {
     await waitUntil(() => /obspath up: ready in/.test(up.output()), 30_000, `up ready\n${up.output()}`);
     const { ports } = JSON.parse(readFileSync(join(dir.path, 'stack.json'), 'utf8')) as { ports: { store: number } };

@@ -22,7 +22,7 @@ function testRules(): string {
 
 async function startWatchedStack(faults: string[]): Promise<{ stack: RunningStack; prom: Backend; logs: () => string; stop(): Promise<void> }> {
   const dir = await tempDir();
-  const base = await freePortRange(12);
+  const base = await freePortRange(13);
   const out = new PassThrough();
   let logs = '';
   out.on('data', (d: Buffer) => (logs += d.toString()));

@@ -13,7 +13,7 @@ interface Vector { data: { result: { metric: Record<string, string>; value: [num
 
 test('obspath up: `up` of every component is queryable through the stack', { timeout: 120_000 }, async () => {
   const dir = await tempDir();
-  const base = await freePortRange(12);
+  const base = await freePortRange(13);
   const up = startObspath(['up', '--ports', String(base), '--data', dir.path]);
   try {
     await waitUntil(() => /obspath up: ready in/.test(up.output()), 30_000, `up ready\n${up.output()}`);
@@ -39,7 +39,7 @@ test('obspath up: `up` of every component is queryable through the stack', { tim
 
 test('obspath up --fault refresher-down: the store records up == 0 for the token refresher, 1 for the others', { timeout: 120_000 }, async () => {
   const dir = await tempDir();
-  const base = await freePortRange(12);
+  const base = await freePortRange(13);
   const up = startObspath(['up', '--ports', String(base), '--data', dir.path, '--fault', 'refresher-down']);
   try {
     await waitUntil(() => /obspath up: ready in/.test(up.output()), 30_000, `up ready\n${up.output()}`);

@@ -85,7 +85,7 @@ async function storeValue(storeUrl: string, selector: string): Promise<string | 
 
 test('Ctrl-C on obspath up: one signal per child, in-flight requests drained, exit 0, data kept across a restart', async () => {
   const dir = await tempDir('obspath-ctrlc-');
-  const base = await freePortRange(12);
+  const base = await freePortRange(13);
   const storeUrl = `http://127.0.0.1:${base + 1}`;
   const now = Date.now();
   const written = encodeTestWriteRequest([{ labels: { __name__: 'ctrlc_before', run: 'a' }, samples: [[now, 42]] }]);

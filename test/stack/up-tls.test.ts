@@ -21,7 +21,7 @@ async function withTlsStack(faults: string[], fn: (s: RunningStack, dataDir: str
   const dir = await tempDir();
   const out = new PassThrough();
   out.resume();
-  const stack = await startStack({ dataDir: dir.path, basePort: await freePortRange(12), faults, out, logger: createLogger({ component: 'up', level: 'warn', destination: out }), logLevel: 'warn', readyTimeoutMs: 30_000, tls: true, wrap });
+  const stack = await startStack({ dataDir: dir.path, basePort: await freePortRange(13), faults, out, logger: createLogger({ component: 'up', level: 'warn', destination: out }), logLevel: 'warn', readyTimeoutMs: 30_000, tls: true, wrap });
   try {
     if (stack.notReady.length > 0) {
       const logs = await Promise.all(stack.notReady.map(async (c) => `${c}: ${(await readFile(join(dir.path, 'logs', `${c}.log`), 'utf8').catch(() => '(no log)')).slice(-1500)}`));
@@ -106,7 +106,7 @@ describe('obspath up --tls', () => {
   it('without the openssl CLI on PATH: a clear error naming the package, nothing started', async () => {
     const dir = await tempDir();
     const empty = await tempDir();
-    const up = startObspath(['up', '--tls', '--ports', String(await freePortRange(12)), '--data', dir.path], { PATH: empty.path });
+    const up = startObspath(['up', '--tls', '--ports', String(await freePortRange(13)), '--data', dir.path], { PATH: empty.path });
     try {
       await waitUntil(() => up.child.exitCode !== null, 15_000, `up exits\n${up.output()}`);
       assert.equal(up.child.exitCode, 1);

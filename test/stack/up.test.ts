@@ -8,7 +8,7 @@ import { startObspath } from '../../tools/testing/procs.js';
 
 test('obspath up: ready, a Kafka instance\'s metrics come back through the fleet manager, Ctrl-C stops everything', async () => {
   const dir = await tempDir();
-  const base = await freePortRange(12);
+  const base = await freePortRange(13);
   const up = startObspath(['up', '--ports', String(base), '--data', dir.path]);
   try {
     await waitUntil(() => /obspath up: ready in/.test(up.output()), 20_000, `up ready\n${up.output()}`);
@@ -64,7 +64,7 @@ test('obspath up --list-faults prints the catalog; an unknown fault is refused',
 test('obspath up --alertmanager without Debian\'s prometheus-alertmanager on PATH: a clear error, nothing started', async () => {
   const dir = await tempDir();
   const empty = await tempDir();
-  const up = startObspath(['up', '--alertmanager', '--ports', String(await freePortRange(12)), '--data', dir.path], { PATH: empty.path });
+  const up = startObspath(['up', '--alertmanager', '--ports', String(await freePortRange(13)), '--data', dir.path], { PATH: empty.path });
   try {
     await waitUntil(() => up.child.exitCode !== null, 15_000, `up exits\n${up.output()}`);
     assert.equal(up.child.exitCode, 1);

@@ -21,7 +21,7 @@ export async function withFaultStack(faults: readonly string[], fn: (s: FaultSta
   const dir = await tempDir();
   const out = new PassThrough();
   out.resume();
-  const stack = await startStack({ dataDir: dir.path, basePort: await freePortRange(12), faults, out, logger: createLogger({ component: 'up', level: 'warn', destination: out }), logLevel: 'warn', readyTimeoutMs: 30_000 });
+  const stack = await startStack({ dataDir: dir.path, basePort: await freePortRange(13), faults, out, logger: createLogger({ component: 'up', level: 'warn', destination: out }), logLevel: 'warn', readyTimeoutMs: 30_000 });
   const frozen: number[] = [];
   try {
     if (stack.notReady.length > 0) {
