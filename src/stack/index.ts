@@ -18,6 +18,8 @@ import { assertAlertmanagerInstalled } from './watch.js';
 import { makeStackTls } from './tls.js';
 import { startUserTraffic } from './user-traffic.js';
 import { startConsole, type RunningConsole } from './console/server.js';
+import type { FaultControl } from './console/context.js';
+import { StackEvents } from './events.js';
 
 export { FAULTS, formatFaultCatalog, faultByName, type Fault, type FaultName } from './faults.js';
 export { DEMO_INSTANCES, PORT_COUNT, TENANT, TENANT_ID, type StackPlan } from './plan.js';
@@ -63,6 +65,8 @@ export interface RunningStack {
   userTraffic: { stats(): Record<number, number> };
   /** The web console and its JSON API. */
   console: RunningConsole;
+  /** The change feed (calm terminal lines, the console's timeline). */
+  events: StackEvents;
   curlExample: string;
   stop(): Promise<void>;
 }
@@ -207,7 +211,14 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const readyMs = Date.now() - started;
   const { dataPlane, userTraffic } = startTraffic(plan, opts.logger);
   const endpoints = stackEndpoints(plan);
-  const consoleServer = await startConsole({ plan, supervisor, logger: opts.logger.child({ part: 'console' }) }, opts.consoleListen ?? `127.0.0.1:${plan.ports.console}`);
+  const events = new StackEvents();
+  // Placeholder until live fault control lands: reports the faults given at start, refuses changes.
+  const faultControl: FaultControl = {
+    active: () => plan.faults,
+    inject: () => Promise.reject(new Error('live fault injection is not available yet')),
+    clear: () => Promise.reject(new Error('live fault injection is not available yet')),
+  };
+  const consoleServer = await startConsole({ plan, supervisor, events, faults: faultControl, logger: opts.logger.child({ part: 'console' }) }, opts.consoleListen ?? `127.0.0.1:${plan.ports.console}`);
   endpoints.unshift({ component: 'console', url: `${consoleServer.url}/`, what: 'the path live: hop health, charts, alerts, the verdict, live fault injection (JSON API at /api/v1/)' });
   const stateTimer = keepStackFile(plan, started, endpoints, supervisor, dataPlane);
   return {
@@ -219,6 +230,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     notReady,
     userTraffic,
     console: consoleServer,
+    events,
     curlExample: curlExampleFor(plan),
     stop: async () => {
       clearInterval(stateTimer);
