@@ -29,6 +29,7 @@ class FieldReader {
 
   /** An unsigned varint of up to 64 bits as a number (exact below 2^53). */
   uvarint(): number {
+    if (this.p < this.end && this.buf[this.p]! < 0x80) return this.buf[this.p++]!;
     let result = 0;
     let mul = 1;
     for (let i = 0; i < 10; i++) {
@@ -82,51 +83,49 @@ class FieldReader {
   }
 }
 
-interface Fields {
-  countInt: number;
-  countFloat: number;
+/** The fields read so far; repeated ones stay null until their first value (most histograms use a few). */
+class Fields {
+  countInt = 0;
+  countFloat = 0;
   /** Which count oneof member came last (protobuf: the last one set wins). */
-  floatCount: boolean;
-  zeroCountInt: number;
-  zeroCountFloat: number;
-  sum: number;
-  schema: number;
-  zeroThreshold: number;
-  negativeSpans: Span[];
-  positiveSpans: Span[];
-  negativeDeltas: number[];
-  positiveDeltas: number[];
-  negativeCounts: number[];
-  positiveCounts: number[];
-  resetHint: number;
-  timestamp: number;
-  customValues: number[];
+  floatCount = false;
+  zeroCountInt = 0;
+  zeroCountFloat = 0;
+  sum = 0;
+  schema = 0;
+  zeroThreshold = 0;
+  resetHint = 0;
+  timestamp = 0;
+  negativeSpans: Span[] | null = null;
+  positiveSpans: Span[] | null = null;
+  negativeDeltas: number[] | null = null;
+  positiveDeltas: number[] | null = null;
+  negativeCounts: number[] | null = null;
+  positiveCounts: number[] | null = null;
+  customValues: number[] | null = null;
 }
 
 /** Decodes the Histogram message in buf[start, end). Throws HistogramProtoError when it is malformed. */
 export function decodeHistogramProto(buf: Buffer, start: number, end: number): WireHistogram {
-  const f: Fields = {
-    countInt: 0, countFloat: 0, floatCount: false, zeroCountInt: 0, zeroCountFloat: 0, sum: 0, schema: 0, zeroThreshold: 0,
-    negativeSpans: [], positiveSpans: [], negativeDeltas: [], positiveDeltas: [], negativeCounts: [], positiveCounts: [],
-    resetHint: 0, timestamp: 0, customValues: [],
-  };
+  const f = new Fields();
   const r = new FieldReader(buf, start, end);
   while (r.p < end) readField(r, f);
-  const common = {
+  const float = f.floatCount;
+  const histogram: Histogram = {
     counterResetHint: toResetHint(f.resetHint),
     schema: f.schema,
     zeroThreshold: f.zeroThreshold,
+    zeroCount: float ? f.zeroCountFloat : f.zeroCountInt,
+    count: float ? f.countFloat : f.countInt,
     sum: f.sum,
-    positiveSpans: f.positiveSpans,
-    negativeSpans: f.negativeSpans,
-    customValues: f.customValues,
+    positiveSpans: f.positiveSpans ?? [],
+    negativeSpans: f.negativeSpans ?? [],
+    // A float histogram's buckets are its absolute counts, an integer one's its deltas (the other kind is ignored).
+    positiveBuckets: (float ? f.positiveCounts : f.positiveDeltas) ?? [],
+    negativeBuckets: (float ? f.negativeCounts : f.negativeDeltas) ?? [],
+    customValues: f.customValues ?? [],
   };
-  if (f.floatCount) {
-    const histogram: FloatHistogram = { ...common, count: f.countFloat, zeroCount: f.zeroCountFloat, positiveBuckets: f.positiveCounts, negativeBuckets: f.negativeCounts };
-    return { timestamp: f.timestamp, float: true, histogram };
-  }
-  const histogram: Histogram = { ...common, count: f.countInt, zeroCount: f.zeroCountInt, positiveBuckets: f.positiveDeltas, negativeBuckets: f.negativeDeltas };
-  return { timestamp: f.timestamp, float: false, histogram };
+  return float ? { timestamp: f.timestamp, float: true, histogram } : { timestamp: f.timestamp, float: false, histogram };
 }
 
 /** An unknown hint value is kept as Unknown (Prometheus's enum would carry it; nothing reads it but resets). */
@@ -134,19 +133,18 @@ function toResetHint(v: number): CounterResetHint {
   return v === 1 || v === 2 || v === 3 ? v : CounterResetHint.Unknown;
 }
 
-/** Wire type each known field must come with (repeated scalars may also come unpacked, as their element's). */
-const WIRE: Record<number, number> = { 1: 0, 2: 1, 3: 1, 4: 0, 5: 1, 6: 0, 7: 1, 8: 2, 9: 2, 10: 2, 11: 2, 12: 2, 13: 2, 14: 0, 15: 0, 16: 2 };
-const UNPACKED: Record<number, number> = { 9: 0, 10: 1, 12: 0, 13: 1, 16: 1 };
+/** Wire type each known field (1..16) must come with; repeated scalars may also come unpacked (UNPACKED). */
+const WIRE = [-1, 0, 1, 1, 0, 1, 0, 1, 2, 2, 2, 2, 2, 2, 0, 0, 2];
+const UNPACKED = [-1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, -1, 0, 1, -1, -1, 1];
 
 function readField(r: FieldReader, f: Fields): void {
   const tag = r.uvarint();
   const field = Math.floor(tag / 8);
   const wire = tag & 7;
   if (field === 0) throw new HistogramProtoError('Histogram: invalid field number 0');
-  const want = WIRE[field];
-  if (want === undefined) return r.skip(wire);
+  if (field > 16) return r.skip(wire);
   // As gogo-generated unmarshalers do: a known field with the wrong wire type fails the message.
-  if (wire !== want && wire !== UNPACKED[field]) throw new HistogramProtoError(`Histogram: wrong wire type ${wire} for field ${field}`);
+  if (wire !== WIRE[field] && wire !== UNPACKED[field]) throw new HistogramProtoError(`Histogram: wrong wire type ${wire} for field ${field}`);
   switch (field) {
     case 1: return void ((f.countInt = r.uvarint()), (f.floatCount = false));
     case 2: return void ((f.countFloat = r.double()), (f.floatCount = true));
@@ -155,32 +153,37 @@ function readField(r: FieldReader, f: Fields): void {
     case 5: return void (f.zeroThreshold = r.double());
     case 6: return void ((f.zeroCountInt = r.uvarint()), (f.zeroCountFloat = 0));
     case 7: return void ((f.zeroCountFloat = r.double()), (f.zeroCountInt = 0));
-    case 8: return void f.negativeSpans.push(readSpan(r));
-    case 11: return void f.positiveSpans.push(readSpan(r));
-    case 9: return repeated(r, wire, f.negativeDeltas, () => r.sint());
-    case 12: return repeated(r, wire, f.positiveDeltas, () => r.sint());
-    case 10: return repeated(r, wire, f.negativeCounts, () => r.double());
-    case 13: return repeated(r, wire, f.positiveCounts, () => r.double());
-    case 16: return repeated(r, wire, f.customValues, () => r.double());
+    case 8: return void (f.negativeSpans ??= []).push(readSpan(r));
+    case 11: return void (f.positiveSpans ??= []).push(readSpan(r));
+    case 9: return repeatedSint(r, wire, (f.negativeDeltas ??= []));
+    case 12: return repeatedSint(r, wire, (f.positiveDeltas ??= []));
+    case 10: return repeatedDouble(r, wire, (f.negativeCounts ??= []));
+    case 13: return repeatedDouble(r, wire, (f.positiveCounts ??= []));
+    case 16: return repeatedDouble(r, wire, (f.customValues ??= []));
     case 14: return void (f.resetHint = r.uvarint());
     default: return void (f.timestamp = r.int64()); // 15
   }
 }
 
-/** A repeated scalar, packed (wire type 2) or one value per field, as protobuf parsers must accept both. */
-function repeated(r: FieldReader, wire: number, into: number[], one: () => number): void {
-  if (wire !== 2) {
-    into.push(one());
-    return;
-  }
+/** Repeated sint64, packed (wire type 2) or one value per field, as protobuf parsers must accept both. */
+function repeatedSint(r: FieldReader, wire: number, into: number[]): void {
+  if (wire !== 2) return void into.push(r.sint());
   const e = r.lengthEnd();
   const outer = r.end;
   r.end = e;
   try {
-    while (r.p < e) into.push(one());
+    while (r.p < e) into.push(r.sint());
   } finally {
     r.end = outer;
   }
+}
+
+/** Repeated double, packed or not. */
+function repeatedDouble(r: FieldReader, wire: number, into: number[]): void {
+  if (wire !== 2) return void into.push(r.double());
+  const e = r.lengthEnd();
+  if ((e - r.p) % 8 !== 0) throw new HistogramProtoError('Histogram: truncated double');
+  for (; r.p < e; r.p += 8) into.push(r.buf.readDoubleLE(r.p));
 }
 
 function readSpan(r: FieldReader): Span {

@@ -126,7 +126,7 @@ export class BatchAppender {
   addHistogram(s: MemSeries, t: number, h: Histogram | FloatHistogram, float: boolean): boolean {
     const code = this.head.appendHistogram(s, t, h, float, this.minValidT, this.maxValidT);
     if (code === AppendCode.OK) {
-      (this.histRec ??= new HistogramRecords()).add(s.ref, t, float, h);
+      (this.histRec ??= new HistogramRecords()).addEncoded(s.ref, t, float, h.schema, s.hist!.lastEncoded());
       this.result.accepted++;
       return true;
     }

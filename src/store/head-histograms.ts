@@ -1,20 +1,22 @@
-// Native histogram samples of one head series, kept beside its float chunks. Plain arrays, not Prometheus's
-// histogram chunk encodings (branch hist-chunks writes those): one object per sample, but samples whose bucket
-// layout (spans, custom bounds) equals the previous sample's share those arrays, so a steady series costs its
-// bucket counts and a few numbers per sample.
+// Native histogram samples of one head series, kept beside its float chunks. Not Prometheus's histogram chunk
+// encodings (branch hist-chunks writes those): each sample is kept in Prometheus's WAL encoding of a histogram
+// (tsdb/record EncodeHistogram, about 50 bytes for a dozen buckets) in one growing buffer per series, so the
+// head holds a few arrays per series rather than objects per sample (the garbage collector never walks them).
 import { histogramToFloat } from '../histogram/convert.js';
 import { histogramEquals } from '../histogram/compare.js';
-import type { FloatHistogram, Histogram, HistogramSamples, Span } from '../histogram/model.js';
+import type { FloatHistogram, Histogram, HistogramSamples } from '../histogram/model.js';
+import { RecordBuilder, RecordReader } from './wal/records.js';
+import { decodeHistogram, encodeHistogram, type HeadHistogramSample } from './wal/histogram-records.js';
 
 /** One stored histogram sample. `float` tells an integer histogram (delta bucket counts) from a float one. */
-export type HeadHistogramSample =
-  | { readonly t: number; readonly float: false; readonly h: Histogram }
-  | { readonly t: number; readonly float: true; readonly h: FloatHistogram };
+export type { HeadHistogramSample };
 
 export class SeriesHistograms {
   /** Timestamps, ascending. */
   readonly ts: number[] = [];
-  readonly samples: HeadHistogramSample[] = [];
+  /** Where sample i's encoding starts in data.buf: a kind byte (1: float), then EncodeHistogram's bytes. */
+  private starts: number[] = [];
+  private data = new RecordBuilder(0, 64);
 
   get count(): number {
     return this.ts.length;
@@ -28,32 +30,35 @@ export class SeriesHistograms {
     return this.ts.length > 0 ? this.ts[this.ts.length - 1]! : -Infinity;
   }
 
+  /** The newest sample, decoded (the duplicate check and stale markers need it; both are rare). */
   get last(): HeadHistogramSample | undefined {
-    return this.samples[this.samples.length - 1];
+    return this.ts.length > 0 ? this.at(this.ts.length - 1) : undefined;
   }
 
   /** Appends a sample later than every stored one (the caller checked the order). */
   push(t: number, h: Histogram | FloatHistogram, float: boolean): void {
-    const prev = this.last?.h;
-    const stored = {
-      ...h,
-      positiveSpans: shareSpans(prev?.positiveSpans, h.positiveSpans),
-      negativeSpans: shareSpans(prev?.negativeSpans, h.negativeSpans),
-      customValues: prev !== undefined && numbersEqual(prev.customValues, h.customValues) ? prev.customValues : h.customValues.slice(),
-      positiveBuckets: h.positiveBuckets.slice(),
-      negativeBuckets: h.negativeBuckets.slice(),
-    };
     this.ts.push(t);
-    this.samples.push(float ? { t, float: true, h: stored } : { t, float: false, h: stored });
+    this.starts.push(this.data.pos);
+    this.data.byte(float ? 1 : 0);
+    encodeHistogram(this.data, float, h);
+  }
+
+  /** The newest sample's EncodeHistogram bytes (what its WAL record carries). A view: copy before the next push. */
+  lastEncoded(): Uint8Array {
+    return this.data.buf.subarray(this.starts[this.starts.length - 1]! + 1, this.data.pos);
   }
 
   /** Drops samples before `cutoff`; returns how many. */
   dropBefore(cutoff: number): number {
     const n = this.lowerBound(cutoff);
-    if (n > 0) {
-      this.ts.splice(0, n);
-      this.samples.splice(0, n);
-    }
+    if (n === 0) return 0;
+    const from = n < this.ts.length ? this.starts[n]! : this.data.pos;
+    const kept = new RecordBuilder(0, 64 + this.data.pos - from);
+    const shift = kept.pos - from;
+    kept.bytes(this.data.buf.subarray(from, this.data.pos));
+    this.data = kept;
+    this.ts.splice(0, n);
+    this.starts = this.starts.slice(n).map((p) => p + shift);
     return n;
   }
 
@@ -74,12 +79,11 @@ export class SeriesHistograms {
     return i < this.ts.length && this.ts[i]! <= maxt;
   }
 
-  /** The stored samples in [mint, maxt], as stored (integer histograms stay integer). */
+  /** The stored samples in [mint, maxt], as stored (integer histograms stay integer), freshly decoded. */
   rawIn(mint: number, maxt: number): HeadHistogramSample[] {
-    const from = this.lowerBound(mint);
-    let to = from;
-    while (to < this.ts.length && this.ts[to]! <= maxt) to++;
-    return this.samples.slice(from, to);
+    const out: HeadHistogramSample[] = [];
+    for (let i = this.lowerBound(mint); i < this.ts.length && this.ts[i]! <= maxt; i++) out.push(this.at(i));
+    return out;
   }
 
   /** The samples in [mint, maxt] as float histograms (what PromQL reads), or null when there are none. */
@@ -91,39 +95,19 @@ export class SeriesHistograms {
     for (let i = 0; i < raw.length; i++) {
       const s = raw[i]!;
       timestamps[i] = s.t;
-      values[i] = s.float ? copyFloat(s.h) : histogramToFloat(s.h);
+      values[i] = s.float ? s.h : histogramToFloat(s.h);
     }
     return { timestamps, values };
   }
-}
 
-/** A fresh copy, so a reader changing its result never changes the head. */
-function copyFloat(h: FloatHistogram): FloatHistogram {
-  return {
-    ...h,
-    positiveSpans: h.positiveSpans.map((s) => ({ ...s })),
-    negativeSpans: h.negativeSpans.map((s) => ({ ...s })),
-    positiveBuckets: h.positiveBuckets.slice(),
-    negativeBuckets: h.negativeBuckets.slice(),
-    customValues: h.customValues.slice(),
-  };
-}
-
-function shareSpans(prev: readonly Span[] | undefined, next: readonly Span[]): Span[] {
-  if (prev !== undefined && spansEqual(prev, next)) return prev as Span[];
-  return next.map((s) => ({ offset: s.offset, length: s.length }));
-}
-
-function spansEqual(a: readonly Span[], b: readonly Span[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i]!.offset !== b[i]!.offset || a[i]!.length !== b[i]!.length) return false;
-  return true;
-}
-
-function numbersEqual(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
+  private at(i: number): HeadHistogramSample {
+    const end = i + 1 < this.starts.length ? this.starts[i + 1]! : this.data.pos;
+    const r = new RecordReader(this.data.buf, this.starts[i]!, end);
+    const float = r.byte() === 1;
+    const h = decodeHistogram(r, float);
+    const t = this.ts[i]!;
+    return float ? { t, float: true, h } : { t, float: false, h };
+  }
 }
 
 /**

@@ -45,7 +45,7 @@ export function snapshotHead(head: Head): Buffer[] {
       writeChunk(chunks, ref, s.head.minT, s.head.maxT, s.head.count, s, s.head.bytes());
       chunks.count++;
     }
-    for (const h of s.hist?.samples ?? []) histograms.add(ref, h.t, h.float, h.h);
+    for (const h of s.hist?.rawIn(-Infinity, Infinity) ?? []) histograms.add(ref, h.t, h.float, h.h);
     if (series.count >= SERIES_PER_BATCH) flush();
   }
   flush();

@@ -7,7 +7,6 @@
 //   custom bounds ({n uvarint, n x be64 double}).
 // Integer and float histograms, with and without custom buckets, go to four record types as in Prometheus 3.
 import { isCustomBucketsSchema, type CounterResetHint, type FloatHistogram, type Histogram, type Span } from '../../histogram/model.js';
-import type { HeadHistogramSample } from '../head-histograms.js';
 import {
   REC_CUSTOM_FLOAT_HISTOGRAMS,
   REC_CUSTOM_HISTOGRAMS,
@@ -16,6 +15,12 @@ import {
   RecordBuilder,
   type RecordReader,
 } from './records.js';
+
+/** One histogram sample of a series (the head's and the WAL's). `float` tells an integer histogram (delta
+ *  bucket counts) from a float one: both have the same shape. */
+export type HeadHistogramSample =
+  | { readonly t: number; readonly float: false; readonly h: Histogram }
+  | { readonly t: number; readonly float: true; readonly h: FloatHistogram };
 
 export const HISTOGRAM_RECORD_TYPES: ReadonlySet<number> = new Set([REC_HISTOGRAMS, REC_FLOAT_HISTOGRAMS, REC_CUSTOM_HISTOGRAMS, REC_CUSTOM_FLOAT_HISTOGRAMS]);
 
@@ -35,7 +40,22 @@ export class HistogramRecords {
   }
 
   add(ref: number, t: number, float: boolean, h: Histogram | FloatHistogram): void {
-    const type = recordType(float, h.schema);
+    this.builderFor(ref, t, float, h.schema);
+    const b = this.builders.get(recordType(float, h.schema))!.b;
+    encodeHistogram(b, float, h);
+    b.count++;
+  }
+
+  /** Adds a sample already in EncodeHistogram form (the head's copy of it). */
+  addEncoded(ref: number, t: number, float: boolean, schema: number, encoded: Uint8Array): void {
+    const b = this.builderFor(ref, t, float, schema);
+    b.bytes(encoded);
+    b.count++;
+  }
+
+  /** The record for this kind of sample, with the sample's ref and time deltas written. */
+  private builderFor(ref: number, t: number, float: boolean, schema: number): RecordBuilder {
+    const type = recordType(float, schema);
     let rec = this.builders.get(type);
     if (rec === undefined) {
       const b = new RecordBuilder(type, 256);
@@ -44,11 +64,9 @@ export class HistogramRecords {
       rec = { b, baseRef: ref, baseT: t };
       this.builders.set(type, rec);
     }
-    const b = rec.b;
-    b.varint(ref - rec.baseRef);
-    b.varint(t - rec.baseT);
-    encodeHistogram(b, float, h);
-    b.count++;
+    rec.b.varint(ref - rec.baseRef);
+    rec.b.varint(t - rec.baseT);
+    return rec.b;
   }
 
   /** The finished records (frame headers still to be filled by the writer), in record-type order. */
@@ -57,7 +75,8 @@ export class HistogramRecords {
   }
 }
 
-function encodeHistogram(b: RecordBuilder, float: boolean, h: Histogram | FloatHistogram): void {
+/** Prometheus's EncodeHistogram / EncodeFloatHistogram (the head keeps its samples in this form too). */
+export function encodeHistogram(b: RecordBuilder, float: boolean, h: Histogram | FloatHistogram): void {
   b.byte(h.counterResetHint);
   b.varint(h.schema);
   b.f64be(h.zeroThreshold);
@@ -106,7 +125,8 @@ export function readHistogramRecord(r: RecordReader, type: number, count: number
   }
 }
 
-function decodeHistogram(r: RecordReader, float: boolean): Histogram {
+/** Prometheus's DecodeHistogram / DecodeFloatHistogram. */
+export function decodeHistogram(r: RecordReader, float: boolean): Histogram {
   const counterResetHint = r.byte() as CounterResetHint;
   const schema = r.varint64();
   const zeroThreshold = r.f64be();
