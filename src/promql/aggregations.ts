@@ -10,6 +10,7 @@ import type { Label, Labels } from '../storage/interface.js';
 import { labelsKey, newSeries, setLabel, type Grid, type StepSeries, type Value, type VectorValue } from './value.js';
 import { isValidLabelName } from './functions/labels.js';
 import { xxhash64 } from './xxhash.js';
+import { dropIgnoredHistograms, sumAvgWithHistograms } from './histogram-agg.js';
 
 interface Groups {
   /** Output labels per group. */
@@ -52,8 +53,14 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, grid: Grid): Valu
     if (e.op === 'count_values') label = ev.evalString(e.param, grid);
     else param = ev.evalScalar(e.param, grid);
   }
-  const v = ev.evalVector(e.expr, grid);
+  let v = ev.evalVector(e.expr, grid);
   if (e.op === 'count_values' && !isValidLabelName(label)) throw executionError(`invalid label name ${JSON.stringify(label)}`);
+  if (v.series.some((s) => s.histograms !== undefined)) {
+    if (e.op === 'sum' || e.op === 'avg') {
+      return sumAvgWithHistograms(ev, e.op, v, (x) => groupSeries(e, x), (x) => simpleAgg(e.op, x, groupSeries(e, x), n), n);
+    }
+    v = dropIgnoredHistograms(ev, e.op, v);
+  }
   const groups = groupSeries(e, v);
   switch (e.op) {
     case 'topk':
@@ -270,7 +277,9 @@ function countValues(e: AggregateExpr, v: VectorValue, g: Groups, label: string,
 
 /** topk / bottomk / limitk / limit_ratio: per step, pick series of each group; output keeps input labels. */
 function selectK(ev: Evaluator, e: AggregateExpr, v: VectorValue, g: Groups, param: Float64Array, n: number): VectorValue {
-  const picked = v.series.map((s) => ({ labels: s.labels, values: s.values, present: new Uint8Array(n), dropName: s.dropName }) as StepSeries);
+  const picked = v.series.map(
+    (s) => ({ labels: s.labels, values: s.values, present: new Uint8Array(n), dropName: s.dropName, ...(s.histograms ? { histograms: s.histograms } : {}) }) as StepSeries,
+  );
   const order: number[] = [];
   const heap: number[] = [];
   for (let i = 0; i < n; i++) {
