@@ -10,6 +10,7 @@ import type { Label, Labels } from '../storage/interface.js';
 import { labelsKey, newSeries, setLabel, type Grid, type StepSeries, type Value, type VectorValue } from './value.js';
 import { isValidLabelName } from './functions/labels.js';
 import { xxhash64 } from './xxhash.js';
+import { histogramString } from './histogram-string.js';
 import { dropIgnoredHistograms, sumAvgWithHistograms } from './histogram-agg.js';
 
 interface Groups {
@@ -54,7 +55,7 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, grid: Grid): Valu
     else param = ev.evalScalar(e.param, grid);
   }
   let v = ev.evalVector(e.expr, grid);
-  if (e.op === 'count_values' && !isValidLabelName(label)) throw executionError(`invalid label name ${JSON.stringify(label)}`);
+  if (e.op === 'count_values' && !isValidLabelName(label)) throw executionError(`invalid label name ${goQuote(label)}`);
   if (v.series.some((s) => s.histograms !== undefined)) {
     if (e.op === 'sum' || e.op === 'avg') {
       return sumAvgWithHistograms(ev, e.op, v, (x) => groupSeries(e, x), (x) => simpleAgg(e.op, x, groupSeries(e, x), n), n);
@@ -263,7 +264,8 @@ function countValues(e: AggregateExpr, v: VectorValue, g: Groups, label: string,
     const gl = g.labels[g.of[si]!]!;
     for (let i = 0; i < n; i++) {
       if (!s.present[i]) continue;
-      const labels = setLabel(gl, label, goFloatF(s.values[i]!));
+      const h = s.histograms?.[i];
+      const labels = setLabel(gl, label, h ? histogramString(h) : goFloatF(s.values[i]!));
       const key = labelsKey(labels);
       let o = out.get(key);
       if (!o) out.set(key, (o = newSeries(labels, n)));
@@ -407,3 +409,8 @@ function labelsHashFraction(labels: Labels): number {
 }
 
 const SEP_BYTE = Uint8Array.of(0xff);
+
+/** Go's %q: invalid UTF-8 bytes (kept by our lexer as lone surrogates U+DC80..U+DCFF) print as \xNN. */
+function goQuote(s: string): string {
+  return JSON.stringify(s).replace(/\\udc([89a-f][0-9a-f])/g, '\\x$1');
+}
