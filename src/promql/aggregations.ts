@@ -1,15 +1,15 @@
 // Aggregation operators with by/without. Group membership is computed once per series; accumulators are flat typed
 // arrays indexed [group * steps + step], so the inner loops do no allocation.
 
-import { annotationText, goFloatF } from './annotations.js';
+import { annotationText, goFloatF, goQuote } from './annotations.js';
 import type { AggregateExpr } from './ast.js';
 import { executionError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { kahanSumInc, quantileOf } from './functions/mathutil.js';
-import type { Label, Labels } from '../storage/interface.js';
+import type { Labels } from '../storage/interface.js';
 import { labelsKey, newSeries, setLabel, type Grid, type StepSeries, type Value, type VectorValue } from './value.js';
 import { isValidLabelName } from './functions/labels.js';
-import { xxhash64 } from './xxhash.js';
+import { labelsHashFraction } from './xxhash.js';
 import { histogramString } from './histogram-string.js';
 import { dropIgnoredHistograms, sumAvgWithHistograms } from './histogram-agg.js';
 
@@ -386,31 +386,3 @@ function ratioSelects(labels: Labels, ratio: number): boolean {
   return ratio >= 0 ? h < ratio : h >= 1 + ratio;
 }
 
-const encoder = new TextEncoder();
-
-/** Prometheus's labels.Hash(): xxhash64 over "name\xffvalue\xff"... (as a fraction of 2^64). */
-function labelsHashFraction(labels: Labels): number {
-  const parts: Uint8Array[] = [];
-  let len = 0;
-  for (const l of labels as Label[]) {
-    for (const s of [l.name, l.value]) {
-      const b = encoder.encode(s);
-      parts.push(b, SEP_BYTE);
-      len += b.length + 1;
-    }
-  }
-  const buf = new Uint8Array(len);
-  let o = 0;
-  for (const p of parts) {
-    buf.set(p, o);
-    o += p.length;
-  }
-  return Number(xxhash64(buf)) / 2 ** 64;
-}
-
-const SEP_BYTE = Uint8Array.of(0xff);
-
-/** Go's %q: invalid UTF-8 bytes (kept by our lexer as lone surrogates U+DC80..U+DCFF) print as \xNN. */
-function goQuote(s: string): string {
-  return JSON.stringify(s).replace(/\\udc([89a-f][0-9a-f])/g, '\\x$1');
-}

@@ -74,3 +74,8 @@ export function goFloatF(v: number): string {
   else out = digits.slice(0, point) + '.' + digits.slice(point);
   return (neg ? '-' : '') + out;
 }
+
+/** Go's %q: invalid UTF-8 bytes (kept by our lexer as lone surrogates U+DC80..U+DCFF) print as \xNN. */
+export function goQuote(s: string): string {
+  return JSON.stringify(s).replace(/\\udc([89a-f][0-9a-f])/g, '\\x$1');
+}
