@@ -56,6 +56,16 @@ test('a histogram remote-written through the API lands in the store for that ten
   assert.equal(rejected.status, 400, rejected.text);
   assert.match(rejected.text, /invalid native histogram.*api_h_bad\{tenant_id=\\"aaaa-1111\\"\}/);
 
+  // Read back through the API: each tenant sees its own histogram series only.
+  for (const [tenant, client] of [[TENANT_A, 'alpha-writer'], [TENANT_B, 'beta-writer']] as const) {
+    const q = await call(`${api.url}/api/metrics/v1/${tenant.name}/api/v1/query?query=api_h&time=${(now + 20_000) / 1000}`, { token: await getToken(issuer.issuerUrl, client) });
+    assert.equal(q.status, 200, q.text);
+    const result = q.json!.data.result as Array<{ metric: Record<string, string>; histogram?: [number, { count: string }] }>;
+    assert.equal(result.length, 1, q.text);
+    assert.equal(result[0]!.metric.tenant_id, tenant.id);
+    assert.equal(Number(result[0]!.histogram![1].count), sent.get(tenant.id)![1]!.histogram.count);
+  }
+
   await store.stop(); // a clean shutdown; the store's data directory is then read in process
   const s = await Store.open({ dir: join(dir.path, 'data'), fsync: 'off', maintenanceIntervalMs: 0 });
   try {
