@@ -190,7 +190,12 @@ export class FloatHistogramAppender {
       this.nSpans = h.negativeSpans.map((s) => ({ ...s }));
       this.customValues = h.customValues.slice();
       putVarbitInt(w, t);
-      for (const v of [h.count, h.zeroCount, h.sum, ...h.positiveBuckets, ...h.negativeBuckets]) writeFloat(w, v);
+      // One by one: a literal array of doubles would canonicalize the stale marker's NaN payload.
+      writeFloat(w, h.count);
+      writeFloat(w, h.zeroCount);
+      writeFloat(w, h.sum);
+      for (const v of h.positiveBuckets) writeFloat(w, v);
+      for (const v of h.negativeBuckets) writeFloat(w, v);
       this.cnt = newXorStream(h.count);
       this.zCnt = newXorStream(h.zeroCount);
       this.sum = newXorStream(h.sum);
