@@ -100,12 +100,12 @@ const proc = startProcess(process.execPath, ['--expose-gc', '--import', 'tsx', j
 const ours = `http://127.0.0.1:${port}`;
 try {
   await waitUntil(() => httpOk(`${ours}/stats`), 15_000, `store server\n${proc.output()}`);
-  const stats = async () => (await (await fetch(`${ours}/stats`)).json()) as { heapUsed: number; walBytes: number; samples: number };
+  const stats = async () => (await (await fetch(`${ours}/stats`)).json()) as { heapUsed: number; walBytes: number; samplesAppended: number };
   const base = { ours: (await stats()).heapUsed, prom: await promMetric(prom.url, 'go_memstats_heap_inuse_bytes') };
   const shards = buildShards(Date.now() - SAMPLES * 15_000 - 60_000);
   const secs = { prom: await send(prom.url, shards), ours: await send(ours, shards) };
   const after = await stats();
-  if (after.samples !== total) throw new Error(`the store holds ${after.samples} samples, expected ${total}`);
+  if (after.samplesAppended !== total) throw new Error(`the store took ${after.samplesAppended} samples, expected ${total}`);
   const promHeap = await promMetric(prom.url, 'go_memstats_heap_inuse_bytes');
   const promWal = await dirBytes(join(prom.dir, 'data', 'wal'));
   const rate = { prom: total / secs.prom, ours: total / secs.ours };

@@ -8,7 +8,7 @@ export class HeadQuerier implements Querier {
   select(matchers: readonly LabelMatcher[], mint: number, maxt: number): SeriesSamples[] {
     const out: SeriesSamples[] = [];
     for (const s of this.head.matching(matchers)) {
-      const got = this.head.selectOf(s, mint, maxt);
+      const got = this.head.samplesOf(s, mint, maxt);
       if (got !== null) out.push(got);
     }
     return out;

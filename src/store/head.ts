@@ -267,11 +267,11 @@ export class Head {
   }
 
   /**
-   * What a query reads of one series in [mint, maxt]: its float samples and its native histograms (as float
-   * histograms), or null when there are none.
+   * Samples of one series in [mint, maxt]: its float samples and its native histograms (as float histograms),
+   * or null when there are none. (The block writer can read histograms as stored with histogramSamplesOf.)
    */
-  selectOf(s: MemSeries, mint: number, maxt: number): SeriesSamples | null {
-    const floats = this.samplesOf(s, mint, maxt);
+  samplesOf(s: MemSeries, mint: number, maxt: number): SeriesSamples | null {
+    const floats = this.floatSamplesOf(s, mint, maxt);
     if (s.hist === null) return floats;
     const histograms = s.hist.floatIn(Math.max(mint, this.compactedUpTo), maxt);
     if (histograms === null) return floats;
@@ -279,8 +279,8 @@ export class Head {
     return { labels: s.labels, timestamps: floats?.timestamps ?? empty, values: floats?.values ?? empty, histograms };
   }
 
-  /** Float samples of one series in [mint, maxt], or null when there are none (histograms: histogramSamplesOf). */
-  samplesOf(s: MemSeries, mint: number, maxt: number): SeriesSamples | null {
+  /** Float samples of one series in [mint, maxt], or null when there are none. */
+  private floatSamplesOf(s: MemSeries, mint: number, maxt: number): SeriesSamples | null {
     if (mint < this.compactedUpTo) mint = this.compactedUpTo;
     if (s.maxT < mint || s.minT > maxt) return null;
     let n = 0;

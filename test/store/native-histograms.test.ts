@@ -195,3 +195,35 @@ test('retention drops old histograms and keeps a histogram-only series with rece
   assert.equal(s.stats().series, 1);
   await s.close();
 });
+
+test('histograms cut from the head into blocks read back identical across blocks and head, also after a restart', { timeout: 60_000 }, async () => {
+  const d = newDir();
+  const opts = { dir: d, fsync: 'off' as const, maintenanceIntervalMs: 0, retentionMs: 365 * 24 * 3600_000, minBlockDurationMs: 10 * 60_000, outOfBoundsWindowMs: 3600_000 };
+  let s = await Store.open(opts);
+  const r = rng(9);
+  const t0 = Math.floor((Date.now() - 50 * 60_000) / 600_000) * 600_000;
+  const ts = Array.from({ length: 90 }, (_, i) => t0 + i * 30_000);
+  const int = wireSeries(r, ts, 'int');
+  const flt = wireSeries(r, ts, 'float');
+  for (let i = 0; i < ts.length; i += 10) {
+    const res = await send(s, [hseries('blk', int.slice(i, i + 10), { k: 'int' }), hseries('blk', flt.slice(i, i + 10), { k: 'float' }), { labels: L('blk', { k: 'floats' }), timestamps: ts.slice(i, i + 10), values: Float64Array.from(ts.slice(i, i + 10), (t) => t / 1000) }]);
+    assert.equal(res.status, 204, res.body);
+  }
+  await s.compact();
+  assert.ok(s.stats().headCompactions >= 2, `head cut into blocks: ${JSON.stringify(s.blockRanges())}`);
+  const check = (st: Store) => {
+    for (const [k, want] of [['int', int], ['float', flt]] as const) {
+      const g = sel(st, 'blk').find((x) => x.labels[1]!.value === k)!;
+      assert.deepEqual(Array.from(g.histograms!.timestamps), ts, k);
+      // Read from chunks, the counter reset hint is the chunk's (as in Prometheus), not the one written.
+      const noHint = (h: FloatHistogram) => ({ ...h, counterResetHint: 0 });
+      assert.deepEqual(g.histograms!.values.map(noHint), want.map(expected).map(noHint), k);
+    }
+    assert.equal(sel(st, 'blk').find((x) => x.labels[1]!.value === 'floats')!.timestamps.length, ts.length);
+  };
+  check(s);
+  await s.close();
+  s = await Store.open(opts);
+  check(s);
+  await s.close();
+});
