@@ -8,7 +8,8 @@ import { ChunkReader } from './chunk-reader.js';
 import { newBlockCaches, type BlockCaches, type IndexSeries } from './caches.js';
 import { IndexReader } from './index-reader.js';
 import { readMeta, type BlockMeta } from './meta.js';
-import { decodePromXor, promXorCount } from './xor-chunk.js';
+import { decodeHistogramChunk, toHistogramSamples, type StoredHistogram } from './histogram-chunks.js';
+import { ENC_XOR, decodePromXor, promXorCount } from './xor-chunk.js';
 
 export class Block implements Querier {
   readonly meta: BlockMeta;
@@ -52,25 +53,41 @@ export class Block implements Querier {
     return this.index.series(ref);
   }
 
-  /** Samples of series `ref` in [mint, maxt] (null when none). */
+  /** Samples of series `ref` in [mint, maxt], floats and histograms (null when none). */
   samples(ref: number, mint: number, maxt: number): SeriesSamples | null {
     const s = this.index.series(ref);
     const data: Buffer[] = [];
+    const hists: StoredHistogram[] = [];
     let n = 0;
     for (const c of s.chunks) {
       if (c.maxT < mint || c.minT > maxt) continue;
-      const d = this.chunks.chunk(c.ref);
-      data.push(d);
-      n += promXorCount(d);
+      const chunk = this.chunks.chunk(c.ref);
+      if (chunk.encoding !== ENC_XOR) {
+        decodeHistogramChunk(chunk.encoding, chunk.data, mint, maxt, hists);
+        continue;
+      }
+      data.push(chunk.data);
+      n += promXorCount(chunk.data);
     }
-    if (n === 0) return null;
     const ts = new Float64Array(n);
     const vals = new Float64Array(n);
     const bits = new Uint32Array(vals.buffer);
     let len = 0;
     for (const d of data) len = decodePromXor(d, mint, maxt, ts, bits, len);
-    if (len === 0) return null;
-    return { labels: s.labels, timestamps: ts.subarray(0, len), values: vals.subarray(0, len) };
+    if (len === 0 && hists.length === 0) return null;
+    const out = { labels: s.labels, timestamps: ts.subarray(0, len), values: vals.subarray(0, len) };
+    return hists.length === 0 ? out : { ...out, histograms: toHistogramSamples(hists) };
+  }
+
+  /** Histogram samples of series `ref` in [mint, maxt] as stored (integer or float), for compaction. */
+  storedHistograms(ref: number, mint: number, maxt: number): StoredHistogram[] {
+    const out: StoredHistogram[] = [];
+    for (const c of this.index.series(ref).chunks) {
+      if (c.maxT < mint || c.minT > maxt) continue;
+      const chunk = this.chunks.chunk(c.ref);
+      if (chunk.encoding !== ENC_XOR) decodeHistogramChunk(chunk.encoding, chunk.data, mint, maxt, out);
+    }
+    return out;
   }
 
   /** Does series `ref` have a sample in [mint, maxt]? Decodes only chunks the window cuts into. */
@@ -78,9 +95,15 @@ export class Block implements Querier {
     for (const c of this.index.series(ref).chunks) {
       if (c.maxT < mint || c.minT > maxt) continue;
       if (c.minT >= mint || c.maxT <= maxt) return true;
-      const d = this.chunks.chunk(c.ref);
-      const n = promXorCount(d);
-      if (decodePromXor(d, mint, maxt, new Float64Array(n), new Uint32Array(2 * n), 0) > 0) return true;
+      const { encoding, data } = this.chunks.chunk(c.ref);
+      if (encoding !== ENC_XOR) {
+        const found: StoredHistogram[] = [];
+        decodeHistogramChunk(encoding, data, mint, maxt, found);
+        if (found.length > 0) return true;
+        continue;
+      }
+      const n = promXorCount(data);
+      if (decodePromXor(data, mint, maxt, new Float64Array(n), new Uint32Array(2 * n), 0) > 0) return true;
     }
     return false;
   }

@@ -6,7 +6,16 @@ import { Decbuf, crc32c } from './encoding.js';
 import { ReadFile } from './file.js';
 import type { Lru } from './lru.js';
 import { CHUNKS_MAGIC } from './writer.js';
+import { ENC_FLOAT_HISTOGRAM, ENC_HISTOGRAM } from '../chunks/histogram-meta.js';
 import { ENC_XOR } from './xor-chunk.js';
+
+/** One chunk as stored: its encoding byte and its data. */
+export interface StoredChunk {
+  encoding: number;
+  data: Buffer;
+}
+
+const KNOWN_ENCODINGS = new Set([ENC_XOR, ENC_HISTOGRAM, ENC_FLOAT_HISTOGRAM]);
 
 const TWO_32 = 4294967296;
 
@@ -30,11 +39,11 @@ export class ChunkReader {
     }
   }
 
-  /** The chunk's data (without encoding byte and CRC). Throws on a bad ref, encoding or checksum. */
-  chunk(ref: number): Buffer {
+  /** The chunk's encoding and data (without CRC). Throws on a bad ref, encoding or checksum. */
+  chunk(ref: number): StoredChunk {
     const key = this.key + ':' + ref;
     const cached = this.cache.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return { encoding: cached[0]!, data: cached.subarray(1) };
     const seg = Math.floor(ref / TWO_32);
     const off = ref % TWO_32;
     const f = this.files.get(seg);
@@ -45,11 +54,12 @@ export class ChunkReader {
     const start = d.pos;
     if (buf.length < start + 1 + len + 4) buf = f.read(off, start + 1 + len + 4);
     if (buf.length < start + 1 + len + 4) throw new Error(`${f.path}: chunk at ${off} runs past the end of the file`);
-    if (buf[start] !== ENC_XOR) throw new Error(`${f.path}: chunk at ${off} has encoding ${buf[start]} (only XOR floats are read)`);
+    if (!KNOWN_ENCODINGS.has(buf[start]!)) throw new Error(`${f.path}: chunk at ${off} has unknown encoding ${buf[start]}`);
     if (crc32c(buf, start, start + 1 + len) !== buf.readUInt32BE(start + 1 + len)) throw new Error(`${f.path}: chunk at ${off} checksum mismatch`);
-    const data = Buffer.from(buf.subarray(start + 1, start + 1 + len));
-    this.cache.set(key, data, data.length + 64);
-    return data;
+    // Cached with its encoding byte in front.
+    const stored = Buffer.from(buf.subarray(start, start + 1 + len));
+    this.cache.set(key, stored, stored.length + 64);
+    return { encoding: stored[0]!, data: stored.subarray(1) };
   }
 
   close(): void {

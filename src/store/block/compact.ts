@@ -6,20 +6,47 @@ import type { Head } from '../head.js';
 import { compareLabels } from './index-writer.js';
 import type { Block } from './block.js';
 import type { BlockMeta } from './meta.js';
+import { histogramChunks, mergeHistogramSamples, mergeStoredHistograms, storedFromSamples, type StoredHistogram } from './histogram-chunks.js';
 import { BlockWriter, type BlockChunk } from './writer.js';
 import { encodePromXor } from './xor-chunk.js';
 
-/** Cuts samples into chunks of SAMPLES_PER_CHUNK (as Prometheus's head does), in Prometheus's XOR layout. */
-export function toChunks(s: SeriesSamples): BlockChunk[] {
+/** Cuts samples into chunks as Prometheus does: floats in XOR chunks of SAMPLES_PER_CHUNK, histogram samples
+ *  (by default the series' float histograms) in histogram chunks, a new chunk whenever the sample type
+ *  changes, all in time order. On a timestamp holding both, the float wins. */
+export function toChunks(s: SeriesSamples, hists: readonly StoredHistogram[] = storedFromSamples(s.histograms)): BlockChunk[] {
   const n = s.timestamps.length;
   const vals = s.values instanceof Float64Array ? s.values : Float64Array.from(s.values);
   const bits = new Uint32Array(vals.buffer, vals.byteOffset, n * 2);
   const out: BlockChunk[] = [];
-  for (let i = 0; i < n; i += SAMPLES_PER_CHUNK) {
-    const j = Math.min(n, i + SAMPLES_PER_CHUNK);
-    out.push({ minT: s.timestamps[i]!, maxT: s.timestamps[j - 1]!, data: encodePromXor(s.timestamps, bits, i, j) });
+  let i = 0;
+  let j = 0;
+  while (i < n || j < hists.length) {
+    if (j >= hists.length || (i < n && s.timestamps[i]! <= hists[j]!.t)) {
+      const stop = j < hists.length ? hists[j]!.t : Infinity;
+      let end = i;
+      while (end < n && s.timestamps[end]! <= stop) end++;
+      for (let a = i; a < end; a += SAMPLES_PER_CHUNK) {
+        const b = Math.min(end, a + SAMPLES_PER_CHUNK);
+        out.push({ minT: s.timestamps[a]!, maxT: s.timestamps[b - 1]!, data: encodePromXor(s.timestamps, bits, a, b) });
+      }
+      i = end;
+      while (j < hists.length && hists[j]!.t <= s.timestamps[i - 1]!) j++;
+    } else {
+      const stop = i < n ? s.timestamps[i]! : Infinity;
+      let end = j;
+      while (end < hists.length && hists[end]!.t < stop) end++;
+      out.push(...histogramChunks(hists.slice(j, end)));
+      j = end;
+    }
   }
   return out;
+}
+
+/** Samples in chunks (every encoding starts with a 2-byte big-endian sample count). */
+export function chunkSamples(chunks: readonly BlockChunk[]): number {
+  let n = 0;
+  for (const c of chunks) n += (c.data[0]! << 8) | c.data[1]!;
+  return n;
 }
 
 /**
@@ -33,7 +60,9 @@ export async function writeHeadBlock(head: Head, dir: string, mint: number, maxt
   try {
     for (const s of series) {
       const got = head.samplesOf(s, mint, maxt - 1);
-      if (got !== null) await w.addSeries(got.labels, toChunks(got), got.timestamps.length);
+      if (got === null) continue;
+      const chunks = toChunks(got);
+      await w.addSeries(got.labels, chunks, chunkSamples(chunks));
     }
     if (w.seriesCount === 0) {
       await w.abort();
@@ -52,9 +81,10 @@ export async function compactBlocks(blocks: readonly Block[], dir: string): Prom
   const maxt = Math.max(...blocks.map((b) => b.maxTime));
   const w = await BlockWriter.create(dir, mint, maxt);
   try {
-    for (const { labels, parts } of mergedSeries(blocks)) {
+    for (const { labels, parts, hists } of mergedSeries(blocks)) {
       const merged = mergeSamples(labels, parts);
-      await w.addSeries(labels, toChunks(merged), merged.timestamps.length);
+      const chunks = toChunks(merged, mergeStoredHistograms(hists));
+      await w.addSeries(labels, chunks, chunkSamples(chunks));
     }
     const sources = [...new Set(blocks.flatMap((b) => b.meta.compaction.sources))].sort();
     const level = Math.max(...blocks.map((b) => b.meta.compaction.level)) + 1;
@@ -66,8 +96,9 @@ export async function compactBlocks(blocks: readonly Block[], dir: string): Prom
   }
 }
 
-/** Every series of the blocks in label-set order, with its samples from each block (a k-way merge of ids). */
-function* mergedSeries(blocks: readonly Block[]): Generator<{ labels: Labels; parts: SeriesSamples[] }> {
+/** Every series of the blocks in label-set order, with its samples from each block (a k-way merge of ids);
+ *  histogram samples as stored, so integer histograms stay integer. */
+function* mergedSeries(blocks: readonly Block[]): Generator<{ labels: Labels; parts: SeriesSamples[]; hists: StoredHistogram[][] }> {
   const cursors = blocks.map((b) => ({ b, ids: b.index.all(), i: 0 }));
   for (;;) {
     let least: Labels | null = null;
@@ -78,19 +109,29 @@ function* mergedSeries(blocks: readonly Block[]): Generator<{ labels: Labels; pa
     }
     if (least === null) return;
     const parts: SeriesSamples[] = [];
+    const hists: StoredHistogram[][] = [];
     for (const c of cursors) {
       if (c.i >= c.ids.length || compareLabels(c.b.labelsOf(c.ids[c.i]!), least) !== 0) continue;
       const got = c.b.samples(c.ids[c.i]!, -Infinity, Infinity);
-      if (got !== null) parts.push(got);
+      if (got !== null) parts.push({ labels: got.labels, timestamps: got.timestamps, values: got.values });
+      hists.push(c.b.storedHistograms(c.ids[c.i]!, -Infinity, Infinity));
       c.i++;
     }
-    yield { labels: least, parts };
+    yield { labels: least, parts, hists };
   }
 }
 
 /** Concatenates sample runs of one series; sorts and drops repeated timestamps when runs overlap. */
 export function mergeSamples(labels: Labels, parts: readonly SeriesSamples[]): SeriesSamples {
   if (parts.length === 1) return { ...parts[0]!, labels };
+  const floats = mergeFloatSamples(labels, parts.filter((p) => p.timestamps.length > 0));
+  const histograms = mergeHistogramSamples(parts.map((p) => p.histograms));
+  return histograms === undefined ? floats : { ...floats, histograms };
+}
+
+function mergeFloatSamples(labels: Labels, parts: readonly SeriesSamples[]): SeriesSamples {
+  if (parts.length === 0) return { labels, timestamps: new Float64Array(0), values: new Float64Array(0) };
+  if (parts.length === 1) return { labels, timestamps: parts[0]!.timestamps, values: parts[0]!.values };
   const runs = [...parts].sort((a, b) => a.timestamps[0]! - b.timestamps[0]!);
   let n = 0;
   for (const p of runs) n += p.timestamps.length;

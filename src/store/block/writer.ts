@@ -1,5 +1,5 @@
-// Writes one block directory exactly as Prometheus lays it out: `chunks/000001…` (segment files of XOR
-// chunks), `index`, `tombstones`, `meta.json`. Everything goes to `<ulid>.tmp-for-creation` first, is
+// Writes one block directory exactly as Prometheus lays it out: `chunks/000001…` (segment files of XOR and
+// histogram chunks), `index`, `tombstones`, `meta.json`. Everything goes to `<ulid>.tmp-for-creation` first, is
 // fsynced, and is renamed into place, so a crash never leaves a half-written block under a ULID name.
 import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,8 +21,10 @@ export const EMPTY_TOMBSTONES = Buffer.from([0x01, 0x30, 0xba, 0x30, 0x01, 0, 0,
 export interface BlockChunk {
   minT: number;
   maxT: number;
-  /** The chunk's data in Prometheus's XOR layout (see xor-chunk.ts). */
+  /** The chunk's data in Prometheus's layout for its encoding (xor-chunk.ts, chunks/histogram.ts). */
   data: Uint8Array;
+  /** Chunk encoding byte: XOR floats (the default), integer or float histograms. */
+  encoding?: number;
 }
 
 export async function fsyncPath(path: string): Promise<void> {
@@ -43,13 +45,13 @@ class ChunkSegments {
 
   constructor(private readonly dir: string) {}
 
-  async add(data: Uint8Array): Promise<number> {
+  async add(data: Uint8Array, encoding: number): Promise<number> {
     const size = 10 + 1 + data.length + 4;
     if (this.fh === null || this.written + this.buf.len + size > SEGMENT_BYTES) await this.cut();
     const ref = (this.seq - 1) * 4294967296 + this.written + this.buf.len;
     this.buf.putUvarint(data.length);
     const crcFrom = this.buf.len;
-    this.buf.putByte(ENC_XOR);
+    this.buf.putByte(encoding);
     this.buf.putBytes(data);
     this.buf.putBE32(crc32c(this.buf.buf, crcFrom, this.buf.len));
     if (this.buf.len >= FLUSH_BYTES) await this.flush();
@@ -110,7 +112,7 @@ export class BlockWriter {
   async addSeries(labels: Labels, chunks: readonly BlockChunk[], sampleCount: number): Promise<void> {
     if (chunks.length === 0) return;
     const metas: ChunkMeta[] = [];
-    for (const c of chunks) metas.push({ ref: await this.chunks.add(c.data), minT: c.minT, maxT: c.maxT });
+    for (const c of chunks) metas.push({ ref: await this.chunks.add(c.data, c.encoding ?? ENC_XOR), minT: c.minT, maxT: c.maxT });
     this.series.push({ labels, chunks: metas });
     this.samples += sampleCount;
     this.chunkCount += chunks.length;
