@@ -80,7 +80,11 @@ function combine(a: FloatHistogram, b: FloatHistogram, negative: boolean): Float
   checkCompatible(a, b);
   const h = copyFloatHistogram(a);
   const sign = negative ? -1 : 1;
-  if (!isCustom(h)) h.zeroCount += sign * reconcileZeroBuckets(h, b);
+  if (!isCustom(h)) {
+    // Reconciling may widen h's zero bucket (and change h.zeroCount), so it runs before h.zeroCount is read.
+    const otherZeroCount = reconcileZeroBuckets(h, b);
+    h.zeroCount += sign * otherZeroCount;
+  }
   h.count += sign * b.count;
   h.sum += sign * b.sum;
   let bPos = { spans: b.positiveSpans as Span[], buckets: b.positiveBuckets as number[] };
