@@ -7,6 +7,7 @@ export { compactBuckets, type CompactedBuckets } from './compact.js';
 export { reduceSpansResolution, type SpansAndBuckets } from './merge.js';
 export { zeroBucket } from './iterate.js';
 export * from './ops.js';
+export * from './integer.js';
 export * from './compare.js';
 export * from './stats.js';
 export * from './validate.js';
