@@ -198,3 +198,14 @@ export function histogramStdVar(h: FloatHistogram): number {
 export function histogramStdDev(h: FloatHistogram): number {
   return Math.sqrt(histogramStdVar(h));
 }
+
+const INFO_TEXT: Record<HistogramStatInfo, string> = {
+  'quantile-nan-result': 'input to histogram_quantile has NaN observations, result is NaN for metric name',
+  'quantile-nan-skew': 'input to histogram_quantile has NaN observations, result is skewed higher for metric name',
+  'fraction-nans': 'input to histogram_fraction has NaN observations, which are excluded from all fractions for metric name',
+};
+
+/** The annotation text Prometheus 3.5 shows for an info (util/annotations: "PromQL info: ... for metric name "x""). */
+export function histogramStatInfoMessage(info: HistogramStatInfo, metricName: string): string {
+  return `PromQL info: ${INFO_TEXT[info]} ${JSON.stringify(metricName)}`;
+}
