@@ -2,7 +2,7 @@
 // Unlike Go, every function returns a new histogram and never changes its inputs.
 import { compactBuckets } from './compact.js';
 import { AllFloatBucketIterator, collectBuckets, FloatBucketIterator, type HistogramBucket } from './iterate.js';
-import { addBuckets, reduceSpansResolution } from './merge.js';
+import { addBuckets, reduceSpansResolution, withoutEmptySpans } from './merge.js';
 import { CounterResetHint, CUSTOM_BUCKETS_SCHEMA, type FloatHistogram, type Span } from './model.js';
 import { reconcileZeroBuckets } from './zero.js';
 
@@ -79,6 +79,8 @@ export function addedCounterResetHint(a: CounterResetHint, b: CounterResetHint):
 function combine(a: FloatHistogram, b: FloatHistogram, negative: boolean): FloatHistogram {
   checkCompatible(a, b);
   const h = copyFloatHistogram(a);
+  h.positiveSpans = withoutEmptySpans(h.positiveSpans);
+  h.negativeSpans = withoutEmptySpans(h.negativeSpans);
   const sign = negative ? -1 : 1;
   if (!isCustom(h)) {
     // Reconciling may widen h's zero bucket (and change h.zeroCount), so it runs before h.zeroCount is read.
@@ -87,8 +89,8 @@ function combine(a: FloatHistogram, b: FloatHistogram, negative: boolean): Float
   }
   h.count += sign * b.count;
   h.sum += sign * b.sum;
-  let bPos = { spans: b.positiveSpans as Span[], buckets: b.positiveBuckets as number[] };
-  let bNeg = { spans: b.negativeSpans as Span[], buckets: b.negativeBuckets as number[] };
+  let bPos = { spans: withoutEmptySpans(b.positiveSpans), buckets: b.positiveBuckets };
+  let bNeg = { spans: withoutEmptySpans(b.negativeSpans), buckets: b.negativeBuckets };
   if (!isCustom(h)) {
     if (b.schema < h.schema) {
       const pos = reduceSpansResolution(h.positiveSpans, h.positiveBuckets, h.schema, b.schema, false);

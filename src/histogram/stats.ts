@@ -98,9 +98,14 @@ export function histogramFraction(lower: number, upper: number, h: FloatHistogra
   return histogramFractionWithInfo(lower, upper, h).value;
 }
 
-/** Where v falls within bucket b, as a count to add to `rank` (the count below b). */
+/** Where v falls within bucket b, as a count to add to `rank` (the count below b). The first custom bucket,
+ *  (-Inf, x], counts whole: Prometheus 3.5 computes Inf/Inf = NaN there, fixed in later releases
+ *  (prometheus/prometheus#17424), which we follow. */
 function rankWithin(h: FloatHistogram, b: HistogramBucket, zeroBucket: boolean, rank: number, v: number): number {
-  if (h.schema === CUSTOM_BUCKETS_SCHEMA || zeroBucket) return rank + (b.count * (v - b.lower)) / (b.upper - b.lower);
+  if (h.schema === CUSTOM_BUCKETS_SCHEMA || zeroBucket) {
+    if (b.lower === -Infinity) return b.count;
+    return rank + (b.count * (v - b.lower)) / (b.upper - b.lower);
+  }
   const logLower = Math.log2(Math.abs(b.lower));
   const logUpper = Math.log2(Math.abs(b.upper));
   const logV = Math.log2(Math.abs(v));
