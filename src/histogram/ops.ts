@@ -202,3 +202,15 @@ export function positiveBuckets(h: FloatHistogram): HistogramBucket[] {
 export function negativeBuckets(h: FloatHistogram): HistogramBucket[] {
   return collectBuckets(FloatBucketIterator.of(h, false));
 }
+
+/** One bucket as the HTTP API's JSON shows it: [boundary rule, lower, upper, count], where the rule is 0 (lower
+ *  exclusive, upper inclusive), 1 (lower inclusive, upper exclusive), 2 (both exclusive) or 3 (both inclusive). */
+export type ApiHistogramBucket = [rule: 0 | 1 | 2 | 3, lower: number, upper: number, count: number];
+
+/** The buckets of Prometheus's JSON histogram (util/jsonutil MarshalHistogram): allBuckets without empty ones. The
+ *  caller formats the numbers as strings the way the API formats sample values. */
+export function apiHistogramBuckets(h: FloatHistogram): ApiHistogramBucket[] {
+  return allBuckets(h)
+    .filter((b) => b.count !== 0)
+    .map((b) => [b.lowerInclusive ? (b.upperInclusive ? 3 : 1) : b.upperInclusive ? 0 : 2, b.lower, b.upper, b.count]);
+}

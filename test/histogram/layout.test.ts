@@ -116,3 +116,12 @@ describe('validateHistogram and validateFloatHistogram (histogram_test.go TestHi
     });
   }
 });
+
+test('apiHistogramBuckets: the JSON buckets of util/jsonutil MarshalHistogram (its doc comment example)', async () => {
+  const { apiHistogramBuckets } = await import('../../src/histogram/index.js');
+  // {count:42 sum:34593.34} with a zero bucket of width 0.25 and positive buckets (0.25,0.5], (0.5,1], (2,4].
+  const h = fh({ count: 42, sum: 34593.34, zeroThreshold: 0.25, zeroCount: 3, positiveSpans: [sp(-1, 2), sp(1, 1), sp(0, 1)], positiveBuckets: [12, 21, 6, 0] });
+  assert.deepEqual(apiHistogramBuckets(h), [[3, -0.25, 0.25, 3], [0, 0.25, 0.5, 12], [0, 0.5, 1, 21], [0, 2, 4, 6]]);
+  const negative = fh({ count: 1, negativeSpans: [sp(0, 1)], negativeBuckets: [1] });
+  assert.deepEqual(apiHistogramBuckets(negative), [[1, -1, -0.5, 1]]);
+});
