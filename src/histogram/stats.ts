@@ -85,11 +85,17 @@ export function histogramQuantileWithInfo(q: number, h: FloatHistogram): Histogr
   }
   rank = forward ? rank - (count - bucket.count) : count - rank;
   let info: HistogramStatInfo | undefined;
+  let interpolated = bucket;
   if (Number.isNaN(h.sum)) {
-    while (it.next()) count += it.at().count;
+    // Prometheus (3.5 to at least 3.14) reuses its bucket variable in this loop, so with NaN observations it
+    // interpolates in the LAST bucket rather than the one holding the rank. Kept for identical results.
+    while (it.next()) {
+      interpolated = it.at();
+      count += interpolated.count;
+    }
     if (count < h.count) info = 'quantile-nan-skew';
   }
-  const value = interpolateQuantile(h, bucket, rank / bucket.count);
+  const value = interpolateQuantile(h, interpolated, rank / interpolated.count);
   return info ? { value, info } : { value };
 }
 

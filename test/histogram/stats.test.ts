@@ -82,3 +82,10 @@ describe('histogramQuantile special cases (quantile.go HistogramQuantile)', () =
     assert.equal(histogramQuantile(0.95, c), 20);
   });
 });
+
+test('with NaN observations the quantile is interpolated in the last bucket, as Prometheus does (quantile.go reuses `bucket`)', () => {
+  // count 10 = 4 + 4 + 2 NaN observations. q=0.25: rank 2.5 falls into (0.5,1], but Go's NaN loop leaves `bucket`
+  // at (1,2]: 2^(0 + 1·2.5/4) = 2^0.625.
+  const h = fh({ count: 10, sum: NaN, positiveSpans: [sp(0, 2)], positiveBuckets: [4, 4] });
+  assert.deepEqual(histogramQuantileWithInfo(0.25, h), { value: 2 ** 0.625, info: 'quantile-nan-skew' });
+});
