@@ -7,13 +7,16 @@ import {
   addHistogram,
   allBuckets,
   compactHistogram,
+  compactIntegerHistogram,
   detectReset,
   formatHistogramLiteral,
   histogramEquals,
   histogramFraction,
   histogramQuantile,
+  histogramToFloat,
   HistogramValidationError,
   parseHistogramLiteral,
+  reduceIntegerResolution,
   reduceResolution,
   scaleHistogram,
   subHistogram,
@@ -65,6 +68,18 @@ test('compaction is idempotent and keeps every populated bucket', () => {
       const c = compactHistogram(h, max);
       assert.ok(histogramEquals(compactHistogram(c, max), c));
       assert.deepEqual(populated(c), populated(h));
+    }),
+    RUNS,
+  );
+});
+
+test('integer (delta) compaction and resolution reduction agree with the float ones', () => {
+  fc.assert(
+    fc.property(exponentialArb(), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 6 }), (h, max, down) => {
+      const int = toIntegerHistogram(h);
+      assert.ok(histogramEquals(histogramToFloat(compactIntegerHistogram(int, max)), compactHistogram(h, max)));
+      const target = Math.max(-4, h.schema - down);
+      if (target < h.schema) assert.ok(histogramEquals(histogramToFloat(reduceIntegerResolution(int, target)), reduceResolution(h, target)));
     }),
     RUNS,
   );
