@@ -5,7 +5,7 @@ export * from './convert.js';
 export { getBound, getBoundExponential, isExponentialSchema, targetIdx } from './bounds.js';
 export { compactBuckets, type CompactedBuckets } from './compact.js';
 export { reduceSpansResolution, type SpansAndBuckets } from './merge.js';
-export { zeroBucket } from './iterate.js';
+export { AllFloatBucketIterator, FloatBucketIterator, ReverseFloatBucketIterator, zeroBucket, type BucketIterator } from './iterate.js';
 export * from './ops.js';
 export * from './integer.js';
 export * from './compare.js';
