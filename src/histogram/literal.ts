@@ -3,7 +3,7 @@
 // parse.go buildHistogramFromMap), and its formatting (FloatHistogram.TestExpression).
 // Items are `key:value` separated by single spaces, with no spaces around the colon (as Prometheus's lexer).
 import { compactBuckets } from './compact.js';
-import { addHistogram, subHistogram } from './ops.js';
+import { addHistogram, copyFloatHistogram, subHistogram } from './ops.js';
 import { goFormatG } from './gofmt.js';
 import { CounterResetHint, CUSTOM_BUCKETS_SCHEMA, type FloatHistogram, type Span } from './model.js';
 
@@ -143,7 +143,9 @@ const HINT_NAMES: Record<number, string | undefined> = {
 
 /** FloatHistogram.TestExpression: the notation back, each side compacted into one span (empty buckets between
  *  spans become explicit zeros); zero-valued fields are left out. */
-export function formatHistogramLiteral(h: FloatHistogram): string {
+export function formatHistogramLiteral(original: FloatHistogram): string {
+  // Like Go, format a copy: custom-bucket histograms show no zero bucket, exponential ones no custom values.
+  const h = copyFloatHistogram(original);
   const res: string[] = [];
   if (h.schema !== 0) res.push(`schema:${h.schema}`);
   if (h.count !== 0) res.push(`count:${goFormatG(h.count)}`);

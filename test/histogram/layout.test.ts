@@ -125,3 +125,20 @@ test('apiHistogramBuckets: the JSON buckets of util/jsonutil MarshalHistogram (i
   const negative = fh({ count: 1, negativeSpans: [sp(0, 1)], negativeBuckets: [1] });
   assert.deepEqual(apiHistogramBuckets(negative), [[1, -1, -0.5, 1]]);
 });
+
+test('exponential bounds: every schema 0..8 entry is 2^(i/2^schema - 1) within a few ulps (V8\'s 2**x is off by up to ~2 ulps, hence Prometheus\'s table), and bounds double every 2^schema buckets', () => {
+  for (let schema = 0; schema <= 8; schema++) {
+    const n = 2 ** schema;
+    for (let i = 0; i < n; i++) {
+      const exact = 2 ** (i / n - 1);
+      assert.ok(Math.abs(getBoundExponential(i - n, schema) - exact) <= 4 * Number.EPSILON * exact, `schema ${schema} index ${i}`);
+      assert.equal(getBoundExponential(i + 5 * n, schema), getBoundExponential(i, schema) * 32);
+    }
+  }
+  // The last finite bucket ends at MaxFloat64 in every schema; the next one (±Inf observations) at +Inf.
+  for (let schema = -4; schema <= 8; schema++) {
+    const idx = schema < 0 ? 1024 / 2 ** -schema : 1024 * 2 ** schema;
+    assert.equal(getBoundExponential(idx, schema), Number.MAX_VALUE, `schema ${schema}`);
+    assert.equal(getBoundExponential(idx + 1, schema), Infinity);
+  }
+});
