@@ -92,3 +92,11 @@ test('a histogram whose sum is the stale NaN ends the series; offsets, @ and sub
   assert.deepEqual(at('last_over_time(h[1m:30s])', 90_000), ['{{count:2 sum:2}}']);
   assert.deepEqual(at('histogram_count(h)', 60_000), [2]);
 });
+
+test("count_values labels a histogram with Prometheus's FloatHistogram.String() (Go %g numbers)", () => {
+  const q = new MemoryQuerier();
+  q.appendHistograms(name('v'), [0], [parseHistogramLiteral('{{schema:0 sum:2500000 count:2000000 z_bucket:1 z_bucket_w:0.001 buckets:[1999998] n_buckets:[1]}}')]);
+  const r = new Engine().instantQuery(q, 'count_values("h", v)', 0);
+  assert.equal(r.resultType, 'vector');
+  assert.deepEqual(r.result.map((s) => s.metric), [[{ name: 'h', value: '{count:2e+06, sum:2.5e+06, [-1,-0.5):1, [-0.001,0.001]:1, (0.5,1]:1.999998e+06}' }]]);
+});
