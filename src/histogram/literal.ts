@@ -3,6 +3,7 @@
 // parse.go buildHistogramFromMap), and its formatting (FloatHistogram.TestExpression).
 // Items are `key:value` separated by single spaces, with no spaces around the colon (as Prometheus's lexer).
 import { compactBuckets } from './compact.js';
+import { addHistogram, copyFloatHistogram, subHistogram } from './ops.js';
 import { goFormatG } from './gofmt.js';
 import { CounterResetHint, CUSTOM_BUCKETS_SCHEMA, type FloatHistogram, type Span } from './model.js';
 
@@ -53,17 +54,18 @@ function parseInt32(text: string, what: string): number {
 }
 
 function parseList(text: string, what: string): number[] {
-  const m = /^\[(\S.*?) ?\]$/.exec(text);
+  // Numbers separated by spaces; spaces may precede "]" but not follow "[" (Prometheus's lexBuckets).
+  const m = /^\[(\S[^\]]*?) *\]$/.exec(text);
   if (!m) throw new Error(`bad bucket list ${JSON.stringify(text)} for ${what} in histogram description, e.g. buckets:[5 10 7]`);
-  return m[1]!.split(' ').map((t) => parseNumber(t, true, what));
+  return m[1]!.split(/ +/).map((t) => parseNumber(t, true, what));
 }
 
-/** Splits the inside of {{ }} into `key:value` items; a value in brackets may contain spaces. */
+/** Splits the inside of {{ }} into `key:value` items separated by spaces; a bucket list may contain spaces. */
 function splitItems(inner: string): string[] {
+  if (inner.startsWith(' ')) throw new Error('histogram description: unexpected space after "{{"');
   const items: string[] = [];
   let i = 0;
   while (i < inner.length) {
-    if (inner[i] === ' ') throw new Error('histogram description: items must be separated by single spaces');
     let end = inner.indexOf(' ', i);
     const open = inner.indexOf('[', i);
     if (open !== -1 && (end === -1 || open < end)) {
@@ -74,7 +76,8 @@ function splitItems(inner: string): string[] {
     }
     if (end === -1) end = inner.length;
     items.push(inner.slice(i, end));
-    i = end + 1;
+    i = end;
+    while (inner[i] === ' ') i++;
   }
   return items;
 }
@@ -83,7 +86,7 @@ type Values = Map<string, number | number[] | CounterResetHint>;
 
 function parseItem(item: string, values: Values): void {
   const colon = item.indexOf(':');
-  if (colon === -1) throw new Error(`missing \`:\` for histogram descriptor ${JSON.stringify(item)}`);
+  if (colon === -1) throw new Error(`missing \`:\` for histogram descriptor (in ${JSON.stringify(item)})`);
   const key = item.slice(0, colon).toLowerCase();
   const raw = item.slice(colon + 1);
   const kind = KEYS[key];
@@ -95,7 +98,7 @@ function parseItem(item: string, values: Values): void {
   else if (kind === 'list') values.set(key, parseList(raw, key));
   else {
     const hint = HINTS[raw.toLowerCase()];
-    if (hint === undefined) throw new Error(`bad counter_reset_hint ${JSON.stringify(raw)}: want unknown, reset, not_reset or gauge`);
+    if (hint === undefined) throw new Error(`bad histogram descriptor found: ${JSON.stringify(raw)} (counter_reset_hint is unknown, reset, not_reset or gauge)`);
     values.set(key, hint);
   }
 }
@@ -110,8 +113,8 @@ function side(values: Values, bucketsKey: string, offsetKey: string): { spans: S
 export function parseHistogramLiteral(text: string): FloatHistogram {
   const t = text.trim();
   if (!t.startsWith('{{') || !t.endsWith('}}') || t.length < 4) throw new Error(`histogram description must be enclosed in {{ }}: ${JSON.stringify(text)}`);
-  // One space may precede the closing braces (`{{schema:1 }}`), as in Prometheus's grammar.
-  const inner = t.slice(2, -2).replace(/ $/, '');
+  // Spaces may precede the closing braces (`{{schema:1 }}`, `{{ }}`), as in Prometheus's grammar.
+  const inner = t.slice(2, -2).replace(/ +$/, '');
   const values: Values = new Map();
   if (inner !== '') for (const item of splitItems(inner)) parseItem(item, values);
   const num = (key: string) => (values.get(key) as number | undefined) ?? 0;
@@ -140,7 +143,9 @@ const HINT_NAMES: Record<number, string | undefined> = {
 
 /** FloatHistogram.TestExpression: the notation back, each side compacted into one span (empty buckets between
  *  spans become explicit zeros); zero-valued fields are left out. */
-export function formatHistogramLiteral(h: FloatHistogram): string {
+export function formatHistogramLiteral(original: FloatHistogram): string {
+  // Like Go, format a copy: custom-bucket histograms show no zero bucket, exponential ones no custom values.
+  const h = copyFloatHistogram(original);
   const res: string[] = [];
   if (h.schema !== 0) res.push(`schema:${h.schema}`);
   if (h.count !== 0) res.push(`count:${goFormatG(h.count)}`);
@@ -159,4 +164,18 @@ export function formatHistogramLiteral(h: FloatHistogram): string {
   addSide('buckets', 'offset', h.positiveBuckets, h.positiveSpans);
   addSide('n_buckets', 'n_offset', h.negativeBuckets, h.negativeSpans);
   return `{{${res.join(' ')}}}`;
+}
+
+/** The values of `{{base}}+{{inc}}xN` (op '+') or `{{base}}-{{inc}}xN` (op '-') in a series description: base, then
+ *  N times the previous value plus (minus) inc (promql/parser parse.go histogramsSeries). The increment must not
+ *  have a lower schema than the running value. */
+export function histogramSeries(base: FloatHistogram, inc: FloatHistogram, times: number, op: '+' | '-'): FloatHistogram[] {
+  const out = [base];
+  let cur = base;
+  for (let i = 1; i <= times; i++) {
+    if (cur.schema > inc.schema) throw new Error(`error combining histograms: cannot merge from schema ${inc.schema} to ${cur.schema}`);
+    cur = op === '+' ? addHistogram(cur, inc) : subHistogram(cur, inc);
+    out.push(cur);
+  }
+  return out;
 }

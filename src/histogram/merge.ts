@@ -8,6 +8,24 @@ export interface SpansAndBuckets {
   buckets: number[];
 }
 
+/** The same layout without spans of length 0 (their offsets move to the next span; trailing ones vanish). Go's
+ *  addBuckets indexes a bucket that does not exist when the first span of the receiver has length 0 (a panic in
+ *  Prometheus, recovered as a query error); folding such spans first gives the sum that layout stands for. */
+export function withoutEmptySpans(spans: readonly Span[]): Span[] {
+  if (spans.every((s) => s.length > 0)) return spans.map((s) => ({ offset: s.offset, length: s.length }));
+  const out: Span[] = [];
+  let carried = 0;
+  for (const s of spans) {
+    if (s.length === 0) {
+      carried += s.offset;
+      continue;
+    }
+    out.push({ offset: carried + s.offset, length: s.length });
+    carried = 0;
+  }
+  return out;
+}
+
 /** Inserts a new single-bucket span, or extends a neighbour, for bucket B that lies in a gap of A (addBuckets' gap
  *  case). Returns the new position in A. */
 function insertInGap(a: SpansAndBuckets, iSpan: number, iBucket: number, deltaIndex: number, value: number): { iSpan: number; iInSpan: number } {

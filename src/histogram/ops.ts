@@ -2,7 +2,7 @@
 // Unlike Go, every function returns a new histogram and never changes its inputs.
 import { compactBuckets } from './compact.js';
 import { AllFloatBucketIterator, collectBuckets, FloatBucketIterator, type HistogramBucket } from './iterate.js';
-import { addBuckets, reduceSpansResolution } from './merge.js';
+import { addBuckets, reduceSpansResolution, withoutEmptySpans } from './merge.js';
 import { CounterResetHint, CUSTOM_BUCKETS_SCHEMA, type FloatHistogram, type Span } from './model.js';
 import { reconcileZeroBuckets } from './zero.js';
 
@@ -79,12 +79,18 @@ export function addedCounterResetHint(a: CounterResetHint, b: CounterResetHint):
 function combine(a: FloatHistogram, b: FloatHistogram, negative: boolean): FloatHistogram {
   checkCompatible(a, b);
   const h = copyFloatHistogram(a);
+  h.positiveSpans = withoutEmptySpans(h.positiveSpans);
+  h.negativeSpans = withoutEmptySpans(h.negativeSpans);
   const sign = negative ? -1 : 1;
-  if (!isCustom(h)) h.zeroCount += sign * reconcileZeroBuckets(h, b);
+  if (!isCustom(h)) {
+    // Reconciling may widen h's zero bucket (and change h.zeroCount), so it runs before h.zeroCount is read.
+    const otherZeroCount = reconcileZeroBuckets(h, b);
+    h.zeroCount += sign * otherZeroCount;
+  }
   h.count += sign * b.count;
   h.sum += sign * b.sum;
-  let bPos = { spans: b.positiveSpans as Span[], buckets: b.positiveBuckets as number[] };
-  let bNeg = { spans: b.negativeSpans as Span[], buckets: b.negativeBuckets as number[] };
+  let bPos = { spans: withoutEmptySpans(b.positiveSpans), buckets: b.positiveBuckets };
+  let bNeg = { spans: withoutEmptySpans(b.negativeSpans), buckets: b.negativeBuckets };
   if (!isCustom(h)) {
     if (b.schema < h.schema) {
       const pos = reduceSpansResolution(h.positiveSpans, h.positiveBuckets, h.schema, b.schema, false);
@@ -195,4 +201,16 @@ export function positiveBuckets(h: FloatHistogram): HistogramBucket[] {
 /** NegativeBucketIterator: negative buckets, from the zero bucket downwards. */
 export function negativeBuckets(h: FloatHistogram): HistogramBucket[] {
   return collectBuckets(FloatBucketIterator.of(h, false));
+}
+
+/** One bucket as the HTTP API's JSON shows it: [boundary rule, lower, upper, count], where the rule is 0 (lower
+ *  exclusive, upper inclusive), 1 (lower inclusive, upper exclusive), 2 (both exclusive) or 3 (both inclusive). */
+export type ApiHistogramBucket = [rule: 0 | 1 | 2 | 3, lower: number, upper: number, count: number];
+
+/** The buckets of Prometheus's JSON histogram (util/jsonutil MarshalHistogram): allBuckets without empty ones. The
+ *  caller formats the numbers as strings the way the API formats sample values. */
+export function apiHistogramBuckets(h: FloatHistogram): ApiHistogramBucket[] {
+  return allBuckets(h)
+    .filter((b) => b.count !== 0)
+    .map((b) => [b.lowerInclusive ? (b.upperInclusive ? 3 : 1) : b.upperInclusive ? 0 : 2, b.lower, b.upper, b.count]);
 }

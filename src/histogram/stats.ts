@@ -85,11 +85,17 @@ export function histogramQuantileWithInfo(q: number, h: FloatHistogram): Histogr
   }
   rank = forward ? rank - (count - bucket.count) : count - rank;
   let info: HistogramStatInfo | undefined;
+  let interpolated = bucket;
   if (Number.isNaN(h.sum)) {
-    while (it.next()) count += it.at().count;
+    // Prometheus (3.5 to at least 3.14) reuses its bucket variable in this loop, so with NaN observations it
+    // interpolates in the LAST bucket rather than the one holding the rank. Kept for identical results.
+    while (it.next()) {
+      interpolated = it.at();
+      count += interpolated.count;
+    }
     if (count < h.count) info = 'quantile-nan-skew';
   }
-  const value = interpolateQuantile(h, bucket, rank / bucket.count);
+  const value = interpolateQuantile(h, interpolated, rank / interpolated.count);
   return info ? { value, info } : { value };
 }
 
@@ -98,9 +104,14 @@ export function histogramFraction(lower: number, upper: number, h: FloatHistogra
   return histogramFractionWithInfo(lower, upper, h).value;
 }
 
-/** Where v falls within bucket b, as a count to add to `rank` (the count below b). */
+/** Where v falls within bucket b, as a count to add to `rank` (the count below b). The first custom bucket,
+ *  (-Inf, x], counts whole: Prometheus 3.5 computes Inf/Inf = NaN there, fixed in later releases
+ *  (prometheus/prometheus#17424), which we follow. */
 function rankWithin(h: FloatHistogram, b: HistogramBucket, zeroBucket: boolean, rank: number, v: number): number {
-  if (h.schema === CUSTOM_BUCKETS_SCHEMA || zeroBucket) return rank + (b.count * (v - b.lower)) / (b.upper - b.lower);
+  if (h.schema === CUSTOM_BUCKETS_SCHEMA || zeroBucket) {
+    if (b.lower === -Infinity) return b.count;
+    return rank + (b.count * (v - b.lower)) / (b.upper - b.lower);
+  }
   const logLower = Math.log2(Math.abs(b.lower));
   const logUpper = Math.log2(Math.abs(b.upper));
   const logV = Math.log2(Math.abs(v));
@@ -197,4 +208,15 @@ export function histogramStdVar(h: FloatHistogram): number {
 /** histogram_stddev: the square root of histogram_stdvar. */
 export function histogramStdDev(h: FloatHistogram): number {
   return Math.sqrt(histogramStdVar(h));
+}
+
+const INFO_TEXT: Record<HistogramStatInfo, string> = {
+  'quantile-nan-result': 'input to histogram_quantile has NaN observations, result is NaN for metric name',
+  'quantile-nan-skew': 'input to histogram_quantile has NaN observations, result is skewed higher for metric name',
+  'fraction-nans': 'input to histogram_fraction has NaN observations, which are excluded from all fractions for metric name',
+};
+
+/** The annotation text Prometheus 3.5 shows for an info (util/annotations: "PromQL info: ... for metric name "x""). */
+export function histogramStatInfoMessage(info: HistogramStatInfo, metricName: string): string {
+  return `PromQL info: ${INFO_TEXT[info]} ${JSON.stringify(metricName)}`;
 }

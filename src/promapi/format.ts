@@ -1,6 +1,6 @@
 // JSON encoding byte-compatible with Prometheus's API: timestamps as float seconds, sample values as
 // strings in Go's strconv.FormatFloat(v, 'f', -1, 64) form, NaN / +Inf / -Inf spelled as Prometheus does.
-import { allBuckets, type FloatHistogram } from '../histogram/index.js';
+import { apiHistogramBuckets, type FloatHistogram } from '../histogram/index.js';
 import type { Labels } from '../storage/interface.js';
 
 /** Go's FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent. */
@@ -48,12 +48,9 @@ export function pointJson(ms: number, v: number): string {
  *  3 = [lo,hi]. */
 export function histogramJson(h: FloatHistogram): string {
   let out = `{"count":"${formatSampleValue(h.count)}","sum":"${formatSampleValue(h.sum)}"`;
-  const buckets: string[] = [];
-  for (const b of allBuckets(h)) {
-    if (b.count === 0) continue;
-    const rule = b.lowerInclusive ? (b.upperInclusive ? 3 : 1) : b.upperInclusive ? 0 : 2;
-    buckets.push(`[${rule},"${formatSampleValue(b.lower)}","${formatSampleValue(b.upper)}","${formatSampleValue(b.count)}"]`);
-  }
+  const buckets = apiHistogramBuckets(h).map(
+    ([rule, lower, upper, count]) => `[${rule},"${formatSampleValue(lower)}","${formatSampleValue(upper)}","${formatSampleValue(count)}"]`,
+  );
   if (buckets.length > 0) out += `,"buckets":[${buckets.join(',')}]`;
   return `${out}}`;
 }

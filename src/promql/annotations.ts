@@ -41,13 +41,14 @@ export const annotationText = {
     `input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(metric)}`,
 };
 
-/** Formats a float like Go's %v / strconv 'g' shortest (used in messages): NaN, +Inf, 1e+06, 0.5. */
+/** Formats a float like Go's %v / strconv 'g' shortest (used in messages): NaN, +Inf, 1e+06, 0.5; the exponent
+ *  form below 1e-4 and from 1e6 on (Go's shortest %g decides with precision 6). */
 export function goFloat(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
   const abs = Math.abs(v);
-  if (abs !== 0 && (abs >= 1e21 || abs < 1e-4)) {
+  if (abs !== 0 && (abs >= 1e6 || abs < 1e-4)) {
     const [m, e] = v.toExponential().split('e');
     const exp = Number(e);
     return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;

@@ -153,16 +153,6 @@ export function setHistogram(s: StepSeries, i: number, h: FloatHistogram): void 
   s.present[i] = 1;
 }
 
-/** The histogram at step i, if the sample there is one. */
-export function histogramAt(s: { histograms?: readonly (FloatHistogram | undefined)[] }, i: number): FloatHistogram | undefined {
-  return s.histograms?.[i];
-}
-
-/** True when the series holds at least one histogram sample. */
-export function hasHistograms(s: { histograms?: readonly (FloatHistogram | undefined)[] }): boolean {
-  return s.histograms !== undefined && s.histograms.some((h) => h !== undefined);
-}
-
 /** A copy of a vector's series without histogram samples (series left empty are dropped): what float-only
  *  operations see, as Prometheus's functions skip histogram samples. */
 export function floatsOnly(series: StepSeries[]): StepSeries[] {

@@ -2,10 +2,11 @@
 // against Prometheus's own json_codec_test expectations) and the exact annotation texts Prometheus emits.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CounterResetHint, parseHistogramLiteral, type FloatHistogram } from '../../src/histogram/index.js';
+import { CounterResetHint, formatHistogramLiteral, parseHistogramLiteral, type FloatHistogram } from '../../src/histogram/index.js';
 import { resultJson } from '../../src/promapi/index.js';
 import { Engine } from '../../src/promql/engine.js';
 import { MemoryQuerier } from '../../src/promql/testing/memory-querier.js';
+import { STALE_NAN } from '../../src/storage/value.js';
 
 const name = (n: string, extra: Record<string, string> = {}) =>
   [{ name: '__name__', value: n }, ...Object.entries(extra).map(([k, v]) => ({ name: k, value: v }))].sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -70,4 +71,32 @@ test('annotations carry Prometheus texts', () => {
   assert.deepEqual(annotations('rate(gauge_hist[2m])'), ['PromQL warning: this native histogram metric is not a counter: "gauge_hist"']);
   assert.deepEqual(annotations('delta(exp_hist{i="1"}[2m])'), ['PromQL warning: this native histogram metric is not a gauge: "exp_hist"']);
   assert.deepEqual(annotations('sum(exp_hist{i="1"} or vector(1))'), ['PromQL warning: encountered a mix of histograms and floats for aggregation']);
+});
+
+test('a histogram whose sum is the stale NaN ends the series; offsets, @ and subqueries carry histograms', () => {
+  const q = new MemoryQuerier();
+  const h = (s: string) => parseHistogramLiteral(s);
+  const stale = { ...h('{{count:0}}'), sum: STALE_NAN };
+  q.appendHistograms(name('h'), [0, 60_000, 120_000], [h('{{count:1 sum:1}}'), h('{{count:2 sum:2}}'), stale]);
+  const engine = new Engine();
+  const at = (query: string, t: number) => {
+    const r = engine.instantQuery(q, query, t);
+    assert.equal(r.resultType, 'vector');
+    return r.result.map((s) => (s.histogram ? formatHistogramLiteral(s.histogram) : s.value));
+  };
+  assert.deepEqual(at('h', 90_000), ['{{count:2 sum:2}}']);
+  assert.deepEqual(at('h', 120_000), [], 'the stale marker hides the series at once, within the lookback');
+  assert.deepEqual(at('h offset 1m', 120_000), ['{{count:2 sum:2}}']);
+  assert.deepEqual(at('h @ 0', 120_000), ['{{count:1 sum:1}}']);
+  assert.deepEqual(at('count_over_time(h[5m])', 150_000), [2], 'the stale marker is not a sample of the range');
+  assert.deepEqual(at('last_over_time(h[1m:30s])', 90_000), ['{{count:2 sum:2}}']);
+  assert.deepEqual(at('histogram_count(h)', 60_000), [2]);
+});
+
+test("count_values labels a histogram with Prometheus's FloatHistogram.String() (Go %g numbers)", () => {
+  const q = new MemoryQuerier();
+  q.appendHistograms(name('v'), [0], [parseHistogramLiteral('{{schema:0 sum:2500000 count:2000000 z_bucket:1 z_bucket_w:0.001 buckets:[1999998] n_buckets:[1]}}')]);
+  const r = new Engine().instantQuery(q, 'count_values("h", v)', 0);
+  assert.equal(r.resultType, 'vector');
+  assert.deepEqual(r.result.map((s) => s.metric), [[{ name: 'h', value: '{count:2e+06, sum:2.5e+06, [-1,-0.5):1, [-0.001,0.001]:1, (0.5,1]:1.999998e+06}' }]]);
 });

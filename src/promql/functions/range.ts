@@ -60,7 +60,7 @@ export function rangeFunction(kernel: RangeKernel, opts: RangeFunctionOptions = 
         while (hi < len && ts[hi]! <= ref) hi++;
         while (lo < hi && ts[lo]! <= ref - src.range) lo++;
         if (hi <= lo) continue;
-        if (!sawSamples && (!s.histograms || s.histograms.some((h, k) => k >= lo && k < hi && h === undefined))) sawSamples = true;
+        if (!sawSamples) sawSamples = hasFloatIn(s, lo, hi); // the counter-name info concerns float samples only
         w.t = grid.start + i * grid.step;
         w.rangeEnd = ref;
         w.rangeStart = ref - src.range;
@@ -85,6 +85,12 @@ export function rangeFunction(kernel: RangeKernel, opts: RangeFunctionOptions = 
     }
     return { kind: 'vector', series: out };
   };
+}
+
+function hasFloatIn(s: RangeSeries, lo: number, hi: number): boolean {
+  if (!s.histograms) return true;
+  for (let k = lo; k < hi; k++) if (s.histograms[k] === undefined) return true;
+  return false;
 }
 
 let MIXED_KERNELS: Record<string, MixedKernel> | null = null;

@@ -1,0 +1,193 @@
+// Case tables of Add and Sub, transcribed from Prometheus 3.5 model/histogram/float_histogram_test.go.
+import { fh, sp } from '../helpers.js';
+import type { FloatHistogram } from '../../../src/histogram/index.js';
+
+// TestFloatHistogramAdd
+export const ADD_CASES: [name: string, in1: FloatHistogram, in2: FloatHistogram, expected: FloatHistogram | null, expErrMsg: string][] = [
+  [
+    "same bucket layout",
+    fh({zeroThreshold: 0.01, zeroCount: 11, count: 30, sum: 2.345, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3, 4, 7], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3, 1, 5, 6]}),
+    fh({zeroThreshold: 0.01, zeroCount: 8, count: 21, sum: 1.234, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [0, 0, 2, 3, 6], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 0.01, zeroCount: 19, count: 51, sum: 3.579, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 5, 7, 13], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [4, 2, 9, 10]}),
+    "",
+  ],
+  [
+    "same bucket layout, defined differently",
+    fh({zeroThreshold: 0.01, zeroCount: 11, count: 30, sum: 2.345, positiveSpans: [sp(-2, 2), sp(1, 1), sp(0, 2)], positiveBuckets: [1, 0, 3, 4, 7], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3, 1, 5, 6]}),
+    fh({zeroThreshold: 0.01, zeroCount: 8, count: 21, sum: 1.234, positiveSpans: [sp(-2, 2), sp(1, 2), sp(0, 1)], positiveBuckets: [0, 0, 2, 3, 6], negativeSpans: [sp(3, 7)], negativeBuckets: [1, 1, 0, 0, 0, 4, 4]}),
+    fh({zeroThreshold: 0.01, zeroCount: 19, count: 51, sum: 3.579, positiveSpans: [sp(-2, 2), sp(1, 1), sp(0, 2)], positiveBuckets: [1, 0, 5, 7, 13], negativeSpans: [sp(3, 5), sp(0, 2)], negativeBuckets: [4, 2, 0, 0, 0, 9, 10]}),
+    "",
+  ],
+  [
+    "non-overlapping spans",
+    fh({zeroThreshold: 0.001, zeroCount: 11, count: 30, sum: 2.345, positiveSpans: [sp(-2, 2), sp(2, 3)], positiveBuckets: [1, 0, 3, 4, 7], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3, 1, 5, 6]}),
+    fh({zeroThreshold: 0.001, zeroCount: 8, count: 21, sum: 1.234, positiveSpans: [sp(0, 2), sp(3, 3)], positiveBuckets: [5, 4, 2, 3, 6], negativeSpans: [sp(-9, 2), sp(3, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 0.001, zeroCount: 19, count: 51, sum: 3.579, positiveSpans: [sp(-2, 4), sp(0, 6)], positiveBuckets: [1, 0, 5, 4, 3, 4, 7, 2, 3, 6], negativeSpans: [sp(-9, 2), sp(3, 2), sp(5, 2), sp(3, 2)], negativeBuckets: [1, 1, 4, 4, 3, 1, 5, 6]}),
+    "",
+  ],
+  [
+    "non-overlapping spans inverted order",
+    fh({zeroThreshold: 0.01, zeroCount: 8, count: 21, sum: 1.234, positiveSpans: [sp(0, 2), sp(3, 3)], positiveBuckets: [5, 4, 2, 3, 6], negativeSpans: [sp(-6, 2), sp(1, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 0.01, zeroCount: 11, count: 30, sum: 2.345, positiveSpans: [sp(-2, 2), sp(2, 3)], positiveBuckets: [1, 0, 3, 4, 7], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3, 1, 5, 6]}),
+    fh({zeroThreshold: 0.01, zeroCount: 19, count: 51, sum: 3.579, positiveSpans: [sp(-2, 2), sp(0, 5), sp(0, 3)], positiveBuckets: [1, 0, 5, 4, 3, 4, 7, 2, 3, 6], negativeSpans: [sp(-6, 2), sp(1, 2), sp(4, 2), sp(3, 2)], negativeBuckets: [1, 1, 4, 4, 3, 1, 5, 6]}),
+    "",
+  ],
+  [
+    "overlapping spans",
+    fh({zeroThreshold: 0.01, zeroCount: 11, count: 30, sum: 2.345, positiveSpans: [sp(-2, 2), sp(2, 3)], positiveBuckets: [1, 0, 3, 4, 7], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3, 1, 5, 6]}),
+    fh({zeroThreshold: 0.01, zeroCount: 8, count: 21, sum: 1.234, positiveSpans: [sp(-1, 4), sp(0, 3)], positiveBuckets: [5, 4, 2, 3, 6, 2, 5], negativeSpans: [sp(4, 2), sp(1, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 0.01, zeroCount: 19, count: 51, sum: 3.579, positiveSpans: [sp(-2, 4), sp(0, 4)], positiveBuckets: [1, 5, 4, 2, 6, 10, 9, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [3, 2, 1, 4, 9, 6]}),
+    "",
+  ],
+  [
+    "overlapping spans inverted order",
+    fh({zeroThreshold: 0.01, zeroCount: 8, count: 21, sum: 1.234, positiveSpans: [sp(-1, 4), sp(0, 3)], positiveBuckets: [5, 4, 2, 3, 6, 2, 5], negativeSpans: [sp(4, 2), sp(1, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 0.01, zeroCount: 11, count: 30, sum: 2.345, positiveSpans: [sp(-2, 2), sp(2, 3)], positiveBuckets: [1, 0, 3, 4, 7], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3, 1, 5, 6]}),
+    fh({zeroThreshold: 0.01, zeroCount: 19, count: 51, sum: 3.579, positiveSpans: [sp(-2, 5), sp(0, 3)], positiveBuckets: [1, 5, 4, 2, 6, 10, 9, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [3, 2, 1, 4, 9, 6]}),
+    "",
+  ],
+  [
+    "schema change",
+    fh({zeroThreshold: 0.01, zeroCount: 8, count: 21, sum: 1.234, schema: 0, positiveSpans: [sp(-1, 4), sp(0, 3)], positiveBuckets: [5, 4, 2, 3, 6, 2, 5], negativeSpans: [sp(4, 2), sp(1, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 0.01, zeroCount: 11, count: 30, sum: 2.345, schema: 1, positiveSpans: [sp(-4, 3), sp(5, 5)], positiveBuckets: [1, 0, 0, 3, 2, 2, 3, 4], negativeSpans: [sp(6, 3), sp(6, 4)], negativeBuckets: [3, 0.5, 0.5, 2, 3, 2, 4]}),
+    fh({zeroThreshold: 0.01, zeroCount: 19, count: 51, sum: 3.579, positiveSpans: [sp(-2, 5), sp(0, 3)], positiveBuckets: [1, 5, 4, 2, 6, 10, 9, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [3, 2, 1, 4, 9, 6]}),
+    "",
+  ],
+  [
+    "larger zero bucket in first histogram",
+    fh({zeroThreshold: 1, zeroCount: 17, count: 21, sum: 1.234, positiveSpans: [sp(1, 2), sp(0, 3)], positiveBuckets: [2, 3, 6, 2, 5], negativeSpans: [sp(4, 2), sp(1, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 0.01, zeroCount: 11, count: 30, sum: 2.345, positiveSpans: [sp(-2, 2), sp(2, 3)], positiveBuckets: [1, 0, 3, 4, 7], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3, 1, 5, 6]}),
+    fh({zeroThreshold: 1, zeroCount: 29, count: 51, sum: 3.579, positiveSpans: [sp(1, 2), sp(0, 3)], positiveBuckets: [2, 6, 10, 9, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [3, 2, 1, 4, 9, 6]}),
+    "",
+  ],
+  [
+    "larger zero bucket in second histogram",
+    fh({zeroThreshold: 0.01, zeroCount: 11, count: 30, sum: 2.345, positiveSpans: [sp(-2, 2), sp(2, 3)], positiveBuckets: [1, 0, 3, 4, 7], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3, 1, 5, 6]}),
+    fh({zeroThreshold: 1, zeroCount: 17, count: 21, sum: 1.234, positiveSpans: [sp(1, 2), sp(0, 3)], positiveBuckets: [2, 3, 6, 2, 5], negativeSpans: [sp(4, 2), sp(1, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 1, zeroCount: 29, count: 51, sum: 3.579, positiveSpans: [sp(1, 5)], positiveBuckets: [2, 6, 10, 9, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [3, 2, 1, 4, 9, 6]}),
+    "",
+  ],
+  [
+    "larger zero threshold in first histogram ends up inside a populated bucket of second histogram",
+    fh({zeroThreshold: 0.2, zeroCount: 17, count: 21, sum: 1.234, positiveSpans: [sp(1, 2), sp(0, 3)], positiveBuckets: [2, 3, 6, 2, 5], negativeSpans: [sp(4, 2), sp(1, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 0.01, zeroCount: 11, count: 30, sum: 2.345, positiveSpans: [sp(-2, 2), sp(2, 3)], positiveBuckets: [1, 0, 3, 4, 7], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3, 1, 5, 6]}),
+    fh({zeroThreshold: 0.25, zeroCount: 29, count: 51, sum: 3.579, positiveSpans: [sp(-1, 1), sp(1, 5)], positiveBuckets: [0, 2, 6, 10, 9, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [3, 2, 1, 4, 9, 6]}),
+    "",
+  ],
+  [
+    "larger zero threshold in second histogram ends up inside a populated bucket of first histogram",
+    fh({zeroThreshold: 0.01, zeroCount: 11, count: 30, sum: 2.345, positiveSpans: [sp(-2, 2), sp(2, 3)], positiveBuckets: [1, 0, 3, 4, 7], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3, 1, 5, 6]}),
+    fh({zeroThreshold: 0.2, zeroCount: 17, count: 21, sum: 1.234, positiveSpans: [sp(1, 2), sp(0, 3)], positiveBuckets: [2, 3, 6, 2, 5], negativeSpans: [sp(4, 2), sp(1, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 0.25, zeroCount: 29, count: 51, sum: 3.579, positiveSpans: [sp(1, 5)], positiveBuckets: [2, 6, 10, 9, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [3, 2, 1, 4, 9, 6]}),
+    "",
+  ],
+  [
+    "schema change combined with larger zero bucket in second histogram",
+    fh({zeroThreshold: 0.01, zeroCount: 8, count: 21, sum: 1.234, schema: 0, positiveSpans: [sp(-2, 5), sp(0, 3)], positiveBuckets: [2, 5, 4, 2, 3, 6, 2, 5], negativeSpans: [sp(4, 2), sp(1, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 0.25, zeroCount: 12, count: 30, sum: 2.345, schema: 1, positiveSpans: [sp(-3, 2), sp(5, 5)], positiveBuckets: [1, 0, 3, 2, 2, 3, 4], negativeSpans: [sp(6, 3), sp(6, 4)], negativeBuckets: [3, 0.5, 0.5, 2, 3, 2, 4]}),
+    fh({zeroThreshold: 0.25, zeroCount: 22, count: 51, sum: 3.579, positiveSpans: [sp(-1, 7)], positiveBuckets: [6, 4, 2, 6, 10, 9, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [3, 2, 1, 4, 9, 6]}),
+    "",
+  ],
+  [
+    "schema change combined with larger zero bucket in first histogram",
+    fh({zeroThreshold: 0.25, zeroCount: 8, count: 21, sum: 1.234, schema: 0, positiveSpans: [sp(-1, 4), sp(0, 3)], positiveBuckets: [5, 4, 2, 3, 6, 2, 5], negativeSpans: [sp(4, 2), sp(1, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 0.01, zeroCount: 11, count: 30, sum: 2.345, schema: 1, positiveSpans: [sp(-4, 3), sp(5, 5)], positiveBuckets: [1, 0, 0, 3, 2, 2, 3, 4], negativeSpans: [sp(6, 3), sp(6, 4)], negativeBuckets: [3, 0.5, 0.5, 2, 3, 2, 4]}),
+    fh({zeroThreshold: 0.25, zeroCount: 20, count: 51, sum: 3.579, positiveSpans: [sp(-1, 4), sp(0, 3)], positiveBuckets: [5, 4, 2, 6, 10, 9, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [3, 2, 1, 4, 9, 6]}),
+    "",
+  ],
+  [
+    "same custom bucket layout",
+    fh({schema: -53, count: 15, sum: 2.345, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 0, 3, 4, 7], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 11, sum: 1.234, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [0, 0, 2, 3, 6], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 26, sum: 3.579, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 0, 5, 7, 13], customValues: [1, 2, 3, 4]}),
+    "",
+  ],
+  [
+    "same custom bucket layout, defined differently",
+    fh({schema: -53, count: 15, sum: 2.345, positiveSpans: [sp(0, 2), sp(1, 1), sp(0, 2)], positiveBuckets: [1, 0, 3, 4, 7], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 11, sum: 1.234, positiveSpans: [sp(0, 2), sp(1, 2), sp(0, 1)], positiveBuckets: [0, 0, 2, 3, 6], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 26, sum: 3.579, positiveSpans: [sp(0, 2), sp(1, 1), sp(0, 2)], positiveBuckets: [1, 0, 5, 7, 13], customValues: [1, 2, 3, 4]}),
+    "",
+  ],
+  [
+    "non-overlapping spans with custom buckets",
+    fh({schema: -53, count: 15, sum: 2.345, positiveSpans: [sp(0, 2), sp(2, 3)], positiveBuckets: [1, 0, 3, 4, 7], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 20, sum: 1.234, positiveSpans: [sp(2, 2), sp(3, 3)], positiveBuckets: [5, 4, 2, 3, 6], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 35, sum: 3.579, positiveSpans: [sp(0, 4), sp(0, 6)], positiveBuckets: [1, 0, 5, 4, 3, 4, 7, 2, 3, 6], customValues: [1, 2, 3, 4]}),
+    "",
+  ],
+  [
+    "non-overlapping spans inverted order with custom buckets",
+    fh({schema: -53, count: 20, sum: 1.234, positiveSpans: [sp(2, 2), sp(3, 3)], positiveBuckets: [5, 4, 2, 3, 6], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 15, sum: 2.345, positiveSpans: [sp(0, 2), sp(2, 3)], positiveBuckets: [1, 0, 3, 4, 7], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 35, sum: 3.579, positiveSpans: [sp(0, 4), sp(0, 6)], positiveBuckets: [1, 0, 5, 4, 3, 4, 7, 2, 3, 6], customValues: [1, 2, 3, 4]}),
+    "",
+  ],
+  [
+    "overlapping spans with custom buckets",
+    fh({schema: -53, count: 15, sum: 2.345, positiveSpans: [sp(0, 2), sp(2, 3)], positiveBuckets: [1, 0, 3, 4, 7], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 27, sum: 1.234, positiveSpans: [sp(1, 4), sp(0, 3)], positiveBuckets: [5, 4, 2, 3, 6, 2, 5], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 42, sum: 3.579, positiveSpans: [sp(0, 4), sp(0, 4)], positiveBuckets: [1, 5, 4, 2, 6, 10, 9, 5], customValues: [1, 2, 3, 4]}),
+    "",
+  ],
+  [
+    "overlapping spans inverted order with custom buckets",
+    fh({schema: -53, count: 27, sum: 1.234, positiveSpans: [sp(1, 4), sp(0, 3)], positiveBuckets: [5, 4, 2, 3, 6, 2, 5], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 15, sum: 2.345, positiveSpans: [sp(0, 2), sp(2, 3)], positiveBuckets: [1, 0, 3, 4, 7], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 42, sum: 3.579, positiveSpans: [sp(0, 4), sp(0, 4)], positiveBuckets: [1, 5, 4, 2, 6, 10, 9, 5], customValues: [1, 2, 3, 4]}),
+    "",
+  ],
+  [
+    "different custom bucket layout",
+    fh({schema: -53, count: 15, sum: 2.345, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 0, 3, 4, 7], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 11, sum: 1.234, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [0, 0, 2, 3, 6], customValues: [1, 2, 3, 4, 5]}),
+    null,
+    "cannot apply this operation on custom buckets histograms with different custom bounds",
+  ],
+  [
+    "mix exponential and custom buckets histograms",
+    fh({zeroThreshold: 0.01, zeroCount: 8, count: 59, sum: 1.234, schema: 0, positiveSpans: [sp(-2, 5), sp(0, 3)], positiveBuckets: [2, 5, 4, 2, 3, 6, 7, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [4, 10, 1, 4, 14, 7]}),
+    fh({schema: -53, count: 11, sum: 12, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [0, 0, 2, 3, 6], customValues: [1, 2, 3, 4]}),
+    null,
+    "cannot apply this operation on histograms with a mix of exponential and custom bucket schemas",
+  ],
+];
+
+// TestFloatHistogramSub
+export const SUB_CASES: [name: string, in1: FloatHistogram, in2: FloatHistogram, expected: FloatHistogram | null, expErrMsg: string][] = [
+  [
+    "same bucket layout",
+    fh({zeroThreshold: 0.01, zeroCount: 11, count: 30, sum: 23, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3, 4, 7], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3, 1, 5, 6]}),
+    fh({zeroThreshold: 0.01, zeroCount: 8, count: 21, sum: 12, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [0, 0, 2, 3, 6], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [1, 1, 4, 4]}),
+    fh({zeroThreshold: 0.01, zeroCount: 3, count: 9, sum: 11, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 1, 1, 1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [2, 0, 1, 2]}),
+    "",
+  ],
+  [
+    "schema change",
+    fh({zeroThreshold: 0.01, zeroCount: 8, count: 59, sum: 1.234, schema: 0, positiveSpans: [sp(-2, 5), sp(0, 3)], positiveBuckets: [2, 5, 4, 2, 3, 6, 7, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [4, 10, 1, 4, 14, 7]}),
+    fh({zeroThreshold: 0.01, zeroCount: 2, count: 19, sum: 0.345, schema: 1, positiveSpans: [sp(-4, 3), sp(5, 5)], positiveBuckets: [1, 0, 0, 1, 2, 2, 3, 4], negativeSpans: [sp(6, 3), sp(6, 4)], negativeBuckets: [3, 0.5, 0.5, 2, 3, 2, 4]}),
+    fh({zeroThreshold: 0.01, zeroCount: 6, count: 40, sum: 0.889, positiveSpans: [sp(-2, 5), sp(0, 3)], positiveBuckets: [1, 5, 4, 2, 2, 2, 0, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [1, 9, 1, 4, 9, 1]}),
+    "",
+  ],
+  [
+    "same custom bucket layout",
+    fh({schema: -53, count: 15, sum: 23, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 0, 3, 4, 7], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 11, sum: 12, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [0, 0, 2, 3, 6], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 4, sum: 11, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 0, 1, 1, 1], customValues: [1, 2, 3, 4]}),
+    "",
+  ],
+  [
+    "different custom bucket layout",
+    fh({schema: -53, count: 15, sum: 23, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 0, 3, 4, 7], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 11, sum: 12, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [0, 0, 2, 3, 6], customValues: [1, 2, 3, 4, 5]}),
+    null,
+    "cannot apply this operation on custom buckets histograms with different custom bounds",
+  ],
+  [
+    "mix exponential and custom buckets histograms",
+    fh({zeroThreshold: 0.01, zeroCount: 8, count: 59, sum: 1.234, schema: 0, positiveSpans: [sp(-2, 5), sp(0, 3)], positiveBuckets: [2, 5, 4, 2, 3, 6, 7, 5], negativeSpans: [sp(3, 3), sp(1, 3)], negativeBuckets: [4, 10, 1, 4, 14, 7]}),
+    fh({schema: -53, count: 11, sum: 12, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [0, 0, 2, 3, 6], customValues: [1, 2, 3, 4]}),
+    null,
+    "cannot apply this operation on histograms with a mix of exponential and custom bucket schemas",
+  ],
+];

@@ -1,0 +1,205 @@
+// Case table of DetectReset, transcribed from Prometheus 3.5 model/histogram/float_histogram_test.go.
+import { fh, sp } from '../helpers.js';
+import type { FloatHistogram } from '../../../src/histogram/index.js';
+
+// TestFloatHistogramDetectReset
+export const DETECT_RESET_CASES: [name: string, previous: FloatHistogram, current: FloatHistogram, resetExpected: boolean][] = [
+  [
+    "zero values",
+    fh({}),
+    fh({}),
+    false,
+  ],
+  [
+    "no buckets to some buckets",
+    fh({}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 1), sp(2, 3)], positiveBuckets: [1, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "some buckets to no buckets",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 1), sp(2, 3)], positiveBuckets: [1, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({}),
+    true,
+  ],
+  [
+    "one bucket appears, nothing else changes",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 1), sp(2, 3)], positiveBuckets: [1, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "one bucket disappears, nothing else changes",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 1), sp(2, 3)], positiveBuckets: [1, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    true,
+  ],
+  [
+    "an unpopulated bucket disappears, nothing else changes",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 1), sp(2, 3)], positiveBuckets: [1, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "an unpopulated bucket at the end disappears, nothing else changes",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 1), sp(1, 3)], positiveBuckets: [1, 3.3, 4.2, 0], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 1), sp(1, 2)], positiveBuckets: [1, 3.3, 4.2], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "an unpopulated bucket disappears in a histogram with nothing else",
+    fh({positiveSpans: [sp(23, 1)], positiveBuckets: [0]}),
+    fh({}),
+    false,
+  ],
+  [
+    "zero count goes up",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.6, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "zero count goes down",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.4, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    true,
+  ],
+  [
+    "count goes up",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.4, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "count goes down",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.2, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    true,
+  ],
+  [
+    "sum goes up",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349210, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "sum goes down",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349200, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "one positive bucket goes up",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.3, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "one positive bucket goes down",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.1, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    true,
+  ],
+  [
+    "one negative bucket goes up",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3.1, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "one negative bucket goes down",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 2.9, 1.234e5, 1000]}),
+    true,
+  ],
+  [
+    "zero threshold decreases",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.009, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    true,
+  ],
+  [
+    "zero threshold increases without touching any existing buckets",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.011, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "zero threshold increases enough to cover existing buckets",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 1, zeroCount: 7.73, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(1, 3)], positiveBuckets: [3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "zero threshold increases into the middle of an existing buckets",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.3, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    true,
+  ],
+  [
+    "schema increases without any other changes",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, schema: 0, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, schema: 1, positiveSpans: [sp(-5, 4), sp(2, 6)], positiveBuckets: [0.4, 0.6, 1, 0.23, 2, 1.3, 1.2, 3, 0.05, 0.05], negativeSpans: [sp(5, 4), sp(6, 4)], negativeBuckets: [2, 1.1, 2, 1, 0.234e5, 1e5, 500, 500]}),
+    true,
+  ],
+  [
+    "schema decreases without any other changes",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, schema: 1, positiveSpans: [sp(-5, 4), sp(2, 6)], positiveBuckets: [0.4, 0.6, 1, 0.23, 2, 1.3, 1.2, 3, 0.05, 0.05], negativeSpans: [sp(5, 4), sp(6, 4)], negativeBuckets: [2, 1.1, 2, 1, 0.234e5, 1e5, 500, 500]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, schema: 0, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "schema decreases and a bucket goes up",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, schema: 1, positiveSpans: [sp(-5, 4), sp(2, 6)], positiveBuckets: [0.4, 0.6, 1, 0.23, 2, 1.3, 1.2, 3, 0.05, 0.05], negativeSpans: [sp(5, 4), sp(6, 4)], negativeBuckets: [2, 1.1, 2, 1, 0.234e5, 1e5, 500, 500]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, schema: 0, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 4.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    false,
+  ],
+  [
+    "schema decreases and a bucket goes down",
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, schema: 1, positiveSpans: [sp(-5, 4), sp(2, 6)], positiveBuckets: [0.4, 0.6, 1, 0.23, 2, 1.3, 1.2, 3, 0.05, 0.05], negativeSpans: [sp(5, 4), sp(6, 4)], negativeBuckets: [2, 1.1, 2, 1, 0.234e5, 1e5, 500, 500]}),
+    fh({zeroThreshold: 0.01, zeroCount: 5.5, count: 3493.3, sum: 2349209.324, schema: 0, positiveSpans: [sp(-2, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 2.3, 4.2, 0.1], negativeSpans: [sp(3, 2), sp(3, 2)], negativeBuckets: [3.1, 3, 1.234e5, 1000]}),
+    true,
+  ],
+  [
+    "no buckets to some buckets with custom bounds",
+    fh({schema: -53, customValues: [1, 2, 3]}),
+    fh({schema: -53, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(0, 1), sp(2, 3)], positiveBuckets: [1, 3.3, 4.2, 0.1], customValues: [1, 2, 3]}),
+    false,
+  ],
+  [
+    "some buckets to no buckets with custom bounds",
+    fh({schema: -53, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(0, 1), sp(2, 3)], positiveBuckets: [1, 3.3, 4.2, 0.1], customValues: [1, 2, 3]}),
+    fh({schema: -53, customValues: [1, 2, 3]}),
+    true,
+  ],
+  [
+    "one bucket appears, nothing else changes with custom bounds",
+    fh({schema: -53, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(0, 1), sp(2, 3)], positiveBuckets: [1, 3.3, 4.2, 0.1], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], customValues: [1, 2, 3, 4]}),
+    false,
+  ],
+  [
+    "one bucket disappears, nothing else changes with custom bounds",
+    fh({schema: -53, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 1.23, 3.3, 4.2, 0.1], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(0, 1), sp(2, 3)], positiveBuckets: [1, 3.3, 4.2, 0.1], customValues: [1, 2, 3, 4]}),
+    true,
+  ],
+  [
+    "an unpopulated bucket disappears, nothing else changes with custom bounds",
+    fh({schema: -53, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(0, 1), sp(2, 3)], positiveBuckets: [1, 3.3, 4.2, 0.1], customValues: [1, 2, 3, 4]}),
+    false,
+  ],
+  [
+    "one positive bucket goes up with custom bounds",
+    fh({schema: -53, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.3, 0.1], customValues: [1, 2, 3, 4]}),
+    false,
+  ],
+  [
+    "one positive bucket goes down with custom bounds",
+    fh({schema: -53, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.2, 0.1], customValues: [1, 2, 3, 4]}),
+    fh({schema: -53, count: 3493.3, sum: 2349209.324, positiveSpans: [sp(0, 2), sp(1, 3)], positiveBuckets: [1, 0, 3.3, 4.1, 0.1], customValues: [1, 2, 3, 4]}),
+    true,
+  ],
+];
