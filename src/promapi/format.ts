@@ -1,5 +1,6 @@
 // JSON encoding byte-compatible with Prometheus's API: timestamps as float seconds, sample values as
 // strings in Go's strconv.FormatFloat(v, 'f', -1, 64) form, NaN / +Inf / -Inf spelled as Prometheus does.
+import { allBuckets, type FloatHistogram } from '../histogram/index.js';
 import type { Labels } from '../storage/interface.js';
 
 /** Go's FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent. */
@@ -40,6 +41,42 @@ export function metricJson(labels: Labels): string {
 
 export function pointJson(ms: number, v: number): string {
   return `[${formatTimestamp(ms)},"${formatSampleValue(v)}"]`;
+}
+
+/** Prometheus's jsonutil.MarshalHistogram: count and sum as strings, then the non-empty buckets (negative, zero,
+ *  positive; ascending) as [boundaryRule, "lower", "upper", "count"]; rule 0 = (lo,hi], 1 = [lo,hi), 2 = (lo,hi),
+ *  3 = [lo,hi]. */
+export function histogramJson(h: FloatHistogram): string {
+  let out = `{"count":"${formatSampleValue(h.count)}","sum":"${formatSampleValue(h.sum)}"`;
+  const buckets: string[] = [];
+  for (const b of allBuckets(h)) {
+    if (b.count === 0) continue;
+    const rule = b.lowerInclusive ? (b.upperInclusive ? 3 : 1) : b.upperInclusive ? 0 : 2;
+    buckets.push(`[${rule},"${formatSampleValue(b.lower)}","${formatSampleValue(b.upper)}","${formatSampleValue(b.count)}"]`);
+  }
+  if (buckets.length > 0) out += `,"buckets":[${buckets.join(',')}]`;
+  return `${out}}`;
+}
+
+/** A histogram point: [ts, {count, sum, buckets}]. */
+export function histogramPointJson(ms: number, h: FloatHistogram): string {
+  return `[${formatTimestamp(ms)},${histogramJson(h)}]`;
+}
+
+/** A matrix series: "values" for its float points and "histograms" for its histogram points, each left out when
+ *  empty (as Prometheus's marshalSeriesJSON). `histograms[i]`, when set, replaces the float point i. */
+export function seriesJson(metric: Labels, timestamps: readonly number[], values: readonly number[], histograms?: readonly (FloatHistogram | undefined)[]): string {
+  const floats: string[] = [];
+  const hists: string[] = [];
+  for (let i = 0; i < timestamps.length; i++) {
+    const h = histograms?.[i];
+    if (h) hists.push(histogramPointJson(timestamps[i]!, h));
+    else floats.push(pointJson(timestamps[i]!, values[i]!));
+  }
+  let out = `{"metric":${metricJson(metric)}`;
+  if (floats.length > 0) out += `,"values":[${floats.join(',')}]`;
+  if (hists.length > 0) out += `,"histograms":[${hists.join(',')}]`;
+  return `${out}}`;
 }
 
 export function successJson(dataJson: string, warnings: readonly string[] = [], infos: readonly string[] = []): string {

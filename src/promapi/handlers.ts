@@ -5,7 +5,7 @@ import { Engine, type QueryResult } from '../promql/engine.js';
 import { EMPTY_QUERY_ERROR, PromQLError } from '../promql/errors.js';
 import { tooManyPointsMessage } from '../promql/limits.js';
 import type { LabelMatcher, Labels, Querier } from '../storage/interface.js';
-import { formatSampleValue, formatTimestamp, metricJson, pointJson, successJson } from './format.js';
+import { formatSampleValue, formatTimestamp, histogramPointJson, metricJson, pointJson, seriesJson, successJson } from './format.js';
 import { RegexError } from '../promql/regex.js';
 import { MAX_TIME_MS, MIN_TIME_MS, ParamError, parseDurationParam, parseLimit, parseMatchers, parseTimeParam } from './params.js';
 
@@ -118,10 +118,11 @@ export function resultJson(r: QueryResult): string {
       data = `[${formatTimestamp(r.result.t)},${JSON.stringify(r.resultType === 'scalar' ? formatSampleValue(r.result.value) : r.result.value)}]`;
       break;
     case 'vector':
-      data = `[${r.result.map((s) => `{"metric":${metricJson(s.metric)},"value":${pointJson(s.t, s.value)}}`).join(',')}]`;
+      data = `[${r.result.map((s) => `{"metric":${metricJson(s.metric)},${s.histogram ? `"histogram":${histogramPointJson(s.t, s.histogram)}` : `"value":${pointJson(s.t, s.value)}`}}`).join(',')}]`;
       break;
     case 'matrix':
       data = `[${r.result.map((s) => {
+        if (s.histograms) return seriesJson(s.metric, s.timestamps, s.values, s.histograms);
         const pts: string[] = new Array(s.timestamps.length);
         for (let i = 0; i < pts.length; i++) pts[i] = pointJson(s.timestamps[i]!, s.values[i]!);
         return `{"metric":${metricJson(s.metric)},"values":[${pts.join(',')}]}`;

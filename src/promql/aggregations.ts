@@ -1,15 +1,17 @@
 // Aggregation operators with by/without. Group membership is computed once per series; accumulators are flat typed
 // arrays indexed [group * steps + step], so the inner loops do no allocation.
 
-import { annotationText, goFloatF } from './annotations.js';
+import { annotationText, goFloatF, goQuote } from './annotations.js';
 import type { AggregateExpr } from './ast.js';
 import { executionError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { kahanSumInc, quantileOf } from './functions/mathutil.js';
-import type { Label, Labels } from '../storage/interface.js';
+import type { Labels } from '../storage/interface.js';
 import { labelsKey, newSeries, setLabel, type Grid, type StepSeries, type Value, type VectorValue } from './value.js';
 import { isValidLabelName } from './functions/labels.js';
-import { xxhash64 } from './xxhash.js';
+import { labelsHashFraction } from './xxhash.js';
+import { histogramString } from './histogram-string.js';
+import { dropIgnoredHistograms, sumAvgWithHistograms } from './histogram-agg.js';
 
 interface Groups {
   /** Output labels per group. */
@@ -52,8 +54,14 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, grid: Grid): Valu
     if (e.op === 'count_values') label = ev.evalString(e.param, grid);
     else param = ev.evalScalar(e.param, grid);
   }
-  const v = ev.evalVector(e.expr, grid);
-  if (e.op === 'count_values' && !isValidLabelName(label)) throw executionError(`invalid label name ${JSON.stringify(label)}`);
+  let v = ev.evalVector(e.expr, grid);
+  if (e.op === 'count_values' && !isValidLabelName(label)) throw executionError(`invalid label name ${goQuote(label)}`);
+  if (v.series.some((s) => s.histograms !== undefined)) {
+    if (e.op === 'sum' || e.op === 'avg') {
+      return sumAvgWithHistograms(ev, e.op, v, (x) => groupSeries(e, x), (x) => simpleAgg(e.op, x, groupSeries(e, x), n), n);
+    }
+    v = dropIgnoredHistograms(ev, e.op, v);
+  }
   const groups = groupSeries(e, v);
   switch (e.op) {
     case 'topk':
@@ -256,7 +264,8 @@ function countValues(e: AggregateExpr, v: VectorValue, g: Groups, label: string,
     const gl = g.labels[g.of[si]!]!;
     for (let i = 0; i < n; i++) {
       if (!s.present[i]) continue;
-      const labels = setLabel(gl, label, goFloatF(s.values[i]!));
+      const h = s.histograms?.[i];
+      const labels = setLabel(gl, label, h ? histogramString(h) : goFloatF(s.values[i]!));
       const key = labelsKey(labels);
       let o = out.get(key);
       if (!o) out.set(key, (o = newSeries(labels, n)));
@@ -270,7 +279,9 @@ function countValues(e: AggregateExpr, v: VectorValue, g: Groups, label: string,
 
 /** topk / bottomk / limitk / limit_ratio: per step, pick series of each group; output keeps input labels. */
 function selectK(ev: Evaluator, e: AggregateExpr, v: VectorValue, g: Groups, param: Float64Array, n: number): VectorValue {
-  const picked = v.series.map((s) => ({ labels: s.labels, values: s.values, present: new Uint8Array(n), dropName: s.dropName }) as StepSeries);
+  const picked = v.series.map(
+    (s) => ({ labels: s.labels, values: s.values, present: new Uint8Array(n), dropName: s.dropName, ...(s.histograms ? { histograms: s.histograms } : {}) }) as StepSeries,
+  );
   const order: number[] = [];
   const heap: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -375,26 +386,3 @@ function ratioSelects(labels: Labels, ratio: number): boolean {
   return ratio >= 0 ? h < ratio : h >= 1 + ratio;
 }
 
-const encoder = new TextEncoder();
-
-/** Prometheus's labels.Hash(): xxhash64 over "name\xffvalue\xff"... (as a fraction of 2^64). */
-function labelsHashFraction(labels: Labels): number {
-  const parts: Uint8Array[] = [];
-  let len = 0;
-  for (const l of labels as Label[]) {
-    for (const s of [l.name, l.value]) {
-      const b = encoder.encode(s);
-      parts.push(b, SEP_BYTE);
-      len += b.length + 1;
-    }
-  }
-  const buf = new Uint8Array(len);
-  let o = 0;
-  for (const p of parts) {
-    buf.set(p, o);
-    o += p.length;
-  }
-  return Number(xxhash64(buf)) / 2 ** 64;
-}
-
-const SEP_BYTE = Uint8Array.of(0xff);

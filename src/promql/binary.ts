@@ -4,8 +4,10 @@
 import { isComparisonOp, isSetOp, type BinaryExpr, type BinaryOp, type VectorMatching } from './ast.js';
 import { executionError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
+import type { FloatHistogram } from '../histogram/index.js';
 import type { Label, Labels } from '../storage/interface.js';
-import { formatLabels, getLabel, labelsKey, newSeries, setLabel, type Grid, type StepSeries, type Value, type VectorValue } from './value.js';
+import { histogramElemBinop } from './binary-histogram.js';
+import { formatLabels, getLabel, labelsKey, newSeries, setHistogram, setLabel, type Grid, type StepSeries, type Value, type VectorValue } from './value.js';
 
 /** Applies an arithmetic or comparison operator; comparisons return 1/0 (the caller decides filtering). */
 function arith(op: BinaryOp, l: number, r: number): number {
@@ -51,15 +53,15 @@ export function evalBinary(ev: Evaluator, e: BinaryExpr, grid: Grid): Value {
     for (let i = 0; i < n; i++) out[i] = arith(e.op, lhs.values[i]!, rhs.values[i]!);
     return { kind: 'scalar', values: out };
   }
-  if (lhs.kind === 'vector' && rhs.kind === 'scalar') return vectorScalar(e, lhs, rhs.values, false, n, cmp);
-  if (lhs.kind === 'scalar' && rhs.kind === 'vector') return vectorScalar(e, rhs, lhs.values, true, n, cmp);
+  if (lhs.kind === 'vector' && rhs.kind === 'scalar') return vectorScalar(ev, e, lhs, rhs.values, false, n, cmp);
+  if (lhs.kind === 'scalar' && rhs.kind === 'vector') return vectorScalar(ev, e, rhs, lhs.values, true, n, cmp);
   if (lhs.kind !== 'vector' || rhs.kind !== 'vector') throw executionError('binary expression on unsupported types');
   const matching = e.matching ?? { card: 'one-to-one', labels: [], on: false, include: [] };
   if (isSetOp(e.op)) return setOp(e.op, lhs, rhs, matching, n);
   return vectorVector(ev, e, lhs, rhs, matching, n, cmp);
 }
 
-function vectorScalar(e: BinaryExpr, vec: VectorValue, scalar: Float64Array, swap: boolean, n: number, cmp: boolean): VectorValue {
+function vectorScalar(ev: Evaluator, e: BinaryExpr, vec: VectorValue, scalar: Float64Array, swap: boolean, n: number, cmp: boolean): VectorValue {
   const out: StepSeries[] = [];
   for (const s of vec.series) {
     const dropName = cmp ? e.returnBool || s.dropName : true;
@@ -67,6 +69,11 @@ function vectorScalar(e: BinaryExpr, vec: VectorValue, scalar: Float64Array, swa
     let any = false;
     for (let i = 0; i < n; i++) {
       if (!s.present[i]) continue;
+      const h = s.histograms?.[i];
+      if (h) {
+        if (histogramScalarStep(ev, e, h, scalar[i]!, swap, r, i)) any = true;
+        continue;
+      }
       const v = s.values[i]!;
       const x = swap ? arith(e.op, scalar[i]!, v) : arith(e.op, v, scalar[i]!);
       if (cmp) {
@@ -80,6 +87,20 @@ function vectorScalar(e: BinaryExpr, vec: VectorValue, scalar: Float64Array, swa
     if (any) out.push(r);
   }
   return { kind: 'vector', series: out };
+}
+
+/** One step of `histogram op scalar` (or swapped); returns whether a sample was written to r. */
+function histogramScalarStep(ev: Evaluator, e: BinaryExpr, h: FloatHistogram, x: number, swap: boolean, r: StepSeries, i: number): boolean {
+  const res = swap ? histogramElemBinop(ev, e.op, x, 0, undefined, h) : histogramElemBinop(ev, e.op, 0, x, h, undefined);
+  if (!res) return false;
+  let out: FloatHistogram | undefined = isComparisonOp(e.op) && swap ? h : res.h;
+  if (e.returnBool) {
+    r.values[i] = res.keep ? 1 : 0;
+    out = undefined;
+  } else if (!res.keep) return false;
+  if (out) setHistogram(r, i, out);
+  else r.present[i] = 1;
+  return true;
 }
 
 /** The matching signature of a label set: only `on` labels, or all but `ignoring` labels and the name. */
@@ -128,7 +149,7 @@ function setOp(op: BinaryOp, lhs: VectorValue, rhs: VectorValue, m: VectorMatchi
   };
   const out: StepSeries[] = [];
   const filterBy = (s: StepSeries, other: Uint8Array | undefined, keepIfOther: boolean) => {
-    const r: StepSeries = { labels: s.labels, values: s.values, present: new Uint8Array(n), dropName: s.dropName };
+    const r: StepSeries = { labels: s.labels, values: s.values, present: new Uint8Array(n), dropName: s.dropName, ...(s.histograms ? { histograms: s.histograms } : {}) };
     let any = false;
     for (let i = 0; i < n; i++) {
       if (!s.present[i]) continue;
@@ -156,6 +177,7 @@ function setOp(op: BinaryOp, lhs: VectorValue, rhs: VectorValue, m: VectorMatchi
 
 /** Per-call state of a vector-vector operation, after one-to-many has been swapped into many-to-one. */
 interface VectorMatchState {
+  ev: Evaluator;
   e: BinaryExpr;
   m: VectorMatching;
   lhs: VectorValue;
@@ -178,7 +200,7 @@ function vectorVector(ev: Evaluator, e: BinaryExpr, lhsIn: VectorValue, rhsIn: V
   const rhs = swapped ? lhsIn : rhsIn;
   const sig = signatureFn(m);
   const st: VectorMatchState = {
-    e, m, lhs, rhs, n, cmp, swapped,
+    ev, e, m, lhs, rhs, n, cmp, swapped,
     dropName: DROPS_NAME.has(e.op) || e.returnBool,
     onNames: new Set(m.labels),
     out: new Map(),
@@ -238,12 +260,23 @@ function applyMatchGroup(st: VectorMatchState, lidx: number[], match: number, i:
     let lv = ls.values[i]!;
     let rv = rs.values[i]!;
     if (st.swapped) [lv, rv] = [rv, lv];
-    let value = arith(e.op, lv, rv);
-    if (st.cmp) {
-      if (e.returnBool) {
-        /* value is 1/0 */
-      } else if (value === 1) value = lv;
-      else continue;
+    let value: number;
+    let hist: FloatHistogram | undefined;
+    if (ls.histograms?.[i] || rs.histograms?.[i]) {
+      const [lh, rh] = st.swapped ? [rs.histograms?.[i], ls.histograms?.[i]] : [ls.histograms?.[i], rs.histograms?.[i]];
+      const res = histogramElemBinop(st.ev, e.op, lv, rv, lh, rh);
+      if (!res) continue;
+      if (e.returnBool) value = res.keep ? 1 : 0;
+      else if (!res.keep) continue;
+      else [value, hist] = [res.f, res.h];
+    } else {
+      value = arith(e.op, lv, rv);
+      if (st.cmp) {
+        if (e.returnBool) {
+          /* value is 1/0 */
+        } else if (value === 1) value = lv;
+        else continue;
+      }
     }
     let target = lastMatch[li] === match ? lastOut[li]! : null;
     if (!target) {
@@ -261,8 +294,11 @@ function applyMatchGroup(st: VectorMatchState, lidx: number[], match: number, i:
     if (target.present[i]) {
       throw executionError('multiple matches for labels: grouping labels must ensure unique matches');
     }
-    target.values[i] = value;
-    target.present[i] = 1;
+    if (hist) setHistogram(target, i, hist);
+    else {
+      target.values[i] = value;
+      target.present[i] = 1;
+    }
   }
 }
 

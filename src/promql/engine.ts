@@ -7,6 +7,7 @@ import { PromQLError } from './errors.js';
 import { Evaluator } from './evaluator.js';
 import { MAX_POINTS_PER_SERIES, tooManyPointsMessage } from './limits.js';
 import { parseExpr } from './parser.js';
+import type { FloatHistogram } from '../histogram/index.js';
 import type { Labels, Querier } from '../storage/interface.js';
 import { compareLabels, labelsKey, makeGrid, withoutName, type Grid, type StepSeries, type Value } from './value.js';
 
@@ -30,6 +31,8 @@ export interface InstantSample {
   /** ms */
   t: number;
   value: number;
+  /** Set when the sample is a native histogram (value is then meaningless). */
+  histogram?: FloatHistogram;
 }
 
 export interface SeriesResult {
@@ -37,6 +40,9 @@ export interface SeriesResult {
   /** ms, ascending */
   timestamps: number[];
   values: number[];
+  /** Parallel to timestamps, present when some point is a native histogram: where set, the point is that
+   *  histogram (Prometheus's Series.Histograms; values[i] is then meaningless). */
+  histograms?: (FloatHistogram | undefined)[];
 }
 
 interface ResultBase {
@@ -85,6 +91,7 @@ export class Engine {
           metric: s.dropName ? withoutName(s.labels) : s.labels,
           timestamps: Array.from(s.timestamps),
           values: Array.from(s.values),
+          ...(s.histograms ? { histograms: Array.from(s.histograms) } : {}),
         }));
         checkDistinct(result.map((r) => r.metric));
         return { resultType: 'matrix', result, ...annos };
@@ -93,7 +100,10 @@ export class Engine {
         const result: InstantSample[] = [];
         for (const s of v.series) {
           if (!s.present[0]) continue;
-          result.push({ metric: s.dropName ? withoutName(s.labels) : s.labels, t: timeMs, value: s.values[0]! });
+          const sample: InstantSample = { metric: s.dropName ? withoutName(s.labels) : s.labels, t: timeMs, value: s.values[0]! };
+          const h = s.histograms?.[0];
+          if (h) sample.histogram = h;
+          result.push(sample);
         }
         checkDistinct(result.map((r) => r.metric));
         return { resultType: 'vector', result, ...annos };
@@ -163,6 +173,8 @@ function toMatrix(v: Value, grid: Grid): SeriesResult[] {
   for (const { metric, parts } of byKey.values()) {
     const timestamps: number[] = [];
     const values: number[] = [];
+    const histograms: (FloatHistogram | undefined)[] = [];
+    let anyHistogram = false;
     for (let i = 0; i < grid.count; i++) {
       let found = false;
       for (const p of parts) {
@@ -171,9 +183,12 @@ function toMatrix(v: Value, grid: Grid): SeriesResult[] {
         found = true;
         timestamps.push(grid.start + i * grid.step);
         values.push(p.values[i]!);
+        const h = p.histograms?.[i];
+        histograms.push(h);
+        if (h) anyHistogram = true;
       }
     }
-    if (timestamps.length > 0) out.push({ metric, timestamps, values });
+    if (timestamps.length > 0) out.push(anyHistogram ? { metric, timestamps, values, histograms } : { metric, timestamps, values });
   }
   out.sort((a, b) => compareLabels(a.metric, b.metric));
   return out;

@@ -9,7 +9,10 @@ import { PromQLError, QueryTimeoutError, TooManySamplesError } from './errors.js
 import { FUNCTIONS } from './functions/index.js';
 import type { Querier } from '../storage/interface.js';
 import { isStaleNaN } from '../storage/value.js';
-import { makeGrid, newSeries, type Grid, type MatrixValue, type RangeSeries, type ScalarValue, type StepSeries, type Value, type VectorValue } from './value.js';
+import type { FloatHistogram } from '../histogram/index.js';
+import { scaleHistogram } from '../histogram/index.js';
+import type { SeriesSamples } from '../storage/interface.js';
+import { makeGrid, newSeries, setHistogram, type Grid, type MatrixValue, type RangeSeries, type ScalarValue, type StepSeries, type Value, type VectorValue } from './value.js';
 
 export interface EvalOptions {
   lookbackDelta: number;
@@ -77,7 +80,10 @@ export class Evaluator {
         if (v.kind !== 'vector') throw new PromQLError('internal', 'unary minus on non-vector');
         return {
           kind: 'vector',
-          series: v.series.map((s) => ({ labels: s.labels, values: s.values.map((x) => -x), present: s.present, dropName: true })),
+          series: v.series.map((s) => ({
+            labels: s.labels, values: s.values.map((x) => -x), present: s.present, dropName: true,
+            ...(s.histograms ? { histograms: s.histograms.map((h) => (h ? scaleHistogram(h, -1) : undefined)) } : {}),
+          })),
         };
       }
       case 'VectorSelector':
@@ -142,24 +148,10 @@ export class Evaluator {
     let total = 0;
     for (let si = 0; si < raw.length; si++) {
       const s = raw[si]!;
-      const ts = s.timestamps;
-      const vals = s.values;
-      const len = ts.length;
       const series = newSeries(s.labels, n, timestamps);
-      let j = -1;
-      let any = false;
-      for (let i = 0; i < n; i++) {
-        const ref = refs[i]!;
-        if (j >= 0 && ts[j]! > ref) j = -1; // refs only decrease when `@` is fixed; restart then
-        while (j + 1 < len && ts[j + 1]! <= ref) j++;
-        if (j < 0 || ts[j]! <= ref - lookback) continue;
-        const v = vals[j]!;
-        if (v !== v && isStaleNaN(v)) continue;
-        series.values[i] = timestamps ? ts[j]! / 1000 : v;
-        series.present[i] = 1;
-        any = true;
-        total++;
-      }
+      const count = s.histograms && s.histograms.timestamps.length > 0 ? selectMixed(s, refs, lookback, series, timestamps) : selectFloats(s, refs, lookback, series, timestamps);
+      const any = count > 0;
+      total += count;
       if (any) out.push(series);
       if ((si & 1023) === 1023) this.checkDeadline();
     }
@@ -182,7 +174,7 @@ export class Evaluator {
     const series: RangeSeries[] = [];
     let total = 0;
     for (const s of raw) {
-      const rs = withoutStale(s.labels, s.timestamps, s.values);
+      const rs = s.histograms && s.histograms.timestamps.length > 0 ? mergedWithoutStale(s) : withoutStale(s.labels, s.timestamps, s.values);
       total += rs.timestamps.length;
       series.push(rs);
     }
@@ -219,14 +211,16 @@ export class Evaluator {
     for (const s of src.series) {
       const ts: number[] = [];
       const vs: number[] = [];
+      const hs: (FloatHistogram | undefined)[] = [];
       for (let i = 0; i < s.timestamps.length; i++) {
         const t = s.timestamps[i]!;
         if (t > ref - src.range && t <= ref) {
           ts.push(t);
           vs.push(s.values[i]!);
+          hs.push(s.histograms?.[i]);
         }
       }
-      if (ts.length > 0) out.push({ labels: s.labels, timestamps: ts, values: vs, dropName: s.dropName });
+      if (ts.length > 0) out.push({ labels: s.labels, timestamps: ts, values: vs, dropName: s.dropName, ...(s.histograms ? { histograms: hs } : {}) });
     }
     return { kind: 'matrix', series: out };
   }
@@ -268,13 +262,106 @@ function vectorToRange(s: StepSeries, grid: Grid): RangeSeries {
   for (let i = 0; i < grid.count; i++) n += s.present[i]!;
   const ts = new Float64Array(n);
   const vs = new Float64Array(n);
+  const hs = s.histograms ? new Array<FloatHistogram | undefined>(n) : undefined;
   let k = 0;
   for (let i = 0; i < grid.count; i++) {
     if (!s.present[i]) continue;
     ts[k] = grid.start + i * grid.step;
+    if (hs) hs[k] = s.histograms![i];
     vs[k++] = s.values[i]!;
   }
-  return { labels: s.labels, timestamps: ts, values: vs, dropName: s.dropName };
+  return { labels: s.labels, timestamps: ts, values: vs, dropName: s.dropName, ...(hs ? { histograms: hs } : {}) };
+}
+
+/** Instant-vector selection of a float-only series; returns the number of steps filled. */
+function selectFloats(s: SeriesSamples, refs: Float64Array, lookback: number, series: StepSeries, timestamps: boolean): number {
+  const ts = s.timestamps;
+  const vals = s.values;
+  const len = ts.length;
+  let j = -1;
+  let filled = 0;
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!;
+    if (j >= 0 && ts[j]! > ref) j = -1; // refs only decrease when `@` is fixed; restart then
+    while (j + 1 < len && ts[j + 1]! <= ref) j++;
+    if (j < 0 || ts[j]! <= ref - lookback) continue;
+    const v = vals[j]!;
+    if (v !== v && isStaleNaN(v)) continue;
+    series.values[i] = timestamps ? ts[j]! / 1000 : v;
+    series.present[i] = 1;
+    filled++;
+  }
+  return filled;
+}
+
+/** Instant-vector selection of a series holding histograms (and maybe floats): the latest sample of either kind
+ *  within the lookback wins; a stale float or a histogram with a stale sum ends the series. */
+function selectMixed(s: SeriesSamples, refs: Float64Array, lookback: number, series: StepSeries, timestamps: boolean): number {
+  const fts = s.timestamps;
+  const hts = s.histograms!.timestamps;
+  const hvs = s.histograms!.values;
+  let j = -1;
+  let k = -1;
+  let filled = 0;
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!;
+    if (j >= 0 && fts[j]! > ref) j = -1;
+    if (k >= 0 && hts[k]! > ref) k = -1;
+    while (j + 1 < fts.length && fts[j + 1]! <= ref) j++;
+    while (k + 1 < hts.length && hts[k + 1]! <= ref) k++;
+    const ft = j >= 0 ? fts[j]! : -Infinity;
+    const ht = k >= 0 ? hts[k]! : -Infinity;
+    const t = Math.max(ft, ht);
+    if (t === -Infinity || t <= ref - lookback) continue;
+    if (ht >= ft) {
+      const h = hvs[k]!;
+      if (isStaleNaN(h.sum)) continue;
+      if (timestamps) {
+        series.values[i] = t / 1000;
+        series.present[i] = 1;
+      } else setHistogram(series, i, h);
+    } else {
+      const v = s.values[j]!;
+      if (v !== v && isStaleNaN(v)) continue;
+      series.values[i] = timestamps ? t / 1000 : v;
+      series.present[i] = 1;
+    }
+    filled++;
+  }
+  return filled;
+}
+
+/** Float and histogram samples of a series merged by time, stale markers dropped. */
+function mergedWithoutStale(s: SeriesSamples): RangeSeries {
+  const fts = s.timestamps;
+  const hts = s.histograms!.timestamps;
+  const hvs = s.histograms!.values;
+  const ts: number[] = [];
+  const vs: number[] = [];
+  const hs: (FloatHistogram | undefined)[] = [];
+  let j = 0;
+  let k = 0;
+  while (j < fts.length || k < hts.length) {
+    if (k >= hts.length || (j < fts.length && fts[j]! < hts[k]!)) {
+      const v = s.values[j]!;
+      if (!(v !== v && isStaleNaN(v))) {
+        ts.push(fts[j]!);
+        vs.push(v);
+        hs.push(undefined);
+      }
+      j++;
+    } else {
+      if (j < fts.length && fts[j] === hts[k]) j++; // one sample per timestamp: the histogram
+      const h = hvs[k]!;
+      if (!isStaleNaN(h.sum)) {
+        ts.push(hts[k]!);
+        vs.push(0);
+        hs.push(h);
+      }
+      k++;
+    }
+  }
+  return { labels: s.labels, timestamps: ts, values: vs, dropName: false, histograms: hs };
 }
 
 export function countSamples(v: Value): number {

@@ -2,6 +2,7 @@
 // slot per step of the time grid (a typed array of values and one of presence), so label work (hashing, grouping,
 // matching) happens once per series, not once per sample.
 
+import type { FloatHistogram } from '../histogram/index.js';
 import type { Label, Labels } from '../storage/interface.js';
 
 /** The steps a node is evaluated at: start, start+step, ..., end (ms). Instant queries have count 1. */
@@ -26,6 +27,9 @@ export interface StepSeries {
   dropName: boolean;
   /** Cached labelsKey(labels). */
   key?: string;
+  /** Native histogram samples: where histograms[i] is set, the sample at step i is that histogram (present[i]
+   *  is 1, values[i] is meaningless). Absent on float-only series, so the float path stays unboxed. */
+  histograms?: (FloatHistogram | undefined)[];
 }
 
 export interface VectorValue {
@@ -49,6 +53,8 @@ export interface RangeSeries {
   timestamps: ArrayLike<number>;
   values: ArrayLike<number>;
   dropName: boolean;
+  /** Parallel to timestamps: where set, the sample is that native histogram (values[i] is meaningless). */
+  histograms?: readonly (FloatHistogram | undefined)[];
 }
 
 export interface MatrixValue {
@@ -139,4 +145,40 @@ export function formatLabels(labels: Labels): string {
 /** Sorts label pairs by name (input from users may be unsorted). */
 export function sortLabels(labels: Label[]): Label[] {
   return labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Sets a histogram sample at step i (allocating the series' histogram slots on first use). */
+export function setHistogram(s: StepSeries, i: number, h: FloatHistogram): void {
+  (s.histograms ??= new Array<FloatHistogram | undefined>(s.values.length))[i] = h;
+  s.present[i] = 1;
+}
+
+/** The histogram at step i, if the sample there is one. */
+export function histogramAt(s: { histograms?: readonly (FloatHistogram | undefined)[] }, i: number): FloatHistogram | undefined {
+  return s.histograms?.[i];
+}
+
+/** True when the series holds at least one histogram sample. */
+export function hasHistograms(s: { histograms?: readonly (FloatHistogram | undefined)[] }): boolean {
+  return s.histograms !== undefined && s.histograms.some((h) => h !== undefined);
+}
+
+/** A copy of a vector's series without histogram samples (series left empty are dropped): what float-only
+ *  operations see, as Prometheus's functions skip histogram samples. */
+export function floatsOnly(series: StepSeries[]): StepSeries[] {
+  const out: StepSeries[] = [];
+  for (const s of series) {
+    if (!s.histograms) {
+      out.push(s);
+      continue;
+    }
+    const present = s.present.slice();
+    let any = false;
+    for (let i = 0; i < present.length; i++) {
+      if (s.histograms[i] !== undefined) present[i] = 0;
+      else if (present[i]) any = true;
+    }
+    if (any) out.push({ labels: s.labels, values: s.values, present, dropName: s.dropName });
+  }
+  return out;
 }

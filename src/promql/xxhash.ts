@@ -1,6 +1,8 @@
 // xxHash64 (seed 0), used to reproduce Prometheus's label-set hashing where its value is observable (limit_ratio).
 // BigInt-based: only used once per series per query, not in sample loops.
 
+import type { Labels } from '../storage/interface.js';
+
 const M = (1n << 64n) - 1n;
 const P1 = 11400714785074694791n;
 const P2 = 14029467366897019727n;
@@ -63,3 +65,27 @@ export function xxhash64(b: Uint8Array): bigint {
   h ^= h >> 32n;
   return h;
 }
+
+const encoder = new TextEncoder();
+
+/** Prometheus's labels.Hash(): xxhash64 over "name\xffvalue\xff"... (as a fraction of 2^64). */
+export function labelsHashFraction(labels: Labels): number {
+  const parts: Uint8Array[] = [];
+  let len = 0;
+  for (const l of labels) {
+    for (const s of [l.name, l.value]) {
+      const b = encoder.encode(s);
+      parts.push(b, SEP_BYTE);
+      len += b.length + 1;
+    }
+  }
+  const buf = new Uint8Array(len);
+  let o = 0;
+  for (const p of parts) {
+    buf.set(p, o);
+    o += p.length;
+  }
+  return Number(xxhash64(buf)) / 2 ** 64;
+}
+
+const SEP_BYTE = Uint8Array.of(0xff);

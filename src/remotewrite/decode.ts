@@ -5,9 +5,10 @@
 //   Label{name=1, value=2}  Sample{value=1 double, timestamp=2 int64}
 
 import { Slicer } from './wire.js';
-import { DecodedWriteRequest, grow } from './decoded.js';
+import { DecodedWriteRequest, grow, toWriteRequestObject, type WriteRequestObject } from './decoded.js';
+import { decodeHistogramProto, HistogramProtoError, type WireHistogram } from './histogram-proto.js';
 
-export { DecodedWriteRequest };
+export { DecodedWriteRequest, type WriteRequestObject };
 
 export class ProtoError extends Error {}
 
@@ -58,6 +59,7 @@ export class WriteRequestDecoder {
   /** Drops the reference to the last request (a pooled decoder should not keep 64 MiB alive). */
   release(): void {
     this.out.buf = this.buf = Buffer.alloc(0);
+    this.out.histograms.length = 0;
   }
 
   private start(buf: Buffer): void {
@@ -67,6 +69,8 @@ export class WriteRequestDecoder {
     out.metadataCount = 0;
     out.sampleCount = 0;
     out.labelTotal = 0;
+    out.histogramTotal = 0;
+    out.histograms.length = 0;
     this.buf = buf;
     this.p = 0;
     this.end = buf.length;
@@ -149,10 +153,12 @@ export class WriteRequestDecoder {
       out.sampleFirst = grow(out.sampleFirst, n);
       out.sampleEnd = grow(out.sampleEnd, n);
       out.histogramCount = grow(out.histogramCount, n);
+      out.histogramFirst = grow(out.histogramFirst, n);
       out.exemplarCount = grow(out.exemplarCount, n);
     }
     out.labelFirst[i] = out.labelTotal;
     out.sampleFirst[i] = out.sampleCount;
+    out.histogramFirst[i] = out.histogramTotal;
     this.seriesEnd = end;
     this.labels = 0;
     this.histograms = 0;
@@ -208,12 +214,28 @@ export class WriteRequestDecoder {
         this.exemplars++;
         this.skip(2, end);
       } else if (tag === 0x22) {
-        this.histograms++;
-        this.skip(2, end);
+        this.histogram(end);
       } else {
         this.skip(tag & 7, end);
       }
     }
+  }
+
+  /** One TimeSeries.histograms message, decoded whole (histograms are few; the float path never comes here). */
+  private histogram(end: number): void {
+    const len = this.varint32(end);
+    const mEnd = this.p + len;
+    if (mEnd > end) throw new ProtoError('TimeSeries.histograms: length past end of message');
+    let h: WireHistogram;
+    try {
+      h = decodeHistogramProto(this.buf, this.p, mEnd);
+    } catch (err) {
+      if (err instanceof HistogramProtoError) throw new ProtoError(err.message);
+      throw err;
+    }
+    this.p = mEnd;
+    this.out.histograms[this.out.histogramTotal++] = h;
+    this.histograms++;
   }
 
   private openSample(): void {
@@ -368,34 +390,7 @@ export class WriteRequestDecoder {
   }
 }
 
-/** Materialized form, for tests and tools (the store uses the flat view). */
-export interface WriteRequestObject {
-  timeseries: Array<{
-    labels: Array<{ name: string; value: string }>;
-    samples: Array<{ value: number; timestamp: number }>;
-    exemplars: number;
-    histograms: number;
-  }>;
-  metadata: number;
-}
-
+/** Decodes a whole request into plain objects (tests and tools; the store uses the flat view). */
 export function decodeWriteRequest(buf: Buffer): WriteRequestObject {
-  const d = new WriteRequestDecoder().decode(buf);
-  const f = new Float64Array(1);
-  const u = new Uint32Array(f.buffer);
-  const timeseries: WriteRequestObject['timeseries'] = [];
-  for (let i = 0; i < d.seriesCount; i++) {
-    const labels = [];
-    for (let l = d.labelFirst[i]!; l < d.labelFirst[i]! + d.labelCount[i]!; l++) {
-      labels.push({ name: d.labelName(l), value: d.labelValue(l) });
-    }
-    const samples = [];
-    for (let k = d.sampleFirst[i]!; k < d.sampleEnd[i]!; k++) {
-      u[0] = d.valueBits[2 * k]!;
-      u[1] = d.valueBits[2 * k + 1]!;
-      samples.push({ value: f[0]!, timestamp: d.timestamps[k]! });
-    }
-    timeseries.push({ labels, samples, exemplars: d.exemplarCount[i]!, histograms: d.histogramCount[i]! });
-  }
-  return { timeseries, metadata: d.metadataCount };
+  return toWriteRequestObject(new WriteRequestDecoder().decode(buf));
 }

@@ -4,6 +4,7 @@
 import snappy from 'snappyjs';
 import { varintSize } from './wire.js';
 import type { Labels } from '../storage/interface.js';
+import { encodeHistogramProto, type WireHistogram } from './histogram-proto.js';
 
 export interface SeriesToWrite {
   /** Any order; sorted by name here, as receivers expect. */
@@ -11,6 +12,8 @@ export interface SeriesToWrite {
   timestamps: ArrayLike<number>;
   /** Use a Float64Array to keep NaN bit patterns (JS arrays of doubles canonicalize NaNs). */
   values: ArrayLike<number>;
+  /** Native histogram samples (TimeSeries.histograms), written after the float samples. */
+  histograms?: readonly WireHistogram[];
 }
 
 export const REMOTE_WRITE_HEADERS: Readonly<Record<string, string>> = {
@@ -77,6 +80,8 @@ export function encodeWriteRequestProto(series: readonly SeriesToWrite[]): Buffe
       const inner = 9 + 1 + int64Size(s.timestamps[i]!);
       size += 1 + varintSize(inner) + inner;
     }
+    const hists = (s.histograms ?? []).map(encodeHistogramProto);
+    for (const h of hists) size += 1 + varintSize(h.length) + h.length;
     w.ensure(1 + 10 + size);
     w.byte(0x0a);
     w.uvarint(size);
@@ -101,6 +106,11 @@ export function encodeWriteRequestProto(series: readonly SeriesToWrite[]): Buffe
       w.p += 8;
       w.byte(0x10);
       w.int64(t);
+    }
+    for (const h of hists) {
+      w.byte(0x22);
+      w.uvarint(h.length);
+      w.p += h.copy(w.buf, w.p);
     }
   }
   return w.buf.subarray(0, w.p);

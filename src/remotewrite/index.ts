@@ -10,3 +10,4 @@ export {
 } from './encode.js';
 export { decodeWriteRequest, WriteRequestDecoder, ProtoError, type WriteRequestObject } from './decode.js';
 export { snappyDecode, SnappyError } from './wire.js';
+export { decodeHistogramProto, encodeHistogramProto, HistogramProtoError, type WireHistogram } from './histogram-proto.js';

@@ -4,6 +4,12 @@
 import { AppendCode, APPEND_ERRORS, MIN_TIMESTAMP, type Head, type MemSeries } from './head.js';
 import { seriesKey, sortLabels, validateLabels, type Label, type LabelLimits, labelsToString } from './labels.js';
 import { RecordBuilder, REC_SAMPLES, REC_SERIES } from './wal/records.js';
+import { HistogramRecords } from './wal/histogram-records.js';
+import { staleHistogram } from './head-histograms.js';
+import { STALE_NAN } from '../storage/value.js';
+import type { FloatHistogram, Histogram } from '../histogram/model.js';
+import { HistogramValidationError, validateFloatHistogram, validateHistogram } from '../histogram/validate.js';
+import type { WireHistogram } from '../remotewrite/histogram-proto.js';
 
 export interface AppendResult {
   accepted: number;
@@ -36,6 +42,7 @@ export class BatchAppender {
   private readonly seriesRec = new RecordBuilder(REC_SERIES, 256);
   private readonly samplesRec: RecordBuilder;
   private baseT = 0;
+  private histRec: HistogramRecords | null = null;
   readonly result: AppendResult = { accepted: 0, rejected: 0, reasons: {}, examples: [] };
 
   constructor(
@@ -75,6 +82,12 @@ export class BatchAppender {
 
   /** Appends one sample (value as bits). Returns true when accepted. */
   add(s: MemSeries, t: number, hi: number, lo: number): boolean {
+    // A stale marker on a series whose newest sample is a histogram becomes a histogram stale marker, as in
+    // Prometheus's appender (staleness must end the histogram series, not start a float one).
+    if (s.lastIsHistogram && hi === STALE_HI && lo === STALE_LO) {
+      const last = s.hist!.last!;
+      return this.addHistogram(s, t, staleHistogram(STALE_NAN), last.float);
+    }
     const code = this.head.append(s, t, hi, lo, this.minValidT, this.maxValidT);
     if (code === AppendCode.OK) {
       const rec = this.samplesRec;
@@ -87,6 +100,33 @@ export class BatchAppender {
       rec.u32(lo);
       rec.u32(hi);
       rec.count++;
+      this.result.accepted++;
+      return true;
+    }
+    if (code === AppendCode.DUPLICATE_OK) {
+      this.result.accepted++;
+      return true;
+    }
+    this.reject(APPEND_ERRORS[code]!, 1, () => this.explain(code, s, t));
+    return false;
+  }
+
+  /** Validates (as Prometheus does) and appends one histogram sample as remote write carries it. */
+  addWireHistogram(s: MemSeries, w: WireHistogram): boolean {
+    const invalid = histogramProblem(w);
+    if (invalid === null) return this.addHistogram(s, w.timestamp, w.histogram, w.float);
+    this.reject('invalid native histogram', 1, () => `${invalid}: ${labelsToString(s.labels)} @ ${describeTime(w.timestamp)}`);
+    return false;
+  }
+
+  /**
+   * Appends one native histogram sample (`float`: a FloatHistogram, absolute bucket counts) that is valid
+   * (addWireHistogram checks). Returns true when accepted.
+   */
+  addHistogram(s: MemSeries, t: number, h: Histogram | FloatHistogram, float: boolean): boolean {
+    const code = this.head.appendHistogram(s, t, h, float, this.minValidT, this.maxValidT);
+    if (code === AppendCode.OK) {
+      (this.histRec ??= new HistogramRecords()).addEncoded(s.ref, t, float, h.schema, s.hist!.lastEncoded());
       this.result.accepted++;
       return true;
     }
@@ -128,6 +168,23 @@ export class BatchAppender {
     const out: Buffer[] = [];
     if (this.seriesRec.count > 0) out.push(this.seriesRec.finish());
     if (this.samplesRec.count > 0) out.push(this.samplesRec.finish());
+    if (this.histRec !== null) out.push(...this.histRec.finish());
     return out;
+  }
+}
+
+// The stale marker's bit halves (value.StaleNaN = 0x7ff0000000000002).
+const STALE_HI = 0x7ff00000;
+const STALE_LO = 2;
+
+/** Why Prometheus would refuse the histogram (its Validate), or null. */
+function histogramProblem(w: WireHistogram): string | null {
+  try {
+    if (w.float) validateFloatHistogram(w.histogram);
+    else validateHistogram(w.histogram);
+    return null;
+  } catch (err) {
+    if (err instanceof HistogramValidationError) return err.message;
+    throw err;
   }
 }

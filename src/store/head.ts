@@ -6,6 +6,8 @@ import { SAMPLES_PER_CHUNK, XorAppender, decodeXor, sealChunk, sealedBytes, type
 import { MemIndex } from './index/index.js';
 import { compileMatcher } from './index/matchers.js';
 import { SeriesKeyIndex } from './index/series-keys.js';
+import type { FloatHistogram, Histogram } from '../histogram/model.js';
+import { histogramsEqual, SeriesHistograms, type HeadHistogramSample } from './head-histograms.js';
 
 export class MemSeries {
   sealed: SealedChunk[] | null = null;
@@ -14,6 +16,10 @@ export class MemSeries {
   maxT = -Infinity;
   lastHi = 0;
   lastLo = 0;
+  /** Native histogram samples (null until the first). */
+  hist: SeriesHistograms | null = null;
+  /** The sample at maxT is a histogram (then lastHi/lastLo mean nothing). */
+  lastIsHistogram = false;
 
   constructor(
     readonly ref: number,
@@ -23,12 +29,14 @@ export class MemSeries {
   ) {}
 
   get minT(): number {
-    if (this.sealed !== null && this.sealed.length > 0) return this.sealed[0]!.minT;
-    return this.head !== null && this.head.count > 0 ? this.head.minT : Infinity;
+    const h = this.hist !== null ? this.hist.minT : Infinity;
+    if (this.sealed !== null && this.sealed.length > 0) return Math.min(h, this.sealed[0]!.minT);
+    return this.head !== null && this.head.count > 0 ? Math.min(h, this.head.minT) : h;
   }
 
+  /** Float and histogram samples held. */
   sampleCount(): number {
-    let n = this.head?.count ?? 0;
+    let n = (this.head?.count ?? 0) + (this.hist?.count ?? 0);
     if (this.sealed !== null) for (const c of this.sealed) n += c.count;
     return n;
   }
@@ -136,7 +144,7 @@ export class Head {
     if (!Number.isSafeInteger(t) || t < MIN_TIMESTAMP) return AppendCode.INVALID_TIMESTAMP;
     if (t <= s.maxT) {
       if (t < s.maxT) return AppendCode.OUT_OF_ORDER;
-      return hi === s.lastHi && lo === s.lastLo ? AppendCode.DUPLICATE_OK : AppendCode.DUPLICATE_TIMESTAMP;
+      return !s.lastIsHistogram && hi === s.lastHi && lo === s.lastLo ? AppendCode.DUPLICATE_OK : AppendCode.DUPLICATE_TIMESTAMP;
     }
     if (t < minValidT) return AppendCode.OUT_OF_BOUNDS;
     let app = s.head;
@@ -147,12 +155,50 @@ export class Head {
     }
     app.append(t, hi, lo);
     s.maxT = t;
+    s.lastIsHistogram = false;
     s.lastHi = hi;
     s.lastLo = lo;
     if (t > this.maxT) this.maxT = t;
     if (t < this.minT) this.minT = t;
     this.samplesAppended++;
     return AppendCode.OK;
+  }
+
+  /**
+   * Appends one native histogram sample (`float`: a FloatHistogram), under the float samples' rules: the
+   * series' newest sample of either kind bounds the order, and a resent equal histogram at the newest
+   * timestamp is a harmless duplicate (Prometheus's appendableHistogram). `ownOrder` (WAL replay only)
+   * orders against the series' histograms alone: a checkpoint restores float chunks before histograms.
+   */
+  appendHistogram(s: MemSeries, t: number, h: Histogram | FloatHistogram, float: boolean, minValidT: number, maxValidT: number, ownOrder = false): AppendCode {
+    if (t > maxValidT) return AppendCode.TOO_FAR_IN_FUTURE;
+    if (!Number.isSafeInteger(t) || t < MIN_TIMESTAMP) return AppendCode.INVALID_TIMESTAMP;
+    const newest = ownOrder ? (s.hist?.maxT ?? -Infinity) : s.maxT;
+    if (t <= newest) {
+      if (t < newest) return AppendCode.OUT_OF_ORDER;
+      const last = s.hist?.last;
+      const same = last !== undefined && last.t === t && last.float === float && histogramsEqual(last.h, h);
+      return same ? AppendCode.DUPLICATE_OK : AppendCode.DUPLICATE_TIMESTAMP;
+    }
+    if (t < minValidT) return AppendCode.OUT_OF_BOUNDS;
+    (s.hist ??= new SeriesHistograms()).push(t, h, float);
+    if (t > s.maxT) {
+      s.maxT = t;
+      s.lastIsHistogram = true;
+    }
+    if (t > this.maxT) this.maxT = t;
+    if (t < this.minT) this.minT = t;
+    this.samplesAppended++;
+    return AppendCode.OK;
+  }
+
+  /**
+   * The block writer's view of a series' native histograms: the samples in [mint, maxt] (ms, inclusive) as
+   * stored, oldest first; integer histograms stay integer (delta bucket counts), so blocks can use integer
+   * histogram chunks for them. Empty when the series has none there.
+   */
+  histogramSamplesOf(s: MemSeries, mint: number, maxt: number): HeadHistogramSample[] {
+    return s.hist === null ? [] : s.hist.rawIn(Math.max(mint, this.compactedUpTo), maxt);
   }
 
   appendNumber(s: MemSeries, t: number, v: number, minValidT: number, maxValidT: number): AppendCode {
@@ -165,6 +211,7 @@ export class Head {
     if (c.minT <= s.maxT) return; // already have it (replayed twice)
     (s.sealed ??= []).push(c);
     s.maxT = c.maxT;
+    s.lastIsHistogram = false;
     s.lastHi = lastHi;
     s.lastLo = lastLo;
     if (c.maxT > this.maxT) this.maxT = c.maxT;
@@ -182,9 +229,13 @@ export class Head {
         if (i > 0) s.sealed.splice(0, i);
         if (s.sealed.length === 0) s.sealed = null;
       }
+      if (s.hist !== null && s.hist.dropBefore(cutoff) > 0 && s.hist.count === 0) s.hist = null;
       if (s.sealed === null && (s.head === null || s.head.count === 0 || s.head.maxT < cutoff)) {
-        dead.add(s.ref);
-        continue;
+        if (s.hist === null) {
+          dead.add(s.ref);
+          continue;
+        }
+        s.head = null; // only histograms are left
       }
       if (s.minT < minT) minT = s.minT;
     }
@@ -215,8 +266,21 @@ export class Head {
     return Math.max(this.minT, this.compactedUpTo);
   }
 
-  /** Samples of one series in [mint, maxt], or null when there are none. */
+  /**
+   * Samples of one series in [mint, maxt]: its float samples and its native histograms (as float histograms),
+   * or null when there are none. (The block writer can read histograms as stored with histogramSamplesOf.)
+   */
   samplesOf(s: MemSeries, mint: number, maxt: number): SeriesSamples | null {
+    const floats = this.floatSamplesOf(s, mint, maxt);
+    if (s.hist === null) return floats;
+    const histograms = s.hist.floatIn(Math.max(mint, this.compactedUpTo), maxt);
+    if (histograms === null) return floats;
+    const empty = new Float64Array(0);
+    return { labels: s.labels, timestamps: floats?.timestamps ?? empty, values: floats?.values ?? empty, histograms };
+  }
+
+  /** Float samples of one series in [mint, maxt], or null when there are none. */
+  private floatSamplesOf(s: MemSeries, mint: number, maxt: number): SeriesSamples | null {
     if (mint < this.compactedUpTo) mint = this.compactedUpTo;
     if (s.maxT < mint || s.minT > maxt) return null;
     let n = 0;
@@ -256,6 +320,7 @@ export class Head {
   hasSamplesIn(s: MemSeries, mint: number, maxt: number): boolean {
     if (mint < this.compactedUpTo) mint = this.compactedUpTo;
     if (s.maxT < mint || s.minT > maxt) return false;
+    if (s.hist !== null && s.hist.hasIn(mint, maxt)) return true;
     for (const c of this.chunksOf(s)) {
       if (c.maxT < mint || c.minT > maxt) continue;
       if (c.minT >= mint || c.maxT <= maxt) return true;

@@ -4,6 +4,8 @@ import { decodeXor, sealedBytes, type SealedChunk } from './chunks/xor.js';
 import { AppendCode, type Head, type MemSeries } from './head.js';
 import { labelsFromKey, labelsToString } from './labels.js';
 import { REC_CHUNKS, REC_SAMPLES, REC_SERIES, RecordReader } from './wal/records.js';
+import { HISTOGRAM_RECORD_TYPES, readHistogramRecord } from './wal/histogram-records.js';
+import type { HeadHistogramSample } from './head-histograms.js';
 
 export interface ReplayStats {
   records: number;
@@ -38,6 +40,20 @@ export class Replayer {
     const code = this.head.append(s, t, hi, lo, -Infinity, this.maxValidT);
     if (code === AppendCode.TOO_FAR_IN_FUTURE) {
       if (this.stats.futureSamples++ === 0) this.stats.futureExample = `${labelsToString(s.labels)} @ ${describeTime(t)}`;
+    } else if (code !== AppendCode.OK) this.stats.skippedSamples++;
+  }
+
+  /** Histograms are ordered against the series' histograms only: a checkpoint restores float chunks first. */
+  private appendReplayedHistogram(ref: number, h: HeadHistogramSample): void {
+    const s = this.seriesFor(ref);
+    this.stats.samples++;
+    if (s === undefined) {
+      this.stats.unknownRefs++;
+      return;
+    }
+    const code = this.head.appendHistogram(s, h.t, h.h, h.float, -Infinity, this.maxValidT, true);
+    if (code === AppendCode.TOO_FAR_IN_FUTURE) {
+      if (this.stats.futureSamples++ === 0) this.stats.futureExample = `${labelsToString(s.labels)} @ ${describeTime(h.t)}`;
     } else if (code !== AppendCode.OK) this.stats.skippedSamples++;
   }
 
@@ -102,7 +118,8 @@ export class Replayer {
         }
         break;
       default:
-        throw new RangeError(`unknown WAL record type ${type}`);
+        if (!HISTOGRAM_RECORD_TYPES.has(type)) throw new RangeError(`unknown WAL record type ${type}`);
+        readHistogramRecord(r, type, count, (ref, h) => this.appendReplayedHistogram(ref, h));
     }
   }
 }

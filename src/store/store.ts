@@ -201,13 +201,14 @@ export class Store implements Querier {
     for (const s of series) {
       const got = app.seriesFor(() => s.labels.map((l) => ({ name: l.name, value: l.value })));
       if (typeof got === 'string') {
-        app.reject(got.slice(0, got.indexOf(':')), s.timestamps.length, () => got);
+        app.reject(got.slice(0, got.indexOf(':')), s.timestamps.length + (s.histograms?.length ?? 0), () => got);
         continue;
       }
       for (let i = 0; i < s.timestamps.length; i++) {
         f[0] = s.values[i]!;
         app.add(got, s.timestamps[i]!, u[1]!, u[0]!);
       }
+      for (const h of s.histograms ?? []) app.addWireHistogram(got, h);
     }
     return this.commit(app);
   }

@@ -156,20 +156,24 @@ test('out of order, duplicate timestamp, exact duplicate and out of bounds (Prom
   await s.close();
 });
 
-test('native histograms are rejected with a clear message', async () => {
+test('native histograms are stored; an invalid one is a 400 naming its series, the rest is kept', async () => {
   const s = await open();
   const body = snappyCompress(
     pbEncode({
       timeseries: [
-        { labels: L('h'), samples: [], histograms: [{ count_int: 3, sum: 1.5, schema: 0, zero_threshold: 0, timestamp: T0 }] },
+        { labels: L('h'), samples: [], histograms: [{ count_int: 3, sum: 1.5, schema: 0, zero_threshold: 0, zero_count_int: 3, timestamp: T0 }] },
+        { labels: L('h_bad'), samples: [], histograms: [{ count_int: 3, sum: 1.5, schema: 0, zero_threshold: 0, timestamp: T0 }] },
         { labels: L('f'), samples: [{ value: 1, timestamp: T0 }] },
       ],
     }),
   );
   const res = await ingestRemoteWrite(s, body, {});
   assert.equal(res.status, 400);
-  assert.match(res.body, /native histograms are not supported/);
+  assert.match(res.body, /invalid native histogram \(1\)/);
+  assert.match(res.body, /observation count should equal the number of observations found in the buckets \(in absence of NaN\): h_bad\{\} @ /);
   assert.equal(sel(s, 'f').length, 1);
+  assert.equal(sel(s, 'h')[0]!.histograms!.values[0]!.zeroCount, 3);
+  assert.equal(sel(s, 'h_bad').length, 0);
   await s.close();
 });
 
@@ -284,7 +288,7 @@ const pbLabel = (name: string, value: string) => field(1, [...field(1, utf8(name
 const pbSample = (v: number, t: number) => field(2, [0x09, ...new Uint8Array(new Float64Array([v]).buffer), ...UNKNOWN, 0x10, ...vint(t)]);
 const MIXED = Buffer.from([
   ...UNKNOWN,
-  ...field(1, [...UNKNOWN, ...pbLabel('__name__', 'up'), ...pbSample(1.5, T0), ...UNKNOWN, ...pbLabel('job', 'a'), ...field(3, [1, 2]), ...field(4, [3]), ...pbSample(2, T0 + 1)]),
+  ...field(1, [...UNKNOWN, ...pbLabel('__name__', 'up'), ...pbSample(1.5, T0), ...UNKNOWN, ...pbLabel('job', 'a'), ...field(3, [1, 2]), ...field(4, [0xa0, 0x01, 0x05, 0x08, 0x01]), ...pbSample(2, T0 + 1)]),
   ...field(3, [0x08, 0x01]),
   ...UNKNOWN,
   ...field(1, [...pbLabel('__name__', 'down'), ...pbSample(-1, T0)]),
@@ -295,9 +299,10 @@ function flat(d: DecodedWriteRequest): unknown {
   const per = (a: ArrayLike<number>, n: number) => Array.from(a).slice(0, n);
   return {
     counts: [d.seriesCount, d.metadataCount, d.sampleCount, d.labelTotal],
-    series: [d.labelFirst, d.labelCount, d.keyStart, d.keyEnd, d.sampleFirst, d.sampleEnd, d.histogramCount, d.exemplarCount].map((a) => per(a, d.seriesCount)),
+    series: [d.labelFirst, d.labelCount, d.keyStart, d.keyEnd, d.sampleFirst, d.sampleEnd, d.histogramCount, d.histogramFirst, d.exemplarCount].map((a) => per(a, d.seriesCount)),
     labels: per(d.labelRanges, 5 * d.labelTotal),
     samples: [per(d.timestamps, d.sampleCount), per(d.valueBits, 2 * d.sampleCount)],
+    histograms: d.histograms.slice(0, d.histogramTotal),
   };
 }
 
@@ -315,6 +320,7 @@ test('unknown fields at every depth are skipped, and a decode stopped at any byt
     [[{ name: '__name__', value: 'up' }, { name: 'job', value: 'a' }], [{ value: 1.5, timestamp: T0 }, { value: 2, timestamp: T0 + 1 }], 1, 1],
     [[{ name: '__name__', value: 'down' }], [{ value: -1, timestamp: T0 }], 0, 0],
   ]);
+  assert.equal(got.timeseries[0]!.histogramSamples[0]!.histogram.count, 1, 'the histogram under its unknown field');
   assert.equal(got.metadata, 1);
   // Every cut of the body (most of them corrupt), decoded in one pass and in steps of 1 and 3 bytes.
   let errors = 0;

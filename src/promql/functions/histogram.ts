@@ -1,9 +1,13 @@
-// histogram_quantile over classic (`le`-labelled) bucket series.
+// histogram_quantile and histogram_fraction over classic (`le`-labelled) bucket series and native histograms;
+// histogram_count/sum/avg/stddev/stdvar of native histograms.
 
 import { annotationText } from '../annotations.js';
 import type { Call } from '../ast.js';
 import type { Evaluator } from '../evaluator.js';
-import { getLabel, labelsKey, newSeries, type Grid, type StepSeries, type Value } from '../value.js';
+import { getLabel, labelsKey, newSeries, type Grid, type StepSeries, type Value, type VectorValue } from '../value.js';
+import {
+  histogramFractionWithInfo, histogramQuantileWithInfo, histogramStdDev, histogramStdVar, type FloatHistogram, type HistogramStatInfo,
+} from '../../histogram/index.js';
 import { almostEqual } from './mathutil.js';
 
 interface Bucket {
@@ -71,17 +75,59 @@ function parseLe(s: string): number | undefined {
   return undefined;
 }
 
-export function histogramQuantile(ev: Evaluator, call: Call, grid: Grid): Value {
-  const n = grid.count;
-  const q = ev.evalScalar(call.args[0]!, grid);
-  const v = ev.evalVector(call.args[1]!, grid);
-  for (let i = 0; i < n; i++) {
-    const qi = q[i]!;
-    if (!(qi >= 0 && qi <= 1)) ev.annotations.warn(annotationText.invalidQuantile(qi));
+/** Prometheus's BucketFraction: the estimated share of observations in [lower, upper] of classic buckets. */
+export function bucketFraction(lower: number, upper: number, buckets: Bucket[]): number {
+  buckets.sort((a, b) => (a.upper < b.upper ? -1 : a.upper > b.upper ? 1 : 0));
+  if (buckets[buckets.length - 1]!.upper !== Infinity) return NaN;
+  const bs = coalesce(buckets);
+  const count = bs[bs.length - 1]!.count;
+  if (count === 0 || Number.isNaN(lower) || Number.isNaN(upper)) return NaN;
+  if (lower >= upper) return 0;
+  let rank = 0;
+  let lowerRank = 0;
+  let upperRank = 0;
+  let lowerSet = false;
+  let upperSet = false;
+  for (let i = 0; i < bs.length; i++) {
+    const lo = i > 0 ? bs[i - 1]!.upper : -Infinity;
+    const hi = bs[i]!.upper;
+    const c = bs[i]!.count;
+    const interpolate = (v: number) => rank + ((c - rank) * (v - lo)) / (hi - lo);
+    if (!lowerSet && lo >= lower) [lowerRank, lowerSet] = [rank, true];
+    if (!upperSet && lo >= upper) [upperRank, upperSet] = [rank, true];
+    if (lowerSet && upperSet) break;
+    if (!lowerSet && lo < lower && hi > lower) [lowerRank, lowerSet] = [interpolate(lower), true];
+    if (!upperSet && lo < upper && hi > upper) [upperRank, upperSet] = [interpolate(upper), true];
+    if (lowerSet && upperSet) break;
+    rank = c;
   }
-  // Group bucket series by their labels without `le` (the name stays in the key, as in Prometheus).
+  if (!lowerSet || lowerRank > count) lowerRank = count;
+  if (!upperSet || upperRank > count) upperRank = count;
+  return (upperRank - lowerRank) / count;
+}
+
+function coalesce(buckets: Bucket[]): Bucket[] {
+  const out: Bucket[] = [{ ...buckets[0]! }];
+  for (const b of buckets.slice(1)) {
+    const last = out[out.length - 1]!;
+    if (b.upper === last.upper) last.count += b.count;
+    else out.push({ ...b });
+  }
+  return out;
+}
+
+/** Per-step evaluation of classic bucket groups and native histograms (Prometheus's resetHistograms): a native
+ *  histogram with the same labels as a classic bucket group at a step is a conflict: both are dropped, warned. */
+function bucketFunction(
+  ev: Evaluator, v: VectorValue, n: number,
+  classic: (buckets: Bucket[], i: number, metric: string) => number,
+  native: (h: FloatHistogram, i: number, metric: string) => number,
+): Value {
   const groups = new Map<string, { members: { s: StepSeries; upper: number }[]; out: StepSeries }>();
+  const natives: { s: StepSeries; key: string; out: StepSeries }[] = [];
   for (const s of v.series) {
+    if (s.histograms) natives.push({ s, key: labelsKey(s.labels), out: newSeries(s.labels, n, true) });
+    if (s.histograms && !hasFloatSample(s)) continue;
     const le = getLabel(s.labels, 'le');
     const upper = parseLe(le);
     if (upper === undefined) {
@@ -91,28 +137,112 @@ export function histogramQuantile(ev: Evaluator, call: Call, grid: Grid): Value 
     const rest = s.labels.filter((l) => l.name !== 'le');
     const key = labelsKey(rest);
     let g = groups.get(key);
-    if (!g) {
-      const outLabels = rest.filter((l) => l.name !== '__name__');
-      g = { members: [], out: newSeries(outLabels, n, true) };
-      groups.set(key, g);
-    }
+    if (!g) groups.set(key, (g = { members: [], out: newSeries(rest.filter((l) => l.name !== '__name__'), n, true) }));
     g.members.push({ s, upper });
   }
-  const out: StepSeries[] = [];
   const buckets: Bucket[] = [];
-  for (const g of groups.values()) {
-    let any = false;
-    for (let i = 0; i < n; i++) {
-      buckets.length = 0;
-      for (const m of g.members) if (m.s.present[i]) buckets.push({ upper: m.upper, count: m.s.values[i]! });
-      if (buckets.length === 0) continue;
-      const [val, forced] = bucketQuantile(q[i]!, buckets);
-      if (forced) ev.annotations.info(annotationText.forcedMonotonicity(getLabel(g.members[0]!.s.labels, '__name__')));
-      g.out.values[i] = val;
-      g.out.present[i] = 1;
-      any = true;
+  for (let i = 0; i < n; i++) {
+    const conflicts = new Set<string>();
+    for (const nat of natives) {
+      const h = nat.s.histograms![i];
+      if (!h) continue;
+      const metric = getLabel(nat.s.labels, '__name__');
+      if (groups.get(nat.key)?.members.some((m) => m.s.present[i] && !m.s.histograms?.[i])) {
+        ev.annotations.warn(annotationText.mixedClassicNative(metric));
+        conflicts.add(nat.key);
+        continue;
+      }
+      nat.out.values[i] = native(h, i, metric);
+      nat.out.present[i] = 1;
     }
-    if (any) out.push(g.out);
+    for (const [key, g] of groups) {
+      if (conflicts.has(key)) continue;
+      buckets.length = 0;
+      for (const m of g.members) if (m.s.present[i] && !m.s.histograms?.[i]) buckets.push({ upper: m.upper, count: m.s.values[i]! });
+      if (buckets.length === 0) continue;
+      g.out.values[i] = classic(buckets, i, getLabel(g.members[0]!.s.labels, '__name__'));
+      g.out.present[i] = 1;
+    }
   }
-  return { kind: 'vector', series: out };
+  const out = [...natives.map((x) => x.out), ...[...groups.values()].map((g) => g.out)];
+  return { kind: 'vector', series: out.filter((s) => s.present.some((p) => p === 1)) };
 }
+
+function hasFloatSample(s: StepSeries): boolean {
+  for (let i = 0; i < s.present.length; i++) if (s.present[i] && !s.histograms?.[i]) return true;
+  return false;
+}
+
+function statInfo(ev: Evaluator, info: HistogramStatInfo | undefined, metric: string): void {
+  if (info === 'quantile-nan-result') ev.annotations.info(annotationText.quantileNaNResult(metric));
+  else if (info === 'quantile-nan-skew') ev.annotations.info(annotationText.quantileNaNSkew(metric));
+  else if (info === 'fraction-nans') ev.annotations.info(annotationText.fractionNaNs(metric));
+}
+
+export function histogramQuantile(ev: Evaluator, call: Call, grid: Grid): Value {
+  const n = grid.count;
+  const q = ev.evalScalar(call.args[0]!, grid);
+  const v = ev.evalVector(call.args[1]!, grid);
+  for (let i = 0; i < n; i++) {
+    const qi = q[i]!;
+    if (!(qi >= 0 && qi <= 1)) ev.annotations.warn(annotationText.invalidQuantile(qi));
+  }
+  return bucketFunction(
+    ev, v, n,
+    (buckets, i, metric) => {
+      const [val, forced] = bucketQuantile(q[i]!, buckets);
+      if (forced) ev.annotations.info(annotationText.forcedMonotonicity(metric));
+      return val;
+    },
+    (h, i, metric) => {
+      const r = histogramQuantileWithInfo(q[i]!, h);
+      statInfo(ev, r.info, metric);
+      return r.value;
+    },
+  );
+}
+
+export function histogramFraction(ev: Evaluator, call: Call, grid: Grid): Value {
+  const lower = ev.evalScalar(call.args[0]!, grid);
+  const upper = ev.evalScalar(call.args[1]!, grid);
+  const v = ev.evalVector(call.args[2]!, grid);
+  return bucketFunction(
+    ev, v, grid.count,
+    (buckets, i) => bucketFraction(lower[i]!, upper[i]!, buckets),
+    (h, i, metric) => {
+      const r = histogramFractionWithInfo(lower[i]!, upper[i]!, h);
+      statInfo(ev, r.info, metric);
+      return r.value;
+    },
+  );
+}
+
+/** histogram_count / _sum / _avg / _stddev / _stdvar: a float per histogram sample; float samples are dropped. */
+export function histogramStat(stat: (h: FloatHistogram) => number) {
+  return (ev: Evaluator, call: Call, grid: Grid): Value => {
+    const v = ev.evalVector(call.args[0]!, grid);
+    const out: StepSeries[] = [];
+    for (const s of v.series) {
+      if (!s.histograms) continue;
+      const r = newSeries(s.labels, grid.count, true);
+      let any = false;
+      for (let i = 0; i < grid.count; i++) {
+        const h = s.histograms[i];
+        if (!h) continue;
+        r.values[i] = stat(h);
+        r.present[i] = 1;
+        any = true;
+      }
+      if (any) out.push(r);
+    }
+    return { kind: 'vector', series: out };
+  };
+}
+
+export const HISTOGRAM_STATS: Record<string, (h: FloatHistogram) => number> = {
+  histogram_count: (h) => h.count,
+  histogram_sum: (h) => h.sum,
+  histogram_avg: (h) => h.sum / h.count,
+  histogram_stddev: histogramStdDev,
+  histogram_stdvar: histogramStdVar,
+};

@@ -5,9 +5,9 @@ import type { Call } from '../ast.js';
 import { executionError } from '../errors.js';
 import type { Evaluator } from '../evaluator.js';
 import type { Grid, Value } from '../value.js';
-import { histogramQuantile } from './histogram.js';
+import { HISTOGRAM_STATS, histogramFraction, histogramQuantile, histogramStat } from './histogram.js';
 import {
-  absent, absentOverTime, clamp, clampMax, clampMin, DATE_FUNCTIONS, elementwise, MATH_FUNCTIONS, nativeHistogramOnly, pi, round,
+  absent, absentOverTime, clamp, clampMax, clampMin, DATE_FUNCTIONS, elementwise, MATH_FUNCTIONS, pi, round,
   scalar, sort, sortByLabel, sortByLabelDesc, sortDesc, time, timestamp, vector,
 } from './instant.js';
 import { labelJoin, labelReplace } from './labels.js';
@@ -55,9 +55,8 @@ table.set('absent_over_time', absentOverTime);
 table.set('label_replace', labelReplace);
 table.set('label_join', labelJoin);
 table.set('histogram_quantile', histogramQuantile);
-for (const name of ['histogram_avg', 'histogram_count', 'histogram_sum', 'histogram_stddev', 'histogram_stdvar', 'histogram_fraction']) {
-  table.set(name, nativeHistogramOnly);
-}
+table.set('histogram_fraction', histogramFraction);
+for (const [name, stat] of Object.entries(HISTOGRAM_STATS)) table.set(name, histogramStat(stat));
 
 export const FUNCTIONS: ReadonlyMap<string, FunctionImpl> = table;
 

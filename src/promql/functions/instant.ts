@@ -2,7 +2,7 @@
 
 import type { Call, Expr } from '../ast.js';
 import type { Evaluator } from '../evaluator.js';
-import { compareLabels, getLabel, newSeries, sortLabels, type Grid, type StepSeries, type Value, type VectorValue } from '../value.js';
+import { compareLabels, floatsOnly, getLabel, newSeries, sortLabels, type Grid, type StepSeries, type Value, type VectorValue } from '../value.js';
 import type { Label, Labels } from '../../storage/interface.js';
 
 type FunctionImpl = (ev: Evaluator, call: Call, grid: Grid) => Value;
@@ -19,7 +19,7 @@ export function elementwise(fn: (v: number, args: number[]) => number, opts: { f
       const r = newSeries(s.labels, n, true);
       let any = false;
       for (let i = 0; i < n; i++) {
-        if (!s.present[i]) continue;
+        if (!s.present[i] || s.histograms?.[i]) continue; // float functions skip histogram samples
         for (let a = 0; a < scalars.length; a++) args[a] = scalars[a]![i]!;
         if (opts.filter && !opts.filter(args)) continue;
         r.values[i] = fn(s.values[i]!, args);
@@ -116,7 +116,7 @@ export function scalar(ev: Evaluator, call: Call, grid: Grid): Value {
   const count = new Uint32Array(grid.count);
   for (const s of v.series) {
     for (let i = 0; i < grid.count; i++) {
-      if (!s.present[i]) continue;
+      if (!s.present[i] || s.histograms?.[i]) continue;
       count[i]!++;
       out[i] = s.values[i]!;
     }
@@ -144,9 +144,9 @@ export function timestamp(ev: Evaluator, call: Call, grid: Grid): Value {
 /** NaN sorts last in both directions (Prometheus's sort/sort_desc). */
 function sortFunction(desc: boolean): (ev: Evaluator, call: Call, grid: Grid) => Value {
   return (ev, call, grid) => {
-    const v = ev.evalVector(call.args[0]!, grid);
-    if (grid.count !== 1) return v;
-    const series = [...v.series].sort((a, b) => {
+    const floats = floatsOnly(ev.evalVector(call.args[0]!, grid).series); // Prometheus's filterFloats
+    if (grid.count !== 1) return { kind: 'vector', series: floats };
+    const series = floats.sort((a, b) => {
       const x = a.values[0]!;
       const y = b.values[0]!;
       if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
@@ -252,10 +252,4 @@ export function absentOverTime(ev: Evaluator, call: Call, grid: Grid): Value {
     }
     return false;
   });
-}
-
-/** Native-histogram-only functions: float samples produce no output. */
-export function nativeHistogramOnly(ev: Evaluator, call: Call, grid: Grid): Value {
-  for (const a of call.args) ev.eval(a, grid);
-  return { kind: 'vector', series: [] };
 }

@@ -4,7 +4,9 @@
 import { annotationText } from '../annotations.js';
 import type { Call } from '../ast.js';
 import type { Evaluator } from '../evaluator.js';
-import { getLabel, newSeries, type Grid, type StepSeries, type Value } from '../value.js';
+import { getLabel, newSeries, setHistogram, type Grid, type RangeSeries, type StepSeries, type Value } from '../value.js';
+import type { FloatHistogram } from '../../histogram/index.js';
+import { floatWindow, KIND_AGNOSTIC, mixedKernels, type MixedKernel } from './range-histogram.js';
 import { kahanSumInc, linearRegression, quantileOf } from './mathutil.js';
 
 export interface WindowContext {
@@ -48,6 +50,7 @@ export function rangeFunction(kernel: RangeKernel, opts: RangeFunctionOptions = 
       let hi = 0;
       let any = false;
       let sawSamples = false;
+      const metric = getLabel(s.labels, '__name__');
       for (let i = 0; i < n; i++) {
         const ref = src.refs[i]!;
         if (i > 0 && ref < src.refs[i - 1]!) {
@@ -57,15 +60,17 @@ export function rangeFunction(kernel: RangeKernel, opts: RangeFunctionOptions = 
         while (hi < len && ts[hi]! <= ref) hi++;
         while (lo < hi && ts[lo]! <= ref - src.range) lo++;
         if (hi <= lo) continue;
-        sawSamples = true;
+        if (!sawSamples && (!s.histograms || s.histograms.some((h, k) => k >= lo && k < hi && h === undefined))) sawSamples = true;
         w.t = grid.start + i * grid.step;
         w.rangeEnd = ref;
         w.rangeStart = ref - src.range;
         for (let a = 0; a < scalarArgs.length; a++) w.args[a] = scalarArgs[a]![i]!;
-        const v = kernel(ts, vs, lo, hi, w);
+        const v = s.histograms ? mixedWindowValue(ev, call.func, kernel, s, lo, hi, w, metric) : kernel(ts, vs, lo, hi, w);
         if (v === undefined) continue;
-        r.values[i] = v;
-        r.present[i] = 1;
+        if (typeof v === 'number') {
+          r.values[i] = v;
+          r.present[i] = 1;
+        } else setHistogram(r, i, v);
         any = true;
       }
       if (counterCheck && sawSamples) {
@@ -80,6 +85,20 @@ export function rangeFunction(kernel: RangeKernel, opts: RangeFunctionOptions = 
     }
     return { kind: 'vector', series: out };
   };
+}
+
+let MIXED_KERNELS: Record<string, MixedKernel> | null = null;
+
+/** A window of a series holding histograms: histogram-aware kernels see both kinds, float kernels the floats. */
+function mixedWindowValue(
+  ev: Evaluator, func: string, kernel: RangeKernel, s: RangeSeries, lo: number, hi: number, w: WindowContext, metric: string,
+): number | FloatHistogram | undefined {
+  const mixed = (MIXED_KERNELS ??= mixedKernels(RANGE_KERNELS))[func];
+  const win = { series: s, lo, hi, metric, ev };
+  if (mixed) return mixed(win, w);
+  if (KIND_AGNOSTIC.has(func)) return kernel(s.timestamps, s.values, lo, hi, w);
+  const fw = floatWindow(win);
+  return fw ? kernel(fw.ts, fw.vs, 0, fw.ts.length, w) : undefined;
 }
 
 function extrapolatedRate(isCounter: boolean, isRate: boolean): RangeKernel {

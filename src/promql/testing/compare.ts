@@ -3,9 +3,12 @@
 import type { InstantSample, SeriesResult } from '../engine.js';
 import { formatNumber } from '../format.js';
 import { almostEqual } from '../functions/mathutil.js';
+import type { FloatHistogram } from '../../histogram/index.js';
 import type { Labels } from '../../storage/interface.js';
 import { compareLabels, formatLabels, labelsKey } from '../value.js';
+import { formatHistogram, histogramsMatch } from './histogram-compare.js';
 import type { EvalCommand } from './script.js';
+import type { SequenceValue } from './series-desc.js';
 
 export type ResultForCompare =
   | { resultType: 'vector'; result: InstantSample[] }
@@ -19,8 +22,27 @@ function expectedListing(cmd: EvalCommand): string {
   if (cmd.expectScalar !== null) return `  scalar ${formatNumber(cmd.expectScalar)}`;
   if (cmd.expected.length === 0) return '  (empty)';
   return cmd.expected
-    .map((e) => `  ${formatLabels(e.labels)} ${e.values.map((v) => (v.omitted ? '_' : formatNumber(v.value))).join(' ')}`)
+    .map((e) => `  ${formatLabels(e.labels)} ${e.values.map(formatSequenceValue).join(' ')}`)
     .join('\n');
+}
+
+function formatSequenceValue(v: SequenceValue): string {
+  if (v.omitted) return '_';
+  return v.histogram ? formatHistogram(v.histogram) : formatNumber(v.value);
+}
+
+function formatPoint(value: number, h: FloatHistogram | undefined): string {
+  return h ? formatHistogram(h) : formatNumber(value);
+}
+
+/** Null when a result point equals an expected one (float within epsilon, or histogram as promqltest compares). */
+function pointMismatch(exp: SequenceValue & { omitted: false }, value: number, h: FloatHistogram | undefined): string | null {
+  if (exp.histogram) {
+    if (!h) return `expected histogram ${formatHistogram(exp.histogram)} but got float value ${formatNumber(value)}`;
+    return histogramsMatch(exp.histogram, h) ? null : `expected ${formatHistogram(exp.histogram)} but got ${formatHistogram(h)}`;
+  }
+  if (h) return `expected float value ${formatNumber(exp.value)} but got histogram ${formatHistogram(h)}`;
+  return almostEqual(value, exp.value, EPSILON) ? null : `expected ${formatNumber(exp.value)} but got ${formatNumber(value)}`;
 }
 
 function gotListing(res: ResultForCompare): string {
@@ -30,11 +52,11 @@ function gotListing(res: ResultForCompare): string {
     case 'string':
       return `  string ${JSON.stringify(res.result.value)}`;
     case 'vector':
-      return res.result.length === 0 ? '  (empty)' : res.result.map((s) => `  ${formatLabels(s.metric)} ${formatNumber(s.value)}`).join('\n');
+      return res.result.length === 0 ? '  (empty)' : res.result.map((s) => `  ${formatLabels(s.metric)} ${formatPoint(s.value, s.histogram)}`).join('\n');
     case 'matrix':
       return res.result.length === 0
         ? '  (empty)'
-        : res.result.map((s) => `  ${formatLabels(s.metric)} ${s.values.map(formatNumber).join(' ')} @[${s.timestamps.join(' ')}]`).join('\n');
+        : res.result.map((s) => `  ${formatLabels(s.metric)} ${s.values.map((v, i) => formatPoint(v, s.histograms?.[i])).join(' ')} @[${s.timestamps.join(' ')}]`).join('\n');
   }
 }
 
@@ -60,22 +82,21 @@ export function compareResult(cmd: EvalCommand, res: ResultForCompare, range: { 
         if (!exp) return fail(cmd, res, `unexpected metric ${formatLabels(s.metric)} in result`);
         seen.add(key);
         const expT: number[] = [];
-        const expV: number[] = [];
+        const expV: (SequenceValue & { omitted: false })[] = [];
         for (let i = 0; i < exp.values.length; i++) {
           const t = range.start + i * range.step;
           if (t > range.end) return fail(cmd, res, `expected ${exp.values.length} points for ${formatLabels(exp.labels)}, but query time range cannot return this many points`);
           const v = exp.values[i]!;
           if (!v.omitted) {
             expT.push(t);
-            expV.push(v.value);
+            expV.push(v);
           }
         }
-        if (expT.length !== s.timestamps.length) return fail(cmd, res, `expected ${expT.length} float points for ${formatLabels(exp.labels)}, but got ${s.timestamps.length}`);
+        if (expT.length !== s.timestamps.length) return fail(cmd, res, `expected ${expT.length} points for ${formatLabels(exp.labels)}, but got ${s.timestamps.length}`);
         for (let i = 0; i < expT.length; i++) {
           if (expT[i] !== s.timestamps[i]) return fail(cmd, res, `expected timestamp ${expT[i]} at index ${i} for ${formatLabels(exp.labels)}, got ${s.timestamps[i]}`);
-          if (!almostEqual(s.values[i]!, expV[i]!, EPSILON)) {
-            return fail(cmd, res, `expected ${formatNumber(expV[i]!)} at t=${expT[i]} for ${formatLabels(exp.labels)}, got ${formatNumber(s.values[i]!)}`);
-          }
+          const mismatch = pointMismatch(expV[i]!, s.values[i]!, s.histograms?.[i]);
+          if (mismatch) return fail(cmd, res, `${mismatch} at t=${expT[i]} for ${formatLabels(exp.labels)}`);
         }
       }
       for (const [key, e] of expected) if (!seen.has(key)) return fail(cmd, res, `expected metric ${formatLabels(e.labels)} not found`);
@@ -88,11 +109,12 @@ export function compareResult(cmd: EvalCommand, res: ResultForCompare, range: { 
         const s = res.result[pos]!;
         const key = labelsKey(s.metric);
         const exp = expected.get(key);
-        if (!exp) return fail(cmd, res, `unexpected metric ${formatLabels(s.metric)} in result, has value ${formatNumber(s.value)}`);
+        if (!exp) return fail(cmd, res, `unexpected metric ${formatLabels(s.metric)} in result, has value ${formatPoint(s.value, s.histogram)}`);
         if (ordered && exp.pos !== pos + 1) return fail(cmd, res, `expected metric ${formatLabels(s.metric)} at position ${exp.pos} but was at ${pos + 1}`);
         const e0 = exp.values[0];
-        const ev = e0 && !e0.omitted ? e0.value : NaN;
-        if (!almostEqual(ev, s.value, EPSILON)) return fail(cmd, res, `expected ${formatNumber(ev)} for ${formatLabels(s.metric)} but got ${formatNumber(s.value)}`);
+        const ev: SequenceValue & { omitted: false } = e0 && !e0.omitted ? e0 : { omitted: false, value: NaN };
+        const mismatch = pointMismatch(ev, s.value, s.histogram);
+        if (mismatch) return fail(cmd, res, `${mismatch} for ${formatLabels(s.metric)}`);
         seen.add(key);
       }
       for (const [key, e] of expected) if (!seen.has(key)) return fail(cmd, res, `expected metric ${formatLabels(e.labels)} not found`);

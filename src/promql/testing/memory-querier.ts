@@ -3,6 +3,7 @@
 
 import { compileMatchers } from '../matcher.js';
 import { literalAlternatives } from '../regex.js';
+import type { FloatHistogram } from '../../histogram/index.js';
 import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../../storage/interface.js';
 import { compareLabels, getLabel, labelsKey } from '../value.js';
 
@@ -11,6 +12,9 @@ interface StoredSeries {
   labels: Labels;
   ts: Float64Array;
   vs: Float64Array;
+  /** Native histogram samples, sorted by time (a series may hold floats at some times and histograms at others). */
+  hts: number[];
+  hvs: FloatHistogram[];
 }
 
 export class MemoryQuerier implements Querier {
@@ -20,14 +24,33 @@ export class MemoryQuerier implements Querier {
 
   /** Appends samples (timestamps ascending within one call) to a series, creating it if needed. */
   append(labels: Labels, timestamps: ArrayLike<number>, values: Float64Array): void {
+    const s = this.seriesFor(labels);
+    this.mergeFloats(s, timestamps, values);
+  }
+
+  /** Appends native histogram samples (timestamps ascending) to a series, creating it if needed. */
+  appendHistograms(labels: Labels, timestamps: readonly number[], histograms: readonly FloatHistogram[]): void {
+    const s = this.seriesFor(labels);
+    const byTime = new Map<number, FloatHistogram>();
+    s.hts.forEach((t, i) => byTime.set(t, s.hvs[i]!));
+    timestamps.forEach((t, i) => byTime.set(t, histograms[i]!));
+    s.hts = [...byTime.keys()].sort((a, b) => a - b);
+    s.hvs = s.hts.map((t) => byTime.get(t)!);
+  }
+
+  private seriesFor(labels: Labels): StoredSeries {
     const key = labelsKey(labels);
     let s = this.byKey.get(key);
     if (!s) {
-      s = { labels, ts: new Float64Array(0), vs: new Float64Array(0) };
+      s = { labels, ts: new Float64Array(0), vs: new Float64Array(0), hts: [], hvs: [] };
       this.byKey.set(key, s);
       this.sorted = null;
       this.byName = null;
     }
+    return s;
+  }
+
+  private mergeFloats(s: StoredSeries, timestamps: ArrayLike<number>, values: Float64Array): void {
     // Merge the new samples in (a sample at an existing timestamp replaces the old one).
     const n = s.ts.length + timestamps.length;
     const ts = new Float64Array(n);
@@ -91,8 +114,11 @@ export class MemoryQuerier implements Querier {
       if (!match(s.labels)) continue;
       const lo = lowerBound(s.ts, mint);
       const hi = lowerBound(s.ts, maxt + 1);
-      if (hi <= lo) continue;
-      out.push({ labels: s.labels, timestamps: s.ts.subarray(lo, hi), values: s.vs.subarray(lo, hi) });
+      const hlo = lowerBound(s.hts, mint);
+      const hhi = lowerBound(s.hts, maxt + 1);
+      if (hi <= lo && hhi <= hlo) continue;
+      const samples: SeriesSamples = { labels: s.labels, timestamps: s.ts.subarray(lo, hi), values: s.vs.subarray(lo, hi) };
+      out.push(hhi > hlo ? { ...samples, histograms: { timestamps: s.hts.slice(hlo, hhi), values: s.hvs.slice(hlo, hhi) } } : samples);
     }
     return out;
   }
@@ -119,7 +145,7 @@ export class MemoryQuerier implements Querier {
   }
 }
 
-function lowerBound(a: Float64Array, x: number): number {
+function lowerBound(a: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {

@@ -7,12 +7,12 @@ import { PromQLError } from '../errors.js';
 import { formatExpr } from '../format.js';
 import { AT_MODIFIER_UNSAFE_FUNCTIONS } from '../functions/signatures.js';
 import { UNIMPLEMENTED_FUNCTIONS } from '../functions/index.js';
-import { compileMatchers } from '../matcher.js';
 import { parseExpr } from '../parser.js';
-import type { Labels } from '../../storage/interface.js';
+import type { FloatHistogram } from '../../histogram/index.js';
 import { labelsKey } from '../value.js';
 import { compareResult, type ResultForCompare } from './compare.js';
 import { MemoryQuerier } from './memory-querier.js';
+import { NhcbCollector } from './nhcb.js';
 import { parseScript, type EvalCommand, type LoadCommand } from './script.js';
 
 export type CaseStatus = 'passed' | 'failed' | 'unsupported';
@@ -35,7 +35,6 @@ export interface FileResult {
   error?: string;
 }
 
-const NATIVE_HISTOGRAM_FUNCTIONS = new Set(['histogram_count', 'histogram_sum', 'histogram_avg', 'histogram_stddev', 'histogram_stdvar', 'histogram_fraction']);
 const QUERY_CONTEXT_FUNCS = /(start|end|range|step)\(\)/;
 
 export interface RunOptions {
@@ -53,15 +52,13 @@ export function runScript(text: string, file: string, opts: RunOptions = {}): Fi
   }
   const engine = opts.engine ?? new Engine({ lookbackDelta: 5 * 60_000, timeoutMs: 100_000, noStepSubqueryIntervalMs: 60_000 });
   let querier = new MemoryQuerier();
-  let histogramSeries: Labels[] = [];
   for (const cmd of cmds) {
     if (cmd.kind === 'clear') {
       querier = new MemoryQuerier();
-      histogramSeries = [];
     } else if (cmd.kind === 'load') {
-      histogramSeries.push(...load(querier, cmd));
+      load(querier, cmd);
     } else {
-      const c = runEval(engine, querier, histogramSeries, cmd);
+      const c = runEval(engine, querier, cmd);
       result.cases.push(c);
       result[c.status]++;
     }
@@ -69,53 +66,44 @@ export function runScript(text: string, file: string, opts: RunOptions = {}): Fi
   return result;
 }
 
-/** Loads float series; returns the label sets of native histogram series (which we skip). */
-function load(q: MemoryQuerier, cmd: LoadCommand): Labels[] {
-  const hist: Labels[] = [];
+/** Loads float and native histogram series (and, for load_with_nhcb, classic histograms as custom-bucket
+ *  native histograms). */
+function load(q: MemoryQuerier, cmd: LoadCommand): void {
+  const nhcb = cmd.withNHCB ? new NhcbCollector() : null;
   for (const s of cmd.series) {
-    if (s.nativeHistogram) {
-      hist.push(s.labels);
-      continue;
-    }
     const ts: number[] = [];
     const vs = new Float64Array(s.values.length);
+    const hts: number[] = [];
+    const hvs: FloatHistogram[] = [];
     s.values.forEach((v, i) => {
       if (v.omitted) return;
+      if (v.histogram) {
+        hts.push(i * cmd.interval);
+        hvs.push(v.histogram);
+        return;
+      }
       vs[ts.length] = v.value;
       ts.push(i * cmd.interval);
     });
     q.append(s.labels, ts, vs.subarray(0, ts.length));
-    if (cmd.withNHCB) {
-      const name = s.labels.find((l) => l.name === '__name__')?.value ?? '';
-      const m = /^(.*)_(bucket|count|sum)$/.exec(name);
-      if (m) {
-        hist.push(s.labels.filter((l) => l.name !== 'le').map((l) => (l.name === '__name__' ? { name: l.name, value: m[1]! } : l)));
-      }
-    }
+    if (hts.length > 0) q.appendHistograms(s.labels, hts, hvs);
+    nhcb?.add(s.labels, ts, vs);
   }
-  return hist;
+  if (nhcb) for (const h of nhcb.result()) q.appendHistograms(h.labels, h.timestamps, h.histograms);
 }
 
-function unsupportedReason(cmd: EvalCommand, expr: Expr | null, histogramSeries: Labels[]): string | null {
-  if (cmd.nativeHistogramExpected) return 'expects native histogram values';
+function unsupportedReason(expr: Expr | null): string | null {
   if (!expr) return null;
   let reason: string | null = null;
   walk(expr, (node) => {
     if (reason) return false;
-    if (node.type === 'Call') {
-      if (NATIVE_HISTOGRAM_FUNCTIONS.has(node.func)) reason = `native histogram function ${node.func}()`;
-      else if (UNIMPLEMENTED_FUNCTIONS.includes(node.func)) reason = `function ${node.func}() is not implemented`;
-    }
-    if (node.type === 'VectorSelector' && histogramSeries.length > 0) {
-      const match = compileMatchers(node.matchers);
-      if (histogramSeries.some(match)) reason = 'selects native histogram series';
-    }
+    if (node.type === 'Call' && UNIMPLEMENTED_FUNCTIONS.includes(node.func)) reason = `function ${node.func}() is not implemented`;
     return true;
   });
   return reason;
 }
 
-function runEval(engine: Engine, querier: MemoryQuerier, histogramSeries: Labels[], cmd: EvalCommand): CaseResult {
+function runEval(engine: Engine, querier: MemoryQuerier, cmd: EvalCommand): CaseResult {
   const base = { line: cmd.line, expr: cmd.expr };
   let expr: Expr | null = null;
   try {
@@ -123,7 +111,7 @@ function runEval(engine: Engine, querier: MemoryQuerier, histogramSeries: Labels
   } catch {
     /* reported by the run below */
   }
-  const why = unsupportedReason(cmd, expr, histogramSeries);
+  const why = unsupportedReason(expr);
   if (why) return { ...base, status: 'unsupported', detail: why };
   try {
     const err = cmd.isRange ? runRange(engine, querier, cmd) : runInstant(engine, querier, cmd);
@@ -237,7 +225,9 @@ function runInstant(engine: Engine, q: MemoryQuerier, cmd: EvalCommand): string 
     if (rangeRes.resultType !== 'matrix') return `range mode returned ${rangeRes.resultType}${where}`;
     const vec = rangeRes.result.flatMap((s) => {
       const i = s.timestamps.indexOf(v.t);
-      return i >= 0 ? [{ metric: s.metric, t: v.t, value: s.values[i]! }] : [];
+      if (i < 0) return [];
+      const h = s.histograms?.[i];
+      return [h ? { metric: s.metric, t: v.t, value: s.values[i]!, histogram: h } : { metric: s.metric, t: v.t, value: s.values[i]! }];
     });
     const asInstant: ResultForCompare =
       res.resultType === 'scalar'

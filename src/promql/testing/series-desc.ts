@@ -1,17 +1,18 @@
 // Parser for promqltest series descriptions: `metric{label="v"} 1 2+3x4 _ _x2 stale 5x3 -1-1x2`.
 
 import { findLexicalError, parseNumber, unquoteString } from '../lex.js';
+import { addHistogram, parseHistogramLiteral, subHistogram, type FloatHistogram } from '../../histogram/index.js';
 import type { Label } from '../../storage/interface.js';
 import { STALE_NAN } from '../../storage/value.js';
 import { sortLabels } from '../value.js';
 
-/** One position of a sequence: a value, or omitted (no sample). */
-export type SequenceValue = { omitted: true } | { omitted: false; value: number };
+/** One position of a sequence: a value (a float, or a native histogram when `histogram` is set), or omitted. */
+export type SequenceValue = { omitted: true } | { omitted: false; value: number; histogram?: FloatHistogram };
 
 export interface SeriesDesc {
   labels: Label[];
   values: SequenceValue[];
-  /** True when the sequence uses native histogram syntax (`{{...}}`), which we do not support. */
+  /** True when the sequence holds native histograms (`{{...}}`). */
   nativeHistogram: boolean;
 }
 
@@ -71,10 +72,67 @@ export function parseMetric(text: string): Label[] {
   return sortLabels(labels);
 }
 
+/** Splits a sequence into items at whitespace, keeping `{{...}}` (which contains spaces) inside one item. */
+function splitItems(text: string): string[] {
+  const items: string[] = [];
+  let cur = '';
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '{' && text[i + 1] === '{') {
+      depth++;
+      cur += '{{';
+      i++;
+    } else if (c === '}' && text[i + 1] === '}' && depth > 0) {
+      depth--;
+      cur += '}}';
+      i++;
+    } else if (/\s/.test(c) && depth === 0) {
+      if (cur !== '') items.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  if (depth > 0) throw new SeriesDescError(`unterminated histogram in ${JSON.stringify(text)}`);
+  if (cur !== '') items.push(cur);
+  return items;
+}
+
+/** `{{a}}`, `{{a}}xN` (N+1 copies), `{{a}}+{{b}}xN` / `{{a}}-{{b}}xN` (a, a±b, ..., N+1 values). */
+function parseHistogramItem(item: string): SequenceValue[] {
+  const m = /^(\{\{.*?\}\})(?:([+-])(\{\{.*?\}\}))?(?:x(\d+))?$/s.exec(item);
+  if (!m) throw new SeriesDescError(`invalid histogram sequence item ${JSON.stringify(item)}`);
+  const literal = (t: string): FloatHistogram => {
+    try {
+      return parseHistogramLiteral(t);
+    } catch (err) {
+      throw new SeriesDescError((err as Error).message);
+    }
+  };
+  const base = literal(m[1]!);
+  if (m[2] !== undefined && m[4] === undefined) throw new SeriesDescError(`invalid histogram sequence item ${JSON.stringify(item)}`);
+  const times = m[4] === undefined ? 0 : Number(m[4]);
+  const inc = m[3] === undefined ? null : literal(m[3]);
+  const out: SequenceValue[] = [{ omitted: false, value: 0, histogram: base }];
+  let cur = base;
+  for (let i = 1; i <= times; i++) {
+    if (inc) {
+      if (cur.schema > inc.schema) throw new SeriesDescError(`error combining histograms: cannot merge from schema ${inc.schema} to ${cur.schema}`);
+      cur = m[2] === '+' ? addHistogram(cur, inc) : subHistogram(cur, inc);
+    }
+    out.push({ omitted: false, value: 0, histogram: cur });
+  }
+  return out;
+}
+
 export function parseSequence(text: string): { values: SequenceValue[]; nativeHistogram: boolean } {
   const values: SequenceValue[] = [];
-  if (text.includes('{{')) return { values, nativeHistogram: true };
-  for (const item of text.split(/\s+/).filter((s) => s !== '')) {
+  let nativeHistogram = false;
+  for (const item of splitItems(text)) {
+    if (item.startsWith('{{')) {
+      nativeHistogram = true;
+      values.push(...parseHistogramItem(item));
+      continue;
+    }
     if (item === '_') {
       values.push({ omitted: true });
       continue;
@@ -88,22 +146,28 @@ export function parseSequence(text: string): { values: SequenceValue[]; nativeHi
       values.push({ omitted: false, value: STALE_NAN });
       continue;
     }
-    const m = ITEM_RE.exec(item);
-    if (!m) throw new SeriesDescError(`invalid sequence item ${JSON.stringify(item)}`);
-    let v = parseNumber(m[1]!)!;
-    if (m[3] === undefined) {
-      if (m[2] !== undefined) throw new SeriesDescError(`invalid sequence item ${JSON.stringify(item)}`);
-      values.push({ omitted: false, value: v });
-      continue;
-    }
-    const times = Number(m[3]);
-    const inc = m[2] === undefined ? 0 : parseNumber(m[2])!;
-    for (let i = 0; i <= times; i++) {
-      values.push({ omitted: false, value: v });
-      v += inc;
-    }
+    values.push(...parseFloatItem(item));
   }
-  return { values, nativeHistogram: false };
+  return { values, nativeHistogram };
+}
+
+/** `v`, `vxN` (N+1 copies) or `v+dxN` / `v-dxN`. */
+function parseFloatItem(item: string): SequenceValue[] {
+  const m = ITEM_RE.exec(item);
+  if (!m) throw new SeriesDescError(`invalid sequence item ${JSON.stringify(item)}`);
+  let v = parseNumber(m[1]!)!;
+  if (m[3] === undefined) {
+    if (m[2] !== undefined) throw new SeriesDescError(`invalid sequence item ${JSON.stringify(item)}`);
+    return [{ omitted: false, value: v }];
+  }
+  const times = Number(m[3]);
+  const inc = m[2] === undefined ? 0 : parseNumber(m[2])!;
+  const out: SequenceValue[] = [];
+  for (let i = 0; i <= times; i++) {
+    out.push({ omitted: false, value: v });
+    v += inc;
+  }
+  return out;
 }
 
 export function parseSeriesDesc(line: string): SeriesDesc {

@@ -9,6 +9,7 @@ import type { AppendResult, BatchAppender } from '../appender.js';
 import type { MemSeries } from '../head.js';
 import { labelsToString, type Label } from '../labels.js';
 import { ProtoError, WriteRequestDecoder, type DecodedWriteRequest } from '../../remotewrite/decode.js';
+import type { WireHistogram } from '../../remotewrite/histogram-proto.js';
 
 export interface IngestLimits {
   /** Largest snappy body accepted. Default 16 MiB. */
@@ -213,10 +214,6 @@ async function applySliced(app: BatchAppender, d: DecodedWriteRequest, raw: Buff
       app.reject(why.slice(0, why.indexOf(':')), end - first + hist, () => why);
       continue;
     }
-    if (hist > 0) {
-      const s = series;
-      app.reject('native histograms are not supported by the embedded store', hist, () => labelsToString(s.labels));
-    }
     for (let k = first; k < end; ) {
       const stop = Math.min(end, k + APPLY_STEP);
       for (; k < stop; k++) app.add(series, ts[k]!, vb[2 * k + 1]!, vb[2 * k]!);
@@ -226,5 +223,11 @@ async function applySliced(app: BatchAppender, d: DecodedWriteRequest, raw: Buff
         series = seriesOf(app, d, raw, i) as MemSeries;
       }
     }
+    if (hist > 0) appendHistograms(app, series, d.histograms, d.histogramFirst[i]!, hist);
   }
+}
+
+/** A series' native histograms, after its float samples (as Prometheus's write handler appends them). */
+function appendHistograms(app: BatchAppender, series: MemSeries, hs: readonly WireHistogram[], first: number, n: number): void {
+  for (let k = first; k < first + n; k++) app.addWireHistogram(series, hs[k]!);
 }

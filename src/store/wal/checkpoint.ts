@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Head } from '../head.js';
 import { sealedBytes } from '../chunks/xor.js';
 import { RecordBuilder, REC_CHUNKS, REC_SERIES } from './records.js';
+import { HistogramRecords } from './histogram-records.js';
 import { checkpointName, frameRecord, listWal, segmentName } from './segment.js';
 import { syncDir } from './writer.js';
 
@@ -16,11 +17,14 @@ export function snapshotHead(head: Head): Buffer[] {
   const out: Buffer[] = [];
   let series = new RecordBuilder(REC_SERIES, 64 * 1024);
   let chunks = new RecordBuilder(REC_CHUNKS, 256 * 1024);
+  // Native histogram samples follow the chunks of the same series (replay restores chunks first).
+  let histograms = new HistogramRecords();
   const flush = () => {
     if (series.count === 0) return;
-    out.push(series.finish(), chunks.finish());
+    out.push(series.finish(), chunks.finish(), ...histograms.finish());
     series = new RecordBuilder(REC_SERIES, 64 * 1024);
     chunks = new RecordBuilder(REC_CHUNKS, 256 * 1024);
+    histograms = new HistogramRecords();
   };
   const refs = [...head.series.keys()].sort((a, b) => a - b);
   for (const ref of refs) {
@@ -41,6 +45,7 @@ export function snapshotHead(head: Head): Buffer[] {
       writeChunk(chunks, ref, s.head.minT, s.head.maxT, s.head.count, s, s.head.bytes());
       chunks.count++;
     }
+    for (const h of s.hist?.rawIn(-Infinity, Infinity) ?? []) histograms.add(ref, h.t, h.float, h.h);
     if (series.count >= SERIES_PER_BATCH) flush();
   }
   flush();

@@ -5,10 +5,17 @@
 //   SAMPLES baseT f64, { ref uvarint, zigzag(t - baseT) uvarint, value bits lo u32, hi u32 }
 //   CHUNKS  { ref uvarint, minT f64, maxT f64, count uvarint, last value bits lo u32, hi u32,
 //             len uvarint, xor bytes }   (checkpoints only)
+//   HISTOGRAMS (7), FLOAT_HISTOGRAMS (8), and their custom-bucket kinds (9, 10): Prometheus's record types and
+//             its V1 payload after our header; see histogram-records.ts.
 
 export const REC_SERIES = 1;
 export const REC_SAMPLES = 2;
 export const REC_CHUNKS = 3;
+// Prometheus's tsdb/record numbering (Tombstones is its 3; ours is CHUNKS, which it does not have).
+export const REC_HISTOGRAMS = 7;
+export const REC_FLOAT_HISTOGRAMS = 8;
+export const REC_CUSTOM_HISTOGRAMS = 9;
+export const REC_CUSTOM_FLOAT_HISTOGRAMS = 10;
 
 /** Room the segment writer fills with length + CRC in front of each payload. */
 export const FRAME_HEADER = 8;
@@ -63,6 +70,20 @@ export class RecordBuilder {
   f64(v: number): void {
     this.ensure(8);
     this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+  }
+
+  /** Big-endian double (Prometheus's PutBE64(math.Float64bits(v))). */
+  f64be(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleBE(v, this.pos);
+    this.pos += 8;
+  }
+
+  /** Big-endian 64-bit two's complement integer (Prometheus's PutBE64int64). */
+  i64be(n: number): void {
+    this.ensure(8);
+    this.buf.writeBigInt64BE(BigInt(n), this.pos);
     this.pos += 8;
   }
 
@@ -125,6 +146,39 @@ export class RecordReader {
   varint(): number {
     const z = this.uvarint();
     return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  /** A uvarint of up to 64 bits (histogram counts), exact below 2^53. */
+  uvarint64(): number {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) return result;
+      mul *= 128;
+    }
+    throw new RangeError('record: varint too long');
+  }
+
+  /** A zig-zag varint of up to 64 bits (bucket deltas). */
+  varint64(): number {
+    const z = this.uvarint64();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  f64be(): number {
+    this.need(8);
+    const v = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  i64be(): number {
+    this.need(8);
+    const v = Number(this.buf.readBigInt64BE(this.pos));
+    this.pos += 8;
+    return v;
   }
 
   f64(): number {
