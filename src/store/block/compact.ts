@@ -59,10 +59,12 @@ export async function writeHeadBlock(head: Head, dir: string, mint: number, maxt
   const w = await BlockWriter.create(dir, mint, maxt);
   try {
     for (const s of series) {
+      // Histograms as the head stores them (integer ones stay integer chunks), floats beside them.
+      const hists: StoredHistogram[] = head.histogramSamplesOf(s, mint, maxt - 1).map((x) => (x.float ? { t: x.t, isFloat: true, h: x.h } : { t: x.t, isFloat: false, h: x.h }));
       const got = head.samplesOf(s, mint, maxt - 1);
-      if (got === null) continue;
-      const chunks = toChunks(got);
-      await w.addSeries(got.labels, chunks, chunkSamples(chunks));
+      if (got === null && hists.length === 0) continue;
+      const chunks = toChunks(got ?? { labels: s.labels, timestamps: [], values: [] }, hists);
+      await w.addSeries(s.labels, chunks, chunkSamples(chunks));
     }
     if (w.seriesCount === 0) {
       await w.abort();
