@@ -114,8 +114,8 @@ function* mergedSeries(blocks: readonly Block[]): Generator<{ labels: Labels; pa
     const hists: StoredHistogram[][] = [];
     for (const c of cursors) {
       if (c.i >= c.ids.length || compareLabels(c.b.labelsOf(c.ids[c.i]!), least) !== 0) continue;
-      const got = c.b.samples(c.ids[c.i]!, -Infinity, Infinity);
-      if (got !== null) parts.push({ labels: got.labels, timestamps: got.timestamps, values: got.values });
+      const got = c.b.samples(c.ids[c.i]!, -Infinity, Infinity, true);
+      if (got !== null) parts.push(got);
       hists.push(c.b.storedHistograms(c.ids[c.i]!, -Infinity, Infinity));
       c.i++;
     }
