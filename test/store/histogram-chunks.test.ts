@@ -205,3 +205,23 @@ test('float histograms: same cases, absolute buckets (float_histogram_test.go Te
   assert.equal(reset.outcome, 'cut');
   assert.equal(counterResetHeaderOf(reset.app.bytes()), CounterResetHeader.CounterReset);
 });
+
+test('schemas 9..52 read back at schema 8, unknown schemas are refused (TestHistogramIteratorReduceSchema, ...FailIfSchemaInValid)', () => {
+  const base = { count: 10, sum: 15, zeroThreshold: 1e-100, positiveSpans: [{ offset: 0, length: 2 }, { offset: 1, length: 2 }], positiveBuckets: [1, 1, 1, 1] };
+  for (const schema of [9, 52]) {
+    const app = new HistogramAppender();
+    app.append(1, hist({ ...base, schema }));
+    const [[, h]] = readAll(app.bytes()) as [[number, Histogram]];
+    assert.equal(h.schema, 8);
+    assert.equal(histogramToFloat(h).positiveBuckets.reduce((a, b) => a + b, 0), 1 + 2 + 3 + 4, 'no observation lost');
+    const f = new FloatHistogramAppender();
+    f.append(1, histogramToFloat(hist({ ...base, schema })));
+    const [[, fh]] = [...iterateFloatHistogramChunk(f.bytes())];
+    assert.deepEqual(fh, histogramToFloat(h));
+  }
+  for (const schema of [-101, 101]) {
+    const app = new HistogramAppender();
+    app.append(1, hist({ ...base, schema }));
+    assert.throws(() => readAll(app.bytes()), /unknown schema/);
+  }
+});

@@ -53,8 +53,8 @@ export class Block implements Querier {
     return this.index.series(ref);
   }
 
-  /** Samples of series `ref` in [mint, maxt], floats and histograms (null when none). */
-  samples(ref: number, mint: number, maxt: number): SeriesSamples | null {
+  /** Samples of series `ref` in [mint, maxt], floats and (unless `floatsOnly`) histograms; null when none. */
+  samples(ref: number, mint: number, maxt: number, floatsOnly = false): SeriesSamples | null {
     const s = this.index.series(ref);
     const data: Buffer[] = [];
     const hists: StoredHistogram[] = [];
@@ -63,7 +63,7 @@ export class Block implements Querier {
       if (c.maxT < mint || c.minT > maxt) continue;
       const chunk = this.chunks.chunk(c.ref);
       if (chunk.encoding !== ENC_XOR) {
-        decodeHistogramChunk(chunk.encoding, chunk.data, mint, maxt, hists);
+        if (!floatsOnly) decodeHistogramChunk(chunk.encoding, chunk.data, mint, maxt, hists);
         continue;
       }
       data.push(chunk.data);

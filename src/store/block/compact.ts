@@ -59,10 +59,12 @@ export async function writeHeadBlock(head: Head, dir: string, mint: number, maxt
   const w = await BlockWriter.create(dir, mint, maxt);
   try {
     for (const s of series) {
+      // Histograms as the head stores them (integer ones stay integer chunks), floats beside them.
+      const hists: StoredHistogram[] = head.histogramSamplesOf(s, mint, maxt - 1).map((x) => (x.float ? { t: x.t, isFloat: true, h: x.h } : { t: x.t, isFloat: false, h: x.h }));
       const got = head.samplesOf(s, mint, maxt - 1);
-      if (got === null) continue;
-      const chunks = toChunks(got);
-      await w.addSeries(got.labels, chunks, chunkSamples(chunks));
+      if (got === null && hists.length === 0) continue;
+      const chunks = toChunks(got ?? { labels: s.labels, timestamps: [], values: [] }, hists);
+      await w.addSeries(s.labels, chunks, chunkSamples(chunks));
     }
     if (w.seriesCount === 0) {
       await w.abort();
@@ -112,8 +114,8 @@ function* mergedSeries(blocks: readonly Block[]): Generator<{ labels: Labels; pa
     const hists: StoredHistogram[][] = [];
     for (const c of cursors) {
       if (c.i >= c.ids.length || compareLabels(c.b.labelsOf(c.ids[c.i]!), least) !== 0) continue;
-      const got = c.b.samples(c.ids[c.i]!, -Infinity, Infinity);
-      if (got !== null) parts.push({ labels: got.labels, timestamps: got.timestamps, values: got.values });
+      const got = c.b.samples(c.ids[c.i]!, -Infinity, Infinity, true);
+      if (got !== null) parts.push(got);
       hists.push(c.b.storedHistograms(c.ids[c.i]!, -Infinity, Infinity));
       c.i++;
     }

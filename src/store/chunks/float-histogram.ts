@@ -4,6 +4,8 @@
 // Gorilla-XORed against the same field of the previous sample. Appender rules as for integer histograms,
 // except that a new chunk's header says only "counter reset" or, when a previous chunk is given, "not".
 import { CounterResetHint, isCustomBucketsSchema, type FloatHistogram, type Span } from '../../histogram/model.js';
+import { reduceResolution } from '../../histogram/ops.js';
+import { EXPONENTIAL_SCHEMA_MAX } from '../../histogram/model.js';
 import { isStaleNaN } from '../../storage/value.js';
 import { BitReader, BitWriter } from './bits.js';
 import {
@@ -242,13 +244,15 @@ export function* iterateFloatHistogramChunk(data: Uint8Array): Generator<[number
     const s = xorStreamValue(sum);
     if (isStaleNaN(s)) yield [t, STALE_ONLY(s)];
     else {
-      yield [t, {
+      const h: FloatHistogram = {
         counterResetHint: counterResetHintFor(header, numRead), schema: layout.schema, zeroThreshold: layout.zeroThreshold,
         zeroCount: xorStreamValue(zCnt), count: xorStreamValue(cnt), sum: s,
         positiveSpans: layout.positiveSpans.map((x) => ({ ...x })), negativeSpans: layout.negativeSpans.map((x) => ({ ...x })),
         positiveBuckets: pBuckets.map(xorStreamValue), negativeBuckets: nBuckets.map(xorStreamValue),
         customValues: layout.customValues.slice(),
-      }];
+      };
+      // Schemas 9..52 (chunks from a newer Prometheus) are read at schema 8, as Prometheus's iterator does.
+      yield [t, h.schema > EXPONENTIAL_SCHEMA_MAX ? reduceResolution(h, EXPONENTIAL_SCHEMA_MAX) : h];
     }
     if (numRead >= total) return;
     tDelta += readVarbitInt(r);

@@ -6,6 +6,8 @@
 // A histogram that does not fit the chunk (counter reset, schema/threshold/bounds change, a used bucket
 // gone) starts a new chunk; one that only adds buckets recodes the chunk to the wider layout, as Prometheus.
 import { CounterResetHint, isCustomBucketsSchema, type Histogram, type Span } from '../../histogram/model.js';
+import { reduceSpansResolution } from '../../histogram/merge.js';
+import { EXPONENTIAL_SCHEMA_MAX } from '../../histogram/model.js';
 import { isStaleNaN } from '../../storage/value.js';
 import { BitReader, BitWriter } from './bits.js';
 import {
@@ -299,12 +301,12 @@ export function* iterateHistogramChunk(data: Uint8Array): Generator<[number, His
     const s = xorStreamValue(sum);
     if (isStaleNaN(s)) yield [t, STALE_ONLY(s)];
     else {
-      yield [t, {
+      yield [t, atMostSchema8({
         counterResetHint: counterResetHintFor(header, numRead), schema: layout.schema, zeroThreshold: layout.zeroThreshold,
         zeroCount: zCnt, count: cnt, sum: s, positiveSpans: layout.positiveSpans.map((x) => ({ ...x })),
         negativeSpans: layout.negativeSpans.map((x) => ({ ...x })), positiveBuckets: pBuckets.slice(),
         negativeBuckets: nBuckets.slice(), customValues: layout.customValues.slice(),
-      }];
+      })];
     }
     if (numRead >= total) return;
     tDelta += readVarbitInt(r);
@@ -318,6 +320,14 @@ export function* iterateHistogramChunk(data: Uint8Array): Generator<[number, His
     readBucketDods(r, pBuckets, pDelta);
     readBucketDods(r, nBuckets, nDelta);
   }
+}
+
+/** Schemas 9..52 (chunks from a newer Prometheus) are read at schema 8, as Prometheus's iterator does. */
+function atMostSchema8(h: Histogram): Histogram {
+  if (h.schema <= EXPONENTIAL_SCHEMA_MAX) return h;
+  const pos = reduceSpansResolution(h.positiveSpans, h.positiveBuckets, h.schema, EXPONENTIAL_SCHEMA_MAX, true);
+  const neg = reduceSpansResolution(h.negativeSpans, h.negativeBuckets, h.schema, EXPONENTIAL_SCHEMA_MAX, true);
+  return { ...h, schema: EXPONENTIAL_SCHEMA_MAX, positiveSpans: pos.spans, positiveBuckets: pos.buckets, negativeSpans: neg.spans, negativeBuckets: neg.buckets };
 }
 
 function readBucketDods(r: BitReader, buckets: number[], deltas: number[]): void {
