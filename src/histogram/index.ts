@@ -12,3 +12,4 @@ export * from './compare.js';
 export * from './stats.js';
 export * from './validate.js';
 export * from './literal.js';
+export * from './describe.js';

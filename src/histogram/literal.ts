@@ -34,6 +34,8 @@ function parseNumber(text: string, signed: boolean, what: string): number {
   let sign = 1;
   let body = text;
   if (signed && body.startsWith('-')) [sign, body] = [-1, body.slice(1)];
+  // Go's %g spells infinity "+Inf", so formatHistogramLiteral does too; Prometheus's lexer would refuse it back.
+  else if (body.startsWith('+')) body = body.slice(1);
   const lower = body.toLowerCase();
   if (lower === 'inf') return sign * Infinity;
   if (lower === 'nan') return NaN;

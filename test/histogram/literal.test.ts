@@ -103,3 +103,19 @@ describe('formatHistogramLiteral (TestHistogramTestExpression)', () => {
     });
   }
 });
+
+test('every {{...}} of the Prometheus test excerpts in testdata/ parses and survives format → parse', async () => {
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const { compactHistogram, histogramEquals } = await import('../../src/histogram/index.js');
+  const dir = new URL('./testdata/', import.meta.url);
+  let count = 0;
+  for (const file of readdirSync(dir)) {
+    for (const m of readFileSync(new URL(file, dir), 'utf8').matchAll(/\{\{.*?\}\}/g)) {
+      const h = parseHistogramLiteral(m[0]);
+      const back = parseHistogramLiteral(formatHistogramLiteral(h));
+      assert.ok(histogramEquals(back, compactHistogram(h, Number.MAX_SAFE_INTEGER)), `${file}: ${m[0]}`);
+      count++;
+    }
+  }
+  assert.ok(count >= 40, `${count} literals`);
+});
