@@ -58,8 +58,11 @@ function collect(body: Readable): Promise<Buffer> {
     body.on('data', (c: Buffer) => chunks.push(c));
     body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     body.once('error', reject);
-    // Destroyed without an error: after 'end' this is a no-op, before it the body was cut.
-    body.once('close', () => reject(new Error('premature close')));
+    // Destroyed without an error before 'end': the body was cut. (After 'end', as on every request, there is
+    // nothing to do: an Error made there anyway cost a stack trace per answer.)
+    body.once('close', () => {
+      if (!body.readableEnded) reject(new Error('premature close'));
+    });
   });
 }
 
