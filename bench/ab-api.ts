@@ -82,6 +82,13 @@ try {
     const cpu = rs.map((r) => r.cpuUsPerReq!);
     console.log(`| ${key} | ${median(cpu).toFixed(1)} | ${Math.min(...cpu).toFixed(1)} | ${Math.max(...cpu).toFixed(1)} | ${median(rs.map((r) => r.rps)).toFixed(0)} |`);
   }
+  // Paired by round (measured within seconds of each other), which cancels most of the load drift.
+  for (const shape of Object.keys(shapes)) {
+    const b = results.get(`${shape} before`)!;
+    const a = results.get(`${shape} after`)!;
+    const ratios = a.map((r, i) => r.cpuUsPerReq! / b[i]!.cpuUsPerReq!);
+    console.log(`${shape}: after/before CPU µs/req per round ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`);
+  }
 } finally {
   await after.proc.stop();
   await before.proc.stop();

@@ -56,6 +56,10 @@ try {
     const cpu = results.get(name)!.map((r) => r.cpuUsPerReq!);
     console.log(`| ${name} | ${median(cpu).toFixed(1)} | ${Math.min(...cpu).toFixed(1)} | ${Math.max(...cpu).toFixed(1)} | ${median(results.get(name)!.map((r) => r.rps)).toFixed(0)} |`);
   }
+  // Paired by round (measured within seconds of each other), which cancels most of the load drift.
+  const b = results.get('before')!;
+  const ratios = results.get('after')!.map((r, i) => r.cpuUsPerReq! / b[i]!.cpuUsPerReq!);
+  console.log(`after/before CPU µs/req per round ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`);
 } finally {
   await after.proc.stop();
   await before.proc.stop();
