@@ -10,9 +10,13 @@ export interface NodeFloor {
 
 const SERVER = fileURLToPath(new URL('./node-floor-server.ts', import.meta.url));
 
-/** The Node floor (bench/lib/node-floor-server.ts) as a child process proxying to `upstreamUrl`. */
+/**
+ * The Node floor (bench/lib/node-floor-server.ts) as a child process proxying to `upstreamUrl`.
+ * BENCH_FLOOR_NODE_ARGS (e.g. '--cpu-prof --cpu-prof-dir=prof') profiles it like the server it is compared with.
+ */
 export async function startNodeFloor(upstreamUrl: string, authorization?: string): Promise<NodeFloor> {
-  const proc = startProcess(process.execPath, ['--import', 'tsx', SERVER, upstreamUrl, ...(authorization ? [authorization] : [])]);
+  const nodeArgs = (process.env.BENCH_FLOOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = startProcess(process.execPath, [...nodeArgs, '--import', 'tsx', SERVER, upstreamUrl, ...(authorization ? [authorization] : [])]);
   let port = 0;
   await waitUntil(async () => {
     port = Number(/^(\d+)$/m.exec(proc.output())?.[1] ?? 0);

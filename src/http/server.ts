@@ -22,6 +22,11 @@ export interface HttpAppOptions {
   accessLog?: boolean;
   /** Serve HTTPS with these settings (checked now: a bad certificate throws TlsConfigError). */
   tls?: HttpAppTls;
+  /**
+   * Parse the query string into `req.query` (default true). A proxy that passes the query on as it is and
+   * never reads it says false: `req.query` is then empty, and no request pays for the parse.
+   */
+  parseQuery?: boolean;
 }
 
 export interface HttpAppTls {
@@ -60,7 +65,7 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
     },
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500, ...(opts.parseQuery === false ? { querystringParser: () => ({}) } : {}) },
     // Bad URL encodings (/%zz) and over-long path parameters: through the reply, with the request id.
     frameworkErrors: (err, req, res) => {
       const reply = res as unknown as FastifyReply;

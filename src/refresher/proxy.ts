@@ -37,7 +37,8 @@ const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-authenticate',
 
 /** Header names the Connection header lists as hop-by-hop, beyond the usual close / keep-alive. */
 function connectionListed(connection: string | string[] | undefined): Set<string> | undefined {
-  if (connection === undefined) return undefined;
+  // Nearly every answer says just "keep-alive" (or "close"): nothing listed, and no split per request.
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return undefined;
   const names = String(connection).toLowerCase().split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'close' && s !== 'keep-alive');
   return names.length > 0 ? new Set(names) : undefined;
 }
@@ -119,14 +120,14 @@ class Upstream {
     const headers = upstreamHeaders(req);
     headers.authorization = `Bearer ${token}`;
     const path = this.#path(req.url);
-    const options = {
-      method: req.method as Dispatcher.HttpMethod,
-      headers,
-      body: body.kind === 'buffered' ? body.data : body.kind === 'stream' ? req.raw : undefined,
-      signal: deadline.signal,
-    };
+    const method = req.method as Dispatcher.HttpMethod;
+    const data = body.kind === 'buffered' ? body.data : body.kind === 'stream' ? req.raw : undefined;
+    const signal = deadline.signal;
     try {
-      return isPlainPath(path) ? await this.agent.request({ ...options, origin: this.#origin, path }) : await request(`${this.#origin}${path}`, { ...options, dispatcher: this.agent });
+      // One options object per call (no spread copies): this runs on every proxied request.
+      return isPlainPath(path)
+        ? await this.agent.request({ origin: this.#origin, path, method, headers, body: data, signal })
+        : await request(`${this.#origin}${path}`, { method, headers, body: data, signal, dispatcher: this.agent });
     } catch (err) {
       throw this.failure(req, err, deadline);
     }
@@ -177,6 +178,26 @@ class Upstream {
   }
 }
 
+interface RequestInstruments {
+  requests: { inc(): void };
+  duration: { observe(v: number): void };
+}
+
+/** http_requests_total and http_request_duration_seconds children by code and method, made on first use. */
+function requestInstruments(metrics: RefresherMetrics): (code: number, method: string) => RequestInstruments {
+  const children = new Map<string, RequestInstruments>();
+  return (code, method) => {
+    const key = `${code} ${method}`;
+    let c = children.get(key);
+    if (!c) {
+      const labels = { code: String(code), handler: 'proxy', method };
+      c = { requests: metrics.httpRequests.labels(labels), duration: metrics.httpDuration.labels(labels) };
+      children.set(key, c);
+    }
+    return c;
+  };
+}
+
 /**
  * The authenticating reverse proxy. Every failure is answered with a typed JSON body naming this hop
  * and the cause, never an empty 502: 503 token_unavailable, 502 upstream_unreachable, 504 upstream_timeout.
@@ -185,7 +206,7 @@ class Upstream {
  * request can be replayed, one retry.
  */
 export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agent: Agent } {
-  const app = createHttpApp({ logger: opts.logger, hop: 'token-refresher', requestTimeoutMs: opts.readTimeoutMs, tls: opts.serverTls });
+  const app = createHttpApp({ logger: opts.logger, hop: 'token-refresher', requestTimeoutMs: opts.readTimeoutMs, tls: opts.serverTls, parseQuery: false });
   // undici's timers are the backstop only; the exact deadline is the proxy's own (Deadline).
   const agent = new Agent({
     connect: { timeout: opts.connectTimeoutMs, ...(opts.tls ?? {}) },
@@ -199,10 +220,14 @@ export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agen
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
-  app.addHook('onResponse', async (req, reply) => {
-    const labels = { code: String(reply.statusCode), handler: 'proxy', method: req.method };
-    opts.metrics.httpRequests.inc(labels);
-    opts.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  // A callback hook (an async one costs a promise per request) and the label children resolved once per
+  // code and method, so prom-client builds no label object per request.
+  const instruments = requestInstruments(opts.metrics);
+  app.addHook('onResponse', (req, reply, done) => {
+    const c = instruments(reply.statusCode, req.method);
+    c.requests.inc();
+    c.duration.observe(reply.elapsedTime / 1000);
+    done();
   });
 
   const upstream = new Upstream(opts, agent);

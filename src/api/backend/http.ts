@@ -1,7 +1,7 @@
 // An HTTP backend: Prometheus, VictoriaMetrics, Thanos or Mimir. Requests carry the tenant header; answers
 // pass through (status, headers, streamed body); transport failures become typed 502/504 errors.
 import { Agent, request, type Dispatcher } from 'undici';
-import { Deadline } from '../../http/deadline.js';
+import { Deadline, type CancelSignal } from '../../http/deadline.js';
 import type { ClientTls } from '../../http/tls-client.js';
 import { HttpError } from '../../http/errors.js';
 import { isPlainPath } from '../../http/request-target.js';
@@ -108,7 +108,7 @@ export class HttpBackend implements Backend {
    * One backend request within the deadline (--metrics.write-timeout), headers and body, timed by our own
    * timer; `init.signal` (the caller went away) aborts it too.
    */
-  private async send(url: string, host: string, proxy: string, init: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string | Buffer; signal: AbortSignal }): Promise<BackendResponse> {
+  private async send(url: string, host: string, proxy: string, init: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string | Buffer; signal: CancelSignal }): Promise<BackendResponse> {
     this.opts.onProxy?.(proxy, init.method);
     const ms = this.opts.timeoutMs;
     const deadline = new Deadline(ms, () => new DOMException(`backend deadline of ${ms} ms`, 'TimeoutError')).unref().follow(init.signal);

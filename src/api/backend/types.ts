@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CancelSignal } from '../../http/deadline.js';
 import type { Expr } from '../../promql/ast.js';
 import type { Querier } from '../../storage/interface.js';
 import type { ReadEndpoint } from '../enforcement/params.js';
@@ -16,7 +17,8 @@ export interface ReadCall {
   tenantId: string;
   /** Headers safe to pass on (accept, user-agent, x-request-id, ...). */
   headers: Record<string, string>;
-  signal: AbortSignal;
+  /** Aborts when the client went away (a light signal, see http/deadline.ts). */
+  signal: CancelSignal;
 }
 
 export interface WriteCall {
@@ -24,7 +26,8 @@ export interface WriteCall {
   body: Buffer;
   tenantId: string;
   headers: Record<string, string>;
-  signal: AbortSignal;
+  /** Aborts when the client went away (a light signal, see http/deadline.ts). */
+  signal: CancelSignal;
 }
 
 export interface BackendResponse {

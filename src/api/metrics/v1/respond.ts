@@ -1,7 +1,7 @@
 // The backend's answer to the client: errors wrapped in the API's error shape naming whose answer it is,
 // small bodies collected and sent in one write, large ones streamed (their bytes counted when the
 // length is unknown, for the response-size metric).
-import { Readable, Transform, pipeline } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, type Hop } from '../../../http/errors.js';
 import { isSuccess, wrapUpstreamError } from '../../../http/upstream-error.js';
@@ -35,20 +35,42 @@ export async function sendBackendResponse(req: FastifyRequest, reply: FastifyRep
     );
   }
   if (body instanceof Readable && res.headers['content-length'] === undefined) {
-    const ctx = req.obs;
-    ctx.responseBytes = 0;
-    const counted = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        ctx.responseBytes += chunk.length;
-        cb(null, chunk);
-      },
-    });
-    pipeline(body, counted, (err) => err && req.log.warn({ err: err.message }, 'backend body interrupted'));
-    body = counted;
+    body = countedBody(req, body);
   } else if (body instanceof Readable) {
     body.on('error', (err) => req.log.warn({ err: err.message }, 'backend body interrupted'));
   }
   return reply.send(body);
+}
+
+/**
+ * The body passed through a byte counter (the response-size metric of an answer of unknown length). Piped
+ * with the error and early-close handling stream.pipeline gives, without it: on Node 20 every pipeline makes
+ * an AbortController and, when it finishes, aborts it (a DOMException with a stack trace), per streamed answer.
+ */
+function countedBody(req: FastifyRequest, source: Readable): Readable {
+  const ctx = req.obs;
+  ctx.responseBytes = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      ctx.responseBytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  let interrupted = false;
+  const interrupt = (message: string, err?: Error) => {
+    if (interrupted) return;
+    interrupted = true;
+    req.log.warn({ err: message }, 'backend body interrupted');
+    if (err) counted.destroy(err);
+    if (!source.destroyed) source.destroy();
+  };
+  source.on('error', (err) => interrupt(err.message, err));
+  // The answer went away (client gone) before the backend's body ended: stop reading it, as pipeline did.
+  counted.on('close', () => {
+    if (!source.readableEnded) interrupt('Premature close');
+  });
+  source.pipe(counted);
+  return counted;
 }
 
 /** The whole body; with listeners rather than an async iterator, which costs several promises a chunk. */
@@ -58,8 +80,11 @@ function collect(body: Readable): Promise<Buffer> {
     body.on('data', (c: Buffer) => chunks.push(c));
     body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     body.once('error', reject);
-    // Destroyed without an error: after 'end' this is a no-op, before it the body was cut.
-    body.once('close', () => reject(new Error('premature close')));
+    // Destroyed without an error before 'end': the body was cut. (After 'end', as on every request, there is
+    // nothing to do: an Error made there anyway cost a stack trace per answer.)
+    body.once('close', () => {
+      if (!body.readableEnded) reject(new Error('premature close'));
+    });
   });
 }
 
