@@ -16,6 +16,8 @@ command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v openssl >/dev/null || need+=(openssl)
 # The doctor's hand-injected clock-skew fault preloads libfaketime into the issuer (test/doctor/hand-faults.test.ts).
 command -v faketime >/dev/null || need+=(faketime)
+# The console's real-browser tests drive Debian's chromium with playwright-core (test/stack/console-browser.test.ts).
+command -v chromium >/dev/null || need+=(chromium)
 # The overlays are also rendered by the real kustomize (kubectl's built-in one will do); neither is a Debian
 # package recent enough (Debian's kubernetes-client 1.20 embeds kustomize v2, which lacks `patches`).
 if ! command -v kustomize >/dev/null && ! command -v kubectl >/dev/null; then
