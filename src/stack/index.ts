@@ -20,6 +20,7 @@ import { startUserTraffic } from './user-traffic.js';
 import { startConsole, type RunningConsole } from './console/server.js';
 import type { FaultControl } from './console/context.js';
 import { StackEvents } from './events.js';
+import { StatusWatcher } from './status/watcher.js';
 
 export { FAULTS, formatFaultCatalog, faultByName, type Fault, type FaultName } from './faults.js';
 export { DEMO_INSTANCES, PORT_COUNT, TENANT, TENANT_ID, type StackPlan } from './plan.js';
@@ -46,6 +47,8 @@ export interface StackOptions {
   tls?: boolean;
   /** Where the console listens (up --console.listen); default 127.0.0.1:<base port + 9>. */
   consoleListen?: string;
+  /** One line per start-up stage and per component ready (the calm terminal's progress). */
+  onProgress?: (line: string) => void;
 }
 
 export interface Endpoint {
@@ -67,6 +70,8 @@ export interface RunningStack {
   console: RunningConsole;
   /** The change feed (calm terminal lines, the console's timeline). */
   events: StackEvents;
+  /** Every hop's live state, polled every second (feeds `events` and GET /api/v1/status). */
+  status: StatusWatcher;
   curlExample: string;
   stop(): Promise<void>;
 }
@@ -96,8 +101,9 @@ async function startStandIns(plan: StackPlan): Promise<FaultServer[]> {
  * each finds what it calls on its first try (no start-up error noise, and no retry backoff on the critical path);
  * doctor serve last, off the path's critical path. Returns those not ready in time.
  */
-async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number, wrap: StackOptions['wrap'] = {}): Promise<string[]> {
-  const deadline = Date.now() + readyTimeoutMs;
+async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number, wrap: StackOptions['wrap'] = {}, progress: (line: string) => void = () => {}): Promise<string[]> {
+  const t0 = Date.now();
+  const deadline = t0 + readyTimeoutMs;
   const notReady: string[] = [];
   const runStage = async (stage: readonly ComponentSpec[]) => {
     for (const c of stage) {
@@ -107,10 +113,11 @@ async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTim
     }
     await Promise.all(stage.filter((c) => c.readyUrl).map(async (c) => {
       while (Date.now() < deadline) {
-        if (await answers(c.readyUrl!)) return;
+        if (await answers(c.readyUrl!)) return progress(`${c.name} ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         await new Promise((r) => setTimeout(r, 25));
       }
       notReady.push(c.name);
+      progress(`${c.name} NOT ready after ${(readyTimeoutMs / 1000).toFixed(0)} s (its log: ${join(plan.dataDir, 'logs', `${c.name}.log`)})`);
     }));
   };
   // The API before its clients too: a refresher or probe request to an API still starting is a refused
@@ -207,7 +214,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const mux = new LogMux(opts.out, undefined, join(plan.dataDir, 'logs'));
   const supervisor = new Supervisor(mux);
   const standIns = await startStandIns(plan);
-  const notReady = await startComponents(plan, supervisor, opts.readyTimeoutMs ?? 15_000, opts.wrap);
+  opts.onProgress?.(`starting ${plan.components.map((c) => c.name).join(', ')} (logs in ${join(plan.dataDir, 'logs')})`);
+  const notReady = await startComponents(plan, supervisor, opts.readyTimeoutMs ?? 15_000, opts.wrap, opts.onProgress);
   const readyMs = Date.now() - started;
   const { dataPlane, userTraffic } = startTraffic(plan, opts.logger);
   const endpoints = stackEndpoints(plan);
@@ -218,8 +226,11 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     inject: () => Promise.reject(new Error('live fault injection is not available yet')),
     clear: () => Promise.reject(new Error('live fault injection is not available yet')),
   };
-  const consoleServer = await startConsole({ plan, supervisor, events, faults: faultControl, logger: opts.logger.child({ part: 'console' }) }, opts.consoleListen ?? `127.0.0.1:${plan.ports.console}`);
+  const status = new StatusWatcher({ plan, supervisor, events, userStats: () => userTraffic.stats() });
+  status.start();
+  const consoleServer = await startConsole({ plan, supervisor, events, faults: faultControl, status, logger: opts.logger.child({ part: 'console' }) }, opts.consoleListen ?? `127.0.0.1:${plan.ports.console}`);
   endpoints.unshift({ component: 'console', url: `${consoleServer.url}/`, what: 'the path live: hop health, charts, alerts, the verdict, live fault injection (JSON API at /api/v1/)' });
+  events.emit({ kind: 'start', text: `stack ready in ${(readyMs / 1000).toFixed(1)} s${notReady.length ? ` (not ready: ${notReady.join(', ')})` : ''}${plan.faults.length ? `; faults: ${plan.faults.join(', ')}` : ''}` });
   const stateTimer = keepStackFile(plan, started, endpoints, supervisor, dataPlane);
   return {
     plan,
@@ -231,9 +242,11 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     userTraffic,
     console: consoleServer,
     events,
+    status,
     curlExample: curlExampleFor(plan),
     stop: async () => {
       clearInterval(stateTimer);
+      status.stop();
       await consoleServer.close();
       userTraffic.stop();
       await dataPlane.stop();
