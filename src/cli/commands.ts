@@ -62,6 +62,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: 'run the Observatorium non-2xx runbook: logs, Observatorium URL, credentials, NetworkPolicy, refresher health; names the root cause',
     load: async () => (await import('./doctor.js')).doctorCommand(),
   },
+  {
+    name: 'logs',
+    description: "print the component logs of `obspath up` (<data>/logs/); -f follows them",
+    args: '[component]',
+    load: async () => (await import('./logs.js')).logsCommand(),
+  },
 ];
 
 /** The command a command line runs (`obspath help <cmd>` included), if it names one. */

@@ -18,6 +18,7 @@ import { makeStackTls } from './tls.js';
 import { startUserTraffic } from './user-traffic.js';
 import { startConsole, type RunningConsole } from './console/server.js';
 import { StackEvents } from './events.js';
+import { StatusWatcher } from './status/watcher.js';
 
 export { FAULTS, formatFaultCatalog, faultByName, type Fault, type FaultName } from './faults.js';
 export { DEMO_INSTANCES, PORT_COUNT, TENANT, TENANT_ID, type StackPlan } from './plan.js';
@@ -43,6 +44,8 @@ export interface StackOptions {
   tls?: boolean;
   /** Where the console listens (up --console.listen); default 127.0.0.1:<base port + 9>. */
   consoleListen?: string;
+  /** One line per start-up stage and per component ready (the calm terminal's progress). */
+  onProgress?: (line: string) => void;
 }
 
 export interface Endpoint {
@@ -64,6 +67,8 @@ export interface RunningStack {
   console: RunningConsole;
   /** The change feed (calm terminal lines, the console's timeline). */
   events: StackEvents;
+  /** Every hop's live state, polled every second (feeds `events` and GET /api/v1/status). */
+  status: StatusWatcher;
   curlExample: string;
   stop(): Promise<void>;
 }
@@ -73,13 +78,16 @@ export interface RunningStack {
  * each finds what it calls on its first try (no start-up error noise, and no retry backoff on the critical path);
  * doctor serve last, off the path's critical path. Returns those not ready in time.
  */
-async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number, wrap: StackOptions['wrap'] = {}): Promise<string[]> {
-  const deadline = Date.now() + readyTimeoutMs;
+async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number, wrap: StackOptions['wrap'] = {}, progress: (line: string) => void = () => {}): Promise<string[]> {
+  const t0 = Date.now();
+  const deadline = t0 + readyTimeoutMs;
   const notReady: string[] = [];
   const runStage = async (stage: readonly ComponentSpec[]) => {
     for (const c of stage) supervisor.start(childSpecOf(c, wrap));
-    await Promise.all(stage.map(async (c) => {
-      if (!(await waitReady(c, deadline))) notReady.push(c.name);
+    await Promise.all(stage.filter((c) => c.readyUrl).map(async (c) => {
+      if (await waitReady(c, deadline)) return progress(`${c.name} ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      notReady.push(c.name);
+      progress(`${c.name} NOT ready after ${(readyTimeoutMs / 1000).toFixed(0)} s (its log: ${join(plan.dataDir, 'logs', `${c.name}.log`)})`);
     }));
   };
   // The API before its clients too: a refresher or probe request to an API still starting is a refused
@@ -185,7 +193,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const mux = new LogMux(opts.out, undefined, join(plan.dataDir, 'logs'));
   const supervisor = new Supervisor(mux);
   const standIns = await startStandIns(plan.standIns);
-  const notReady = await startComponents(plan, supervisor, opts.readyTimeoutMs ?? 15_000, opts.wrap);
+  opts.onProgress?.(`starting ${plan.components.map((c) => c.name).join(', ')} (logs in ${join(plan.dataDir, 'logs')})`);
+  const notReady = await startComponents(plan, supervisor, opts.readyTimeoutMs ?? 15_000, opts.wrap, opts.onProgress);
   const readyMs = Date.now() - started;
   const { dataPlane, userTraffic } = startTraffic(plan, opts.logger);
   const endpoints = stackEndpoints(plan);
@@ -196,8 +205,11 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     retarget: (p) => dataPlane.retarget(receiveUrlOf(p)),
     changed: () => stackFile?.write(),
   });
-  const consoleServer = await startConsole({ plan, supervisor, events, faults: faultControl, logger: opts.logger.child({ part: 'console' }) }, opts.consoleListen ?? `127.0.0.1:${plan.ports.console}`);
+  const status = new StatusWatcher({ plan, supervisor, events, userStats: () => userTraffic.stats() });
+  status.start();
+  const consoleServer = await startConsole({ plan, supervisor, events, faults: faultControl, status, logger: opts.logger.child({ part: 'console' }) }, opts.consoleListen ?? `127.0.0.1:${plan.ports.console}`);
   endpoints.unshift({ component: 'console', url: `${consoleServer.url}/`, what: 'the path live: hop health, charts, alerts, the verdict, live fault injection (JSON API at /api/v1/)' });
+  events.emit({ kind: 'start', text: `stack ready in ${(readyMs / 1000).toFixed(1)} s${notReady.length ? ` (not ready: ${notReady.join(', ')})` : ''}${plan.faults.length ? `; faults: ${plan.faults.join(', ')}` : ''}` });
   stackFile = keepStackFile(plan, started, endpoints, supervisor, dataPlane, consoleServer.url);
   return {
     plan,
@@ -209,9 +221,11 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     userTraffic,
     console: consoleServer,
     events,
+    status,
     curlExample: curlExampleFor(plan),
     stop: async () => {
       clearInterval(stackFile?.timer);
+      status.stop();
       await consoleServer.close();
       await faultControl.close();
       userTraffic.stop();

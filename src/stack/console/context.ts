@@ -4,6 +4,7 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { StackEvents } from '../events.js';
 import type { FaultChange } from '../live-faults.js';
 import type { StackPlan } from '../plan.js';
+import type { StatusSnapshot } from '../status/watcher.js';
 import type { Supervisor } from '../supervisor.js';
 
 /** Live fault injection: only the affected component is reconfigured or restarted. */
@@ -28,4 +29,6 @@ export interface ConsoleContext {
   events: StackEvents;
   faults: FaultControl;
   logger: Logger;
+  /** The live status of every hop (the status watcher); absent: not watched. */
+  status?: { snapshot(): StatusSnapshot };
 }
