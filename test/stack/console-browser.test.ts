@@ -16,7 +16,7 @@ import { PassThrough } from 'node:stream';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { faultByName, PORT_COUNT, startStack, type FaultName, type RunningStack } from '../../src/stack/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { freePortRange, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { freePortRange, tempDir } from '../../tools/testing/net.js';
 
 const ALERT_FOR = '10s';
 /**
@@ -53,30 +53,61 @@ interface Shown {
   faults: Record<string, boolean>;
 }
 
+// Scripts run in the page are strings: tsx compiles this file with helpers (__name) the page does not have.
+const SHOWN_SCRIPT = `(() => {
+  const all = (sel) => [...document.querySelectorAll(sel)];
+  const verdict = document.querySelector('[data-verdict-cause]');
+  return {
+    hops: Object.fromEntries(all('[data-hop]').map((e) => [e.dataset.hop, e.dataset.state])),
+    reasons: Object.fromEntries(all('[data-hop]').map((e) => [e.dataset.hop, e.querySelector('[role=tooltip]')?.textContent ?? ''])),
+    alerts: all('[data-alert]').map((e) => ({ name: e.dataset.alert, state: e.dataset.alertState })),
+    verdict: { cause: verdict?.dataset.verdictCause ?? '', generatedAt: verdict?.dataset.generatedAt ?? '' },
+    charts: Object.fromEntries(all('[data-chart]').map((e) => [e.dataset.chart, Number(e.dataset.points)])),
+    faults: Object.fromEntries(all('[data-fault]').map((e) => [e.dataset.fault, e.dataset.active === 'true'])),
+  };
+})()`;
+
+/** Marks every keyboard control (data-kbd) and counts them. */
+const MARK_CONTROLS_SCRIPT = `(() => {
+  const els = [...document.querySelectorAll('button, a[href], [tabindex="0"], summary')].filter((e) => e.offsetParent !== null || e.classList.contains('skip'));
+  els.forEach((e, i) => (e.dataset.kbd = String(i)));
+  return els.length;
+})()`;
+
+/** The focused control: its mark, whether its focus ring shows, and its start tag. */
+const FOCUSED_SCRIPT = `(() => {
+  const e = document.activeElement;
+  if (!e || !e.dataset || !e.dataset.kbd) return null;
+  const style = getComputedStyle(e);
+  return { id: e.dataset.kbd, outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2, what: e.outerHTML.slice(0, 80) };
+})()`;
+
 function shown(): Promise<Shown> {
-  return page.evaluate(() => {
-    const all = (sel: string) => [...document.querySelectorAll<HTMLElement>(sel)];
-    const verdict = document.querySelector<HTMLElement>('[data-verdict-cause]');
-    return {
-      hops: Object.fromEntries(all('[data-hop]').map((e) => [e.dataset.hop!, e.dataset.state!])),
-      reasons: Object.fromEntries(all('[data-hop]').map((e) => [e.dataset.hop!, e.querySelector('[role=tooltip]')?.textContent ?? ''])),
-      alerts: all('[data-alert]').map((e) => ({ name: e.dataset.alert!, state: e.dataset.alertState! })),
-      verdict: { cause: verdict?.dataset.verdictCause ?? '', generatedAt: verdict?.dataset.generatedAt ?? '' },
-      charts: Object.fromEntries(all('[data-chart]').map((e) => [e.dataset.chart!, Number(e.dataset.points)])),
-      faults: Object.fromEntries(all('[data-fault]').map((e) => [e.dataset.fault!, e.dataset.active === 'true'])),
-    };
-  });
+  return page.evaluate(SHOWN_SCRIPT) as Promise<Shown>;
 }
 
 /** Polls the page until `check` holds; the failure names what the page showed last and the stack's log tail. */
 async function untilShown(what: string, timeoutMs: number, check: (s: Shown) => boolean): Promise<Shown> {
+  const deadline = Date.now() + timeoutMs;
   let last: Shown | undefined;
-  await waitUntil(async () => check((last = await shown())), timeoutMs, `${what}\npage showed: ${JSON.stringify(last)}\n${logs.slice(-3000)}`);
-  return last!;
+  while (Date.now() < deadline) {
+    last = await shown();
+    if (check(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}\npage showed: ${JSON.stringify(last)}\n${logs.slice(-3000)}`);
 }
 
 const hopOf = (fault: FaultName) => (faultByName(fault).hop === 'backend' ? 'store' : faultByName(fault).hop);
 const allOk = (s: Shown) => Object.keys(s.hops).length === 8 && Object.values(s.hops).every((st) => st === 'ok');
+/**
+ * The status marks the hop of the doctor's verdict degraded while alerts fire, and the bundle's alerts take their
+ * 5-minute rate windows to resolve after a fault is cleared: until then a hop may stay degraded for that reason
+ * only. Every other hop is ok by its own signals.
+ */
+const VERDICT_ONLY = "the doctor's verdict while alerts fire";
+const okByOwnSignals = (s: Shown) => Object.keys(s.hops).length === 8
+  && Object.entries(s.hops).every(([hop, st]) => st === 'ok' || (st === 'degraded' && (s.reasons[hop] ?? '').startsWith(VERDICT_ONLY)));
 
 async function screenshot(name: string): Promise<string> {
   const path = join(ARTIFACTS, `console-${name}.png`);
@@ -160,63 +191,37 @@ describe('the console in chromium on a live stack', { concurrency: false }, () =
   });
 
   it('the keyboard reaches every control, with a visible focus; Enter picks a time range', { timeout: 60_000 }, async () => {
-    const controls = await page.evaluate(() => {
-      const els = [...document.querySelectorAll<HTMLElement>('button, a[href], [tabindex="0"], summary')].filter((e) => e.offsetParent !== null || e.classList.contains('skip'));
-      els.forEach((e, i) => (e.dataset.kbd = String(i)));
-      return els.length;
-    });
+    const controls = (await page.evaluate(MARK_CONTROLS_SCRIPT)) as number;
     assert.ok(controls >= 8 + 5 + 15, `hops, range buttons and fault buttons (${controls})`);
     await page.locator('body').click({ position: { x: 5, y: 5 } });
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.evaluate('document.activeElement && document.activeElement.blur()');
     const reached = new Set<string>();
     let outlineMissing = '';
     for (let i = 0; i < controls + 10; i++) {
       await page.keyboard.press('Tab');
-      const f = await page.evaluate(() => {
-        const e = document.activeElement as HTMLElement | null;
-        if (!e || !e.dataset.kbd) return null;
-        const style = getComputedStyle(e);
-        return { id: e.dataset.kbd, outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2, what: e.outerHTML.slice(0, 80) };
-      });
+      const f = (await page.evaluate(FOCUSED_SCRIPT)) as { id: string; outline: boolean; what: string } | null;
       if (!f) continue;
       reached.add(f.id);
       if (!f.outline && !outlineMissing) outlineMissing = f.what;
     }
     assert.equal(reached.size, controls, `Tab reached ${reached.size} of ${controls} controls`);
     assert.equal(outlineMissing, '', 'every focused control shows its focus');
-    const range = page.locator('.range button', { hasText: '15m' });
+    const range = page.getByRole('button', { name: '15m', exact: true });
     await range.focus();
     await page.keyboard.press('Enter');
     assert.equal(await range.getAttribute('aria-pressed'), 'true');
-    await page.locator('.range button', { hasText: '5m' }).click();
+    await page.getByRole('button', { name: '5m', exact: true }).click();
   });
 
   for (const [i, fault] of FAULTS.entries()) {
     const f = faultByName(fault);
-    it(`inject ${fault}: the ${hopOf(fault)} hop turns red, ${f.alerts.join(' / ')} and the verdict ${f.verdict} show; clear returns to green`, { timeout: VERDICT_DEADLINE_MS + GREEN_DEADLINE_MS + 60_000 }, async () => {
-      const hop = hopOf(fault);
-      const button = page.locator(`[data-fault="${fault}"] button`);
-      assert.equal(await button.innerText(), 'Inject');
-      const t0 = Date.now();
-      await button.click();
-      const red = await untilShown(`${hop} not ok after injecting ${fault}`, 60_000, (s) => s.hops[hop] === 'down' || s.hops[hop] === 'degraded');
-      const redAt = Date.now();
-      await untilShown(`${fault} marked active in the catalog`, 30_000, (s) => s.faults[fault] === true);
-      const firing = await untilShown(`one of ${f.alerts.join(', ')} firing`, VERDICT_DEADLINE_MS, (s) => s.alerts.some((a) => a.state === 'firing' && f.alerts.includes(a.name)));
-      const alertAt = Date.now();
-      await untilShown(`verdict ${f.verdict} (a run after the click)`, VERDICT_DEADLINE_MS - (Date.now() - t0),
-        (s) => s.verdict.cause === f.verdict && Date.parse(s.verdict.generatedAt) >= t0);
-      const verdictAt = Date.now();
-      assert.match(await page.locator('.verdict .fix').innerText(), /\S/, 'the fix shows');
-      assert.ok(await page.locator('.verdict .evidence li').count() > 0, 'the evidence chain shows');
-      if (i === 0) await screenshot(`fault-${fault}`);
-      const shownAlerts = firing.alerts.filter((a) => a.state === 'firing' && f.alerts.includes(a.name)).map((a) => a.name);
-      report.push(`${fault.padEnd(22)} click -> ${hop} ${red.hops[hop]} ${((redAt - t0) / 1000).toFixed(1)} s, -> alert firing ${((alertAt - t0) / 1000).toFixed(1)} s (${shownAlerts.join(', ')}), -> verdict ${f.verdict} on the page ${((verdictAt - t0) / 1000).toFixed(1)} s`);
-
-      const clearAt = Date.now();
-      await page.locator(`[data-fault="${fault}"] button`, { hasText: 'Clear' }).click();
-      await untilShown(`every hop ok again after clearing ${fault}`, GREEN_DEADLINE_MS, (s) => allOk(s) && s.faults[fault] === false);
-      report.push(`${''.padEnd(22)} clear -> all hops ok ${((Date.now() - clearAt) / 1000).toFixed(1)} s`);
+    it(`inject ${fault}: the ${hopOf(fault)} hop turns red, ${f.alerts.join(' / ')} and the verdict ${f.verdict} show; clear returns to green`, { timeout: VERDICT_DEADLINE_MS + GREEN_DEADLINE_MS + 90_000 }, async () => {
+      try {
+        await injectAndClear(fault, i === 0);
+      } finally {
+        // A failed step must not leave the fault on for the next one (DELETE of an inactive fault is a no-op).
+        await fetch(`${stack.console.url}/api/v1/faults/${fault}`, { method: 'DELETE', signal: AbortSignal.timeout(60_000) }).catch(() => {});
+      }
     });
   }
 
@@ -224,3 +229,34 @@ describe('the console in chromium on a live stack', { concurrency: false }, () =
     assert.deepEqual(foreignRequests, []);
   });
 });
+
+/** Clicks "inject", waits for the hop, the alert and the verdict on the page, clicks "clear", waits for green. */
+async function injectAndClear(fault: FaultName, takeScreenshot: boolean): Promise<void> {
+  const f = faultByName(fault);
+  const hop = hopOf(fault);
+  const button = page.locator(`[data-fault="${fault}"] button`);
+  assert.equal(await button.innerText(), 'Inject');
+  const t0 = Date.now();
+  await button.click();
+  const red = await untilShown(`${hop} down (red) after injecting ${fault}`, 60_000, (s) => s.hops[hop] === 'down');
+  const redAt = Date.now();
+  assert.match(await page.locator(`[data-hop="${hop}"] .badge`).innerText(), /down/, 'the word, not only the colour');
+  assert.ok((red.reasons[hop] ?? '').length > 10, `${hop} says why: ${red.reasons[hop]}`);
+  await untilShown(`${fault} marked active in the catalog`, 30_000, (s) => s.faults[fault] === true);
+  const firing = await untilShown(`one of ${f.alerts.join(', ')} firing`, VERDICT_DEADLINE_MS, (s) => s.alerts.some((a) => a.state === 'firing' && f.alerts.includes(a.name)));
+  const alertAt = Date.now();
+  await untilShown(`verdict ${f.verdict} (a run after the click)`, VERDICT_DEADLINE_MS - (Date.now() - t0),
+    (s) => s.verdict.cause === f.verdict && Date.parse(s.verdict.generatedAt) >= t0);
+  const verdictAt = Date.now();
+  assert.match(await page.locator('.verdict .fix').innerText(), /\S/, 'the fix shows');
+  assert.ok(await page.locator('.verdict .evidence li').count() > 0, 'the evidence chain shows');
+  if (takeScreenshot) await screenshot(`fault-${fault}`);
+  const shownAlerts = firing.alerts.filter((a) => a.state === 'firing' && f.alerts.includes(a.name)).map((a) => a.name);
+  report.push(`${fault.padEnd(22)} click -> ${hop} ${red.hops[hop]} ${((redAt - t0) / 1000).toFixed(1)} s, -> alert firing ${((alertAt - t0) / 1000).toFixed(1)} s (${shownAlerts.join(', ')}), -> verdict ${f.verdict} on the page ${((verdictAt - t0) / 1000).toFixed(1)} s`);
+
+  const clearAt = Date.now();
+  await page.locator(`[data-fault="${fault}"] button`, { hasText: 'Clear' }).click();
+  const green = await untilShown(`every hop ok again after clearing ${fault}`, GREEN_DEADLINE_MS, (s) => s.faults[fault] === false && okByOwnSignals(s));
+  const held = Object.keys(green.hops).filter((h) => green.hops[h] !== 'ok');
+  report.push(`${''.padEnd(22)} clear -> every hop ok by its own signals ${((Date.now() - clearAt) / 1000).toFixed(1)} s${held.length ? ` (${held.join(', ')} still degraded by the verdict while the alerts resolve)` : ''}`);
+}

@@ -47,18 +47,33 @@ export function VerdictPanel({ report, error }) {
 }
 
 /** `alerts`: GET /api/v1/status's data.alerts ({name, state, since, summary, runbookUrl}). */
+/** One entry per alert name and state (an alert fires once per `path` label); `count` series, the earliest `since`. */
+function grouped(alerts) {
+  const byKey = new Map();
+  for (const a of alerts) {
+    const key = `${a.state}/${a.name}`;
+    const g = byKey.get(key);
+    if (!g) byKey.set(key, { ...a, count: 1 });
+    else {
+      g.count += 1;
+      if (a.since && (!g.since || a.since < g.since)) g.since = a.since;
+    }
+  }
+  return [...byKey.values()].sort((a, b) => (a.state === b.state ? a.name.localeCompare(b.name) : a.state === 'firing' ? -1 : 1));
+}
+
 export function AlertsPanel({ alerts, error }) {
-  const sorted = [...alerts].sort((a, b) => (a.state === b.state ? a.name.localeCompare(b.name) : a.state === 'firing' ? -1 : 1));
+  const sorted = grouped(alerts);
   return html`
     <section class="panel alerts" aria-labelledby="alerts-h">
-      <h2 id="alerts-h">Alerts <span class="count">${alerts.filter((a) => a.state === 'firing').length} firing, ${alerts.filter((a) => a.state === 'pending').length} pending</span></h2>
+      <h2 id="alerts-h">Alerts <span class="count">${sorted.filter((a) => a.state === 'firing').length} firing, ${sorted.filter((a) => a.state === 'pending').length} pending</span></h2>
       ${error ? html`<p class="quiet error">${error}</p>` : null}
       ${!error && sorted.length === 0 ? html`<p class="quiet"><span aria-hidden="true">✓ </span>No alert is firing or pending.</p>` : null}
       <ul class="alert-list">
         ${sorted.map((a) => html`
           <li class=${`alert state-${a.state}`} data-alert=${a.name} data-alert-state=${a.state}>
             <span class="badge"><span class="icon" aria-hidden="true">${a.state === 'firing' ? '●' : '◐'}</span> ${a.state}</span>
-            <strong>${a.name}</strong>
+            <strong>${a.name}</strong>${a.count > 1 ? html`<span class="meta"> (${a.count} series)</span>` : null}
             ${a.since ? html`<span class="meta"> since ${clock(a.since)}</span>` : null}
             ${a.summary ? html`<p>${a.summary}</p>` : null}
             ${a.runbookUrl ? html`<a href=${a.runbookUrl} target="_blank" rel="noopener noreferrer">Runbook for ${a.name}</a>` : null}
