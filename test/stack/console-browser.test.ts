@@ -47,7 +47,7 @@ const foreignRequests: string[] = [];
 interface Shown {
   hops: Record<string, string>;
   reasons: Record<string, string>;
-  alerts: { name: string; state: string }[];
+  alerts: { name: string; state: string; since: string }[];
   verdict: { cause: string; generatedAt: string };
   charts: Record<string, number>;
   faults: Record<string, boolean>;
@@ -60,7 +60,7 @@ const SHOWN_SCRIPT = `(() => {
   return {
     hops: Object.fromEntries(all('[data-hop]').map((e) => [e.dataset.hop, e.dataset.state])),
     reasons: Object.fromEntries(all('[data-hop]').map((e) => [e.dataset.hop, e.querySelector('[role=tooltip]')?.textContent ?? ''])),
-    alerts: all('[data-alert]').map((e) => ({ name: e.dataset.alert, state: e.dataset.alertState })),
+    alerts: all('[data-alert]').map((e) => ({ name: e.dataset.alert, state: e.dataset.alertState, since: e.dataset.alertSince })),
     verdict: { cause: verdict?.dataset.verdictCause ?? '', generatedAt: verdict?.dataset.generatedAt ?? '' },
     charts: Object.fromEntries(all('[data-chart]').map((e) => [e.dataset.chart, Number(e.dataset.points)])),
     faults: Object.fromEntries(all('[data-fault]').map((e) => [e.dataset.fault, e.dataset.active === 'true'])),
@@ -243,7 +243,9 @@ async function injectAndClear(fault: FaultName, takeScreenshot: boolean): Promis
   assert.match(await page.locator(`[data-hop="${hop}"] .badge`).innerText(), /down/, 'the word, not only the colour');
   assert.ok((red.reasons[hop] ?? '').length > 10, `${hop} says why: ${red.reasons[hop]}`);
   await untilShown(`${fault} marked active in the catalog`, 30_000, (s) => s.faults[fault] === true);
-  const firing = await untilShown(`one of ${f.alerts.join(', ')} firing`, VERDICT_DEADLINE_MS, (s) => s.alerts.some((a) => a.state === 'firing' && f.alerts.includes(a.name)));
+  // An alert of the catalog that went active after the click (alerts of an earlier fault may still be firing).
+  const fresh = (a: Shown['alerts'][number]) => a.state === 'firing' && f.alerts.includes(a.name) && Date.parse(a.since) >= t0 - 1000;
+  const firing = await untilShown(`one of ${f.alerts.join(', ')} firing, active since the click`, VERDICT_DEADLINE_MS, (s) => s.alerts.some(fresh));
   const alertAt = Date.now();
   await untilShown(`verdict ${f.verdict} (a run after the click)`, VERDICT_DEADLINE_MS - (Date.now() - t0),
     (s) => s.verdict.cause === f.verdict && Date.parse(s.verdict.generatedAt) >= t0);
@@ -251,7 +253,7 @@ async function injectAndClear(fault: FaultName, takeScreenshot: boolean): Promis
   assert.match(await page.locator('.verdict .fix').innerText(), /\S/, 'the fix shows');
   assert.ok(await page.locator('.verdict .evidence li').count() > 0, 'the evidence chain shows');
   if (takeScreenshot) await screenshot(`fault-${fault}`);
-  const shownAlerts = firing.alerts.filter((a) => a.state === 'firing' && f.alerts.includes(a.name)).map((a) => a.name);
+  const shownAlerts = firing.alerts.filter(fresh).map((a) => a.name);
   report.push(`${fault.padEnd(22)} click -> ${hop} ${red.hops[hop]} ${((redAt - t0) / 1000).toFixed(1)} s, -> alert firing ${((alertAt - t0) / 1000).toFixed(1)} s (${shownAlerts.join(', ')}), -> verdict ${f.verdict} on the page ${((verdictAt - t0) / 1000).toFixed(1)} s`);
 
   const clearAt = Date.now();

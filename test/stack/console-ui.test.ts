@@ -4,15 +4,19 @@
 // naming the hop. The page in a real browser on a real stack: console-browser.test.ts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
+import { trustExtraCa } from '../../src/http/extra-ca.js';
 import { createHttpApp, listen } from '../../src/http/server.js';
 import type { ConsoleContext } from '../../src/stack/console/context.js';
 import { CONTENT_SECURITY_POLICY, registerUiRoutes } from '../../src/stack/console/ui.js';
 import type { StackPlan } from '../../src/stack/plan.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { freePort } from '../../tools/testing/net.js';
-import { startPrometheus, type Backend } from '../../tools/testing/procs.js';
+import { freePort, tempDir, waitUntil } from '../../tools/testing/net.js';
+import { startPrometheus, startProcess, type Backend } from '../../tools/testing/procs.js';
+import { loopbackServerCert, makeCa } from '../../tools/testing/tls.js';
 
 let prom: Backend;
 let app: FastifyInstance;
@@ -20,9 +24,9 @@ let base: string;
 let closedPort: number;
 
 /** A console app with only the page's routes, its store at `storeUrl`'s port and doctor serve at `doctorUrl`. */
-async function consoleApp(storePort: number, doctorUrl: string): Promise<{ app: FastifyInstance; url: string }> {
+async function consoleApp(storePort: number, doctorUrl: string, scheme = 'http'): Promise<{ app: FastifyInstance; url: string }> {
   const logger = createLogger({ component: 'console-test', level: 'silent' });
-  const plan = { url: (p: number) => `http://127.0.0.1:${p}`, ports: { store: storePort }, alertsTo: { doctorUrl } } as unknown as StackPlan;
+  const plan = { url: (p: number) => `${scheme}://127.0.0.1:${p}`, ports: { store: storePort }, alertsTo: { doctorUrl } } as unknown as StackPlan;
   const a = createHttpApp({ logger, hop: 'console', accessLog: false });
   registerUiRoutes(a, { plan, logger } as unknown as ConsoleContext);
   const addr = await listen(a, '127.0.0.1:0');
@@ -168,6 +172,41 @@ describe('the console proxies: the store and doctor serve, read-only', () => {
       assert.deepEqual([body.hop, body.reason, body.errorType], ['store', 'refused', 'unavailable']);
     } finally {
       await noStore.app.close();
+    }
+  });
+});
+
+describe('the console proxies over TLS (obspath up --tls)', () => {
+  it('reach a store serving HTTPS once the stack\'s CA is trusted, as startStack does; an unknown CA is a 502 naming the store', { timeout: 60_000 }, async () => {
+    const dir = await tempDir('obspath-console-tls-');
+    const ca = makeCa(dir.path);
+    const cert = loopbackServerCert(ca, 'store');
+    const webConfig = join(dir.path, 'web.yml');
+    writeFileSync(webConfig, `tls_server_config:\n  cert_file: ${cert.certFile}\n  key_file: ${cert.keyFile}\n`);
+    writeFileSync(join(dir.path, 'prometheus.yml'), 'global:\n  scrape_interval: 15s\n');
+    const port = await freePort();
+    const proc = startProcess('prometheus', [`--config.file=${join(dir.path, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir.path, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${webConfig}`]);
+    const c = await consoleApp(port, `http://127.0.0.1:${closedPort}`, 'https');
+    try {
+      const ask = async () => {
+        const res = await fetch(`${c.url}/api/v1/store/query?query=${encodeURIComponent('3+4')}`);
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      // Until it listens: refused; then the handshake fails on the CA this process does not know yet.
+      let untrusted = await ask();
+      await waitUntil(async () => (untrusted = await ask()).body.reason === 'tls', 20_000, `prometheus over TLS\n${proc.output()}`);
+      assert.equal(untrusted.status, 502);
+      assert.equal(untrusted.body.hop, 'store');
+      assert.match(String(untrusted.body.error), /unknown authority/);
+      trustExtraCa(ca.cert);
+      const trusted = await ask();
+      assert.equal(trusted.status, 200, JSON.stringify(trusted.body));
+      assert.deepEqual((trusted.body.data as { result: unknown[] }).result[1], '7');
+    } finally {
+      await c.app.close();
+      await proc.stop();
+      await dir.cleanup();
     }
   });
 });

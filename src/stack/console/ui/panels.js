@@ -71,7 +71,7 @@ export function AlertsPanel({ alerts, error }) {
       ${!error && sorted.length === 0 ? html`<p class="quiet"><span aria-hidden="true">✓ </span>No alert is firing or pending.</p>` : null}
       <ul class="alert-list">
         ${sorted.map((a) => html`
-          <li class=${`alert state-${a.state}`} data-alert=${a.name} data-alert-state=${a.state}>
+          <li class=${`alert state-${a.state}`} data-alert=${a.name} data-alert-state=${a.state} data-alert-since=${a.since || ''}>
             <span class="badge"><span class="icon" aria-hidden="true">${a.state === 'firing' ? '●' : '◐'}</span> ${a.state}</span>
             <strong>${a.name}</strong>${a.count > 1 ? html`<span class="meta"> (${a.count} series)</span>` : null}
             ${a.since ? html`<span class="meta"> since ${clock(a.since)}</span>` : null}
