@@ -113,8 +113,11 @@ async function injectAndClear(stack: RunningStack, fault: Fault, dataDir: string
   assertOnlyAffectedRestarted(before, during, [...expected.restarted, ...expected.stopped], `inject ${fault.name}`);
   for (const name of expected.stopped) assert.ok(!during.has(name), `${name} stopped`);
   step();
-  const file = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8')) as { faults: string[] };
+  // stack.json follows at once: what `obspath doctor --env local` reads is the live plan.
+  const file = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8')) as { faults: string[]; refresher: { args: string[] }; api: { args: string[] } };
   assert.deepEqual(file.faults, [fault.name], 'stack.json names the active fault');
+  const argsOf = (name: string) => stack.plan.components.find((c) => c.name === name)?.args ?? [];
+  assert.deepEqual([file.refresher.args, file.api.args], [argsOf('token-refresher'), argsOf('api')], 'stack.json has the live arguments');
   // Counted from here: a restarted fleet manager starts its counters at 0.
   const codeBefore = await fleetCount(stack, REQUESTS, { code: fault.fleetCode });
   const reasonBefore = fault.failureReason ? await fleetCount(stack, FAILURES, { reason: fault.failureReason }) : 0;
