@@ -86,6 +86,8 @@ export class LiveFaults {
   readonly #since = new Map<string, string>();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** The stand-ins may not match the plan (a swap failed half-way): the next change swaps them whatever the plan says. */
+  #standInsStale = false;
 
   constructor(o: LiveFaultsOptions) {
     this.#o = o;
@@ -168,12 +170,16 @@ export class LiveFaults {
     const names = new Set(next.components.map((c) => c.name));
     const stopped = plan.components.filter((c) => !names.has(c.name)).map((c) => c.name);
     const changed = next.components.filter((c) => this.#prints.get(c.name) !== prints.get(c.name)).sort((a, b) => stageOf(a) - stageOf(b));
+    // Until this change is through, what it touches counts as changed: a failure half-way is retried by the next one.
+    for (const name of [...stopped, ...changed.map((c) => c.name)]) this.#prints.set(name, 'changing');
     for (const name of stopped) await supervisor.remove(name);
-    const standIns = JSON.stringify(plan.standIns) !== JSON.stringify(next.standIns);
+    const standIns = this.#standInsStale || JSON.stringify(plan.standIns) !== JSON.stringify(next.standIns);
     if (standIns) {
+      this.#standInsStale = true;
       // One port for every stand-in: the old one must be gone before the new one listens.
       await Promise.all(this.#o.standIns.splice(0).map((s) => s.close()));
       this.#o.standIns.push(...(await startStandIns(next.standIns)));
+      this.#standInsStale = false;
     }
     const notReady: string[] = [];
     const deadline = Date.now() + (this.#o.readyTimeoutMs ?? 20_000);

@@ -1,7 +1,8 @@
 // Live fault injection through the console's JSON API, in one healthy `obspath up` stack: every catalog fault
 // is injected, the fleet manager records the documented code (as test/stack/faults.test.ts asserts with a stack
 // started per fault), the fault is cleared and the path answers 200 again. Only the affected components are
-// restarted: every other one keeps its pid. The supervisor's replace and remove are tested on plain processes.
+// restarted: every other one keeps its pid. `obspath fault` runs against the same stack. The supervisor's
+// replace and remove are tested on plain processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { LogMux } from '../../src/stack/log-stream.js';
 import { Supervisor } from '../../src/stack/supervisor.js';
 import { withFaultStack } from '../../tools/testing/fault-stack.js';
 import { waitUntil } from '../../tools/testing/net.js';
+import { startObspath } from '../../tools/testing/procs.js';
 
 /** What the plan changes per fault: components restarted (new args, env or config) and stopped; the rest keep running. */
 const AFFECTED: Record<FaultName, { restarted: string[]; stopped: string[] }> = {
@@ -94,9 +96,13 @@ function assertOnlyAffectedRestarted(before: Map<string, number | undefined>, af
   for (const name of affected) if (before.has(name) && after.has(name)) assert.notEqual(after.get(name), before.get(name), `${what}: ${name} runs a new process`);
 }
 
-async function injectAndClear(stack: RunningStack, fault: Fault, dataDir: string): Promise<void> {
+/** Injects, waits for the code, clears, waits for 200; returns how long each step took (ms). */
+async function injectAndClear(stack: RunningStack, fault: Fault, dataDir: string): Promise<number[]> {
   const expected = AFFECTED[fault.name];
   const before = pids(stack);
+  const steps: number[] = [];
+  let last = Date.now();
+  const step = () => { steps.push(Date.now() - last); last = Date.now(); };
   const injected = await call(stack, 'POST', `/api/v1/faults/${fault.name}`);
   assert.equal(injected.status, 200, JSON.stringify(injected.body));
   assert.equal(injected.body.data?.fault?.active, true);
@@ -106,16 +112,22 @@ async function injectAndClear(stack: RunningStack, fault: Fault, dataDir: string
   const during = pids(stack);
   assertOnlyAffectedRestarted(before, during, [...expected.restarted, ...expected.stopped], `inject ${fault.name}`);
   for (const name of expected.stopped) assert.ok(!during.has(name), `${name} stopped`);
-  const file = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8')) as { faults: string[] };
+  step();
+  // stack.json follows at once: what `obspath doctor --env local` reads is the live plan.
+  const file = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8')) as { faults: string[]; refresher: { args: string[] }; api: { args: string[] } };
   assert.deepEqual(file.faults, [fault.name], 'stack.json names the active fault');
+  const argsOf = (name: string) => stack.plan.components.find((c) => c.name === name)?.args ?? [];
+  assert.deepEqual([file.refresher.args, file.api.args], [argsOf('token-refresher'), argsOf('api')], 'stack.json has the live arguments');
   // Counted from here: a restarted fleet manager starts its counters at 0.
   const codeBefore = await fleetCount(stack, REQUESTS, { code: fault.fleetCode });
   const reasonBefore = fault.failureReason ? await fleetCount(stack, FAILURES, { reason: fault.failureReason }) : 0;
 
   await waitUntil(async () => (await fleetCount(stack, REQUESTS, { code: fault.fleetCode })) > codeBefore, 30_000, `${fault.name}: code ${fault.fleetCode} at the fleet manager`);
   if (fault.failureReason) assert.ok((await fleetCount(stack, FAILURES, { reason: fault.failureReason })) > reasonBefore, `${fault.name}: failure reason ${fault.failureReason}`);
+  step();
 
   const cleared = await call(stack, 'DELETE', `/api/v1/faults/${fault.name}`);
+  step();
   assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
   assert.equal(cleared.body.data?.fault?.active, false);
   const restoredNames = [...expected.restarted, ...expected.stopped];
@@ -123,6 +135,8 @@ async function injectAndClear(stack: RunningStack, fault: Fault, dataDir: string
   assertOnlyAffectedRestarted(during, pids(stack), restoredNames, `clear ${fault.name}`);
   const okBefore = await fleetCount(stack, REQUESTS, { code: '200' });
   await waitUntil(async () => (await fleetCount(stack, REQUESTS, { code: '200' })) > okBefore, 30_000, `${fault.name} cleared: 200 at the fleet manager again`);
+  step();
+  return steps;
 }
 
 async function everyFault(stack: RunningStack, dataDir: string): Promise<void> {
@@ -135,15 +149,15 @@ async function everyFault(stack: RunningStack, dataDir: string): Promise<void> {
     assert.ok(faults.every((f) => !f.active));
     const durations: string[] = [];
     for (const fault of FAULTS) {
-      const started = Date.now();
       // A failed fault is cleared, so that the next subtest starts healthy.
-      await injectAndClear(stack, fault, dataDir).catch(async (err: unknown) => {
+      const steps = await injectAndClear(stack, fault, dataDir).catch(async (err: unknown) => {
         await call(stack, 'DELETE', `/api/v1/faults/${fault.name}`);
         throw err;
       });
-      durations.push(`${fault.name} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      const total = steps.reduce((a, b) => a + b, 0);
+      durations.push(`${fault.name} ${(total / 1000).toFixed(1)} s (${steps.map((ms) => (ms / 1000).toFixed(1)).join('/')})`);
     }
-    process.stdout.write(`# inject -> code -> clear -> 200: ${durations.join(', ')}\n`);
+    process.stdout.write(`# s per fault (inject answered / code seen / clear answered / 200 seen): ${durations.join(', ')}\n`);
     const kinds = stack.events.since(0).filter((e) => e.kind === 'fault-injected' || e.kind === 'fault-cleared');
     assert.equal(kinds.length, FAULTS.length * 2, 'one event per inject and per clear');
     assert.match(kinds[0]!.text, /^fault wrong-url-host injected: restarted token-refresher$/);
@@ -187,11 +201,61 @@ async function refusalsAndCombinations(stack: RunningStack): Promise<void> {
   assert.equal((await call(stack, 'DELETE', '/api/v1/faults/backend-down')).status, 200);
 }
 
-// One stack for both (starting one costs ~15 s of the suite's budget).
+/** Runs `obspath fault ...` without blocking this process (the stack under test answers from it). */
+async function fault(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = startObspath(['fault', ...args]);
+  let stdout = '';
+  let stderr = '';
+  proc.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.child.once('exit', (c) => resolve(c)));
+  await proc.kill(); // exited already: this only drops its exit hook
+  return { code, stdout, stderr };
+}
+
+async function cliAgainstTheStack(stack: RunningStack, dataDir: string): Promise<void> {
+  const list = await fault(['list', '--data', dataDir]);
+  assert.equal(list.code, 0, list.stderr);
+  for (const f of FAULTS) assert.match(list.stdout, new RegExp(`^${f.name} +- +${f.hop} `, 'm'));
+  assert.match(list.stdout, /^active: none$/m);
+
+  const pidsBefore = new Map(stack.supervisor.status().map((c) => [c.name, c.pid]));
+  const injected = await fault(['inject', 'issuer-down', '--data', dataDir]);
+  assert.equal(injected.code, 0, injected.stderr);
+  assert.match(injected.stdout, /^injected issuer-down \(hop issuer\): restarted token-refresher$/m);
+  assert.match(injected.stdout, /the fleet manager records 503; alerts: .*TokenRefresherDown.*; doctor verdict: issuer-unreachable/);
+  assert.deepEqual(stack.plan.faults, ['issuer-down']);
+  for (const c of stack.supervisor.status()) if (c.name !== 'token-refresher') assert.equal(c.pid, pidsBefore.get(c.name), `${c.name} kept running`);
+
+  // None of these changes anything: they run side by side (each CLI start costs ~1 s on a busy machine).
+  const [again, json, refused, unknown] = await Promise.all([
+    fault(['inject', 'issuer-down', '--data', dataDir]),
+    fault(['list', '--json', '--data', dataDir]),
+    fault(['inject', 'api-5xx', '--data', dataDir]),
+    fault(['inject', 'no-such-fault', '--data', dataDir]),
+  ]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /already active since \d{4}-/);
+  const body = JSON.parse(json.stdout) as { data: { faults: { name: string; active: boolean }[] } };
+  assert.deepEqual(body.data.faults.filter((f) => f.active).map((f) => f.name), ['issuer-down']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /obspath fault: cannot inject api-5xx while issuer-down is active: .*; clear issuer-down first/);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, new RegExp(`unknown fault "no-such-fault"; known faults: ${FAULTS.map((f) => f.name).join(', ')}`));
+
+  const cleared = await fault(['clear', 'issuer-down', '--data', dataDir]);
+  assert.equal(cleared.code, 0, cleared.stderr);
+  assert.match(cleared.stdout, /^cleared issuer-down: restarted token-refresher$/m);
+  assert.deepEqual(stack.plan.faults, []);
+  assert.match((await fault(['clear', 'issuer-down', '--data', dataDir])).stdout, /it was not active/);
+}
+
+// One stack for all three (starting one costs ~20 s of the suite's budget).
 test('live faults through the console API, in one running stack', { timeout: 900_000 }, async (t) => {
   await withFaultStack([], async ({ stack, dataDir }) => {
     await t.test('every catalog fault injected and cleared: the documented code, then 200; only the affected components restart', () => everyFault(stack, dataDir));
     await t.test('unknown names 404 with the catalog, injecting twice is idempotent, combinations the plan cannot express 409', () => refusalsAndCombinations(stack));
+    await t.test('obspath fault list, inject, clear against the running stack; an unknown name exits 2 with the catalog', () => cliAgainstTheStack(stack, dataDir));
   });
 });
 
