@@ -227,10 +227,10 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     clear: () => Promise.reject(new Error('live fault injection is not available yet')),
   };
   const status = new StatusWatcher({ plan, supervisor, events, userStats: () => userTraffic.stats() });
+  events.emit({ kind: 'start', text: `stack ready in ${(readyMs / 1000).toFixed(1)} s${notReady.length ? ` (not ready: ${notReady.join(', ')})` : ''}${plan.faults.length ? `; faults: ${plan.faults.join(', ')}` : ''}` });
   status.start();
   const consoleServer = await startConsole({ plan, supervisor, events, faults: faultControl, status, logger: opts.logger.child({ part: 'console' }) }, opts.consoleListen ?? `127.0.0.1:${plan.ports.console}`);
   endpoints.unshift({ component: 'console', url: `${consoleServer.url}/`, what: 'the path live: hop health, charts, alerts, the verdict, live fault injection (JSON API at /api/v1/)' });
-  events.emit({ kind: 'start', text: `stack ready in ${(readyMs / 1000).toFixed(1)} s${notReady.length ? ` (not ready: ${notReady.join(', ')})` : ''}${plan.faults.length ? `; faults: ${plan.faults.join(', ')}` : ''}` });
   const stateTimer = keepStackFile(plan, started, endpoints, supervisor, dataPlane);
   return {
     plan,

@@ -181,3 +181,10 @@ test('events?since=: a non-negative integer or absent; anything else is a 400 na
     assert.throws(() => parseSince(junk), (e: unknown) => e instanceof HttpError && e.statusCode === 400 && e.errorType === 'bad_data' && /since/.test(e.message) && e.fields.hop === 'console');
   }
 });
+
+test('the API not ready because its backend does not answer: the store is down, the API degraded', () => {
+  const hops = deriveHops(observation({ processes: { api: { ...running, ready: false, readyDetail: 'api: not ready: backend 127.0.0.1:1 unreachable: timeout' } } }));
+  assert.equal(hops.store.state, 'down');
+  assert.match(hops.store.reason, /cannot reach it: .*timeout/);
+  assert.equal(hops.api.state, 'degraded');
+});

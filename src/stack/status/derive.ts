@@ -129,9 +129,12 @@ function issuerHop(o: Observation): HopView {
   return ok('serves tokens (discovery answers)');
 }
 
+/** The API says it is not ready because of its backend (its /ready names the backend). */
+const apiBlamesBackend = (o: Observation): boolean => o.processes.api?.ready === false && /backend/i.test(o.processes.api.readyDetail ?? '');
+
 function apiHop(o: Observation, storeDown: boolean): HopView {
   const p = processState('the Observatorium API', o.processes.api);
-  if (p && storeDown && p.reason.includes('not ready')) return degraded('not ready: its backend, the store, is down');
+  if (p && (storeDown || apiBlamesBackend(o)) && p.reason.includes('not ready')) return degraded('not ready: its backend, the store, is down or does not answer in time');
   if (p) return p;
   const rejected = o.api?.rejected ?? {};
   if (rejected.auth) return down(`rejects the refresher's tokens (401, ${rejected.auth} lately): wrong audience or issuer`);
@@ -144,6 +147,7 @@ function apiHop(o: Observation, storeDown: boolean): HopView {
 function storeHop(o: Observation): HopView {
   const p = processState('the store', o.processes.store);
   if (p) return p;
+  if (apiBlamesBackend(o)) return down(`the API cannot reach it: ${o.processes.api!.readyDetail}`);
   const backend = o.api?.rejected.backend ?? 0;
   if (backend > 0) return degraded(`the API's requests to it fail or time out (${backend} lately)`);
   return ok('ready: ingesting, scraping and evaluating alert rules');
