@@ -2,6 +2,7 @@
 // registers its own routes against this context.
 import type { Logger } from '../../telemetry/logger.js';
 import type { StackEvents } from '../events.js';
+import type { FaultChange } from '../live-faults.js';
 import type { StackPlan } from '../plan.js';
 import type { StatusSnapshot } from '../status/watcher.js';
 import type { Supervisor } from '../supervisor.js';
@@ -10,9 +11,16 @@ import type { Supervisor } from '../supervisor.js';
 export interface FaultControl {
   /** Faults in effect now (those given at start, then as injected and cleared). */
   active(): readonly string[];
-  /** Throws UnknownFaultError (404) for a name outside the catalog. */
-  inject(name: string): Promise<void>;
-  clear(name: string): Promise<void>;
+  /** ISO time since which a fault is in effect (undefined: not active). */
+  since?(name: string): string | undefined;
+  /**
+   * Resolves once the affected components run with the fault (undefined: it was active already). Rejects with
+   * UnknownFaultError (404) for a name outside the catalog, FaultConflictError (409) for a combination the plan
+   * cannot express.
+   */
+  inject(name: string): Promise<FaultChange | undefined | void>;
+  /** As inject; undefined: it was not active. */
+  clear(name: string): Promise<FaultChange | undefined | void>;
 }
 
 export interface ConsoleContext {
