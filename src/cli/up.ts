@@ -36,8 +36,7 @@ export function upCommand(): Command {
       + 'which runs the runbook and publishes the verdict (its URL is printed when the stack is ready). The Alertmanager port is kept free without --alertmanager.',
     examples: [
       ['npx obspath up', 'the whole path on ports 18000-18012: the banner, then one line per change'],
-      ['npx obspath up --log.level warn', "the same, streaming every component's warnings and errors to the terminal"],
-      ['npx obspath up --fault wrong-client-secret --ports 19000 --data .obspath-fault', 'a runbook failure for real, beside a healthy stack'],
+      ['npx obspath up --fault wrong-client-secret --ports 19000 --data .obspath-fault --log.level warn', "a runbook failure for real, beside a healthy stack, streaming every component's warnings"],
       ['npx obspath up --list-faults', 'the faults --fault knows (--describe-fault NAME for one in full)'],
     ],
   });

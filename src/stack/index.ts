@@ -84,8 +84,8 @@ async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTim
   const notReady: string[] = [];
   const runStage = async (stage: readonly ComponentSpec[]) => {
     for (const c of stage) supervisor.start(childSpecOf(c, wrap));
-    await Promise.all(stage.filter((c) => c.readyUrl).map(async (c) => {
-      if (await waitReady(c, deadline)) return progress(`${c.name} ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await Promise.all(stage.map(async (c) => {
+      if (await waitReady(c, deadline)) return progress(`${c.name} ${c.readyUrl ? 'ready' : 'started (no readiness to wait for)'} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       notReady.push(c.name);
       progress(`${c.name} NOT ready after ${(readyTimeoutMs / 1000).toFixed(0)} s (its log: ${join(plan.dataDir, 'logs', `${c.name}.log`)})`);
     }));
@@ -206,10 +206,10 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     changed: () => stackFile?.write(),
   });
   const status = new StatusWatcher({ plan, supervisor, events, userStats: () => userTraffic.stats() });
+  events.emit({ kind: 'start', text: `stack ready in ${(readyMs / 1000).toFixed(1)} s${notReady.length ? ` (not ready: ${notReady.join(', ')})` : ''}${plan.faults.length ? `; faults: ${plan.faults.join(', ')}` : ''}` });
   status.start();
   const consoleServer = await startConsole({ plan, supervisor, events, faults: faultControl, status, logger: opts.logger.child({ part: 'console' }) }, opts.consoleListen ?? `127.0.0.1:${plan.ports.console}`);
   endpoints.unshift({ component: 'console', url: `${consoleServer.url}/`, what: 'the path live: hop health, charts, alerts, the verdict, live fault injection (JSON API at /api/v1/)' });
-  events.emit({ kind: 'start', text: `stack ready in ${(readyMs / 1000).toFixed(1)} s${notReady.length ? ` (not ready: ${notReady.join(', ')})` : ''}${plan.faults.length ? `; faults: ${plan.faults.join(', ')}` : ''}` });
   stackFile = keepStackFile(plan, started, endpoints, supervisor, dataPlane, consoleServer.url);
   return {
     plan,

@@ -181,3 +181,24 @@ test('events?since=: a non-negative integer or absent; anything else is a 400 na
     assert.throws(() => parseSince(junk), (e: unknown) => e instanceof HttpError && e.statusCode === 400 && e.errorType === 'bad_data' && /since/.test(e.message) && e.fields.hop === 'console');
   }
 });
+
+test('the API not ready because its backend does not answer: the store is down, the API degraded', () => {
+  const hops = deriveHops(observation({ processes: { api: { ...running, ready: false, readyDetail: 'api: not ready: backend 127.0.0.1:1 unreachable: timeout' } } }));
+  assert.equal(hops.store.state, 'down');
+  assert.match(hops.store.reason, /cannot reach it: .*timeout/);
+  assert.equal(hops.api.state, 'degraded');
+});
+
+test("the API's requests to the store all fail: the store is down; some of them: degraded", () => {
+  const allFail = observation({ api: [apiText({ backend: 1 }), apiText({ backend: 4 })] });
+  allFail.api!.codes = { 504: 3 };
+  assert.equal(deriveHops(allFail).store.state, 'down');
+  const some = observation({ api: [apiText({ backend: 1 }), apiText({ backend: 2 })] });
+  some.api!.codes = { 200: 5, 504: 1 };
+  assert.equal(deriveHops(some).store.state, 'degraded');
+  const hung = observation({ api: [apiText({ backend: 1 }), apiText({ backend: 4 })], processes: { api: { ...running, ready: false, readyDetail: 'no answer' } } });
+  hung.api!.codes = {};
+  const hops = deriveHops(hung);
+  assert.equal(hops.api.state, 'degraded', 'the API not ready while its store fails: the store explains it');
+  assert.equal(hops.store.state, 'down');
+});

@@ -67,7 +67,7 @@ export class CounterWindow {
   #steps: Array<{ at: number; d: Counts }> = [];
   #last?: { at: number; d: Counts };
 
-  constructor(private readonly windowMs = 10_000, private readonly holdMs = 60_000) {}
+  constructor(private readonly windowMs = 5000, private readonly holdMs = 60_000) {}
 
   /** Records a new reading of the totals; undefined (unreachable) keeps the previous reading as the baseline. */
   observe(cur: Counts | undefined, now = Date.now()): void {
