@@ -27,8 +27,14 @@ const ALERT_FOR = '10s';
 const VERDICT_DEADLINE_MS = 150_000;
 /** After "clear": the restarted component gets ready and the next status poll shows it. */
 const GREEN_DEADLINE_MS = 90_000;
-/** Faults on three different hops; each brings an alert of its own, so no verdict waits for a resend. */
-const FAULTS: FaultName[] = ['api-down', 'wrong-client-secret', 'refresher-blackholed'];
+/**
+ * Faults on three different hops, in an order where each brings an alert of its catalog that is not firing yet
+ * (the bundle's alerts rate over 5 minutes, so an earlier fault's stay firing a while after it is cleared, and a
+ * restarted refresher's refused connections fire ObservatoriumRequestTimeouts): the network first (requests time
+ * out), then the API (the probe fails: it does not go through the black-holed link), then the refresher's
+ * credentials (TokenRefresherDown: the API's restart does not touch the refresher's token).
+ */
+const FAULTS: FaultName[] = ['refresher-blackholed', 'api-down', 'wrong-client-secret'];
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = process.env.OBSPATH_TEST_ARTIFACTS ?? join(tmpdir(), 'obspath-console-artifacts');
 
