@@ -15,7 +15,7 @@ function VerdictBody({ report }) {
   }
   return html`
     <div class="verdict-top">
-      <p class="verdict-title"><span class="icon" aria-hidden="true">⚠ </span><strong>${top.title}</strong></p>
+      <p class="verdict-title" role="status"><span class="icon" aria-hidden="true">⚠ </span><strong>${top.title}</strong></p>
       <p class="meta">cause <code>${top.cause}</code> · hop ${HOPS[top.hop] || top.hop} · ${CONFIDENCE_TEXT[top.confidence] || top.confidence}</p>
       <h3>Evidence</h3>
       <ol class="evidence">${top.because.map((b) => html`<li>${b}</li>`)}</ol>
@@ -37,7 +37,7 @@ function VerdictBody({ report }) {
 export function VerdictPanel({ report, error }) {
   const top = report && (report.verdicts.find((v) => v.role === 'top') || report.verdicts[0]);
   return html`
-    <section class="panel verdict" aria-labelledby="verdict-h" aria-live="polite"
+    <section class="panel verdict" aria-labelledby="verdict-h"
              data-verdict-cause=${top ? top.cause : ''} data-generated-at=${report ? report.generatedAt : ''}>
       <h2 id="verdict-h">Doctor's verdict</h2>
       ${report ? html`<p class="meta">Run at ${clock(report.generatedAt)} (${ago(report.generatedAt)}), on a firing alert or by hand.</p>` : null}
