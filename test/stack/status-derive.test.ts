@@ -202,3 +202,10 @@ test("the API's requests to the store all fail: the store is down; some of them:
   assert.equal(hops.api.state, 'degraded', 'the API not ready while its store fails: the store explains it');
   assert.equal(hops.store.state, 'down');
 });
+
+test('a process that exited quickly once and has run fine since has left the crash loop', () => {
+  const crashed: ProcessView = { planned: true, running: true, crashLooping: true, restarts: 1, lastExitCode: null, ready: true };
+  assert.equal(deriveHops(observation({ processes: { probe: { ...crashed, lastExitAgoMs: 3000 } } })).probe.state, 'down');
+  assert.equal(deriveHops(observation({ processes: { probe: { ...crashed, lastExitAgoMs: 25_000 } } })).probe.state, 'ok');
+  assert.equal(deriveHops(observation({ processes: { probe: { ...crashed, running: false, lastExitAgoMs: 25_000 } } })).probe.state, 'down');
+});

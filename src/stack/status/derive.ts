@@ -21,6 +21,8 @@ export interface ProcessView {
   crashLooping: boolean;
   restarts: number;
   lastExitCode?: number | null;
+  /** ms since its last exit. */
+  lastExitAgoMs?: number;
   /** undefined: not asked (or no answer yet). */
   ready?: boolean;
   readyDetail?: string;
@@ -52,10 +54,16 @@ const codesText = (c: Counts): string => Object.entries(c).sort().map(([k, v]) =
 const pick = (c: Counts, pred: (code: string) => boolean): Counts => Object.fromEntries(Object.entries(c).filter(([k]) => pred(k)));
 const is2xx = (code: string) => /^2\d\d$/.test(code);
 
+/**
+ * The supervisor's crash-loop flag changes only at an exit: a process running this long since its last exit (past
+ * the supervisor's 10 s "started fine" mark plus its longest backoff) has left the loop.
+ */
+const CRASH_LOOP_QUIET_MS = 20_000;
+
 /** The process itself: not running, crash-looping or not ready is down; undefined when it looks fine. */
 export function processState(name: string, p: ProcessView | undefined): HopView | undefined {
   if (!p || !p.planned) return down(`${name} is not running in this stack`);
-  if (p.crashLooping) return down(`crash loop: ${name} exited ${p.restarts} time(s), last exit code ${p.lastExitCode ?? '-'}; restarted with backoff`);
+  if (p.crashLooping && (!p.running || (p.lastExitAgoMs ?? 0) < CRASH_LOOP_QUIET_MS)) return down(`crash loop: ${name} exited ${p.restarts} time(s), last exit code ${p.lastExitCode ?? '-'}; restarted with backoff`);
   if (!p.running) return down(`${name} is not running (exit code ${p.lastExitCode ?? '-'})`);
   if (p.ready === false) return down(`${name} is not ready${p.readyDetail ? `: ${p.readyDetail}` : ''}`);
   return undefined;

@@ -135,7 +135,7 @@ export class StatusWatcher {
     await Promise.all(PROCESSES.map(async (name) => {
       const s = statuses.find((x) => x.name === name);
       const planned = s !== undefined || plan.components.some((c) => c.name === name);
-      const view: ProcessView = { planned, running: s?.running ?? false, crashLooping: s?.crashLooping ?? false, restarts: s?.restarts ?? 0, lastExitCode: s?.lastExit?.code };
+      const view: ProcessView = { planned, running: s?.running ?? false, crashLooping: s?.crashLooping ?? false, restarts: s?.restarts ?? 0, lastExitCode: s?.lastExit?.code, lastExitAgoMs: s?.lastExit ? Date.now() - s.lastExit.at : undefined };
       if (view.running) {
         const r = await readiness(readyUrl[name]);
         const streak = r?.ready ? 0 : (this.#notReadyStreak.get(name) ?? 0) + 1;
