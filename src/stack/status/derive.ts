@@ -42,6 +42,8 @@ export interface Observation {
   user?: Counts;
   /** Doctor serve's top verdict, mapped to a hop, while alerts fire. */
   verdict?: { cause: string; hop: HopId };
+  /** Hops that were not ok a moment ago: what they broke may still show in the other hops' recent counters. */
+  recentlyNotOk?: ReadonlySet<HopId>;
 }
 
 const ok = (reason: string): HopView => ({ state: 'ok', reason });
@@ -145,10 +147,12 @@ function apiHop(o: Observation, storeNotOk: boolean): HopView {
   if (p && (storeNotOk || apiBlamesBackend(o)) && p.reason.includes('not ready')) return degraded('not ready: its backend, the store, is down or does not answer in time');
   if (p) return p;
   const rejected = o.api?.rejected ?? {};
-  if (rejected.auth) return down(`rejects the refresher's tokens (401, ${rejected.auth} lately): wrong audience or issuer`);
-  if (rejected.not_found) return down(`answers 404 (${rejected.not_found} lately): the refresher's URL names a wrong path or tenant`);
+  // Rejections among answered requests (one stray 401 after a restart) are a degradation; with none answered, an outage.
+  const refusal = total(pick(o.api?.codes ?? {}, is2xx)) > 0 ? degraded : down;
+  if (rejected.auth) return refusal(`rejects the refresher's tokens (401, ${rejected.auth} lately): wrong audience or issuer`);
+  if (rejected.not_found) return refusal(`answers 404 (${rejected.not_found} lately): the refresher's URL names a wrong path or tenant`);
   if (rejected.ratelimit) return degraded(`rate limits the tenant (429, ${rejected.ratelimit} lately)`);
-  if (rejected.rbac) return down(`denies the tenant's reads (403, ${rejected.rbac} lately)`);
+  if (rejected.rbac) return refusal(`denies the tenant's reads (403, ${rejected.rbac} lately)`);
   return ok('ready: issuer keys fetched, backend reachable');
 }
 
@@ -175,20 +179,22 @@ function probeHop(o: Observation): HopView {
 export function deriveHops(o: Observation): Record<HopId, HopView> {
   const store = storeHop(o);
   const api = apiHop(o, store.state !== 'ok');
-  const apiProblem = api.state !== 'ok' || store.state !== 'ok';
+  const apiProblem = api.state !== 'ok' || store.state !== 'ok' || o.recentlyNotOk?.has('api') === true || o.recentlyNotOk?.has('store') === true;
   const hops: Record<HopId, HopView> = {
     user: userHop(o), 'fleet-manager': fleetHop(o), network: networkHop(o),
     'token-refresher': refresherHop(o, apiProblem), issuer: issuerHop(o), api, store, probe: probeHop(o),
   };
   // Failing codes at the fleet manager no direct signal explains yet (e.g. a stand-in answering in a hop's place).
   const path: HopId[] = ['network', 'token-refresher', 'issuer', 'api', 'store'];
-  if (!path.some((h) => hops[h].state !== 'ok')) {
+  if (!path.some((h) => hops[h].state !== 'ok' || o.recentlyNotOk?.has(h))) {
     for (const [code, n] of Object.entries(pick(o.fleet?.codes ?? {}, (c) => !is2xx(c)))) {
       const blame = fleetCodeBlame(o, code, n);
       if (blame) hops[blame.hop] = worse(hops[blame.hop], blame.view);
     }
   }
-  // The doctor's verdict names a hop; it counts when that hop's own signals show nothing.
-  if (o.verdict && hops[o.verdict.hop].state === 'ok') hops[o.verdict.hop] = degraded(`the doctor's verdict while alerts fire: ${o.verdict.cause}`);
+  // The doctor's verdict names the cause on a broken hop; it never breaks a hop itself (it outlives the fault: its
+  // alerts keep firing for their rate window after the fault is gone).
+  const v = o.verdict && hops[o.verdict.hop];
+  if (v && v.state !== 'ok') v.reason = `${v.reason}; the doctor's verdict: ${o.verdict!.cause}`;
   return hops;
 }
