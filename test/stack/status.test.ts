@@ -85,13 +85,6 @@ test('GET /api/v1/events: the start event, ?since= filters, junk since is a Prom
   assert.match(String(bad.body.error), /since/);
 });
 
-test('a component killed: the supervisor restarts it and a restart event says so', async () => {
-  const since = stack.events.lastSeq;
-  const pid = stack.supervisor.status().find((c) => c.name === 'probe')!.pid!;
-  process.kill(pid, 'SIGKILL');
-  await waitUntil(() => stack.events.since(since).some((e) => e.kind === 'restart' && /^probe restarted/.test(e.text)), 10_000, `a restart event: ${JSON.stringify(stack.events.since(since))}`);
-});
-
 test('a fault injected live turns its hop non-ok within seconds, with an event; cleared, every hop is ok again', async () => {
   await allOk(30_000, 'every hop ok first');
   const since = stack.events.lastSeq;
@@ -107,6 +100,13 @@ test('a fault injected live turns its hop non-ok within seconds, with an event; 
   assert.equal(clear.status, 200, await clear.text());
   await allOk(30_000, 'every hop ok after the clear');
   console.log(`wrong-client-secret cleared: every hop ok ${((Date.now() - t1) / 1000).toFixed(1)} s after the clear request`);
+});
+
+test('a component killed: the supervisor restarts it and a restart event says so', async () => {
+  const since = stack.events.lastSeq;
+  const pid = stack.supervisor.status().find((c) => c.name === 'probe')!.pid!;
+  process.kill(pid, 'SIGKILL');
+  await waitUntil(() => stack.events.since(since).some((e) => e.kind === 'restart' && /^probe restarted/.test(e.text)), 10_000, `a restart event: ${JSON.stringify(stack.events.since(since))}`);
 });
 
 test('a component stopped through the supervisor: its hop is down within a few seconds, with an event', async () => {
