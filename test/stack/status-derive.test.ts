@@ -223,3 +223,11 @@ test('a process that exited quickly once and has run fine since has left the cra
   assert.equal(deriveHops(observation({ processes: { probe: { ...crashed, lastExitAgoMs: 25_000 } } })).probe.state, 'ok');
   assert.equal(deriveHops(observation({ processes: { probe: { ...crashed, running: false, lastExitAgoMs: 25_000 } } })).probe.state, 'down');
 });
+
+test('a hop blamed for failing codes stays blamed while they last (its own recent state does not excuse it)', () => {
+  const o = observation({ fleet: [fleetText({ 404: 1 }), fleetText({ 404: 4 })] });
+  o.recentlyNotOk = new Set(['api']);
+  assert.equal(deriveHops(o).api.state, 'down');
+  o.recentlyNotOk = new Set(['token-refresher']);
+  assert.equal(deriveHops(o).api.state, 'ok', 'a neighbour that just broke explains them');
+});

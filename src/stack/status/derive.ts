@@ -184,13 +184,13 @@ export function deriveHops(o: Observation): Record<HopId, HopView> {
     user: userHop(o), 'fleet-manager': fleetHop(o), network: networkHop(o),
     'token-refresher': refresherHop(o, apiProblem), issuer: issuerHop(o), api, store, probe: probeHop(o),
   };
-  // Failing codes at the fleet manager no direct signal explains yet (e.g. a stand-in answering in a hop's place).
+  // Failing codes at the fleet manager no direct signal explains yet (e.g. a stand-in answering in a hop's place):
+  // blamed on the hop that answers them, unless another hop of the path is (or just was) broken.
   const path: HopId[] = ['network', 'token-refresher', 'issuer', 'api', 'store'];
-  if (!path.some((h) => hops[h].state !== 'ok' || o.recentlyNotOk?.has(h))) {
-    for (const [code, n] of Object.entries(pick(o.fleet?.codes ?? {}, (c) => !is2xx(c)))) {
-      const blame = fleetCodeBlame(o, code, n);
-      if (blame) hops[blame.hop] = worse(hops[blame.hop], blame.view);
-    }
+  const direct = new Set(path.filter((h) => hops[h].state !== 'ok' || o.recentlyNotOk?.has(h)));
+  for (const [code, n] of Object.entries(pick(o.fleet?.codes ?? {}, (c) => !is2xx(c)))) {
+    const blame = fleetCodeBlame(o, code, n);
+    if (blame && ![...direct].some((h) => h !== blame.hop)) hops[blame.hop] = worse(hops[blame.hop], blame.view);
   }
   // The doctor's verdict names the cause on a broken hop; it never breaks a hop itself (it outlives the fault: its
   // alerts keep firing for their rate window after the fault is gone).
