@@ -151,14 +151,28 @@ test("the refresher's upstream answers nothing while the API is fine: its Observ
   assert.equal(hops.api.state, 'ok');
 });
 
-test('a verdict counts for its hop (the catalog maps it) only where that hop shows nothing itself', () => {
+test("the doctor's verdict names the cause on its broken hop (the catalog maps it), and never breaks an ok hop", () => {
   assert.equal(hopOfVerdict('backend-down'), 'store');
   assert.equal(hopOfVerdict('network-policy-blocks'), 'network');
   assert.equal(hopOfVerdict('stale-signing-key', 'issuer'), 'issuer');
   assert.equal(hopOfVerdict('unknown', 'unknown'), undefined);
-  const o = observation({});
-  o.verdict = { cause: 'network-policy-blocks', hop: 'network' };
-  assert.equal(deriveHops(o).network.state, 'degraded');
+  const stale = observation({});
+  stale.verdict = { cause: 'network-policy-blocks', hop: 'network' };
+  assert.equal(deriveHops(stale).network.state, 'ok', 'a verdict outliving its fault (alerts still firing) does not hold the hop down');
+  const broken = observation({ fleet: [fleetText({ 0: 1 }, { timeout: 1 }), fleetText({ 0: 3 }, { timeout: 3 })] });
+  broken.verdict = { cause: 'network-policy-blocks', hop: 'network' };
+  const hops = deriveHops(broken);
+  assert.equal(hops.network.state, 'down');
+  assert.match(hops.network.reason, /the doctor's verdict: network-policy-blocks$/);
+});
+
+test('failures of a hop that just recovered are not blamed on its neighbours', () => {
+  const o = observation({ refresher: refresherText({ up: 1, upstream: { refused: 3 } }) });
+  o.recentlyNotOk = new Set(['api']);
+  assert.equal(deriveHops(o)['token-refresher'].state, 'ok');
+  const one401 = observation({ api: [apiText({ auth: 0 }), apiText({ auth: 1 })] });
+  one401.api!.codes = { 200: 9, 401: 1 };
+  assert.equal(deriveHops(one401).api.state, 'degraded', 'a stray 401 among answered requests is no outage');
 });
 
 test('counter windows: growth per label, a reset counts from zero, recent outcomes age out but the last one holds', () => {
@@ -201,4 +215,19 @@ test("the API's requests to the store all fail: the store is down; some of them:
   const hops = deriveHops(hung);
   assert.equal(hops.api.state, 'degraded', 'the API not ready while its store fails: the store explains it');
   assert.equal(hops.store.state, 'down');
+});
+
+test('a process that exited quickly once and has run fine since has left the crash loop', () => {
+  const crashed: ProcessView = { planned: true, running: true, crashLooping: true, restarts: 1, lastExitCode: null, ready: true };
+  assert.equal(deriveHops(observation({ processes: { probe: { ...crashed, lastExitAgoMs: 3000 } } })).probe.state, 'down');
+  assert.equal(deriveHops(observation({ processes: { probe: { ...crashed, lastExitAgoMs: 25_000 } } })).probe.state, 'ok');
+  assert.equal(deriveHops(observation({ processes: { probe: { ...crashed, running: false, lastExitAgoMs: 25_000 } } })).probe.state, 'down');
+});
+
+test('a hop blamed for failing codes stays blamed while they last (its own recent state does not excuse it)', () => {
+  const o = observation({ fleet: [fleetText({ 404: 1 }), fleetText({ 404: 4 })] });
+  o.recentlyNotOk = new Set(['api']);
+  assert.equal(deriveHops(o).api.state, 'down');
+  o.recentlyNotOk = new Set(['token-refresher']);
+  assert.equal(deriveHops(o).api.state, 'ok', 'a neighbour that just broke explains them');
 });

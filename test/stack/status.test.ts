@@ -22,6 +22,18 @@ const getJson = async <T>(path: string): Promise<{ status: number; body: T }> =>
 };
 const hopStates = async () => Object.fromEntries((await getJson<StatusBody>('/api/v1/status')).body.data.hops.map((h) => [h.hop, h.state]));
 
+/** Waits until every hop is ok; the failure names those that are not, with their reasons. */
+async function allOk(timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let hops: StatusBody['data']['hops'] = [];
+  while (Date.now() < deadline) {
+    hops = (await getJson<StatusBody>('/api/v1/status')).body.data.hops;
+    if (hops.every((h) => h.state === 'ok')) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.fail(`${what}: ${JSON.stringify(hops.filter((h) => h.state !== 'ok'))}`);
+}
+
 before(async () => {
   dir = await tempDir();
   const out = new PassThrough();
@@ -71,6 +83,23 @@ test('GET /api/v1/events: the start event, ?since= filters, junk since is a Prom
   assert.equal(bad.body.errorType, 'bad_data');
   assert.equal(bad.body.hop, 'console');
   assert.match(String(bad.body.error), /since/);
+});
+
+test('a fault injected live turns its hop non-ok within seconds, with an event; cleared, every hop is ok again', async () => {
+  await allOk(30_000, 'every hop ok first');
+  const since = stack.events.lastSeq;
+  const t0 = Date.now();
+  const inject = await fetch(`${stack.console.url}/api/v1/faults/wrong-client-secret`, { method: 'POST' });
+  assert.equal(inject.status, 200, await inject.text());
+  await waitUntil(async () => (await hopStates())['token-refresher'] === 'down', 15_000, 'token-refresher down');
+  console.log(`wrong-client-secret: token-refresher down ${((Date.now() - t0) / 1000).toFixed(1)} s after the inject request`);
+  const e = stack.events.since(since).find((x) => x.kind === 'hop-state' && x.hop === 'token-refresher' && /-> down/.test(x.text));
+  assert.ok(e, `a hop-state event: ${JSON.stringify(stack.events.since(since))}`);
+  const t1 = Date.now();
+  const clear = await fetch(`${stack.console.url}/api/v1/faults/wrong-client-secret`, { method: 'DELETE' });
+  assert.equal(clear.status, 200, await clear.text());
+  await allOk(30_000, 'every hop ok after the clear');
+  console.log(`wrong-client-secret cleared: every hop ok ${((Date.now() - t1) / 1000).toFixed(1)} s after the clear request`);
 });
 
 test('a component killed: the supervisor restarts it and a restart event says so', async () => {

@@ -21,6 +21,8 @@ export interface ProcessView {
   crashLooping: boolean;
   restarts: number;
   lastExitCode?: number | null;
+  /** ms since its last exit. */
+  lastExitAgoMs?: number;
   /** undefined: not asked (or no answer yet). */
   ready?: boolean;
   readyDetail?: string;
@@ -40,6 +42,8 @@ export interface Observation {
   user?: Counts;
   /** Doctor serve's top verdict, mapped to a hop, while alerts fire. */
   verdict?: { cause: string; hop: HopId };
+  /** Hops that were not ok a moment ago: what they broke may still show in the other hops' recent counters. */
+  recentlyNotOk?: ReadonlySet<HopId>;
 }
 
 const ok = (reason: string): HopView => ({ state: 'ok', reason });
@@ -52,10 +56,16 @@ const codesText = (c: Counts): string => Object.entries(c).sort().map(([k, v]) =
 const pick = (c: Counts, pred: (code: string) => boolean): Counts => Object.fromEntries(Object.entries(c).filter(([k]) => pred(k)));
 const is2xx = (code: string) => /^2\d\d$/.test(code);
 
+/**
+ * The supervisor's crash-loop flag changes only at an exit: a process running this long since its last exit (past
+ * the supervisor's 10 s "started fine" mark plus its longest backoff) has left the loop.
+ */
+const CRASH_LOOP_QUIET_MS = 20_000;
+
 /** The process itself: not running, crash-looping or not ready is down; undefined when it looks fine. */
 export function processState(name: string, p: ProcessView | undefined): HopView | undefined {
   if (!p || !p.planned) return down(`${name} is not running in this stack`);
-  if (p.crashLooping) return down(`crash loop: ${name} exited ${p.restarts} time(s), last exit code ${p.lastExitCode ?? '-'}; restarted with backoff`);
+  if (p.crashLooping && (!p.running || (p.lastExitAgoMs ?? 0) < CRASH_LOOP_QUIET_MS)) return down(`crash loop: ${name} exited ${p.restarts} time(s), last exit code ${p.lastExitCode ?? '-'}; restarted with backoff`);
   if (!p.running) return down(`${name} is not running (exit code ${p.lastExitCode ?? '-'})`);
   if (p.ready === false) return down(`${name} is not ready${p.readyDetail ? `: ${p.readyDetail}` : ''}`);
   return undefined;
@@ -137,10 +147,12 @@ function apiHop(o: Observation, storeNotOk: boolean): HopView {
   if (p && (storeNotOk || apiBlamesBackend(o)) && p.reason.includes('not ready')) return degraded('not ready: its backend, the store, is down or does not answer in time');
   if (p) return p;
   const rejected = o.api?.rejected ?? {};
-  if (rejected.auth) return down(`rejects the refresher's tokens (401, ${rejected.auth} lately): wrong audience or issuer`);
-  if (rejected.not_found) return down(`answers 404 (${rejected.not_found} lately): the refresher's URL names a wrong path or tenant`);
+  // Rejections among answered requests (one stray 401 after a restart) are a degradation; with none answered, an outage.
+  const refusal = total(pick(o.api?.codes ?? {}, is2xx)) > 0 ? degraded : down;
+  if (rejected.auth) return refusal(`rejects the refresher's tokens (401, ${rejected.auth} lately): wrong audience or issuer`);
+  if (rejected.not_found) return refusal(`answers 404 (${rejected.not_found} lately): the refresher's URL names a wrong path or tenant`);
   if (rejected.ratelimit) return degraded(`rate limits the tenant (429, ${rejected.ratelimit} lately)`);
-  if (rejected.rbac) return down(`denies the tenant's reads (403, ${rejected.rbac} lately)`);
+  if (rejected.rbac) return refusal(`denies the tenant's reads (403, ${rejected.rbac} lately)`);
   return ok('ready: issuer keys fetched, backend reachable');
 }
 
@@ -167,20 +179,22 @@ function probeHop(o: Observation): HopView {
 export function deriveHops(o: Observation): Record<HopId, HopView> {
   const store = storeHop(o);
   const api = apiHop(o, store.state !== 'ok');
-  const apiProblem = api.state !== 'ok' || store.state !== 'ok';
+  const apiProblem = api.state !== 'ok' || store.state !== 'ok' || o.recentlyNotOk?.has('api') === true || o.recentlyNotOk?.has('store') === true;
   const hops: Record<HopId, HopView> = {
     user: userHop(o), 'fleet-manager': fleetHop(o), network: networkHop(o),
     'token-refresher': refresherHop(o, apiProblem), issuer: issuerHop(o), api, store, probe: probeHop(o),
   };
-  // Failing codes at the fleet manager no direct signal explains yet (e.g. a stand-in answering in a hop's place).
+  // Failing codes at the fleet manager no direct signal explains yet (e.g. a stand-in answering in a hop's place):
+  // blamed on the hop that answers them, unless another hop of the path is (or just was) broken.
   const path: HopId[] = ['network', 'token-refresher', 'issuer', 'api', 'store'];
-  if (!path.some((h) => hops[h].state !== 'ok')) {
-    for (const [code, n] of Object.entries(pick(o.fleet?.codes ?? {}, (c) => !is2xx(c)))) {
-      const blame = fleetCodeBlame(o, code, n);
-      if (blame) hops[blame.hop] = worse(hops[blame.hop], blame.view);
-    }
+  const direct = new Set(path.filter((h) => hops[h].state !== 'ok' || o.recentlyNotOk?.has(h)));
+  for (const [code, n] of Object.entries(pick(o.fleet?.codes ?? {}, (c) => !is2xx(c)))) {
+    const blame = fleetCodeBlame(o, code, n);
+    if (blame && ![...direct].some((h) => h !== blame.hop)) hops[blame.hop] = worse(hops[blame.hop], blame.view);
   }
-  // The doctor's verdict names a hop; it counts when that hop's own signals show nothing.
-  if (o.verdict && hops[o.verdict.hop].state === 'ok') hops[o.verdict.hop] = degraded(`the doctor's verdict while alerts fire: ${o.verdict.cause}`);
+  // The doctor's verdict names the cause on a broken hop; it never breaks a hop itself (it outlives the fault: its
+  // alerts keep firing for their rate window after the fault is gone).
+  const v = o.verdict && hops[o.verdict.hop];
+  if (v && v.state !== 'ok') v.reason = `${v.reason}; the doctor's verdict: ${o.verdict!.cause}`;
   return hops;
 }

@@ -9,6 +9,8 @@ import { deriveHops, HOP_IDS, type HopId, type HopState, type Observation, type 
 import { latestVerdict, metricsText, readiness, storeAlerts, type StoreAlert, type VerdictReading } from './signals.js';
 
 export const POLL_INTERVAL_MS = 1000;
+/** How long after a hop recovers its failures may still show in other hops' recent counters (the counters' window). */
+const RECOVERY_MARGIN_MS = 6000;
 
 export interface HopStatus { hop: HopId; state: HopState; reason: string; since: string }
 
@@ -51,6 +53,8 @@ export class StatusWatcher {
   #notReadyStreak = new Map<ProcessName, number>();
   #restarts = new Map<string, number>();
   #seenKnown = new Set<HopId>();
+  /** Hops that have been degraded or down at some point. */
+  #wasBroken = new Set<HopId>();
   #tokenErrorTotals?: Counts;
   #lastTokenError?: string;
   #timer?: NodeJS.Timeout;
@@ -118,6 +122,7 @@ export class StatusWatcher {
     if (verdict) this.#verdictChange(verdict);
     const firing = this.#alerts.some((a) => a.state === 'firing');
     if (firing && this.#verdict?.hop && this.#verdict.cause) obs.verdict = { cause: this.#verdict.cause, hop: this.#verdict.hop };
+    obs.recentlyNotOk = this.#recentlyNotOk(now);
     this.#hopChanges(deriveHops(obs));
   }
 
@@ -135,7 +140,7 @@ export class StatusWatcher {
     await Promise.all(PROCESSES.map(async (name) => {
       const s = statuses.find((x) => x.name === name);
       const planned = s !== undefined || plan.components.some((c) => c.name === name);
-      const view: ProcessView = { planned, running: s?.running ?? false, crashLooping: s?.crashLooping ?? false, restarts: s?.restarts ?? 0, lastExitCode: s?.lastExit?.code };
+      const view: ProcessView = { planned, running: s?.running ?? false, crashLooping: s?.crashLooping ?? false, restarts: s?.restarts ?? 0, lastExitCode: s?.lastExit?.code, lastExitAgoMs: s?.lastExit ? Date.now() - s.lastExit.at : undefined };
       if (view.running) {
         const r = await readiness(readyUrl[name]);
         const streak = r?.ready ? 0 : (this.#notReadyStreak.get(name) ?? 0) + 1;
@@ -189,6 +194,15 @@ export class StatusWatcher {
     if (newest) this.#lastTokenError = newest[0];
   }
 
+  /** Hops broken now, or ok again for less than the counters' window. */
+  #recentlyNotOk(now: number): Set<HopId> {
+    return new Set(HOP_IDS.filter((h) => {
+      const cur = this.#hops.get(h)!;
+      if (cur.state === 'down' || cur.state === 'degraded') return true;
+      return cur.state === 'ok' && this.#wasBroken.has(h) && now - Date.parse(cur.since) < RECOVERY_MARGIN_MS;
+    }));
+  }
+
   #hopChanges(next: ReturnType<typeof deriveHops>): void {
     const ts = new Date().toISOString();
     for (const hop of HOP_IDS) {
@@ -201,6 +215,7 @@ export class StatusWatcher {
       // A hop becoming ok for the first time (start-up) is no change worth a line.
       const quiet = !this.#seenKnown.has(hop) && v.state === 'ok';
       if (v.state !== 'unknown') this.#seenKnown.add(hop);
+      if (v.state === 'down' || v.state === 'degraded') this.#wasBroken.add(hop);
       this.#hops.set(hop, { hop, state: v.state, reason: v.reason, since: ts });
       if (!quiet) this.#d.events.emit({ kind: 'hop-state', hop, text: `${hop}: ${cur.state} -> ${v.state} (${v.reason})` });
     }
