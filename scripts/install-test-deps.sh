@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and benchmarks run for real (Prometheus, promtool, VictoriaMetrics,
 # Alertmanager; nginx and wrk for the benchmarks; redis-server for the shared rate limits; bubblewrap for the read-only
-# runtime-tree test; faketime for a skewed issuer clock) when any is missing. Needs root (CI is root); prints what to do otherwise.
+# runtime-tree test; tmux for the calm terminal; faketime for a skewed issuer clock) when any is missing. Needs root (CI is root); prints what to do otherwise.
 set -euo pipefail
 need=()
 command -v prometheus >/dev/null || need+=(prometheus)
@@ -16,6 +16,10 @@ command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v openssl >/dev/null || need+=(openssl)
 # The doctor's hand-injected clock-skew fault preloads libfaketime into the issuer (test/doctor/hand-faults.test.ts).
 command -v faketime >/dev/null || need+=(faketime)
+# The console's real-browser tests drive Debian's chromium with playwright-core (test/stack/console-browser.test.ts).
+command -v chromium >/dev/null || need+=(chromium)
+# The calm terminal of `obspath up` is checked on a real terminal (test/stack/terminal.test.ts: capture-pane).
+command -v tmux >/dev/null || need+=(tmux)
 # The overlays are also rendered by the real kustomize (kubectl's built-in one will do); neither is a Debian
 # package recent enough (Debian's kubernetes-client 1.20 embeds kustomize v2, which lacks `patches`).
 if ! command -v kustomize >/dev/null && ! command -v kubectl >/dev/null; then

@@ -52,9 +52,21 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./probe.js')).probeCommand(),
   },
   {
+    name: 'fault',
+    description: "inject and clear the runbook's faults live in a running `obspath up` (only the affected components restart), through its console's JSON API",
+    args: '<action> [name]',
+    load: async () => (await import('./fault.js')).faultCommand(),
+  },
+  {
     name: 'doctor',
     description: 'run the Observatorium non-2xx runbook: logs, Observatorium URL, credentials, NetworkPolicy, refresher health; names the root cause',
     load: async () => (await import('./doctor.js')).doctorCommand(),
+  },
+  {
+    name: 'logs',
+    description: "print the component logs of `obspath up` (<data>/logs/); -f follows them",
+    args: '[component]',
+    load: async () => (await import('./logs.js')).logsCommand(),
   },
 ];
 
@@ -70,7 +82,7 @@ const STAND_INS = new WeakSet<Command>();
 /** A stand-in that lists a command in the help without loading its module. */
 function placeholder(entry: CommandEntry): Command {
   const cmd = new Command(entry.name).description(entry.description);
-  if (entry.args) cmd.argument(entry.args);
+  if (entry.args) cmd.arguments(entry.args);
   STAND_INS.add(cmd);
   return cmd;
 }

@@ -8,7 +8,7 @@ import type { Hop } from '../http/errors.js';
 import type { NetFailureReason } from '../http/net-errors.js';
 
 /** Who produces the answer (`client`: the caller's own classification when no answer came, status 0). */
-export type ErrorSource = 'api' | 'auth' | 'backend' | 'token-refresher' | 'store' | 'fleet-manager' | 'issuer' | 'http' | 'client';
+export type ErrorSource = 'api' | 'auth' | 'backend' | 'token-refresher' | 'store' | 'fleet-manager' | 'issuer' | 'http' | 'client' | 'console';
 
 export interface CatalogEntry {
   /** Stable: `<source>.<errorType>[.<reason>]`. */

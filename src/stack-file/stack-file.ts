@@ -25,6 +25,8 @@ export interface StackFile {
   pid: number;
   /** Injected faults: written for people, deliberately not read by the doctor (it must find causes from evidence). */
   faults: readonly string[];
+  /** The console's base URL (its JSON API: `obspath fault` injects and clears faults there). */
+  consoleUrl?: string;
   /** Loopback port of each component's listener (refresher, refresherInternal, apiInternal, ...). */
   ports: Readonly<Record<string, number>>;
   issuerUrl: string;
@@ -52,6 +54,8 @@ export function writeStackFile(dataDir: string, state: StackFile): void {
 const optionalString = z.string().optional().catch(undefined);
 const storedStackSchema = z.object({
   updatedAt: optionalString,
+  pid: z.number().int().optional().catch(undefined),
+  consoleUrl: optionalString,
   ports: z.record(z.string(), z.number()).catch({}).default({}),
   issuerUrl: optionalString,
   observatoriumUrl: optionalString,

@@ -25,6 +25,8 @@ export interface DataPlane {
   tokens: TokenSource;
   /** Writes acknowledged / failed so far. */
   stats(): { ok: number; failed: number; lastError?: string };
+  /** Writes go to this URL from the next one on (a fault injected or cleared live moves the API). */
+  retarget(receiveUrl: string): void;
   stop(): Promise<void>;
 }
 
@@ -40,10 +42,11 @@ export function startDataPlane(opts: DataPlaneOptions): DataPlane {
   let lastLogged = '';
   let stopped = false;
   let last = Date.now() - (opts.backfillMinutes ?? 15) * 60_000;
+  let receiveUrl = opts.receiveUrl;
 
   const send = async (batch: SeriesToWrite[]): Promise<void> => {
     const token = await tokens.get();
-    const res = await request(opts.receiveUrl, {
+    const res = await request(receiveUrl, {
       method: 'POST',
       headers: { ...REMOTE_WRITE_HEADERS, authorization: `Bearer ${token}` },
       body: encodeWriteRequest(batch),
@@ -89,6 +92,7 @@ export function startDataPlane(opts: DataPlaneOptions): DataPlane {
   return {
     tokens,
     stats: () => ({ ok, failed, lastError }),
+    retarget: (url) => { receiveUrl = url; },
     stop: async () => {
       stopped = true;
       clearTimeout(timer);

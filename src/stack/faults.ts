@@ -59,6 +59,33 @@ export function faultByName(name: string): Fault {
   return f;
 }
 
+/**
+ * What each fault needs at the fault stand-in port (base + 12): one server there at most, or nothing listening
+ * (faults that point a client at a dead address). Two faults needing different things cannot run together.
+ */
+const FAULT_PORT_USE: Partial<Record<FaultName, string>> = {
+  'wrong-url-host': 'nothing listening', 'issuer-down': 'nothing listening', 'issuer-slow': 'a slow proxy to the issuer',
+  'refresher-blackholed': 'a black hole', 'api-5xx': 'a server answering 500', 'backend-slow': 'a slow proxy to the store',
+};
+/** Faults that set the same thing differently (the refresher's URL, the API or the store's fate). */
+const EXCLUSIVE: readonly (readonly FaultName[])[] = [
+  ['wrong-url-host', 'wrong-url-path', 'wrong-url-tenant'], ['api-down', 'api-5xx'], ['backend-down', 'backend-slow'], ['issuer-down', 'issuer-slow'],
+];
+
+/** Why two faults of the set cannot be injected together (the plan cannot express both), or undefined. */
+export function faultConflict(faults: readonly FaultName[]): { faults: [FaultName, FaultName]; why: string } | undefined {
+  for (const [i, a] of faults.entries()) {
+    for (const b of faults.slice(i + 1)) {
+      if (a === b) continue;
+      const group = EXCLUSIVE.find((g) => g.includes(a) && g.includes(b));
+      if (group) return { faults: [a, b], why: `${a} and ${b} set the same thing differently` };
+      const [ua, ub] = [FAULT_PORT_USE[a], FAULT_PORT_USE[b]];
+      if (ua && ub && ua !== ub) return { faults: [a, b], why: `${a} needs ${ua} at the fault stand-in port, ${b} needs ${ub}` };
+    }
+  }
+  return undefined;
+}
+
 /** Widest line of `--list-faults` output (with or without --verbose). */
 export const FAULT_LIST_WIDTH = 120;
 

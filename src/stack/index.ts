@@ -2,15 +2,14 @@
 // supervised and restarted on exit; the data plane and a dashboard user run in this process.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
-import { request } from 'undici';
 import { trustExtraCa } from '../http/extra-ca.js';
 import { writeStackFile } from '../stack-file/stack-file.js';
 import type { Logger } from '../telemetry/logger.js';
 import { startDataPlane, type DataPlane } from './dataplane.js';
-import { faultByName, type FaultName } from './faults.js';
-import { startBlackHole, startErrorServer, startSlowProxy, type FaultServer } from './fault-servers.js';
+import { faultByName, faultConflict, type FaultName } from './faults.js';
+import { childSpecOf, startStandIns, waitReady } from './components.js';
+import { LiveFaults } from './live-faults.js';
 import { LogMux } from './log-stream.js';
 import { AUDIENCE, buildPlan, DEMO_INSTANCES, TENANT, type ComponentSpec, type StackPlan } from './plan.js';
 import { Supervisor } from './supervisor.js';
@@ -18,13 +17,12 @@ import { assertAlertmanagerInstalled } from './watch.js';
 import { makeStackTls } from './tls.js';
 import { startUserTraffic } from './user-traffic.js';
 import { startConsole, type RunningConsole } from './console/server.js';
-import type { FaultControl } from './console/context.js';
 import { StackEvents } from './events.js';
+import { StatusWatcher } from './status/watcher.js';
 
 export { FAULTS, formatFaultCatalog, faultByName, type Fault, type FaultName } from './faults.js';
 export { DEMO_INSTANCES, PORT_COUNT, TENANT, TENANT_ID, type StackPlan } from './plan.js';
-
-const OBSPATH_BIN = fileURLToPath(new URL('../../bin/obspath.js', import.meta.url));
+export { FaultConflictError, UnknownFaultError, type FaultChange } from './live-faults.js';
 
 export interface StackOptions {
   dataDir: string;
@@ -46,6 +44,8 @@ export interface StackOptions {
   tls?: boolean;
   /** Where the console listens (up --console.listen); default 127.0.0.1:<base port + 9>. */
   consoleListen?: string;
+  /** One line per start-up stage and per component ready (the calm terminal's progress). */
+  onProgress?: (line: string) => void;
 }
 
 export interface Endpoint {
@@ -67,28 +67,10 @@ export interface RunningStack {
   console: RunningConsole;
   /** The change feed (calm terminal lines, the console's timeline). */
   events: StackEvents;
+  /** Every hop's live state, polled every second (feeds `events` and GET /api/v1/status). */
+  status: StatusWatcher;
   curlExample: string;
   stop(): Promise<void>;
-}
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
-    await res.body.dump();
-    return res.statusCode < 300;
-  } catch {
-    return false;
-  }
-}
-
-async function startStandIns(plan: StackPlan): Promise<FaultServer[]> {
-  const standIns: FaultServer[] = [];
-  for (const s of plan.standIns) {
-    if (s.kind === 'black-hole') standIns.push(await startBlackHole(s.port));
-    else if (s.kind === 'error-500') standIns.push(await startErrorServer(s.port));
-    else standIns.push(await startSlowProxy(s.port, s.upstream!, s.delayMs!));
-  }
-  return standIns;
 }
 
 /**
@@ -96,21 +78,16 @@ async function startStandIns(plan: StackPlan): Promise<FaultServer[]> {
  * each finds what it calls on its first try (no start-up error noise, and no retry backoff on the critical path);
  * doctor serve last, off the path's critical path. Returns those not ready in time.
  */
-async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number, wrap: StackOptions['wrap'] = {}): Promise<string[]> {
-  const deadline = Date.now() + readyTimeoutMs;
+async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTimeoutMs: number, wrap: StackOptions['wrap'] = {}, progress: (line: string) => void = () => {}): Promise<string[]> {
+  const t0 = Date.now();
+  const deadline = t0 + readyTimeoutMs;
   const notReady: string[] = [];
   const runStage = async (stage: readonly ComponentSpec[]) => {
-    for (const c of stage) {
-      const [command, args] = c.command ? [c.command, c.args] : [process.execPath, [OBSPATH_BIN, ...c.args]];
-      const argv = [...(wrap[c.name] ?? []), command, ...args];
-      supervisor.start({ name: c.name, command: argv[0]!, args: argv.slice(1), env: c.env, restart: true });
-    }
-    await Promise.all(stage.filter((c) => c.readyUrl).map(async (c) => {
-      while (Date.now() < deadline) {
-        if (await answers(c.readyUrl!)) return;
-        await new Promise((r) => setTimeout(r, 25));
-      }
+    for (const c of stage) supervisor.start(childSpecOf(c, wrap));
+    await Promise.all(stage.map(async (c) => {
+      if (await waitReady(c, deadline)) return progress(`${c.name} ${c.readyUrl ? 'ready' : 'started (no readiness to wait for)'} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       notReady.push(c.name);
+      progress(`${c.name} NOT ready after ${(readyTimeoutMs / 1000).toFixed(0)} s (its log: ${join(plan.dataDir, 'logs', `${c.name}.log`)})`);
     }));
   };
   // The API before its clients too: a refresher or probe request to an API still starting is a refused
@@ -126,12 +103,17 @@ async function startComponents(plan: StackPlan, supervisor: Supervisor, readyTim
 
 const localUrl = (port: number) => `http://127.0.0.1:${port}`;
 
+/** Where the data plane remote-writes: the API, or the stand-in answering 500 in its place. */
+function receiveUrlOf(plan: StackPlan): string {
+  const apiBase = plan.faults.includes('api-5xx') ? localUrl(plan.ports.fault) : plan.url(plan.ports.api);
+  return `${apiBase}/api/metrics/v1/${TENANT}/api/v1/receive`;
+}
+
 /** The in-process clients: the data plane writing the demo instances, and a dashboard user reading them. */
 function startTraffic(plan: StackPlan, logger: Logger): { dataPlane: DataPlane; userTraffic: ReturnType<typeof startUserTraffic> } {
   const p = plan.ports;
-  const apiBase = plan.faults.includes('api-5xx') ? localUrl(p.fault) : plan.url(p.api);
   const dataPlane = startDataPlane({
-    receiveUrl: `${apiBase}/api/metrics/v1/${TENANT}/api/v1/receive`,
+    receiveUrl: receiveUrlOf(plan),
     issuerUrl: plan.issuerUrl,
     clientId: 'data-plane',
     clientSecret: plan.secrets.dataPlane,
@@ -177,13 +159,14 @@ function curlExampleFor(plan: StackPlan): string {
 }
 
 /**
- * <data>/stack.json tells other tools (obspath doctor --env local) what runs where, and how the
- * components fare: rewritten every second with the supervisor's view (running, restarts, crash loops).
+ * <data>/stack.json tells other tools (obspath doctor --env local, obspath fault) what runs where, and how the
+ * components fare: rewritten every second with the supervisor's view (running, restarts, crash loops), and at
+ * once when a fault is injected or cleared (`plan` is the live one). Returns the timer and the writer.
  */
-function keepStackFile(plan: StackPlan, started: number, endpoints: Endpoint[], supervisor: Supervisor, dataPlane: DataPlane): NodeJS.Timeout {
+function keepStackFile(plan: StackPlan, started: number, endpoints: Endpoint[], supervisor: Supervisor, dataPlane: DataPlane, consoleUrl: string): { timer: NodeJS.Timeout; write(): void } {
   const writeState = () =>
     writeStackFile(plan.dataDir, {
-      startedAt: new Date(started).toISOString(), updatedAt: new Date().toISOString(), pid: process.pid, faults: plan.faults, ports: { ...plan.ports },
+      startedAt: new Date(started).toISOString(), updatedAt: new Date().toISOString(), pid: process.pid, faults: [...plan.faults], consoleUrl, ports: { ...plan.ports },
       issuerUrl: plan.issuerUrl, observatoriumUrl: plan.observatoriumUrl, fleetRefresherUrl: plan.fleetRefresherUrl, tenant: TENANT,
       refresher: { envFile: join(plan.dataDir, 'config', 'token-refresher.env'), args: plan.components.find((c) => c.name === 'token-refresher')?.args ?? [] },
       apiConfig: { tenants: join(plan.dataDir, 'config', 'tenants.yaml'), rbac: join(plan.dataDir, 'config', 'rbac.yaml') },
@@ -193,34 +176,41 @@ function keepStackFile(plan: StackPlan, started: number, endpoints: Endpoint[], 
   writeState();
   const stateTimer = setInterval(writeState, 1000);
   stateTimer.unref();
-  return stateTimer;
+  return { timer: stateTimer, write: writeState };
 }
 
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const started = Date.now();
   const faults = (opts.faults ?? []).map((f) => faultByName(f).name) as FaultName[];
+  const conflict = faultConflict(faults);
+  if (conflict) throw new Error(`faults ${conflict.faults.join(' and ')} cannot be combined: ${conflict.why}`);
   if (opts.alertmanager) assertAlertmanagerInstalled();
   const tls = opts.tls ? makeStackTls(resolve(opts.dataDir)) : undefined;
   // This process's clients (readiness polls, data plane, dashboard user, slow-proxy stand-ins) trust the CA too.
   if (tls) trustExtraCa(readFileSync(tls.caFile, 'utf8'));
-  const plan = buildPlan({ dataDir: opts.dataDir, basePort: opts.basePort, faults, logLevel: opts.logLevel, alertmanager: opts.alertmanager, alertFor: opts.alertFor, tls });
+  const planOptions = { dataDir: opts.dataDir, basePort: opts.basePort, logLevel: opts.logLevel, alertmanager: opts.alertmanager, alertFor: opts.alertFor, tls };
+  const plan = buildPlan({ ...planOptions, faults });
   const mux = new LogMux(opts.out, undefined, join(plan.dataDir, 'logs'));
   const supervisor = new Supervisor(mux);
-  const standIns = await startStandIns(plan);
-  const notReady = await startComponents(plan, supervisor, opts.readyTimeoutMs ?? 15_000, opts.wrap);
+  const standIns = await startStandIns(plan.standIns);
+  opts.onProgress?.(`starting ${plan.components.map((c) => c.name).join(', ')} (logs in ${join(plan.dataDir, 'logs')})`);
+  const notReady = await startComponents(plan, supervisor, opts.readyTimeoutMs ?? 15_000, opts.wrap, opts.onProgress);
   const readyMs = Date.now() - started;
   const { dataPlane, userTraffic } = startTraffic(plan, opts.logger);
   const endpoints = stackEndpoints(plan);
   const events = new StackEvents();
-  // Placeholder until live fault control lands: reports the faults given at start, refuses changes.
-  const faultControl: FaultControl = {
-    active: () => plan.faults,
-    inject: () => Promise.reject(new Error('live fault injection is not available yet')),
-    clear: () => Promise.reject(new Error('live fault injection is not available yet')),
-  };
-  const consoleServer = await startConsole({ plan, supervisor, events, faults: faultControl, logger: opts.logger.child({ part: 'console' }) }, opts.consoleListen ?? `127.0.0.1:${plan.ports.console}`);
+  let stackFile: { timer: NodeJS.Timeout; write(): void } | undefined;
+  const faultControl = new LiveFaults({
+    plan, planOptions, supervisor, standIns, events, wrap: opts.wrap, logger: opts.logger.child({ part: 'faults' }),
+    retarget: (p) => dataPlane.retarget(receiveUrlOf(p)),
+    changed: () => stackFile?.write(),
+  });
+  const status = new StatusWatcher({ plan, supervisor, events, userStats: () => userTraffic.stats() });
+  events.emit({ kind: 'start', text: `stack ready in ${(readyMs / 1000).toFixed(1)} s${notReady.length ? ` (not ready: ${notReady.join(', ')})` : ''}${plan.faults.length ? `; faults: ${plan.faults.join(', ')}` : ''}` });
+  status.start();
+  const consoleServer = await startConsole({ plan, supervisor, events, faults: faultControl, status, logger: opts.logger.child({ part: 'console' }) }, opts.consoleListen ?? `127.0.0.1:${plan.ports.console}`);
   endpoints.unshift({ component: 'console', url: `${consoleServer.url}/`, what: 'the path live: hop health, charts, alerts, the verdict, live fault injection (JSON API at /api/v1/)' });
-  const stateTimer = keepStackFile(plan, started, endpoints, supervisor, dataPlane);
+  stackFile = keepStackFile(plan, started, endpoints, supervisor, dataPlane, consoleServer.url);
   return {
     plan,
     endpoints,
@@ -231,14 +221,17 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     userTraffic,
     console: consoleServer,
     events,
+    status,
     curlExample: curlExampleFor(plan),
     stop: async () => {
-      clearInterval(stateTimer);
+      clearInterval(stackFile?.timer);
+      status.stop();
       await consoleServer.close();
+      await faultControl.close();
       userTraffic.stop();
       await dataPlane.stop();
       await supervisor.stopAll(5000);
-      await Promise.all(standIns.map((s) => s.close()));
+      await Promise.all(faultControl.standIns.map((s) => s.close()));
       mux.close();
     },
   };

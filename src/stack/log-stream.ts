@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
 
 const COLOURS = [36, 33, 35, 32, 34, 31, 96, 93];
@@ -98,5 +99,123 @@ export class LogMux {
       if (buf.length > 0) write(buf);
       buf = '';
     });
+  }
+}
+
+/** Every log file `obspath up` may write under <data>/logs/: the components', the supervisor's and its own. */
+export const STACK_LOG_NAMES = ['issuer', 'store', 'api', 'token-refresher', 'fleet-manager', 'probe', 'doctor', 'alertmanager', 'supervisor', 'up'] as const;
+
+/** The components with a log under `dir` (known names first, in path order, then any other *.log). */
+export function logNamesIn(dir: string): string[] {
+  const present = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => f.slice(0, -4)) : [];
+  return [...STACK_LOG_NAMES.filter((n) => present.includes(n)), ...present.filter((n) => !(STACK_LOG_NAMES as readonly string[]).includes(n)).sort()];
+}
+
+/** A line's time (pino's "time", logfmt's ts=), in ms; undefined when it has none. */
+export function lineTime(line: string): number | undefined {
+  const m = /"time":"([^"]+)"|"time":(\d{10,})|\bts=(\S+)/.exec(line);
+  if (!m) return undefined;
+  const t = m[2] !== undefined ? Number(m[2]) : Date.parse(m[1] ?? m[3]!);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** A component's lines as kept: the rotated file (<name>.log.1) first, then the current one. */
+export function readLogLines(dir: string, name: string): string[] {
+  const lines: string[] = [];
+  for (const file of [`${name}.log.1`, `${name}.log`]) {
+    const path = join(dir, file);
+    if (existsSync(path)) lines.push(...readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0));
+  }
+  return lines;
+}
+
+/**
+ * Several components' lines merged in time order, each prefixed by its component ("api   | ..."). A line
+ * without a time of its own keeps its place after the previous line of its file.
+ */
+export function interleave(byName: ReadonlyMap<string, readonly string[]>): string[] {
+  const width = Math.max(0, ...[...byName.keys()].map((n) => n.length));
+  const queues = [...byName.entries()].map(([name, lines]) => {
+    let last = 0;
+    return { name, items: lines.map((line) => ({ line, t: (last = lineTime(line) ?? last) })), i: 0 };
+  });
+  const out: string[] = [];
+  for (;;) {
+    let best: (typeof queues)[number] | undefined;
+    for (const q of queues) if (q.i < q.items.length && (!best || q.items[q.i]!.t < best.items[best.i]!.t)) best = q;
+    if (!best) return out;
+    out.push(`${best.name.padEnd(width)} | ${best.items[best.i++]!.line}`);
+  }
+}
+
+/**
+ * Follows one log file like `tail -F`: new complete lines as they are written; when the file is replaced (LogMux
+ * rotates it to <name>.log.1 and opens a new one) the old one is read to its end first, and when it is truncated
+ * (a new `obspath up` run) it is read again from the start. Polls: fs.watch misses renames on some filesystems.
+ */
+export class LogFollower {
+  #fd?: number;
+  #ino?: number;
+  #offset = 0;
+  #partial = '';
+  /** A multi-byte character split between two reads stays whole. */
+  #decoder = new StringDecoder('utf8');
+
+  constructor(readonly path: string, private readonly onLine: (line: string) => void, fromEnd = true) {
+    this.#open(fromEnd);
+  }
+
+  #open(fromEnd: boolean): void {
+    try {
+      this.#fd = openSync(this.path, 'r');
+      const st = fstatSync(this.#fd);
+      this.#ino = st.ino;
+      this.#offset = fromEnd ? st.size : 0;
+      this.#partial = '';
+      this.#decoder = new StringDecoder('utf8');
+    } catch {
+      this.#fd = undefined; // not there yet: looked for again at the next poll
+    }
+  }
+
+  /** Reads what was written since the last poll. */
+  poll(): void {
+    if (this.#fd === undefined) return this.#open(false);
+    let current: { ino: number; size: number } | undefined;
+    try {
+      current = statSync(this.path);
+    } catch { /* renamed away and not yet recreated */ }
+    if (current && current.ino === this.#ino && current.size < this.#offset) {
+      this.#offset = 0; // truncated in place
+      this.#partial = '';
+    }
+    this.#drain();
+    if (current && current.ino !== this.#ino) {
+      closeSync(this.#fd);
+      this.#open(false);
+      this.#drain();
+    }
+  }
+
+  #drain(): void {
+    if (this.#fd === undefined) return;
+    const buf = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const n = readSync(this.#fd, buf, 0, buf.length, this.#offset);
+      if (n <= 0) break;
+      this.#offset += n;
+      this.#partial += this.#decoder.write(buf.subarray(0, n));
+      let i: number;
+      while ((i = this.#partial.indexOf('\n')) >= 0) {
+        const line = this.#partial.slice(0, i);
+        this.#partial = this.#partial.slice(i + 1);
+        if (line.length > 0) this.onLine(line);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
   }
 }

@@ -92,6 +92,22 @@ export class Supervisor extends EventEmitter<{ exit: [ChildStatus] }> {
     await terminate(c.proc, graceMs);
   }
 
+  /** Stops one component for good and forgets it (it leaves status()): a component the plan no longer has. */
+  async remove(name: string, graceMs = 5000): Promise<void> {
+    await this.stopOne(name, graceMs);
+    this.#children.delete(name);
+  }
+
+  /**
+   * A new revision of a component (other args or env, as a Deployment's rollout): the old process is stopped
+   * (it must free its ports first), then the new one starts with fresh restart counters. Starts it when absent.
+   */
+  async replace(spec: ChildSpec, graceMs = 5000): Promise<void> {
+    await this.remove(spec.name, graceMs);
+    if (this.#stopping) return;
+    this.start(spec);
+  }
+
   async stopAll(graceMs = 5000): Promise<void> {
     this.#stopping = true;
     await Promise.all([...this.#children.values()].map((c) => {

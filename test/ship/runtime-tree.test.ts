@@ -23,15 +23,18 @@ before(async () => {
 after(async () => dir?.cleanup());
 
 test('the runtime tree holds bin/, dist/ with source maps, the alert bundle and production dependencies only', () => {
-  assert.deepEqual(readdirSync(app).sort(), ['README.md', 'bin', 'deploy', 'dist', 'node_modules', 'package-lock.json', 'package.json']);
+  assert.deepEqual(readdirSync(app).sort(), ['README.md', 'bin', 'deploy', 'dist', 'node_modules', 'package-lock.json', 'package.json', 'src']);
+  // The console's page (plain ES modules and CSS, served by dist/stack/console/ui.js from ../../../src/stack/console/ui/); no other source ships.
+  assert.deepEqual(readdirSync(join(app, 'src'), { recursive: true }).map(String).filter((f) => !f.startsWith(join('stack', 'console', 'ui'))).sort(), ['stack', join('stack', 'console')]);
+  assert.ok(existsSync(join(app, 'src', 'stack', 'console', 'ui', 'index.html')));
   // `obspath up` evaluates the bundle (dist/stack/watch.js reads ../../deploy/prometheus/alerts.yaml); nothing else of deploy/ ships.
   assert.deepEqual(readdirSync(join(app, 'deploy'), { recursive: true }).map(String).sort(), ['prometheus', join('prometheus', 'alerts.yaml')]);
   assert.equal(readFileSync(join(app, 'deploy', 'prometheus', 'alerts.yaml'), 'utf8'), readFileSync(new URL('../../deploy/prometheus/alerts.yaml', import.meta.url), 'utf8'));
   assert.ok(existsSync(join(app, 'dist', 'stack', 'watch.js')));
   assert.ok(existsSync(join(app, 'dist', 'cli', 'main.js')) && existsSync(join(app, 'dist', 'cli', 'main.js.map')));
   assert.ok(!existsSync(join(app, 'dist', '.tsbuildinfo')));
-  for (const dev of ['typescript', 'tsx', 'protobufjs', '@types', 'esbuild']) assert.ok(!existsSync(join(app, 'node_modules', dev)), `${dev} is a dev dependency`);
-  for (const prod of ['commander', 'fastify', 'oidc-provider', '@prometheus-io/lezer-promql', '@lezer/lr']) assert.ok(existsSync(join(app, 'node_modules', prod)), prod);
+  for (const dev of ['typescript', 'tsx', 'protobufjs', '@types', 'esbuild', 'playwright-core']) assert.ok(!existsSync(join(app, 'node_modules', dev)), `${dev} is a dev dependency`);
+  for (const prod of ['commander', 'fastify', 'oidc-provider', '@prometheus-io/lezer-promql', '@lezer/lr', 'uplot', 'htm']) assert.ok(existsSync(join(app, 'node_modules', prod)), prod);
 });
 
 test('obspath --help runs from the tree read-only, as a non-root UID; stack traces name .ts lines', async () => {

@@ -60,7 +60,8 @@ test('a crashing component is restarted with growing backoff and reported as cra
 
 /** `obspath up` as a terminal runs it: the leader of its own process group, so Ctrl-C can go to the group. */
 function startUpInGroup(base: number, dataDir: string): { child: ChildProcess; output: () => string; exited: Promise<void> } {
-  const child = spawn(process.execPath, [OBSPATH_BIN, 'up', '--ports', String(base), '--data', dataDir], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // --verbose: the components' and the supervisor's lines on stdout, where this test reads them.
+  const child = spawn(process.execPath, [OBSPATH_BIN, 'up', '--verbose', '--ports', String(base), '--data', dataDir], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
