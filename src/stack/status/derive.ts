@@ -46,9 +46,9 @@ export interface Observation {
   recentlyNotOk?: ReadonlySet<HopId>;
 }
 
-const ok = (reason: string): HopView => ({ state: 'ok', reason });
-const down = (reason: string): HopView => ({ state: 'down', reason });
-const degraded = (reason: string): HopView => ({ state: 'degraded', reason });
+const ok = (why: string): HopView => ({ state: 'ok', reason: why });
+const down = (why: string): HopView => ({ state: 'down', reason: why });
+const degraded = (why: string): HopView => ({ state: 'degraded', reason: why });
 const RANK: Record<HopState, number> = { ok: 0, unknown: 1, degraded: 2, down: 3 };
 const worse = (a: HopView, b: HopView): HopView => (RANK[b.state] > RANK[a.state] ? b : a);
 
