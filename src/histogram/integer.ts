@@ -2,26 +2,12 @@
 // Histogram.Copy, Histogram.Compact and Histogram.ReduceResolution (model/histogram/histogram.go). New objects only.
 import { compactBuckets } from './compact.js';
 import { reduceSpansResolution } from './merge.js';
-import { CUSTOM_BUCKETS_SCHEMA, type Histogram, type Span } from './model.js';
+import { CUSTOM_BUCKETS_SCHEMA, type Histogram } from './model.js';
+import { copyFloatHistogram } from './ops.js';
 
-const copySpans = (spans: readonly Span[]): Span[] => spans.map((s) => ({ offset: s.offset, length: s.length }));
-
-/** Histogram.Copy: custom-bucket histograms keep no zero bucket or negative side, exponential ones no custom values. */
+/** Histogram.Copy: the same rules as FloatHistogram.Copy (the two shapes differ only in what the bucket numbers mean). */
 export function copyHistogram(h: Histogram): Histogram {
-  const custom = h.schema === CUSTOM_BUCKETS_SCHEMA;
-  return {
-    counterResetHint: h.counterResetHint,
-    schema: h.schema,
-    zeroThreshold: custom ? 0 : h.zeroThreshold,
-    zeroCount: custom ? 0 : h.zeroCount,
-    count: h.count,
-    sum: h.sum,
-    positiveSpans: copySpans(h.positiveSpans),
-    negativeSpans: custom ? [] : copySpans(h.negativeSpans),
-    positiveBuckets: h.positiveBuckets.slice(),
-    negativeBuckets: custom ? [] : h.negativeBuckets.slice(),
-    customValues: custom ? h.customValues.slice() : [],
-  };
+  return copyFloatHistogram(h);
 }
 
 /** Histogram.Compact: FloatHistogram.Compact on delta-encoded buckets. */
