@@ -1,7 +1,7 @@
 // The fault matrix: for every failure of `obspath up --fault`, the fleet manager records the documented
 // status code, and Debian's Prometheus, scraping the stack and evaluating deploy/prometheus/alerts.yaml
 // (with `for:` shortened), fires the documented alerts. Without faults, no alert fires.
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,40 +71,45 @@ function counterSum(text: string, name: string, match: Record<string, string>): 
   return sum;
 }
 
-test('without faults, the path serves and no alert fires', async () => {
-  const w = await startWatchedStack([]);
-  try {
-    await waitUntil(async () => (metricValue(await fleetMetrics(w.stack), 'kas_fleet_manager_observatorium_request_count{code="200",method="POST",path="/api/v1/query_range"}') ?? 0) >= 14, 20_000, 'fleet manager queries succeed');
-    await new Promise((r) => setTimeout(r, 8000)); // several rule evaluations over live data
-    assert.deepEqual(await alerts(w.prom), []);
-    const fm = await fleetMetrics(w.stack);
-    assert.equal(counterSum(fm, 'kas_fleet_manager_observatorium_request_count', {}) - counterSum(fm, 'kas_fleet_manager_observatorium_request_count', { code: '200' }), 0, 'only 200s');
-    assert.equal(w.stack.dataPlane.stats().failed, 0);
-  } finally {
-    await w.stop();
-  }
-});
-
-for (const fault of FAULTS as Fault[]) {
-  test(`fault ${fault.name}: the fleet manager records ${fault.fleetCode}${fault.failureReason ? ` (${fault.failureReason})` : ''} and ${fault.alerts.join(', ')} fire`, async () => {
-    const w = await startWatchedStack([fault.name]);
+// Each test starts its own stack and Prometheus (an alert rule's rate window outlives a cleared fault, so the
+// stacks cannot be shared) and spends about half its time waiting for scrapes and rule evaluations: two run
+// side by side, on separate ports and data directories.
+describe('the fault matrix against Prometheus alerts', { concurrency: 2 }, () => {
+  test('without faults, the path serves and no alert fires', async () => {
+    const w = await startWatchedStack([]);
     try {
-      await waitUntil(async () => counterSum(await fleetMetrics(w.stack), 'kas_fleet_manager_observatorium_request_count', { code: fault.fleetCode }) > 0, 25_000, `code ${fault.fleetCode} at the fleet manager\n${w.logs().slice(-3000)}`);
+      await waitUntil(async () => (metricValue(await fleetMetrics(w.stack), 'kas_fleet_manager_observatorium_request_count{code="200",method="POST",path="/api/v1/query_range"}') ?? 0) >= 14, 20_000, 'fleet manager queries succeed');
+      await new Promise((r) => setTimeout(r, 8000)); // several rule evaluations over live data
+      assert.deepEqual(await alerts(w.prom), []);
       const fm = await fleetMetrics(w.stack);
-      if (fault.failureReason) assert.ok(counterSum(fm, 'kas_fleet_manager_observatorium_request_failures_total', { reason: fault.failureReason }) > 0, `failure reason ${fault.failureReason}`);
-      const ok = counterSum(fm, 'kas_fleet_manager_observatorium_request_count', { code: '200' });
-      if (fault.partial) assert.ok(ok < counterSum(fm, 'kas_fleet_manager_observatorium_request_count', { code: fault.fleetCode }), 'most requests fail');
-      else assert.equal(ok, 0, 'no request succeeds');
-      const expected = fault.alerts;
-      let firing: string[] = [];
-      await waitUntil(async () => {
-        firing = (await alerts(w.prom)).filter((a) => a.state === 'firing').map((a) => a.name);
-        return expected.every((a) => firing.includes(a));
-      }, 60_000, `alerts ${expected.join(', ')} (firing: ${firing.join(', ')})`);
-      const unexpected = [...new Set(firing)].filter((a) => !fault.alerts.includes(a));
-      assert.deepEqual(unexpected, [], `alerts not in the catalog entry of ${fault.name}`);
+      assert.equal(counterSum(fm, 'kas_fleet_manager_observatorium_request_count', {}) - counterSum(fm, 'kas_fleet_manager_observatorium_request_count', { code: '200' }), 0, 'only 200s');
+      assert.equal(w.stack.dataPlane.stats().failed, 0);
     } finally {
       await w.stop();
     }
   });
-}
+
+  for (const fault of FAULTS as Fault[]) {
+    test(`fault ${fault.name}: the fleet manager records ${fault.fleetCode}${fault.failureReason ? ` (${fault.failureReason})` : ''} and ${fault.alerts.join(', ')} fire`, async () => {
+      const w = await startWatchedStack([fault.name]);
+      try {
+        await waitUntil(async () => counterSum(await fleetMetrics(w.stack), 'kas_fleet_manager_observatorium_request_count', { code: fault.fleetCode }) > 0, 25_000, `code ${fault.fleetCode} at the fleet manager\n${w.logs().slice(-3000)}`);
+        const fm = await fleetMetrics(w.stack);
+        if (fault.failureReason) assert.ok(counterSum(fm, 'kas_fleet_manager_observatorium_request_failures_total', { reason: fault.failureReason }) > 0, `failure reason ${fault.failureReason}`);
+        const ok = counterSum(fm, 'kas_fleet_manager_observatorium_request_count', { code: '200' });
+        if (fault.partial) assert.ok(ok < counterSum(fm, 'kas_fleet_manager_observatorium_request_count', { code: fault.fleetCode }), 'most requests fail');
+        else assert.equal(ok, 0, 'no request succeeds');
+        const expected = fault.alerts;
+        let firing: string[] = [];
+        await waitUntil(async () => {
+          firing = (await alerts(w.prom)).filter((a) => a.state === 'firing').map((a) => a.name);
+          return expected.every((a) => firing.includes(a));
+        }, 60_000, `alerts ${expected.join(', ')} (firing: ${firing.join(', ')})`);
+        const unexpected = [...new Set(firing)].filter((a) => !fault.alerts.includes(a));
+        assert.deepEqual(unexpected, [], `alerts not in the catalog entry of ${fault.name}`);
+      } finally {
+        await w.stop();
+      }
+    });
+  }
+});
