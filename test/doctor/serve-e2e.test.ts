@@ -107,7 +107,8 @@ async function assertPublished(rig: Rig, fault: FaultName, report: DoctorReport)
   return Buffer.byteLength(page);
 }
 
-describe('doctor serve against the running stack', { concurrency: 1 }, () => {
+// Each test has its own stack, doctor serve, receiver and Alertmanager (own ports): two side by side.
+describe('doctor serve against the running stack', { concurrency: 2 }, () => {
   it('healthy: a run by hand finds nothing; no verdict series, no post; the HTML page has every section; SIGTERM stops it cleanly', async () => {
     await withRig(undefined, async ({ url, rx, serve, stack }) => {
       const res = await fetch(`${url}/api/v1/run`, { method: 'POST' });
