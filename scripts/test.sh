@@ -23,4 +23,9 @@ fi
 echo "== node --test"
 # node 20's --test does not expand globs: list the files ourselves.
 if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
-exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" "${files[@]}"
+# Node's default reporter (spec on a terminal, tap otherwise) to stdout; per-file times at the end, to stderr.
+if [ -t 1 ]; then reporter=spec; else reporter=tap; fi
+exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" \
+  --test-reporter="$reporter" --test-reporter-destination=stdout \
+  --test-reporter=./tools/testing/file-times.mjs --test-reporter-destination=stderr \
+  "${files[@]}"
