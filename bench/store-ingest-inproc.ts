@@ -54,6 +54,7 @@ if (session !== null) {
   await session.post('Profiler.start');
 }
 const start = process.hrtime.bigint();
+const cpu0 = process.cpuUsage();
 let n = 0;
 for (const b of bodies) {
   const r = await ingestRemoteWrite(store, b, {});
@@ -61,6 +62,8 @@ for (const b of bodies) {
   n += r.result!.accepted;
 }
 const secs = Number(process.hrtime.bigint() - start) / 1e9;
+const cpu = process.cpuUsage(cpu0);
+const cpuNsPerSample = ((cpu.user + cpu.system) * 1000) / n;
 if (session !== null) {
   const { profile } = await session.post('Profiler.stop');
   await writeFile(process.env.PROFILE!, JSON.stringify(profile));
@@ -68,7 +71,7 @@ if (session !== null) {
 gc?.();
 const st = store.stats();
 console.log(
-  `${n} samples in ${secs.toFixed(2)} s = ${(n / secs / 1e6).toFixed(2)}M samples/s; series ${st.series}, chunks ${st.chunks}, ` +
+  `${n} samples in ${secs.toFixed(2)} s = ${(n / secs / 1e6).toFixed(2)}M samples/s, CPU ${cpuNsPerSample.toFixed(0)} ns/sample; series ${st.series}, chunks ${st.chunks}, ` +
     `WAL ${(st.walBytes / 1e6).toFixed(1)} MB, heap delta/series ${((process.memoryUsage().heapUsed - heap0) / st.series).toFixed(0)} B`,
 );
 await store.close();

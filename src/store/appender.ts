@@ -59,8 +59,8 @@ export class BatchAppender {
    * The series whose canonical key is exactly the bytes buf[start, end) (what a sender of sorted
    * labels puts on the wire), without decoding anything; undefined on a miss.
    */
-  seriesByRawKey(buf: Uint8Array, start: number, end: number): MemSeries | undefined {
-    return this.head.byKey.getBytes(buf, start, end);
+  seriesByRawKey(buf: Buffer, start: number, end: number): MemSeries | undefined {
+    return this.head.byKey.get(buf.toString('latin1', start, end));
   }
 
   /** The series for a label set, created if new. Returns "<reason>: <detail>" when invalid. */

@@ -93,14 +93,29 @@ export function encodeLabelsProto(labels: Labels): Uint8Array {
   return Buffer.concat(parts, size);
 }
 
-/** Interns label strings so that many series share one copy of `job`, `instance`, … */
+/**
+ * Interns label strings, and label pairs: series that share `job="kafka"` share one {name, value} object.
+ * Per-series label objects were ~40 B each, 2.6 MB at 10k series in a heap snapshot; most pairs repeat
+ * across series. Interned pairs are shared, so nothing may mutate a head series' labels.
+ */
 export class StringTable {
   private readonly strings = new Map<string, string>();
+  private readonly pairs = new Map<string, Map<string, Label>>();
   intern(s: string): string {
     const got = this.strings.get(s);
     if (got !== undefined) return got;
     this.strings.set(s, s);
     return s;
+  }
+  label(name: string, value: string): Label {
+    let values = this.pairs.get(name);
+    if (values === undefined) this.pairs.set(name, (values = new Map()));
+    let l = values.get(value);
+    if (l === undefined) {
+      l = { name: this.intern(name), value: this.intern(value) };
+      values.set(l.value, l);
+    }
+    return l;
   }
   get size(): number {
     return this.strings.size;
