@@ -7,6 +7,7 @@ import { PromQLError } from './errors.js';
 import { Evaluator } from './evaluator.js';
 import { MAX_POINTS_PER_SERIES, tooManyPointsMessage } from './limits.js';
 import { parseExpr } from './parser.js';
+import { ParseCache } from './parse-cache.js';
 import type { FloatHistogram } from '../histogram/index.js';
 import type { Labels, Querier } from '../storage/interface.js';
 import { compareLabels, labelsKey, makeGrid, withoutName, type Grid, type StepSeries, type Value } from './value.js';
@@ -57,6 +58,9 @@ export type QueryResult =
   | (ResultBase & { resultType: 'scalar'; result: { t: number; value: number } })
   | (ResultBase & { resultType: 'string'; result: { t: number; value: string } });
 
+/** Shared by every engine (the handlers make one per request that sets its own timeout). */
+const PARSED = new ParseCache();
+
 export class Engine {
   readonly opts: Required<EngineOptions>;
 
@@ -71,8 +75,11 @@ export class Engine {
     };
   }
 
+  /** The tree of a query text; repeated texts come from a bounded cache, as frozen trees (never rewrite one). */
   parse(query: string | Expr): Expr {
-    return typeof query === 'string' ? parseExpr(query, { enableExperimentalFunctions: this.opts.enableExperimentalFunctions }) : query;
+    if (typeof query !== 'string') return query;
+    const experimental = this.opts.enableExperimentalFunctions;
+    return PARSED.get(`${experimental ? 'x' : '-'}${query}`, query, (text) => parseExpr(text, { enableExperimentalFunctions: experimental }));
   }
 
   instantQuery(querier: Querier, query: string | Expr, timeMs: number): QueryResult {

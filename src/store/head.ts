@@ -311,7 +311,7 @@ export class Head {
 
   /** Series matching all matchers (no time filter). An empty matcher list selects every series. */
   matching(matchers: readonly LabelMatcher[]): MemSeries[] {
-    const postings = this.index.postingsFor(matchers.map(compileMatcher));
+    const postings = this.index.postingsFor(matchers.map(compileMatcher), (ref) => this.series.get(ref)?.labels);
     const out: MemSeries[] = [];
     for (const ref of postings) {
       const s = this.series.get(ref);

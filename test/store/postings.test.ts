@@ -5,7 +5,8 @@ import { Head } from '../../src/store/head.js';
 import { seriesKey, sortLabels } from '../../src/store/labels.js';
 import { compileMatcher } from '../../src/store/index/matchers.js';
 import { literalAlternatives as literalAlternation } from '../../src/promql/regex.js';
-import { intersect, merge, without } from '../../src/store/index/postings.js';
+import { filterByLists, intersect, merge, seek, without } from '../../src/store/index/postings.js';
+import { MemIndex } from '../../src/store/index/index.js';
 import { rng } from './util.js';
 
 function lbls(o: Record<string, string>): Labels {
@@ -130,4 +131,73 @@ test('index delete (retention) removes series from every postings list', () => {
   assert.deepEqual([...h.index.postingsFor([compileMatcher(m('job', '=', 'api'))])], [2, 5]);
   assert.deepEqual([...h.index.allPostings()], [2, 3, 5, 6, 7]);
   assert.ok(!h.index.labelValues('code').includes('200'));
+});
+
+test('seek finds the first element >= x from a cursor, galloping', () => {
+  const r = rng(7);
+  for (let round = 0; round < 200; round++) {
+    const list = [...new Set(Array.from({ length: Math.floor(r() * 60) }, () => Math.floor(r() * 200)))].sort((a, b) => a - b);
+    for (let k = 0; k < 20; k++) {
+      const from = Math.floor(r() * (list.length + 1));
+      const x = Math.floor(r() * 210) - 5;
+      let want = from;
+      while (want < list.length && list[want]! < x) want++;
+      assert.equal(seek(list, x, from), want, JSON.stringify({ list, x, from }));
+    }
+  }
+});
+
+test('filterByLists keeps or drops the candidates in any list, by seeking or by merging', () => {
+  const r = rng(11);
+  const sorted = (n: number, max: number) => [...new Set(Array.from({ length: n }, () => Math.floor(r() * max)))].sort((a, b) => a - b);
+  for (let round = 0; round < 300; round++) {
+    // Few candidates against long lists take the seeking branch; many against short ones the merge.
+    const cand = sorted(round % 2 === 0 ? 5 : 400, 1000);
+    const lists = Array.from({ length: 1 + Math.floor(r() * 4) }, () => sorted(round % 2 === 0 ? 300 : 10, 1000));
+    const union = new Set(lists.flat());
+    assert.deepEqual([...filterByLists(cand, lists, true)], cand.filter((x) => union.has(x)));
+    assert.deepEqual([...filterByLists(cand, lists, false)], cand.filter((x) => !union.has(x)));
+  }
+  assert.deepEqual([...filterByLists([1, 2], [], true)], []);
+  assert.deepEqual([...filterByLists([1, 2], [], false)], [1, 2]);
+});
+
+test('few candidates are checked on their own label values, with the same answers as scanning every value', () => {
+  const r = rng(5);
+  const pick = <T>(a: readonly T[]) => a[Math.floor(r() * a.length)]!;
+  const index = new MemIndex();
+  const labels = new Map<number, Labels>();
+  const series: Array<Record<string, string>> = [];
+  for (let ref = 1; ref <= 2000; ref++) {
+    // 100 namespaces: one namespace is 1/100 of the series, so its candidates take the per-series path.
+    const o: Record<string, string> = { __name__: pick(['a', 'b', 'c']), namespace: `ns-${ref % 100}` };
+    for (const [n, vs] of [['topic', ['x', 'y', '__z', '']], ['kind', ['Kafka', '']], ['pvc', ['data-0', 'data-1', 'other', '']]] as const) {
+      const v = pick(vs);
+      if (v !== '') o[n] = v;
+    }
+    series.push(o);
+    const ls = lbls(o);
+    labels.set(ref, ls);
+    index.add(ref, ls);
+  }
+  const types: LabelMatcher['type'][] = ['=', '!=', '=~', '!~'];
+  for (let i = 0; i < 400; i++) {
+    const ms: LabelMatcher[] = [m('namespace', pick(['=', '=~']), `ns-${Math.floor(r() * 100)}`)];
+    for (let j = Math.floor(r() * 3); j >= 0; j--) {
+      const type = pick(types);
+      ms.push(m(pick(['topic', 'kind', 'pvc', '__name__', 'missing']), type, type.includes('~') ? pick(['__.*', 'x|y', 'data-.*', '.*', '.+', 'a|c', 'Kafka', '']) : pick(['x', 'Kafka', 'a', ''])));
+    }
+    const want = brute(series, ms);
+    const compiled = ms.map(compileMatcher);
+    assert.deepEqual([...index.postingsFor(compiled, (ref) => labels.get(ref))], want, `per series: ${JSON.stringify(ms)}`);
+    assert.deepEqual([...index.postingsFor(compiled)], want, `per value: ${JSON.stringify(ms)}`);
+  }
+  // On the per-series path a regex runs once per distinct value among the candidates, not once per value
+  // of the label across the index.
+  let runs = 0;
+  const pvc = compileMatcher(m('pvc', '=~', 'data-.*'));
+  const counting = { ...pvc, matches: (v: string) => (runs++, pvc.matches(v)) };
+  const got = index.postingsFor([compileMatcher(m('namespace', '=', 'ns-3')), counting], (ref) => labels.get(ref));
+  assert.deepEqual([...got], brute(series, [m('namespace', '=', 'ns-3'), m('pvc', '=~', 'data-.*')]));
+  assert.ok(runs <= 4, `regex ran ${runs} times`);
 });

@@ -54,13 +54,17 @@ export class MemIndex {
     return this.all;
   }
 
-  /** Series refs matching every matcher (Prometheus's PostingsForMatchers semantics). */
-  postingsFor(matchers: readonly CompiledMatcher[]): Postings {
+  /**
+   * Series refs matching every matcher (Prometheus's PostingsForMatchers semantics). With `labelsOf` (the
+   * head's series labels), few candidates are checked against their own labels instead of every value.
+   */
+  postingsFor(matchers: readonly CompiledMatcher[], labelsOf?: (ref: number) => Labels | undefined): Postings {
     return postingsForMatchers(
       {
         valuesOf: (name) => this.byName.get(name)?.keys(),
         postings: (name, value) => this.byName.get(name)?.get(value) ?? EMPTY,
         all: () => this.all,
+        ...(labelsOf !== undefined ? { labelValue: (ref: number, name: string) => valueOf(labelsOf(ref), name) } : {}),
       },
       matchers,
     );
@@ -74,6 +78,12 @@ export class MemIndex {
     const values = this.byName.get(name);
     return values === undefined ? [] : [...values.keys()].sort();
   }
+}
+
+function valueOf(labels: Labels | undefined, name: string): string {
+  if (labels === undefined) return '';
+  for (let i = 0; i < labels.length; i++) if (labels[i]!.name === name) return labels[i]!.value;
+  return '';
 }
 
 function insertSorted(list: number[], ref: number): void {
