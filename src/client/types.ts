@@ -42,7 +42,8 @@ export function parseSampleValue(v: unknown): number {
   if (v === '-Inf') return -Infinity;
   if (v === 'NaN') return NaN;
   const n = Number(v);
-  if (v.trim() === '' || Number.isNaN(n)) throw new ShapeError(`sample value "${v}" is not a number`);
+  // Number('') and Number(' ') are 0: only a zero can be a blank string in disguise.
+  if (Number.isNaN(n) || (n === 0 && v.trim() === '')) throw new ShapeError(`sample value "${v}" is not a number`);
   return n;
 }
 
@@ -54,6 +55,13 @@ function parseTimestampMs(t: unknown): number {
 function parsePair(p: unknown): SamplePoint {
   if (!Array.isArray(p) || p.length !== 2) throw new ShapeError(`sample must be [timestamp, "value"], got ${JSON.stringify(p)}`);
   return { timestampMs: parseTimestampMs(p[0]), value: parseSampleValue(p[1]) };
+}
+
+/** parsePair over a series' values, as a plain loop: a range answer has thousands of points. */
+function parsePairs(values: unknown[]): SamplePoint[] {
+  const out: SamplePoint[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = parsePair(values[i]);
+  return out;
 }
 
 function parseLabels(m: unknown): Labels {
@@ -102,7 +110,7 @@ export function parseQueryData(data: unknown): QueryData {
         result: asArray(result, 'matrix result').map((x) => {
           const s = asObject(x, 'matrix series');
           rejectHistograms(s);
-          return { metric: parseLabels(s.metric), values: asArray(s.values ?? [], 'values').map(parsePair) };
+          return { metric: parseLabels(s.metric), values: parsePairs(asArray(s.values ?? [], 'values')) };
         }),
       };
     case 'scalar':
