@@ -19,6 +19,8 @@ export interface ApiMetrics {
   rejected: Counter<'reason' | 'handler' | 'tenant'>;
   rateLimiterUnavailable: Counter<'mode'>;
   inflight: Gauge;
+  /** Requests being served now; the inflight gauge reads it when scraped (not set twice per request). */
+  inflightNow: { count: number };
   tenantReady: Gauge<'tenant'>;
   configReloads: Counter<'result'>;
   configLastReload: Gauge;
@@ -29,7 +31,9 @@ export const HANDLERS = ['query', 'query_range', 'series', 'label_names', 'label
 
 export function createApiMetrics(registry: Registry): ApiMetrics {
   const labelNames = ['group', 'handler', 'code', 'method', 'tenant'] as const;
+  const inflightNow = { count: 0 };
   const m: ApiMetrics = {
+    inflightNow,
     requests: new Counter({ name: 'http_requests_total', help: 'Counter of HTTP requests.', labelNames, registers: [registry] }),
     duration: new Histogram({ name: 'http_request_duration_seconds', help: 'Histogram of latencies for HTTP requests.', labelNames, buckets: API_DURATION_BUCKETS, registers: [registry] }),
     requestSize: new Summary({ name: 'http_request_size_bytes', help: 'Summary of request sizes (approximate: URL, headers and body).', labelNames, percentiles: [], registers: [registry] }),
@@ -39,7 +43,12 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
     skippedTenants: new Counter({ name: 'observatorium_api_tenants_skipped_invalid_configuration_total', help: 'Tenants skipped for an invalid configuration (obspath refuses such files instead, so this stays 0).', labelNames: ['tenant'], registers: [registry] }),
     rejected: new Counter({ name: 'observatorium_api_requests_rejected_total', help: 'Requests the API answered itself without reaching the backend, by reason (auth, auth_unavailable, rbac, ratelimit, limit, bad_request, not_found, backend).', labelNames: ['reason', 'handler', 'tenant'], registers: [registry] }),
     rateLimiterUnavailable: new Counter({ name: 'obspath_api_rate_limiter_unavailable_total', help: 'Requests whose shared (Redis) rate limit could not be checked, by the fail mode applied (open: forwarded, closed: 503).', labelNames: ['mode'], registers: [registry] }),
-    inflight: new Gauge({ name: 'observatorium_api_inflight_requests', help: 'Requests being served.', registers: [registry] }),
+    inflight: new Gauge({
+      name: 'observatorium_api_inflight_requests', help: 'Requests being served.', registers: [registry],
+      collect() {
+        this.set(inflightNow.count);
+      },
+    }),
     tenantReady: new Gauge({ name: 'observatorium_api_tenant_ready', help: '1 when the tenant\'s issuer keys are held (requests can be authenticated).', labelNames: ['tenant'], registers: [registry] }),
     configReloads: new Counter({ name: 'observatorium_api_config_reloads_total', help: 'Reloads of the tenants and RBAC files, by result.', labelNames: ['result'], registers: [registry] }),
     configLastReload: new Gauge({ name: 'observatorium_api_config_last_reload_success_timestamp_seconds', help: 'When the configuration files were last loaded successfully.', registers: [registry] }),

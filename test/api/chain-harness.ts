@@ -19,6 +19,8 @@ export const logger = createLogger({ component: 'test', level: 'silent' });
 /** Tokens the scripted authenticator knows: "<subject>" or "<subject>:<group>,<group>"; "down" = issuer keys unavailable. */
 export function scriptedAuth(): TenantRuntime['auth'] {
   const auth = {
+    // Nothing is cached: every request takes the authenticator's verifying (promise) path.
+    cachedIdentity: () => undefined,
     async authenticate(token: string) {
       if (token === 'down') throw new AuthError(503, 'jwks_unreachable', 'JWKS of https://issuer.invalid unreachable: connection refused');
       if (!token.startsWith('ok-')) throw new AuthError(401, 'bad_signature', 'signature "does not" verify\n');

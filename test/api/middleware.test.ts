@@ -34,6 +34,29 @@ test('tenant: the request keeps the configuration it started with across a reloa
   await h.app.close();
 });
 
+test('authentication: a token the authenticator holds is admitted without verifying, with its cached identity', async () => {
+  const h = await startHarness();
+  const auth = h.config.snapshot.tenants.get('alpha')!.auth as OidcAuthenticator;
+  const verified: string[] = [];
+  const authenticate = auth.authenticate.bind(auth);
+  auth.authenticate = (token: string) => {
+    verified.push(token);
+    return authenticate(token);
+  };
+  // The cache knows "ok-cached" as the reader (read only) and nothing else.
+  auth.cachedIdentity = (token: string) => (token === 'ok-cached' ? { subject: 'reader', groups: [], expiresAt: Date.now() + 60_000 } : undefined);
+  assert.equal((await h.app.inject({ url: Q, headers: bearer('ok-cached') })).statusCode, 200);
+  const write = await h.app.inject({ method: 'POST', url: '/api/metrics/v1/alpha/api/v1/receive', headers: { ...bearer('ok-cached'), 'content-type': 'application/x-protobuf' }, payload: Buffer.from([1]) });
+  assert.equal(write.statusCode, 403, 'RBAC decides on the cached identity');
+  assert.equal(write.json().subject, 'reader');
+  assert.deepEqual(verified, [], 'a cached token is not verified again');
+  // A token not held goes through verification, and its refusal is still the 401 it was.
+  assert.equal((await h.app.inject({ url: Q, headers: bearer('forged') })).statusCode, 401);
+  assert.deepEqual(verified, ['forged']);
+  assert.equal(h.backend.reads.length, 1);
+  await h.app.close();
+});
+
 test('authentication: missing and malformed headers are 401 with a Bearer challenge', async () => {
   const h = await startHarness();
   const none = await h.app.inject({ url: Q });

@@ -122,14 +122,22 @@ export class OidcAuthenticator {
     return this.verifier.refreshKeys();
   }
 
+  /**
+   * The identity of a token verified within the cache's TTL, without a promise (the request path's common
+   * case; an expired entry is dropped). undefined: verify it with authenticate().
+   */
+  cachedIdentity(token: string): Identity | undefined {
+    const hit = this.cache.get(token);
+    if (hit === undefined) return undefined;
+    if (hit.until > Date.now()) return hit;
+    this.cache.delete(token);
+    return undefined;
+  }
+
   /** Verifies a bearer token; throws AuthError (401 for the token, 503 when keys cannot be had). */
   async authenticate(token: string): Promise<Identity> {
-    const now = Date.now();
-    const hit = this.cache.get(token);
-    if (hit !== undefined) {
-      if (hit.until > now) return hit;
-      this.cache.delete(token);
-    }
+    const hit = this.cachedIdentity(token);
+    if (hit !== undefined) return hit;
     if (token.length > MAX_TOKEN_BYTES) throw new AuthError(401, 'too_large', `token of ${token.length} bytes is larger than ${MAX_TOKEN_BYTES}`);
     let header;
     try {

@@ -51,8 +51,11 @@ export function authFailure(tenant: string, err: AuthError): { reason: 'auth' | 
   };
 }
 
-/** Verifies the bearer token with the tenant's authenticator and records the caller. Runs after the tenant middleware. */
-export async function authenticationMiddleware(req: FastifyRequest): Promise<void> {
+/**
+ * Verifies the bearer token with the tenant's authenticator and records the caller. Runs after the tenant
+ * middleware. A token in the authenticator's cache is admitted without a promise (the chain goes on at once).
+ */
+export function authenticationMiddleware(req: FastifyRequest): void | Promise<void> {
   const rt = admittedTenant(req);
   const name = tenantParam(req);
   if (rt.auth instanceof MtlsAuthenticator) {
@@ -65,11 +68,19 @@ export async function authenticationMiddleware(req: FastifyRequest): Promise<voi
     return;
   }
   const token = bearerToken(req, name);
-  try {
-    req.obs.identity = await rt.auth.authenticate(token);
-  } catch (err) {
-    if (!(err instanceof AuthError)) throw err;
-    const refusal = authFailure(name, err);
-    reject(req, refusal.reason, refusal.error);
+  const cached = rt.auth.cachedIdentity(token);
+  if (cached !== undefined) {
+    req.obs.identity = cached;
+    return;
   }
+  return rt.auth.authenticate(token).then(
+    (identity) => {
+      req.obs.identity = identity;
+    },
+    (err: unknown) => {
+      if (!(err instanceof AuthError)) throw err;
+      const refusal = authFailure(name, err);
+      reject(req, refusal.reason, refusal.error);
+    },
+  );
 }

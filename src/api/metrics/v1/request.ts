@@ -53,5 +53,9 @@ export function clientGone(reply: FastifyReply): CancelSignal {
 export function registerBodyParsers(app: FastifyInstance, maxBodySize: number): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: maxBodySize }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodySize }, (_req, body, done) => done(null, body));
+  const asBytes = { parseAs: 'buffer' as const, bodyLimit: maxBodySize };
+  // Remote write's own type, named although '*' does the same: fastify caches the parser found for a named
+  // type, but parses the Content-Type header anew on every request that falls through to '*'.
+  app.addContentTypeParser('application/x-protobuf', asBytes, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', asBytes, (_req, body, done) => done(null, body));
 }
