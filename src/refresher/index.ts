@@ -77,19 +77,19 @@ export async function startRefresher(config: RefresherConfig, logger: Logger): P
     });
   }
 
-  let agentClose: (() => Promise<void>) | undefined;
+  let poolClose: (() => Promise<void>) | undefined;
   const servers = new ComponentServers({
     stopBefore: () => tokens.stop(),
     releaseAfter: async () => {
-      await agentClose?.();
+      await poolClose?.();
       await client.close();
     },
   });
   return servers.start(async () => {
     let proxyUrl: string | undefined;
     if (config.upstreamUrl) {
-      const { server, agent } = createProxyServer(proxyOptions(config, config.upstreamUrl, { tokens, logger, metrics }, registry));
-      agentClose = () => agent.close();
+      const { server, pool } = createProxyServer(proxyOptions(config, config.upstreamUrl, { tokens, logger, metrics }, registry));
+      poolClose = () => pool.close();
       proxyUrl = await servers.listen(server, config.webListen, '--web.listen');
     }
     const internalUrl = await servers.listenInternal({ logger, registry, component: 'token-refresher', readiness: () => readiness(tokens), tls: listenerTls(config, 'internal', registry) }, config.webInternalListen, '--web.internal.listen');

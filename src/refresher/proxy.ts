@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Pool, request, type Dispatcher } from 'undici';
 import { BareServer, type Exchange } from '../http/bare-server.js';
 import { Deadline } from '../http/deadline.js';
 import { HttpError } from '../http/errors.js';
@@ -109,7 +109,7 @@ class Upstream {
   readonly #origin: string;
   readonly #path: (requestUrl: string) => string;
 
-  constructor(private readonly opts: ProxyOptions, private readonly agent: Agent) {
+  constructor(private readonly opts: ProxyOptions, private readonly pool: Pool) {
     this.#name = opts.upstreamUrl.host;
     this.#origin = opts.upstreamUrl.origin;
     this.#path = targetPath(opts.upstreamUrl);
@@ -126,8 +126,8 @@ class Upstream {
     try {
       // One options object per call (no spread copies): this runs on every proxied request.
       return isPlainPath(path)
-        ? await this.agent.request({ origin: this.#origin, path, method, headers, body: data, signal })
-        : await request(`${this.#origin}${path}`, { method, headers, body: data, signal, dispatcher: this.agent });
+        ? await this.pool.request({ origin: this.#origin, path, method, headers, body: data, signal })
+        : await request(`${this.#origin}${path}`, { method, headers, body: data, signal, dispatcher: this.pool });
     } catch (err) {
       throw this.failure(ex, err, deadline);
     }
@@ -233,9 +233,10 @@ function sendAnswer(ex: Exchange, answer: UpstreamAnswer): void {
  * request can be replayed, one retry. It runs on a bare node:http listener (BareServer): fastify's
  * per-request pipeline was the largest cost of a proxied request after Node's own socket work.
  */
-export function createProxyServer(opts: ProxyOptions): { server: BareServer; agent: Agent } {
-  // undici's timers are the backstop only; the exact deadline is the proxy's own (Deadline).
-  const agent = new Agent({
+export function createProxyServer(opts: ProxyOptions): { server: BareServer; pool: Pool } {
+  // undici's timers are the backstop only; the exact deadline is the proxy's own (Deadline). One upstream
+  // origin, so a Pool (as the Node floor uses) rather than an Agent, which looks the origin up per request.
+  const pool = new Pool(opts.upstreamUrl.origin, {
     connect: { timeout: opts.connectTimeoutMs, ...(opts.tls ?? {}) },
     headersTimeout: opts.headersTimeoutMs + 1000,
     bodyTimeout: opts.bodyTimeoutMs,
@@ -249,7 +250,7 @@ export function createProxyServer(opts: ProxyOptions): { server: BareServer; age
     c.requests.inc();
     c.duration.observe(elapsedMs / 1000);
   };
-  const upstream = new Upstream(opts, agent);
+  const upstream = new Upstream(opts, pool);
   const timeout = () => new DOMException(`no upstream response headers within ${opts.headersTimeoutMs} ms`, 'TimeoutError');
 
   // Bodies are streamed, never parsed: remote-write payloads and large results pass through as bytes.
@@ -279,5 +280,5 @@ export function createProxyServer(opts: ProxyOptions): { server: BareServer; age
     sendAnswer(ex, answer);
   };
   const server = new BareServer({ logger: opts.logger, hop: 'token-refresher', requestTimeoutMs: opts.readTimeoutMs, tls: opts.serverTls, onAnswered }, handler);
-  return { server, agent };
+  return { server, pool };
 }
