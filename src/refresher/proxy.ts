@@ -205,7 +205,11 @@ const CLIENT_GONE = new ClientGone('the caller went away');
 
 type Body = Dispatcher.ResponseData['body'];
 
+function ignore(): void {}
+
 function onUpstreamBodyError(this: { ex: Exchange }, err: Error): void {
+  // Dropped because the caller went away (onAbort): nothing was interrupted that anyone waits for.
+  if (this.ex.gone) return;
   this.ex.log.warn({ err: err.message }, 'upstream body interrupted');
   this.ex.res.destroy(err);
 }
@@ -274,7 +278,8 @@ export function createProxyServer(opts: ProxyOptions): { server: BareServer; poo
       deadline.clear();
     }
     if (ex.gone) {
-      if (!Buffer.isBuffer(answer.body)) (answer.body as Body).destroy();
+      // The caller left while the answer's headers came: its body is dropped (destroy emits an error).
+      if (!Buffer.isBuffer(answer.body)) (answer.body as Body).on('error', ignore).destroy();
       return;
     }
     sendAnswer(ex, answer);
