@@ -1,7 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../telemetry/logger.js';
 import { createInternalServer, type InternalServerOptions } from './internal.js';
-import { listen } from './server.js';
+import { listen, type Listenable } from './server.js';
+
+/** A server of a component: listened by ComponentServers and closed (drained) with the others. */
+export type ComponentServer = Listenable & { close(): PromiseLike<unknown> };
 
 /**
  * Runs `stop` once on the first SIGINT/SIGTERM; a second signal exits at once. `stop` gets `graceMs`
@@ -51,13 +53,13 @@ export interface ComponentServersOptions {
  * stops what had started the same way before the error goes on.
  */
 export class ComponentServers {
-  private readonly servers: FastifyInstance[] = [];
+  private readonly servers: ComponentServer[] = [];
   private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: ComponentServersOptions = {}) {}
 
   /** Listens `app` on `address` (chosen by `flag`); returns its base URL. It is closed with the others. */
-  async listen(app: FastifyInstance, address: string, flag: string): Promise<string> {
+  async listen(app: ComponentServer, address: string, flag: string): Promise<string> {
     this.servers.push(app);
     return (await listen(app, address, flag)).url;
   }

@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../telemetry/logger.js';
@@ -142,7 +142,7 @@ function withTls(app: FastifyInstance, tls: HttpAppTls, logger: Logger): void {
  * Requests Node's parser refuses (malformed, headers too large, too slow) never reach fastify; they get
  * the same JSON shape, with a fresh request id since none was read.
  */
-function rawClientError(err: Error & { code?: string }, socket: Socket, hop: Hop): void {
+export function rawClientError(err: Error & { code?: string }, socket: Socket, hop: Hop): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const why = status === 408 ? 'request not received within the server\'s request timeout' : status === 431 ? 'request headers too large' : `malformed HTTP request (${err.code ?? err.message})`;
@@ -206,7 +206,13 @@ export function parseListenFlag(addr: string, flag?: string): ListenAddress {
  * Starts listening and returns the bound address (with the real port when 0 was asked) and a base URL.
  * `flag` is the setting that chose `addr` (e.g. "--web.listen"), named when the address cannot be bound.
  */
-export async function listen(app: FastifyInstance, addr: string, flag?: string): Promise<ListenAddress & { url: string }> {
+/** What listen() takes: a fastify instance, or a BareServer (bare-server.ts). */
+export interface Listenable {
+  readonly server: NetServer;
+  listen(at: { host: string; port: number }): Promise<unknown>;
+}
+
+export async function listen(app: Listenable, addr: string, flag?: string): Promise<ListenAddress & { url: string }> {
   const { host, port } = parseListenFlag(addr, flag);
   try {
     await app.listen({ host, port });

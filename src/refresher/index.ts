@@ -8,7 +8,7 @@ import { createRegistry } from '../telemetry/metrics.js';
 import type { RefresherConfig } from './config.js';
 import { createRefresherMetrics } from './metrics.js';
 import { OAuthClient } from '../oauth/client.js';
-import { createProxyApp } from './proxy.js';
+import { createProxyServer } from './proxy.js';
 import { writeTokenFile } from './token-file.js';
 import { TokenSource } from '../oauth/token-source.js';
 
@@ -22,7 +22,7 @@ export interface RunningRefresher {
   close(): Promise<void>;
 }
 
-type ProxyOptions = Parameters<typeof createProxyApp>[0];
+type ProxyOptions = Parameters<typeof createProxyServer>[0];
 
 /** The proxy's settings from the flags: upstream, its timeouts and CA. */
 function proxyOptions(config: RefresherConfig, upstreamUrl: string, parts: Pick<ProxyOptions, 'tokens' | 'logger' | 'metrics'>, registry: Registry): ProxyOptions {
@@ -77,20 +77,20 @@ export async function startRefresher(config: RefresherConfig, logger: Logger): P
     });
   }
 
-  let agentClose: (() => Promise<void>) | undefined;
+  let poolClose: (() => Promise<void>) | undefined;
   const servers = new ComponentServers({
     stopBefore: () => tokens.stop(),
     releaseAfter: async () => {
-      await agentClose?.();
+      await poolClose?.();
       await client.close();
     },
   });
   return servers.start(async () => {
     let proxyUrl: string | undefined;
     if (config.upstreamUrl) {
-      const { app, agent } = createProxyApp(proxyOptions(config, config.upstreamUrl, { tokens, logger, metrics }, registry));
-      agentClose = () => agent.close();
-      proxyUrl = await servers.listen(app, config.webListen, '--web.listen');
+      const { server, pool } = createProxyServer(proxyOptions(config, config.upstreamUrl, { tokens, logger, metrics }, registry));
+      poolClose = () => pool.close();
+      proxyUrl = await servers.listen(server, config.webListen, '--web.listen');
     }
     const internalUrl = await servers.listenInternal({ logger, registry, component: 'token-refresher', readiness: () => readiness(tokens), tls: listenerTls(config, 'internal', registry) }, config.webInternalListen, '--web.internal.listen');
     tokens.start();

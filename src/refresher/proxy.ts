@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { IncomingHttpHeaders } from 'node:http';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { Pool, request, type Dispatcher } from 'undici';
+import { BareServer, type Exchange } from '../http/bare-server.js';
 import { Deadline } from '../http/deadline.js';
 import { HttpError } from '../http/errors.js';
 import { isPlainPath } from '../http/request-target.js';
 import { classifyNetworkError, describeNetFailure, isTimeout } from '../http/net-errors.js';
-import { createHttpApp, type HttpAppTls } from '../http/server.js';
+import type { HttpAppTls } from '../http/server.js';
 import type { ClientTls } from '../http/tls-client.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RefresherMetrics } from './metrics.js';
@@ -73,8 +73,6 @@ function targetPath(upstream: URL): (requestUrl: string) => string {
   };
 }
 
-type Reply = import('fastify').FastifyReply;
-
 /** The held token; waits (on the issuer, or for a refresh in flight) only when none is usable. */
 function tokenOr503(tokens: TokenSource): string | Promise<string> {
   return tokens.current() ?? waitForToken(tokens);
@@ -91,11 +89,12 @@ async function waitForToken(tokens: TokenSource): Promise<string> {
   }
 }
 
-function upstreamHeaders(req: FastifyRequest): Record<string, string | string[]> {
+function upstreamHeaders(req: IncomingMessage): Record<string, string | string[]> {
   const headers = forwardable(req.headers, DROP_REQUEST);
   const prior = req.headers['x-forwarded-for'];
-  headers['x-forwarded-for'] = prior ? `${String(prior)}, ${req.ip}` : req.ip;
-  headers['x-forwarded-proto'] ??= req.protocol;
+  const ip = req.socket.remoteAddress ?? '';
+  headers['x-forwarded-for'] = prior ? `${String(prior)}, ${ip}` : ip;
+  headers['x-forwarded-proto'] ??= (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
   if (req.headers.host) headers['x-forwarded-host'] ??= req.headers.host;
   headers['x-forwarded-prefix'] = '/';
   return headers;
@@ -110,36 +109,38 @@ class Upstream {
   readonly #origin: string;
   readonly #path: (requestUrl: string) => string;
 
-  constructor(private readonly opts: ProxyOptions, private readonly agent: Agent) {
+  constructor(private readonly opts: ProxyOptions, private readonly pool: Pool) {
     this.#name = opts.upstreamUrl.host;
     this.#origin = opts.upstreamUrl.origin;
     this.#path = targetPath(opts.upstreamUrl);
   }
 
-  async call(req: FastifyRequest, body: RequestBody, token: string, deadline: Deadline): Promise<Dispatcher.ResponseData> {
+  async call(ex: Exchange, body: RequestBody, token: string, deadline: Deadline): Promise<Dispatcher.ResponseData> {
+    const req = ex.req;
     const headers = upstreamHeaders(req);
     headers.authorization = `Bearer ${token}`;
-    const path = this.#path(req.url);
+    const path = this.#path(req.url!);
     const method = req.method as Dispatcher.HttpMethod;
-    const data = body.kind === 'buffered' ? body.data : body.kind === 'stream' ? req.raw : undefined;
+    const data = body.kind === 'none' ? undefined : body.data;
     const signal = deadline.signal;
     try {
       // One options object per call (no spread copies): this runs on every proxied request.
       return isPlainPath(path)
-        ? await this.agent.request({ origin: this.#origin, path, method, headers, body: data, signal })
-        : await request(`${this.#origin}${path}`, { method, headers, body: data, signal, dispatcher: this.agent });
+        ? await this.pool.request({ origin: this.#origin, path, method, headers, body: data, signal })
+        : await request(`${this.#origin}${path}`, { method, headers, body: data, signal, dispatcher: this.pool });
     } catch (err) {
-      throw this.failure(req, err, deadline);
+      throw this.failure(ex, err, deadline);
     }
   }
 
-  failure(req: FastifyRequest, err: unknown, deadline: Deadline): HttpError {
+  failure(ex: Exchange, err: unknown, deadline: Deadline): HttpError | ClientGone {
+    if (ex.gone) return CLIENT_GONE;
     const { metrics, connectTimeoutMs, headersTimeoutMs } = this.opts;
     const upstream = this.#name;
     const f = classifyNetworkError(err);
     const reason = deadline.fired ? 'headers_timeout' : f.reason;
     metrics.upstreamFailures.inc({ reason: deadline.fired || isTimeout(f.reason) ? 'timeout' : f.reason });
-    req.log.warn({ upstream, reason, code: f.code }, `upstream request failed: ${f.message}`);
+    ex.log.warn({ upstream, reason, code: f.code }, `upstream request failed: ${f.message}`);
     if (deadline.fired || isTimeout(f.reason)) {
       const what = reason === 'connect_timeout' ? `could not connect within ${connectTimeoutMs} ms` : `sent no response headers within ${headersTimeoutMs} ms`;
       return new HttpError(504, 'upstream_timeout', `upstream ${upstream} ${what}`, { hop: 'token-refresher', reason, upstream });
@@ -148,7 +149,7 @@ class Upstream {
   }
 
   /** A 401 from the upstream: renew the token if it was judged invalid; retry once if the body allows. */
-  async onRejected(req: FastifyRequest, first: Dispatcher.ResponseData, body: RequestBody, token: string, deadline: Deadline): Promise<UpstreamAnswer> {
+  async onRejected(ex: Exchange, first: Dispatcher.ResponseData, body: RequestBody, token: string, deadline: Deadline): Promise<UpstreamAnswer> {
     const rejection = await readRejection(first);
     const reason = rejection.reason;
     const passThrough = { res: first, body: rejection.body };
@@ -157,23 +158,23 @@ class Upstream {
     if (body.kind === 'stream') {
       // Not replayable; the next requests get the new token.
       void this.opts.tokens.renew(token);
-      req.log.warn(log, 'upstream rejected the access token; streamed request body, so not retried');
+      ex.log.warn(log, 'upstream rejected the access token; streamed request body, so not retried');
       return passThrough;
     }
     let fresh: string | undefined;
     try {
       fresh = await deadline.race(this.opts.tokens.renew(token));
     } catch (err) {
-      throw this.failure(req, err, deadline);
+      throw this.failure(ex, err, deadline);
     }
     if (fresh === undefined) {
-      req.log.warn(log, 'upstream rejected the access token and no newer token could be had; not retried');
+      ex.log.warn(log, 'upstream rejected the access token and no newer token could be had; not retried');
       return passThrough;
     }
     if (!Buffer.isBuffer(rejection.body)) await rejection.body.dump();
     this.opts.metrics.upstreamRetries.inc({ reason });
-    req.log.warn(log, 'upstream rejected the access token; retrying once with a new token');
-    const res = await this.call(req, body, fresh, deadline);
+    ex.log.warn(log, 'upstream rejected the access token; retrying once with a new token');
+    const res = await this.call(ex, body, fresh, deadline);
     return { res, body: res.body };
   }
 }
@@ -198,60 +199,91 @@ function requestInstruments(metrics: RefresherMetrics): (code: number, method: s
   };
 }
 
+/** The caller went away while the upstream call ran: nothing to answer, and no upstream failure to count. */
+class ClientGone extends Error {}
+const CLIENT_GONE = new ClientGone('the caller went away');
+
+type Body = Dispatcher.ResponseData['body'];
+
+function ignore(): void {}
+
+function onUpstreamBodyError(this: { ex: Exchange }, err: Error): void {
+  // Dropped because the caller went away (onAbort): nothing was interrupted that anyone waits for.
+  if (this.ex.gone) return;
+  this.ex.log.warn({ err: err.message }, 'upstream body interrupted');
+  this.ex.res.destroy(err);
+}
+
+/** Sends the upstream's answer: status and forwardable headers, then the body streamed (or the bytes read). */
+function sendAnswer(ex: Exchange, answer: UpstreamAnswer): void {
+  ex.writeHead(answer.res.statusCode, forwardable(answer.res.headers, DROP_RESPONSE));
+  const body = answer.body;
+  if (Buffer.isBuffer(body)) {
+    ex.res.end(body);
+    return;
+  }
+  // A caller that goes away mid-answer: the upstream body is dropped (pipe alone would leave it paused).
+  ex.onAbort = () => body.destroy();
+  body.on('error', onUpstreamBodyError.bind({ ex }));
+  // pipe, not stream.pipeline: on Node 20 pipeline costs an AbortController (and a DOMException) per call.
+  body.pipe(ex.res);
+}
+
 /**
  * The authenticating reverse proxy. Every failure is answered with a typed JSON body naming this hop
  * and the cause, never an empty 502: 503 token_unavailable, 502 upstream_unreachable, 504 upstream_timeout.
  * Upstream answers, whatever their status, pass through unchanged and streamed; one exception: a 401
  * saying the token is invalid (unknown key, bad signature, expired) gets a new token and, when the
- * request can be replayed, one retry.
+ * request can be replayed, one retry. It runs on a bare node:http listener (BareServer): fastify's
+ * per-request pipeline was the largest cost of a proxied request after Node's own socket work.
  */
-export function createProxyApp(opts: ProxyOptions): { app: FastifyInstance; agent: Agent } {
-  const app = createHttpApp({ logger: opts.logger, hop: 'token-refresher', requestTimeoutMs: opts.readTimeoutMs, tls: opts.serverTls, parseQuery: false });
-  // undici's timers are the backstop only; the exact deadline is the proxy's own (Deadline).
-  const agent = new Agent({
+export function createProxyServer(opts: ProxyOptions): { server: BareServer; pool: Pool } {
+  // undici's timers are the backstop only; the exact deadline is the proxy's own (Deadline). One upstream
+  // origin, so a Pool (as the Node floor uses) rather than an Agent, which looks the origin up per request.
+  const pool = new Pool(opts.upstreamUrl.origin, {
     connect: { timeout: opts.connectTimeoutMs, ...(opts.tls ?? {}) },
     headersTimeout: opts.headersTimeoutMs + 1000,
     bodyTimeout: opts.bodyTimeoutMs,
     keepAliveTimeout: 30_000,
     connections: 256,
   });
+  // The label children resolved once per code and method, so prom-client builds no label object per request.
+  const instruments = requestInstruments(opts.metrics);
+  const onAnswered = (status: number, method: string, elapsedMs: number) => {
+    const c = instruments(status, method);
+    c.requests.inc();
+    c.duration.observe(elapsedMs / 1000);
+  };
+  const upstream = new Upstream(opts, pool);
+  const timeout = () => new DOMException(`no upstream response headers within ${opts.headersTimeoutMs} ms`, 'TimeoutError');
 
   // Bodies are streamed, never parsed: remote-write payloads and large results pass through as bytes.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
-
-  // A callback hook (an async one costs a promise per request) and the label children resolved once per
-  // code and method, so prom-client builds no label object per request.
-  const instruments = requestInstruments(opts.metrics);
-  app.addHook('onResponse', (req, reply, done) => {
-    const c = instruments(reply.statusCode, req.method);
-    c.requests.inc();
-    c.duration.observe(reply.elapsedTime / 1000);
-    done();
-  });
-
-  const upstream = new Upstream(opts, agent);
-
-  const handler = async (req: FastifyRequest, reply: Reply) => {
+  const handler = async (ex: Exchange) => {
     const held = tokenOr503(opts.tokens);
     const token = typeof held === 'string' ? held : await held;
-    const taken = takeRequestBody(req);
+    const taken = takeRequestBody(ex.req);
     const body = taken instanceof Promise ? await taken : taken;
-    // The proxy's own timer: exact, unlike undici's coarse timers above 1 s.
-    const deadline = new Deadline(opts.headersTimeoutMs, () => new DOMException(`no upstream response headers within ${opts.headersTimeoutMs} ms`, 'TimeoutError'));
+    // The proxy's own timer: exact, unlike undici's coarse timers above 1 s. A caller that goes away
+    // before the answer aborts the upstream call too.
+    const deadline = new Deadline(opts.headersTimeoutMs, timeout);
+    ex.onAbort = () => deadline.abort(new DOMException('the caller went away', 'AbortError'));
     let answer: UpstreamAnswer;
     try {
-      const first = await upstream.call(req, body, token, deadline);
-      answer = first.statusCode === 401 ? await upstream.onRejected(req, first, body, token, deadline) : { res: first, body: first.body };
+      const first = await upstream.call(ex, body, token, deadline);
+      answer = first.statusCode === 401 ? await upstream.onRejected(ex, first, body, token, deadline) : { res: first, body: first.body };
+    } catch (err) {
+      if (err instanceof ClientGone) return;
+      throw err;
     } finally {
       deadline.clear();
     }
-    reply.code(answer.res.statusCode);
-    reply.headers(forwardable(answer.res.headers, DROP_RESPONSE));
-    if (!Buffer.isBuffer(answer.body)) answer.body.on('error', (err) => req.log.warn({ err: err.message }, 'upstream body interrupted'));
-    return reply.send(answer.body);
+    if (ex.gone) {
+      // The caller left while the answer's headers came: its body is dropped (destroy emits an error).
+      if (!Buffer.isBuffer(answer.body)) (answer.body as Body).on('error', ignore).destroy();
+      return;
+    }
+    sendAnswer(ex, answer);
   };
-  app.all('/', handler);
-  app.all('/*', handler);
-  return { app, agent };
+  const server = new BareServer({ logger: opts.logger, hop: 'token-refresher', requestTimeoutMs: opts.readTimeoutMs, tls: opts.serverTls, onAnswered }, handler);
+  return { server, pool };
 }

@@ -1,6 +1,7 @@
 // What the proxy needs to retry a request whose token the upstream rejected: the rejection's reason as
 // the Observatorium API reports it, and the caller's body in a form that can be sent twice.
-import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { AuthFailureReason } from '../errors/api.js';
 
@@ -16,27 +17,38 @@ const REJECTION_BODY_LIMIT = 16 * 1024;
 export type RequestBody =
   | { kind: 'none' }
   | { kind: 'buffered'; data: Buffer }
-  /** Streamed straight from the caller: sent once, never retried. */
-  | { kind: 'stream' };
+  /** Streamed from the caller: sent once, never retried. */
+  | { kind: 'stream'; data: Readable };
 
 const NO_BODY: RequestBody = { kind: 'none' };
-const STREAMED_BODY: RequestBody = { kind: 'stream' };
 
 /**
  * Reads a small body with a declared length into memory; anything else is left to stream. Synchronous
  * when there is nothing to read (every GET), so the common request does not wait a turn for it.
  */
-export function takeRequestBody(req: FastifyRequest): RequestBody | Promise<RequestBody> {
+export function takeRequestBody(req: IncomingMessage): RequestBody | Promise<RequestBody> {
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
   if (!hasBody) return NO_BODY;
   const declared = Number(req.headers['content-length']);
-  if (req.headers['transfer-encoding'] !== undefined || !Number.isFinite(declared) || declared > REPLAY_LIMIT_BYTES) return STREAMED_BODY;
+  if (req.headers['transfer-encoding'] !== undefined || !Number.isFinite(declared) || declared > REPLAY_LIMIT_BYTES) return streamedBody(req);
   return readBody(req);
 }
 
-async function readBody(req: FastifyRequest): Promise<RequestBody> {
+/**
+ * The caller's body behind a pass-through: undici destroys the body it sends when the upstream answers
+ * before reading all of it, and destroying the caller's request would reset its connection, losing the
+ * answer. What the upstream left unread is drained once the answer is sent (BareServer).
+ */
+function streamedBody(req: IncomingMessage): RequestBody {
+  const data = new PassThrough();
+  data.on('error', () => {});
+  req.pipe(data);
+  return { kind: 'stream', data };
+}
+
+async function readBody(req: IncomingMessage): Promise<RequestBody> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req.raw as AsyncIterable<Buffer>) chunks.push(chunk);
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
   return { kind: 'buffered', data: Buffer.concat(chunks) };
 }
 

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
@@ -218,6 +219,34 @@ test('upstream that accepts and never answers: 504 upstream_timeout within the t
   await r.stop();
   for (const s of sockets) s.destroy();
   blackHole.close();
+});
+
+test('a caller that goes away: the upstream call is cut, nothing counted as an upstream failure, the refresher keeps serving', async () => {
+  // An upstream that answers only after 1.5 s, and notes when the refresher's connection closes first.
+  let cut = 0;
+  const slow = createHttpServer((req, res) => {
+    const timer = setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"success"}'), 1500);
+    res.on('close', () => {
+      if (!res.writableFinished) cut++;
+      clearTimeout(timer);
+    });
+  });
+  await new Promise<void>((res) => slow.listen(0, '127.0.0.1', res));
+  const port = (slow.address() as { port: number }).port;
+  const r = track(await startRefresherProc({ issuerUrl: issuer.issuerUrl, clientId: 'fleet-manager', clientSecret: SECRET, upstreamUrl: `http://127.0.0.1:${port}` }));
+  try {
+    const leaving = await Promise.allSettled(Array.from({ length: 5 }, () => fetch(`${r.proxyUrl}/api/v1/query?query=up`, { signal: AbortSignal.timeout(300) })));
+    assert.ok(leaving.every((x) => x.status === 'rejected'));
+    await waitUntil(() => cut === 5, 5000, `the refresher cut its 5 upstream calls (cut ${cut})`);
+    const res = await get(`${r.proxyUrl}/api/v1/query?query=up`);
+    assert.equal(res.status, 200, res.text);
+    const metrics = (await get(`${r.internalUrl}/metrics`)).text;
+    assert.doesNotMatch(metrics, /^token_refresher_upstream_failures_total\{/m);
+    assert.equal(metricValue(metrics, 'http_requests_total{code="200",handler="proxy",method="GET"}'), 1);
+  } finally {
+    await r.stop();
+    slow.close();
+  }
 });
 
 test('--file mode writes a verifiable token atomically and replaces it on refresh; key rotation at the issuer is followed', async () => {
