@@ -2,7 +2,7 @@
 // Prometheus-shaped backend. The rate limit is counted once, in the primary, whichever worker takes a request.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDir } from '../../tools/testing/net.js';
+import { httpOk, tempDir, waitUntil } from '../../tools/testing/net.js';
 import { CLIENTS, getToken, startApiProc, tenantsYaml, type ApiProc } from '../../tools/testing/api.js';
 import { startObspath } from '../../tools/testing/procs.js';
 import { metricValue, startIssuerProc, type IssuerProc } from '../../tools/testing/stack.js';
@@ -21,8 +21,10 @@ before(async () => {
   const rateLimits = `    rateLimits:\n      - endpoint: "/api/metrics/v1/alpha/api/v1/query$"\n        limit: ${LIMIT}\n        window: 1m\n`;
   api = await startApiProc({
     dir: dir.path, issuerUrl: issuer.issuerUrl, tenants: tenantsYaml(issuer.issuerUrl, { rateLimits }),
-    args: ['--workers', '2', '--metrics.read.endpoint', upstream.url, '--metrics.write.endpoint', `${upstream.url}/api/v1/write`],
+    args: ['--workers', '2', '--metrics.read.endpoint', upstream.url, '--metrics.write.endpoint', `${upstream.url}/api/v1/write`], waitReady: false,
   });
+  // Three Node processes start on a shared 2-core machine: a generous bound.
+  await waitUntil(() => httpOk(`${api.internalUrl}/ready`), 45_000, `api ready\n${api.proc.output()}`);
 });
 
 after(async () => {
@@ -56,6 +58,15 @@ test(`a limit of ${LIMIT}/min allows exactly ${LIMIT} across two workers, and /m
   assert.equal(ready.status, 'ready');
   assert.equal(ready.workers.length, 2);
   assert.ok(metricValue(metrics, 'process_cpu_seconds_total') !== undefined);
+});
+
+test('a worker that cannot listen fails the start, naming the flag', async () => {
+  const busy = new URL(api.url).host;
+  const p = startObspath(['api', '--workers', '2', '--tenants.config', api.tenantsFile, '--rbac.config', api.rbacFile, '--metrics.read.endpoint', upstream.url, '--web.listen', busy, '--web.internal.listen', '127.0.0.1:0']);
+  const code = await new Promise<number | null>((res) => p.child.once('exit', (c) => res(c)));
+  assert.notEqual(code, 0);
+  assert.match(p.output(), /--web\.listen/);
+  assert.match(p.output(), /address already in use/);
 });
 
 test('--workers 2 without an HTTP store is refused (the embedded store belongs to one process)', async () => {

@@ -29,7 +29,7 @@ before(async () => {
     'fleet-manager', '--workers', '2', '--instances-file', instances, '--observatorium-gateway', upstream.url, '--token-issuer-url', issuer.issuerUrl,
     '--api-server-bindaddress', `127.0.0.1:${api}`, '--metrics-server-bindaddress', `127.0.0.1:${internal}`,
   ], { OBSERVATORIUM_TOKEN: 'static-token' });
-  await waitUntil(() => httpOk(`${internalUrl}/ready`), 20_000, `fleet ready\n${fleet.output()}`);
+  await waitUntil(() => httpOk(`${internalUrl}/ready`), 45_000, `fleet ready\n${fleet.output()}`);
 });
 
 after(async () => {

@@ -20,7 +20,8 @@ before(async () => {
   const { freePort } = await import('../../tools/testing/net.js');
   const port = await freePort();
   counting = await startCountingProxy(port);
-  const issuer = await startIssuerProc({ dir: dir.path, clients: [{ clientID: 'fm', clientSecret: SECRET }], port, extraArgs: ['--public-url', `http://127.0.0.1:${counting.port}`] });
+  const clients = [{ clientID: 'fm', clientSecret: SECRET }, { clientID: 'short', clientSecret: SECRET, tokenTTL: '3s' }];
+  const issuer = await startIssuerProc({ dir: dir.path, clients, port, extraArgs: ['--public-url', `http://127.0.0.1:${counting.port}`] });
   cleanups.push(() => issuer.stop(), () => counting.close(), () => upstream.close());
   issuerUrl = `http://127.0.0.1:${counting.port}/auth/realms/redhat-external`;
 });
@@ -30,9 +31,11 @@ after(async () => {
   await dir.cleanup();
 });
 
-async function refresher(workers: string): Promise<RefresherProc> {
-  const r = await startRefresherProc({ issuerUrl, clientId: 'fm', clientSecret: SECRET, upstreamUrl: upstream.url, args: ['--workers', workers, '--log.level', 'info'] });
+async function refresher(workers: string, clientId = 'fm'): Promise<RefresherProc> {
+  const r = await startRefresherProc({ issuerUrl, clientId, clientSecret: SECRET, upstreamUrl: upstream.url, args: ['--workers', workers, '--log.level', 'info'], waitReady: false });
   cleanups.push(() => r.stop());
+  // Three Node processes start on a shared 2-core machine: a generous bound.
+  await waitUntil(async () => (await fetch(`${r.internalUrl}/ready`)).status === 200, 45_000, `refresher ready\n${r.proc.output()}`);
   return r;
 }
 
@@ -56,12 +59,35 @@ test('two workers both serve, with one token from one issuer request, and /metri
   await r.stop();
 });
 
+test('every refresh of the primary reaches both workers; the issuer sees one token request per refresh', async () => {
+  const issuerBefore = counting.requests.length;
+  const r = await refresher('2', 'short');
+  const seen: Array<{ at: number; worker: string; status: number; auth: string }> = [];
+  const started = Date.now();
+  while (Date.now() - started < 7000) {
+    const a = await fresh(`${r.proxyUrl}/api/v1/query?query=up`);
+    seen.push({ at: Date.now() - started, worker: a.worker, status: a.status, auth: upstream.auth.at(-1)! });
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  assert.deepEqual(seen.filter((s) => s.status !== 200), []);
+  // The 3 s tokens were replaced at least twice, and both workers served after the last replacement.
+  const tokens = [...new Set(seen.map((s) => s.auth))];
+  assert.ok(tokens.length >= 3, `${tokens.length} tokens`);
+  const last = tokens.at(-1)!;
+  assert.equal(new Set(seen.filter((s) => s.auth === last).map((s) => s.worker)).size, 2);
+  const metrics = await (await fetch(`${r.internalUrl}/metrics`)).text();
+  const refreshes = metricValue(metrics, 'token_refresher_token_refresh_total{result="success"}')!;
+  // Discovery once, then one token request per refresh: not one per worker.
+  assert.ok(counting.requests.length - issuerBefore <= refreshes + 2, `${counting.requests.length - issuerBefore} issuer requests for ${refreshes} refreshes`);
+  await r.stop();
+});
+
 test('a killed worker is restarted (logged), and /ready says so until it is back', async () => {
   const r = await refresher('2');
   const victim = pidOf((await fresh(`${r.proxyUrl}/api/v1/query?query=up`)).worker);
   process.kill(victim, 'SIGKILL');
   await waitUntil(() => r.proc.output().includes('worker exited: restarting it'), 10_000, `restart log\n${r.proc.output()}`);
-  await waitUntil(async () => (await fetch(`${r.internalUrl}/ready`)).status === 200, 15_000, 'ready again');
+  await waitUntil(async () => (await fetch(`${r.internalUrl}/ready`)).status === 200, 45_000, `ready again\n${r.proc.output()}`);
   const pids = new Set<number>();
   for (let i = 0; i < 20; i++) pids.add(pidOf((await fresh(`${r.proxyUrl}/api/v1/query?query=up`)).worker));
   assert.equal(pids.size, 2);
