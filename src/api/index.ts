@@ -15,6 +15,11 @@ import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import { RateLimiter } from './ratelimit/limiter.js';
 import { PREFIX, registerRoutes } from './routes.js';
 import { ApiState } from './state.js';
+import { PrimaryRateLimiter, primaryRateLimit } from './ratelimit/cluster.js';
+import { ClusterRegistry } from '../workers/metrics.js';
+import type { WorkerPool } from '../workers/pool.js';
+import type { ClusterRole } from '../workers/run.js';
+import { markWorker } from '../workers/worker.js';
 
 export { apiConfigSchema, apiFields, type ApiConfig } from './config/schema.js';
 export { ConfigFileError } from './config/files.js';
@@ -71,7 +76,39 @@ async function readiness(state: ApiState, backend: Backend): Promise<ReadyState>
   };
 }
 
-export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps = {}): Promise<RunningApi> {
+/**
+ * The cluster's primary: the rate-limit counters every worker shares (unless Redis holds them) and the internal
+ * listener (/metrics merged over the workers, /ready when every worker is). The workers serve the API.
+ */
+async function startApiPrimary(config: ApiConfig, logger: Logger, pool: WorkerPool): Promise<RunningApi> {
+  if (!config.metricsReadEndpoint && !config.metricsWriteEndpoint) {
+    throw new Error('api: --workers above 1 needs --metrics.read.endpoint/--metrics.write.endpoint: the embedded store belongs to one process');
+  }
+  const registry = createRegistry();
+  const metrics = createApiMetrics(registry);
+  if (config.rateLimiterType !== 'redis') primaryRateLimit((kind, fn) => pool.handle(kind, fn));
+  // Only for RunningApi's shape and close (the workers' backends serve; their /ready checks them).
+  const backend = await createBackend(config, logger, metrics, {});
+  const servers = new ComponentServers({ releaseAfter: () => backend.close() });
+  return servers.start(async () => {
+    const internalUrl = await servers.listenInternal({ logger, registry: new ClusterRegistry(registry, pool), component: 'api', readiness: () => pool.readiness({ ready: true }), tls: listenerTls(config, 'internal', registry) }, config.webInternalListen, '--web.internal.listen');
+    return {
+      url: '',
+      internalUrl,
+      backend,
+      metrics,
+      reload: () => {
+        pool.push('reload');
+        return null;
+      },
+      close: () => servers.close(),
+    };
+  });
+}
+
+export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps = {}, cluster?: ClusterRole): Promise<RunningApi> {
+  if (cluster?.kind === 'primary') return startApiPrimary(config, logger, cluster.pool);
+  const link = cluster?.link;
   const registry = createRegistry();
   const metrics = createApiMetrics(registry);
   const state = ApiState.load({
@@ -102,7 +139,7 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
     // ioredis is loaded only by an API that uses it (every obspath command imports this module).
     const limiter = config.rateLimiterType === 'redis'
       ? new (await import('./ratelimit/redis.js')).RedisRateLimiter({ addresses: config.rateLimiterAddress, timeoutMs: config.rateLimiterTimeout })
-      : new RateLimiter();
+      : link ? new PrimaryRateLimiter(link.channel) : new RateLimiter();
     releaseLimiter = 'close' in limiter ? () => limiter.close() : undefined;
     const app = createHttpApp({ logger, hop: 'api', bodyLimit: config.maxBodySize, requestTimeoutMs: config.serverReadTimeout, tls: listenerTls(config, 'web', registry) });
     app.get('/', async () => ({ paths: ['/api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts,query_exemplars,metadata,format_query,parse_query,status/buildinfo,status/runtimeinfo}'] }));
@@ -119,21 +156,28 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
         concurrentRequestLimit: config.concurrentRequestLimit,
       }),
     );
+    if (link) {
+      markWorker(app, link);
+      link.serve({ registry, readiness: () => readiness(state, b) });
+    }
     const url = await servers.listen(app, config.webListen, '--web.listen');
-    const internalUrl = await servers.listenInternal({ logger, registry, component: 'api', readiness: () => readiness(state, b), tls: listenerTls(config, 'internal', registry) }, config.webInternalListen, '--web.internal.listen');
+    const internalUrl = link ? '' : await servers.listenInternal({ logger, registry, component: 'api', readiness: () => readiness(state, b), tls: listenerTls(config, 'internal', registry) }, config.webInternalListen, '--web.internal.listen');
     logger.info({ url, internal: internalUrl, backend: b.kind, read: config.metricsReadEndpoint, write: config.metricsWriteEndpoint, tenants: [...state.snapshot.tenants.keys()], prefix: PREFIX }, 'api started');
     const retainTenants = () => limiter.retain(new Set([...state.snapshot.tenants.values()].map((r) => r.tenant.id)));
     retainTenants();
+    const reload = () => {
+      const err = state.reload();
+      if (!err) retainTenants();
+      return err;
+    };
+    // Clustered, SIGHUP reaches the primary, which passes it on.
+    link?.channel.onPush('reload', () => reload());
     return {
       url,
       internalUrl,
       backend: b,
       metrics,
-      reload: () => {
-        const err = state.reload();
-        if (!err) retainTenants();
-        return err;
-      },
+      reload,
       close: () => servers.close(),
     };
   });

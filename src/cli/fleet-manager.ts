@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { fleetConfigSchema, fleetFields, startFleetManager } from '../fleet/index.js';
-import { onShutdownSignal } from '../http/lifecycle.js';
 import { createLogger } from '../telemetry/logger.js';
+import { parseWorkers, workersOption } from '../workers/options.js';
+import { runClustered } from '../workers/run.js';
 import { configuredAction } from './options.js';
 import { helpWithExamples } from './help.js';
 
@@ -15,11 +16,13 @@ Observatorium failures answer 500 KAFKAS-MGMT-9 with a reason naming the hop and
     examples: [
       ['npx obspath fleet-manager --instances-file docs/examples/kafkas.yaml \\\n--observability-red-hat-sso-token-refresher-url http://127.0.0.1:8080 \\\n--token-issuer-url http://127.0.0.1:8085/auth/realms/redhat-external', 'through the token refresher, users\' tokens from `obspath issuer`; API on localhost:8000'],
       ['OBSERVATORIUM_TOKEN_FILE=token npx obspath fleet-manager \\\n--instances-file docs/examples/kafkas.yaml --observatorium-gateway http://127.0.0.1:8090', 'straight to the Observatorium API with a token from a file (no refresher)'],
+      ['npx obspath fleet-manager --workers 2 --instances-file docs/examples/kafkas.yaml \\\n--observability-red-hat-sso-token-refresher-url http://127.0.0.1:8080 \\\n--token-issuer-url http://127.0.0.1:8085/auth/realms/redhat-external', 'the first, served by two processes sharing :8000; /metrics on the internal listener sums both'],
     ],
   });
+  cmd.addOption(workersOption());
   return configuredAction(cmd, { schema: fleetConfigSchema, fields: fleetFields, context: 'fleet-manager configuration', configFile: true }, async (config) => {
     const logger = createLogger({ component: 'fleet-manager', level: config.logLevel, secrets: config.observatoriumToken ? [config.observatoriumToken] : [] });
-    const running = await startFleetManager(config, logger);
-    onShutdownSignal(logger, () => running.close());
+    const workers = parseWorkers(cmd.opts().workers as string);
+    await runClustered({ workers, logger, start: (role) => startFleetManager(config, logger, {}, role) });
   });
 }

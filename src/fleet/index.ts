@@ -10,6 +10,9 @@ import { Authenticator } from './auth.js';
 import type { FleetConfig } from './config.js';
 import { InstanceRegistry } from './instances.js';
 import { MetricsService } from './metrics-service.js';
+import { ClusterRegistry } from '../workers/metrics.js';
+import type { ClusterRole } from '../workers/run.js';
+import { markWorker } from '../workers/worker.js';
 
 export { fleetConfigSchema, fleetFields, type FleetConfig } from './config.js';
 
@@ -28,8 +31,13 @@ export function observatoriumBase(config: FleetConfig): { baseUrl: string; targe
   return { baseUrl: `${config.observatoriumGateway!.replace(/\/+$/, '')}/api/metrics/v1/${config.observatoriumTenant}`, target: 'api' };
 }
 
-/** Starts the fleet manager's metrics API and its internal server (/metrics, /live, /ready). */
-export async function startFleetManager(config: FleetConfig, logger: Logger, opts: { instancesPollMs?: number } = {}): Promise<RunningFleetManager> {
+/**
+ * Starts the fleet manager's metrics API and its internal server (/metrics, /live, /ready). Clustered, the
+ * workers serve the API and the primary the internal server (metrics merged over the workers).
+ */
+export async function startFleetManager(config: FleetConfig, logger: Logger, opts: { instancesPollMs?: number } = {}, cluster?: ClusterRole): Promise<RunningFleetManager> {
+  const pool = cluster?.kind === 'primary' ? cluster.pool : undefined;
+  const link = cluster?.kind === 'worker' ? cluster.link : undefined;
   const registry = createRegistry();
   const instances = new InstanceRegistry(config.instancesFile, logger, opts.instancesPollMs);
   const { baseUrl, target } = observatoriumBase(config);
@@ -53,16 +61,21 @@ export async function startFleetManager(config: FleetConfig, logger: Logger, opt
   });
   return servers.start(async () => {
     const api = createFleetApiApp({ logger, registry, instances, auth, service: new MetricsService(client), tls: listenerTls(config, 'web', registry) });
-    const apiUrl = await servers.listen(api, config.apiServerBindaddress, '--api-server-bindaddress');
-    const internalUrl = await servers.listenInternal({
+    const readiness = () => {
+      const s = instances.status();
+      return { ready: true, instances: s.count, instancesLoadedAt: new Date(s.loadedAt).toISOString(), ...(s.lastError ? { instancesReloadError: s.lastError } : {}) };
+    };
+    if (link) {
+      markWorker(api, link);
+      link.serve({ registry, readiness });
+    }
+    const apiUrl = pool ? '' : await servers.listen(api, config.apiServerBindaddress, '--api-server-bindaddress');
+    const internalUrl = link ? '' : await servers.listenInternal({
       logger,
-      registry,
+      registry: pool ? new ClusterRegistry(registry, pool) : registry,
       component: 'fleet-manager',
       tls: listenerTls(config, 'internal', registry),
-      readiness: () => {
-        const s = instances.status();
-        return { ready: true, instances: s.count, instancesLoadedAt: new Date(s.loadedAt).toISOString(), ...(s.lastError ? { instancesReloadError: s.lastError } : {}) };
-      },
+      readiness: () => (pool ? pool.readiness(readiness()) : readiness()),
     }, config.metricsServerBindaddress, '--metrics-server-bindaddress');
     logger.info({ api: apiUrl, internal: internalUrl, observatorium: baseUrl, via: target, timeoutMs: config.observatoriumTimeout, issuer: config.tokenIssuerUrl, instances: instances.status().count }, 'fleet manager started');
     return { apiUrl, internalUrl, registry, client, instances, close: () => servers.close() };

@@ -11,6 +11,10 @@ import { OAuthClient } from '../oauth/client.js';
 import { createProxyServer } from './proxy.js';
 import { writeTokenFile } from './token-file.js';
 import { TokenSource } from '../oauth/token-source.js';
+import { ClusterRegistry } from '../workers/metrics.js';
+import type { ClusterRole } from '../workers/run.js';
+import { shareTokens, WorkerTokenSource } from '../workers/token.js';
+import { markWorkerServer, type PrimaryLink } from '../workers/worker.js';
 
 export { refresherConfigSchema, refresherFields, type RefresherConfig } from './config.js';
 
@@ -52,8 +56,33 @@ function readiness(tokens: TokenSource): ReadyState {
   };
 }
 
-/** Starts the token refresher: token source, optional proxy, optional token file, internal server. */
-export async function startRefresher(config: RefresherConfig, logger: Logger): Promise<RunningRefresher> {
+/** A cluster worker: the proxy only, with the token the primary pushes (it never calls the issuer). */
+async function startRefresherWorker(config: RefresherConfig, logger: Logger, link: PrimaryLink): Promise<RunningRefresher> {
+  const registry = createRegistry();
+  const metrics = createRefresherMetrics(registry);
+  const tokens = new WorkerTokenSource(link.channel, logger);
+  link.serve({ registry, readiness: () => readiness(tokens) });
+  let poolClose: (() => Promise<void>) | undefined;
+  const servers = new ComponentServers({ releaseAfter: () => poolClose?.() });
+  return servers.start(async () => {
+    let proxyUrl: string | undefined;
+    if (config.upstreamUrl) {
+      const { server, pool } = createProxyServer(proxyOptions(config, config.upstreamUrl, { tokens, logger, metrics }, registry));
+      poolClose = () => pool.close();
+      markWorkerServer(server.server, link);
+      proxyUrl = await servers.listen(server, config.webListen, '--web.listen');
+    }
+    return { proxyUrl, internalUrl: '', tokens, close: () => servers.close() };
+  });
+}
+
+/**
+ * Starts the token refresher: token source, optional proxy, optional token file, internal server. Clustered,
+ * the primary keeps all but the proxy (its /metrics and /ready cover the workers) and the workers proxy.
+ */
+export async function startRefresher(config: RefresherConfig, logger: Logger, cluster?: ClusterRole): Promise<RunningRefresher> {
+  if (cluster?.kind === 'worker') return startRefresherWorker(config, logger, cluster.link);
+  const pool = cluster?.pool;
   const registry = createRegistry();
   const metrics = createRefresherMetrics(registry);
   const client = new OAuthClient({
@@ -66,6 +95,7 @@ export async function startRefresher(config: RefresherConfig, logger: Logger): P
   });
   const tokens = new TokenSource(client, { marginMs: config.margin, retryMaxMs: config.oidcRetryMaxBackoff, retryMinMs: config.oidcRetryMinBackoff, logger, metrics });
   metrics.up.set(0);
+  if (pool) shareTokens(pool, tokens);
 
   if (config.file) {
     const file = config.file;
@@ -87,12 +117,18 @@ export async function startRefresher(config: RefresherConfig, logger: Logger): P
   });
   return servers.start(async () => {
     let proxyUrl: string | undefined;
-    if (config.upstreamUrl) {
-      const { server, pool } = createProxyServer(proxyOptions(config, config.upstreamUrl, { tokens, logger, metrics }, registry));
-      poolClose = () => pool.close();
+    if (config.upstreamUrl && !pool) {
+      const { server, pool: upstreamPool } = createProxyServer(proxyOptions(config, config.upstreamUrl, { tokens, logger, metrics }, registry));
+      poolClose = () => upstreamPool.close();
       proxyUrl = await servers.listen(server, config.webListen, '--web.listen');
     }
-    const internalUrl = await servers.listenInternal({ logger, registry, component: 'token-refresher', readiness: () => readiness(tokens), tls: listenerTls(config, 'internal', registry) }, config.webInternalListen, '--web.internal.listen');
+    const internalUrl = await servers.listenInternal({
+      logger,
+      registry: pool ? new ClusterRegistry(registry, pool) : registry,
+      component: 'token-refresher',
+      readiness: () => (pool ? pool.readiness(readiness(tokens)) : readiness(tokens)),
+      tls: listenerTls(config, 'internal', registry),
+    }, config.webInternalListen, '--web.internal.listen');
     tokens.start();
     logger.info({ proxy: proxyUrl, internal: internalUrl, upstream: config.upstreamUrl, issuer: config.issuerUrl, clientId: config.clientId, file: config.file }, 'token refresher started');
     return { proxyUrl, internalUrl, tokens, close: () => servers.close() };

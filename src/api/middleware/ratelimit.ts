@@ -5,10 +5,11 @@
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../../http/errors.js';
 import { LimiterUnavailableError, matchLimit, type LimitDecision, type RateLimiter } from '../ratelimit/limiter.js';
+import type { PrimaryRateLimiter } from '../ratelimit/cluster.js';
 import type { RedisRateLimiter } from '../ratelimit/redis.js';
 import { admittedTenant, reject, tenantParam } from './context.js';
 
-export type Limiter = RateLimiter | RedisRateLimiter;
+export type Limiter = RateLimiter | RedisRateLimiter | PrimaryRateLimiter;
 
 export interface RateLimitOptions {
   /** Default fail mode of limits that do not set failOpen. */
