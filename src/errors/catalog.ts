@@ -68,6 +68,7 @@ export const HTTP_ERRORS: readonly CatalogEntry[] = [
   entry('http', 503, 'unavailable', 'tenant_not_ready', ['api'], 'the API is not ready: a tenant\'s issuer keys are not fetched yet'),
   entry('http', 503, 'unavailable', 'discovery_pending', ['api'], 'the API is not ready: OIDC discovery of a tenant\'s issuer has not succeeded yet'),
   entry('http', 503, 'unavailable', 'backend_unreachable', ['api'], 'the API is not ready: its metrics backend does not answer'),
+  entry('http', 503, 'unavailable', 'workers_not_ready', ['token-refresher', 'api', 'fleet-manager'], 'run with --workers N: not every worker process is ready yet (/ready lists each worker)'),
 ];
 
 /** The issuer's own (non-OAuth) answers; OAuth errors keep the RFCs' {"error":...} shape. */

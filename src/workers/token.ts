@@ -8,8 +8,10 @@ import type { WorkerPool } from './pool.js';
 
 function asTokenError(err: unknown): TokenError {
   if (err instanceof TokenError) return err;
-  const reason = err instanceof RemoteError && err.reason && err.reason !== 'timeout' && err.reason !== 'disconnected' ? err.reason : 'issuer_error';
-  return new TokenError(reason, `${(err as Error).message}`);
+  // The IPC's own failures (timeout, disconnected) are not the issuer's reasons; they read as issuer_error.
+  const remote = err instanceof RemoteError ? err.reason : undefined;
+  const code = remote && remote !== 'timeout' && remote !== 'disconnected' ? remote : 'issuer_error';
+  return new TokenError(code, `${(err as Error).message}`);
 }
 
 /** Primary side: hands the held token to each worker as it starts and pushes every refresh. */
