@@ -1,7 +1,7 @@
 // <data>/stack.json: what `obspath up` runs where, and how its components fare. The stack writes it every
 // second (src/stack/index.ts); `obspath doctor --env local` reads it (src/doctor/local/stack-state.ts). One
 // schema for both, so a field renamed on one side cannot silently vanish on the other.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -45,8 +45,12 @@ export interface StackFile {
   tls?: { caFile: string };
 }
 
+/** Written beside and renamed over, so a reader in another process (the doctor, a test) never sees it half-written. */
 export function writeStackFile(dataDir: string, state: StackFile): void {
-  writeFileSync(join(dataDir, STACK_FILE), JSON.stringify(state, null, 2));
+  const path = join(dataDir, STACK_FILE);
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(state, null, 2));
+  renameSync(temp, path);
 }
 
 // The reader is lenient: a field of the wrong shape reads as absent, never as an error (a half-written or
