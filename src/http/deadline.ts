@@ -42,17 +42,16 @@ export class Cancellation implements CancelSignal {
   }
 }
 
-export class Deadline {
+/** A Cancellation that also aborts by itself after `ms`: the listener plumbing is Cancellation's. */
+export class Deadline extends Cancellation {
   readonly #timer: NodeJS.Timeout;
-  #listeners: Array<() => void> = [];
   #followed?: { signal: CancelSignal; listener: () => void };
   /** The timer ran out (as opposed to an abort followed from another signal). */
   fired = false;
-  aborted = false;
-  reason?: unknown;
 
   /** Aborts with `reason()` after `ms`, unless cleared first. */
   constructor(readonly ms: number, reason: () => Error) {
+    super();
     this.#timer = setTimeout(() => {
       this.fired = true;
       this.abort(reason());
@@ -77,26 +76,10 @@ export class Deadline {
     return this;
   }
 
-  abort(reason: unknown): void {
+  override abort(reason?: unknown): void {
     if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
     clearTimeout(this.#timer);
-    for (const l of this.#listeners.splice(0)) l();
-  }
-
-  addEventListener(_type: 'abort', listener: () => void): void {
-    this.#listeners.push(listener);
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    const i = this.#listeners.indexOf(listener);
-    if (i >= 0) this.#listeners.splice(i, 1);
-  }
-
-  /** This object as undici's `signal` option is typed; undici uses only the members above. */
-  get signal(): AbortSignal {
-    return this as unknown as AbortSignal;
+    super.abort(reason);
   }
 
   clear(): void {
