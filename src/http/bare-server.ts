@@ -54,6 +54,15 @@ export class Exchange {
     return this.#log;
   }
 
+  /**
+   * The access line, as `log` would write it. Most requests log nothing else, and a pino child per request
+   * cost a third of writing the line; with the request id as the first field the line comes out the same.
+   */
+  logAccess(level: 'info' | 'warn', fields: Record<string, unknown>): void {
+    if (this.#log) this.#log[level](fields, 'request');
+    else this.owner.logger[level]({ reqId: this.id, ...fields }, 'request');
+  }
+
   /** The caller went away before the answer was complete. */
   gone = false;
 
@@ -129,7 +138,8 @@ export class BareServer {
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const ex = new Exchange(req, res, this);
-    res.once('close', () => this.#onClose(ex));
+    // 'close' comes once per response; `on` spares the once-wrapper (a bound function) per request.
+    res.on('close', () => this.#onClose(ex));
     if (this.closing) {
       return ex.sendJson(503, new HttpError(503, 'unavailable', `${this.hop}: shutting down; retry on a new connection`, { hop: this.hop, reason: 'shutting_down' }).body(ex.id), { 'retry-after': '1' });
     }
@@ -161,7 +171,7 @@ export class BareServer {
       if (this.logger.isLevelEnabled(level)) {
         const url = req.url ?? '';
         const q = url.indexOf('?');
-        ex.log[level]({ method: req.method, path: q < 0 ? url : url.slice(0, q), status: res.statusCode, durationMs: Math.round(elapsedMs * 10) / 10, remote: ex.socket.remoteAddress }, 'request');
+        ex.logAccess(level, { method: req.method, path: q < 0 ? url : url.slice(0, q), status: res.statusCode, durationMs: Math.round(elapsedMs * 10) / 10, remote: ex.socket.remoteAddress });
       }
     }
     // Draining: an answer begun before close() began is complete; its connection goes now.

@@ -83,6 +83,11 @@ export class JwtVerifier {
     return this.keys !== null;
   }
 
+  /** Keys are held but older than maxKeyAgeMs: the next verify() refetches them (a result cache must not answer). */
+  get keysStale(): boolean {
+    return this.keys !== null && this.opts.maxKeyAgeMs !== undefined && Date.now() - this.keys.fetchedAt > this.opts.maxKeyAgeMs;
+  }
+
   /** Whether the JWKS address is known (given, or read from discovery). */
   get discovered(): boolean {
     return this.jwksUri !== null;
@@ -144,7 +149,7 @@ export class JwtVerifier {
 
   /** The keys to verify with: fetched now when allowed and none (or only stale ones) are held. */
   private async currentKeys(): Promise<KeySet> {
-    const stale = this.keys && this.opts.maxKeyAgeMs !== undefined && Date.now() - this.keys.fetchedAt > this.opts.maxKeyAgeMs;
+    const stale = this.keysStale;
     if (!this.keys && this.opts.fetchOnDemand) {
       try {
         await this.refreshKeys();

@@ -5,6 +5,8 @@ import type { Labels } from '../storage/interface.js';
 
 /** Go's FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent. */
 export function formatSampleValue(v: number): string {
+  // int32 values (counters, most gauges) print as integers; -0 is left to the general path below.
+  if ((v | 0) === v && (v !== 0 || 1 / v > 0)) return String(v | 0);
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
@@ -28,6 +30,24 @@ export function formatSampleValue(v: number): string {
 /** Timestamps are JSON numbers of seconds with millisecond precision (1435781451.781). */
 export function formatTimestamp(ms: number): string {
   return String(ms / 1000);
+}
+
+/**
+ * Formatted timestamps by position in a series: the series of a range result share the query's step grid, so the
+ * text of position i is usually the previous series' (profile: number-to-text was a quarter of a 7-selector range
+ * query).
+ */
+export class TimestampTexts {
+  private readonly ms: number[] = [];
+  private readonly texts: string[] = [];
+
+  at(i: number, ms: number): string {
+    if (this.ms[i] === ms) return this.texts[i]!;
+    const text = formatTimestamp(ms);
+    this.ms[i] = ms;
+    this.texts[i] = text;
+    return text;
+  }
 }
 
 export function metricJson(labels: Labels): string {

@@ -1,9 +1,7 @@
 // Parameter parsing with Prometheus's rules and messages (web/api/v1): times as RFC 3339 or unix seconds,
-// durations as float seconds or Prometheus durations, match[] as series selectors.
+// durations as float seconds or Prometheus durations (match[] selectors: matchers-param.ts, which needs the
+// PromQL parser; the console's proxy reads times and durations only and does not load it).
 import { parseDuration } from '../config/duration.js';
-import type { LabelMatcher } from '../storage/interface.js';
-import { matchesEmpty } from '../promql/matcher.js';
-import { parseExpr } from '../promql/parser.js';
 import { PromQLError } from '../promql/errors.js';
 
 // Prometheus's minTime/maxTime for "no bound", in ms.
@@ -50,24 +48,6 @@ export function parseDurationParam(params: URLSearchParams, name: string): numbe
   } catch {
     throw new ParamError(`invalid parameter "${name}": cannot parse "${raw}" to a valid duration`);
   }
-}
-
-/** match[] selectors: each must be a plain vector selector (Prometheus: "invalid parameter "match[]": ..."). */
-export function parseMatchers(params: URLSearchParams): LabelMatcher[][] {
-  return params.getAll('match[]').map((m) => {
-    let expr;
-    try {
-      expr = parseExpr(m);
-    } catch (err) {
-      throw new ParamError(`invalid parameter "match[]": ${(err as Error).message}`);
-    }
-    if (expr.type !== 'VectorSelector') throw new ParamError(`invalid parameter "match[]": 1:1: parse error: expected vector selector, got ${expr.type}`);
-    const matchers = expr.matchers as readonly LabelMatcher[];
-    if (!matchers.some((x) => !matchesEmpty(x))) {
-      throw new ParamError('invalid parameter "match[]": 1:1: parse error: vector selector must contain at least one non-empty matcher');
-    }
-    return [...matchers];
-  });
 }
 
 export function parseLimit(params: URLSearchParams): number {

@@ -11,7 +11,7 @@ import type { Querier } from '../storage/interface.js';
 import { isStaleNaN } from '../storage/value.js';
 import type { FloatHistogram } from '../histogram/index.js';
 import { scaleHistogram } from '../histogram/index.js';
-import type { SeriesSamples } from '../storage/interface.js';
+import type { SelectHints, SeriesSamples } from '../storage/interface.js';
 import { makeGrid, newSeries, setHistogram, type Grid, type MatrixValue, type RangeSeries, type ScalarValue, type StepSeries, type Value, type VectorValue } from './value.js';
 
 export interface EvalOptions {
@@ -143,7 +143,9 @@ export class Evaluator {
     const refs = this.refsFor(vs, grid);
     const lookback = this.opts.lookbackDelta;
     const n = grid.count;
-    const raw = this.querier.select(vs.matchers, refs[0]! - lookback + 1, refs[n - 1]!);
+    // One reference time (an instant query, or a fixed `@`): only each series' newest sample is read.
+    const hints = refs[0] === refs[n - 1] ? LATEST_ONLY : undefined;
+    const raw = this.querier.select(vs.matchers, refs[0]! - lookback + 1, refs[n - 1]!, hints);
     const out: StepSeries[] = [];
     let total = 0;
     for (let si = 0; si < raw.length; si++) {
@@ -272,6 +274,8 @@ function vectorToRange(s: StepSeries, grid: Grid): RangeSeries {
   }
   return { labels: s.labels, timestamps: ts, values: vs, dropName: s.dropName, ...(hs ? { histograms: hs } : {}) };
 }
+
+const LATEST_ONLY: SelectHints = Object.freeze({ latestOnly: true });
 
 /** Instant-vector selection of a float-only series; returns the number of steps filled. */
 function selectFloats(s: SeriesSamples, refs: Float64Array, lookback: number, series: StepSeries, timestamps: boolean): number {

@@ -1,7 +1,7 @@
 // Protobuf and snappy wire helpers shared by the remote-write encoder, the ingester and the API's
 // remote-write tenant relabelling, and the time slicing that keeps one large request from holding
 // the event loop.
-import snappy from 'snappyjs';
+import { compressFragment } from './snappy-compress.js';
 
 /** Milliseconds of work a request does before it lets other work run (the target is < 50 ms a hold). */
 export const SLICE_MS = 4;
@@ -225,20 +225,15 @@ function decodeBlock(src: Uint8Array, at: { p: number; o: number }, out: Buffer,
 const COMPRESS_STEP = 1 << 16;
 
 /**
- * snappy.compress in slices. snappyjs compresses each 64 KiB block on its own, so compressing
- * block-aligned pieces and joining their element streams under one length preamble gives the very
- * bytes snappy.compress gives for the whole input.
+ * snappy.compress in slices: snappy compresses each 64 KiB block on its own, so the fragments compressed
+ * one slice at a time under one length preamble are the very bytes snappy.compress gives for the whole.
  */
 export async function snappyCompressSliced(data: Uint8Array, slicer = new Slicer()): Promise<Buffer> {
   const out = Buffer.allocUnsafe(32 + data.length + Math.floor(data.length / 6));
   let o = writeVarint(out, 0, data.length);
   for (let s = 0; s < data.length; s += COMPRESS_STEP) {
     if (s > 0 && slicer.due()) await slicer.pause();
-    const c = snappy.compress(data.subarray(s, Math.min(data.length, s + COMPRESS_STEP)));
-    let pre = 0;
-    while (c[pre]! >= 0x80) pre++; // the piece's own length preamble
-    out.set(c.subarray(pre + 1), o);
-    o += c.length - pre - 1;
+    o = compressFragment(data, s, Math.min(data.length - s, COMPRESS_STEP), out, o);
   }
   return out.subarray(0, o);
 }

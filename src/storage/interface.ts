@@ -29,10 +29,17 @@ export interface SeriesSamples {
   readonly histograms?: HistogramSamples;
 }
 
+/** Advice for select (as Prometheus's SelectHints): a querier may use it to return less, never other, data. */
+export interface SelectHints {
+  /** The caller reads only the newest float and the newest histogram sample of each series in the window (an
+   *  instant selector at one time), so older samples may be left out. */
+  readonly latestOnly?: boolean;
+}
+
 export interface Querier {
   /** Every series matching all matchers, with its samples in [mint, maxt] (ms, both inclusive). Series with
    *  no sample in the window may be omitted. Stale markers are returned as the STALE_NAN value. */
-  select(matchers: readonly LabelMatcher[], mint: number, maxt: number): SeriesSamples[];
+  select(matchers: readonly LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): SeriesSamples[];
   /** Label sets of the series matching all matchers that have samples in [mint, maxt]. */
   series(matchers: readonly LabelMatcher[], mint: number, maxt: number): Labels[];
   /** Sorted label names (of series matching `matchers` when given). */

@@ -12,8 +12,21 @@ interface Slot {
   worker: Worker;
   channel: Channel;
   started: boolean;
+  exited: boolean;
   forkedAt: number;
 }
+
+/** A worker as /ready and the doctor see it: restarts of its slot, and whether it keeps exiting soon after start. */
+export interface WorkerState {
+  id: number;
+  pid?: number;
+  started: boolean;
+  restarts: number;
+  crashLooping: boolean;
+}
+
+/** Up this long, a worker that then exits starts a new run of crashes (its backoff starts over). */
+const STABLE_AFTER_MS = 60_000;
 
 export interface WorkerPoolOptions {
   count: number;
@@ -30,6 +43,7 @@ export class WorkerPool {
   readonly #handlers = new Map<string, (payload: any) => unknown>();
   readonly #onStart: Array<(channel: Channel) => void> = [];
   readonly #crashes = new Map<number, number>();
+  readonly #slotRestarts = new Map<number, number>();
   #stopping = false;
   #restarts = 0;
 
@@ -37,6 +51,23 @@ export class WorkerPool {
 
   get count(): number {
     return this.opts.count;
+  }
+
+  /** Worker restarts since the primary started (all slots). */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /**
+   * Each slot's worker. Crash looping, as the supervisor judges a component: it exited soon after its start at
+   * least twice in a row and the current one has not yet stayed up (or is not back yet).
+   */
+  states(now = Date.now()): WorkerState[] {
+    return [...this.#slots.values()].map((s) => {
+      const inARow = this.#crashes.get(s.id) ?? 0;
+      const up = s.started && !s.exited && now - s.forkedAt > STABLE_AFTER_MS;
+      return { id: s.id, pid: s.worker.process.pid, started: s.started && !s.exited, restarts: this.#slotRestarts.get(s.id) ?? 0, crashLooping: inARow >= 2 && !up };
+    });
   }
 
   /** Answers every worker's calls of `kind` (registered before start). */
@@ -75,7 +106,11 @@ export class WorkerPool {
   /** The component's own readiness and every worker's: ready only when all are. */
   async readiness(own: ReadyState): Promise<ReadyState> {
     const answers = await this.gather<ReadyState>('ready');
-    const workers = answers.map((a) => ({ id: a.id, pid: a.pid, ready: a.value?.ready === true, ...(a.value?.ready ? {} : { reason: a.value?.reason ?? a.error }) }));
+    const states = new Map(this.states().map((w) => [w.id, w]));
+    const workers = answers.map((a) => {
+      const w = states.get(a.id);
+      return { id: a.id, pid: a.pid, ready: a.value?.ready === true, restarts: w?.restarts ?? 0, crashLooping: w?.crashLooping ?? false, ...(a.value?.ready ? {} : { reason: a.value?.reason ?? a.error }) };
+    });
     const missing = this.opts.count - workers.filter((w) => w.ready).length;
     if (own.ready && missing === 0) return { ...own, workers };
     if (!own.ready) return { ...own, workers };
@@ -104,7 +139,7 @@ export class WorkerPool {
     const worker = cluster.fork({ [WORKER_ENV]: String(id) });
     const channel = new Channel({ send: (m) => worker.send(m as never), on: (e, l) => worker.on(e, l), isConnected: () => worker.isConnected() });
     for (const [kind, h] of this.#handlers) channel.handle(kind, h);
-    const slot: Slot = { id, worker, channel, started: false, forkedAt: Date.now() };
+    const slot: Slot = { id, worker, channel, started: false, exited: false, forkedAt: Date.now() };
     this.#slots.set(id, slot);
     return new Promise<void>((resolve, reject) => {
       channel.onPush('started', () => {
@@ -113,6 +148,7 @@ export class WorkerPool {
         resolve();
       });
       worker.once('exit', (code, signal) => {
+        slot.exited = true;
         channel.failPending(`worker ${id} exited`);
         if (!slot.started) reject(new Error(`worker ${id} exited while starting (code ${code}${signal ? `, signal ${signal}` : ''}); its log says why`));
         // A worker that never started at launch means a bad setting: the launch fails instead of looping.
@@ -124,10 +160,11 @@ export class WorkerPool {
   /** A crashed worker comes back after a delay that doubles with each crash in a row (reset after a minute up). */
   #restart(slot: Slot, code: number | null, signal: string | null): void {
     const upMs = Date.now() - slot.forkedAt;
-    const crashes = upMs > 60_000 ? 1 : (this.#crashes.get(slot.id) ?? 0) + 1;
+    const crashes = upMs > STABLE_AFTER_MS ? 1 : (this.#crashes.get(slot.id) ?? 0) + 1;
     this.#crashes.set(slot.id, crashes);
     const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, (this.opts.minBackoffMs ?? 250) * 2 ** (crashes - 1));
     this.#restarts++;
+    this.#slotRestarts.set(slot.id, (this.#slotRestarts.get(slot.id) ?? 0) + 1);
     this.opts.logger.error({ worker: slot.id, pid: slot.worker.process.pid, code, signal, upMs, restartInMs: delay, restarts: this.#restarts }, 'worker exited: restarting it');
     setTimeout(() => {
       if (this.#stopping) return;

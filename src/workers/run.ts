@@ -25,6 +25,9 @@ export async function runClustered<T extends Stoppable>(opts: ClusteredOptions<T
   const graceMs = opts.graceMs ?? 10_000;
   if (isClusterWorker()) {
     const link = new PrimaryLink();
+    // Every line of this worker (and of the loggers made from it during the start) names it; the primary's
+    // lines about a worker name it in the same field. Changed in place: the component's code holds this logger.
+    opts.logger.setBindings({ worker: link.id });
     const running = await opts.start({ kind: 'worker', link });
     link.started(opts.logger, () => running.close());
     return running;

@@ -36,9 +36,9 @@ export class PrimaryLink {
     const stop = (why: string) => {
       if (closing) return;
       closing = true;
-      logger.debug({ worker: this.id, why }, 'worker draining');
+      logger.debug({ why }, 'worker draining');
       close().then(() => process.exit(0), (err: unknown) => {
-        logger.error({ err, worker: this.id }, 'worker: error while draining');
+        logger.error({ err }, 'worker: error while draining');
         process.exit(1);
       });
     };

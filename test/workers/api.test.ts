@@ -2,11 +2,13 @@
 // Prometheus-shaped backend. The rate limit is counted once, in the primary, whichever worker takes a request.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
 import { httpOk, tempDir, waitUntil } from '../../tools/testing/net.js';
 import { CLIENTS, getToken, startApiProc, tenantsYaml, type ApiProc } from '../../tools/testing/api.js';
 import { startObspath } from '../../tools/testing/procs.js';
 import { metricValue, startIssuerProc, type IssuerProc } from '../../tools/testing/stack.js';
-import { fresh, startUpstream, type Upstream } from './helpers.js';
+import { workersOfMetrics } from '../../src/doctor/live/observatorium-health.js';
+import { alive, fresh, pidOf, startUpstream, type Upstream } from './helpers.js';
 
 const LIMIT = 7;
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -58,6 +60,64 @@ test(`a limit of ${LIMIT}/min allows exactly ${LIMIT} across two workers, and /m
   assert.equal(ready.status, 'ready');
   assert.equal(ready.workers.length, 2);
   assert.ok(metricValue(metrics, 'process_cpu_seconds_total') !== undefined);
+});
+
+/** Every http_requests_total series of the cluster's /metrics, summed. */
+function requestsTotal(metrics: string): number {
+  return [...metrics.matchAll(/^http_requests_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
+async function scrape(): Promise<string> {
+  return (await fetch(`${api.internalUrl}/metrics`)).text();
+}
+
+test('a killed worker takes none of its counts out of /metrics; a tenant removed on SIGHUP leaves it; process metrics as one target', async () => {
+  const token = await getToken(issuer.issuerUrl, 'alpha-writer');
+  const answers = await Promise.all(Array.from({ length: 12 }, () => fresh(`${api.url}/api/metrics/v1/alpha/api/v1/labels`, { authorization: `Bearer ${token}` })));
+  assert.deepEqual([...new Set(answers.map((a) => a.status))], [200]);
+  assert.equal(new Set(answers.map((a) => a.worker)).size, 2, 'both workers served');
+  assert.equal((await fetch(`${api.internalUrl}/ready`)).status, 200); // sets each worker's tenant_ready
+  const before = await scrape();
+  const total = requestsTotal(before);
+  assert.ok(total >= 12 + LIMIT, `${total}`);
+  assert.equal(metricValue(before, 'observatorium_api_tenant_ready{tenant="bbbb-2222"}'), 1, 'the least ready worker, not a sum');
+  assert.equal(metricValue(before, 'obspath_workers'), 2);
+  const restartsBefore = metricValue(before, 'obspath_worker_restarts_total')!;
+
+  // One worker dies: neither while it is away nor after its replacement serves may the sum drop.
+  const victim = pidOf(answers[0]!.worker);
+  process.kill(victim, 'SIGKILL');
+  await waitUntil(() => !alive(victim), 5000, 'worker gone');
+  const away = requestsTotal(await scrape());
+  await waitUntil(async () => metricValue(await scrape(), 'obspath_worker_restarts_total') === restartsBefore + 1 && httpOk(`${api.internalUrl}/ready`), 30_000, `worker restarted\n${api.proc.output()}`);
+  const after = await scrape();
+  console.log(`http_requests_total: ${total} before the kill, ${away} while the worker was away, ${requestsTotal(after)} after its restart`);
+  assert.ok(away >= total, `${away} < ${total} while the worker was away`);
+  assert.ok(requestsTotal(after) >= total, `${requestsTotal(after)} < ${total} after the restart`);
+  assert.equal(metricValue(after, 'obspath_workers_started'), 2);
+  // What the doctor's step 5 reads of the API's /metrics: how many workers run, and the restart.
+  assert.equal(workersOfMetrics(after)?.text, `it runs 2 worker process(es) (--workers 2): 2 serving, ${restartsBefore + 1} restarted by its primary`);
+  assert.equal(workersOfMetrics('process_open_fds 10\n'), undefined);
+
+  // One target's process metrics: one start time (the primary's, which did not restart), one fd limit.
+  const starts = after.split('\n').filter((l) => l.startsWith('process_start_time_seconds '));
+  assert.equal(starts.length, 1);
+  assert.equal(metricValue(after, 'process_start_time_seconds'), metricValue(before, 'process_start_time_seconds'));
+  const limits = await readFile(`/proc/${api.proc.child.pid}/limits`, 'utf8');
+  assert.equal(metricValue(after, 'process_max_fds'), Number(/^Max open files\s+(\d+)/m.exec(limits)![1]));
+
+  // beta leaves the tenants file; SIGHUP reaches the primary, which passes it on: its series go, as in one process.
+  const tenants = await readFile(api.tenantsFile, 'utf8');
+  await writeFile(api.tenantsFile, tenants.slice(0, tenants.indexOf('  - name: beta')));
+  process.kill(api.proc.child.pid!, 'SIGHUP');
+  await waitUntil(async () => {
+    await fetch(`${api.internalUrl}/ready`);
+    return metricValue(await scrape(), 'observatorium_api_tenant_ready{tenant="bbbb-2222"}') === undefined;
+  }, 15_000, `beta's series gone\n${await scrape()}`);
+  const reloaded = await scrape();
+  assert.equal(metricValue(reloaded, 'observatorium_api_tenant_ready{tenant="aaaa-1111"}'), 1);
+  assert.ok(requestsTotal(reloaded) >= requestsTotal(after));
+  assert.equal((await fresh(`${api.url}/api/metrics/v1/beta/api/v1/labels`, { authorization: `Bearer ${token}` })).status, 404);
 });
 
 test('a worker that cannot listen fails the start, naming the flag', async () => {
