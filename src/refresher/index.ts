@@ -8,6 +8,7 @@ import { createRegistry } from '../telemetry/metrics.js';
 import type { RefresherConfig } from './config.js';
 import { createRefresherMetrics } from './metrics.js';
 import { OAuthClient } from '../oauth/client.js';
+import { applyProxyGcPolicy } from './gc-policy.js';
 import { createProxyServer } from './proxy.js';
 import { writeTokenFile } from './token-file.js';
 import { TokenSource } from '../oauth/token-source.js';
@@ -56,22 +57,40 @@ function readiness(tokens: TokenSource): ReadyState {
   };
 }
 
+/**
+ * The proxy on --web.listen and its undici pool to the upstream, which is closed once the servers are
+ * released. The single process and each cluster worker start it the same way; a worker also marks its answers.
+ */
+class ProxyListener {
+  #upstreamPool?: { close(): Promise<void> };
+  /** Whether V8 pretenures in this process (gc-policy.ts), once listening. */
+  pretenuring?: boolean;
+
+  /** Listens when an upstream is configured; resolves with the proxy's base URL. */
+  async listen(servers: ComponentServers, config: RefresherConfig, parts: Pick<ProxyOptions, 'tokens' | 'logger' | 'metrics'>, registry: Registry, link?: PrimaryLink): Promise<string | undefined> {
+    if (!config.upstreamUrl) return undefined;
+    this.pretenuring = applyProxyGcPolicy().pretenuring;
+    const { server, upstreamPool } = createProxyServer(proxyOptions(config, config.upstreamUrl, parts, registry));
+    this.#upstreamPool = upstreamPool;
+    if (link) markWorkerServer(server.server, link);
+    return servers.listen(server, config.webListen, '--web.listen');
+  }
+
+  async close(): Promise<void> {
+    await this.#upstreamPool?.close();
+  }
+}
+
 /** A cluster worker: the proxy only, with the token the primary pushes (it never calls the issuer). */
 async function startRefresherWorker(config: RefresherConfig, logger: Logger, link: PrimaryLink): Promise<RunningRefresher> {
   const registry = createRegistry();
   const metrics = createRefresherMetrics(registry);
   const tokens = new WorkerTokenSource(link.channel, logger);
   link.serve({ registry, readiness: () => readiness(tokens) });
-  let poolClose: (() => Promise<void>) | undefined;
-  const servers = new ComponentServers({ releaseAfter: () => poolClose?.() });
+  const proxy = new ProxyListener();
+  const servers = new ComponentServers({ releaseAfter: () => proxy.close() });
   return servers.start(async () => {
-    let proxyUrl: string | undefined;
-    if (config.upstreamUrl) {
-      const { server, pool } = createProxyServer(proxyOptions(config, config.upstreamUrl, { tokens, logger, metrics }, registry));
-      poolClose = () => pool.close();
-      markWorkerServer(server.server, link);
-      proxyUrl = await servers.listen(server, config.webListen, '--web.listen');
-    }
+    const proxyUrl = await proxy.listen(servers, config, { tokens, logger, metrics }, registry, link);
     return { proxyUrl, internalUrl: '', tokens, close: () => servers.close() };
   });
 }
@@ -82,7 +101,8 @@ async function startRefresherWorker(config: RefresherConfig, logger: Logger, lin
  */
 export async function startRefresher(config: RefresherConfig, logger: Logger, cluster?: ClusterRole): Promise<RunningRefresher> {
   if (cluster?.kind === 'worker') return startRefresherWorker(config, logger, cluster.link);
-  const pool = cluster?.pool;
+  // Clustered, the workers proxy; this process holds the token and serves the internal listener.
+  const workers = cluster?.pool;
   const registry = createRegistry();
   const metrics = createRefresherMetrics(registry);
   const client = new OAuthClient({
@@ -95,7 +115,7 @@ export async function startRefresher(config: RefresherConfig, logger: Logger, cl
   });
   const tokens = new TokenSource(client, { marginMs: config.margin, retryMaxMs: config.oidcRetryMaxBackoff, retryMinMs: config.oidcRetryMinBackoff, logger, metrics });
   metrics.up.set(0);
-  if (pool) shareTokens(pool, tokens);
+  if (workers) shareTokens(workers, tokens);
 
   if (config.file) {
     const file = config.file;
@@ -107,30 +127,25 @@ export async function startRefresher(config: RefresherConfig, logger: Logger, cl
     });
   }
 
-  let poolClose: (() => Promise<void>) | undefined;
+  const proxy = new ProxyListener();
   const servers = new ComponentServers({
     stopBefore: () => tokens.stop(),
     releaseAfter: async () => {
-      await poolClose?.();
+      await proxy.close();
       await client.close();
     },
   });
   return servers.start(async () => {
-    let proxyUrl: string | undefined;
-    if (config.upstreamUrl && !pool) {
-      const { server, pool: upstreamPool } = createProxyServer(proxyOptions(config, config.upstreamUrl, { tokens, logger, metrics }, registry));
-      poolClose = () => upstreamPool.close();
-      proxyUrl = await servers.listen(server, config.webListen, '--web.listen');
-    }
+    const proxyUrl = workers ? undefined : await proxy.listen(servers, config, { tokens, logger, metrics }, registry);
     const internalUrl = await servers.listenInternal({
       logger,
-      registry: pool ? new ClusterRegistry(registry, pool) : registry,
+      registry: workers ? new ClusterRegistry(registry, workers) : registry,
       component: 'token-refresher',
-      readiness: () => (pool ? pool.readiness(readiness(tokens)) : readiness(tokens)),
+      readiness: () => (workers ? workers.readiness(readiness(tokens)) : readiness(tokens)),
       tls: listenerTls(config, 'internal', registry),
     }, config.webInternalListen, '--web.internal.listen');
     tokens.start();
-    logger.info({ proxy: proxyUrl, internal: internalUrl, upstream: config.upstreamUrl, issuer: config.issuerUrl, clientId: config.clientId, file: config.file }, 'token refresher started');
+    logger.info({ proxy: proxyUrl, internal: internalUrl, upstream: config.upstreamUrl, issuer: config.issuerUrl, clientId: config.clientId, file: config.file, pretenuring: proxy.pretenuring }, 'token refresher started');
     return { proxyUrl, internalUrl, tokens, close: () => servers.close() };
   });
 }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { HTTP_DURATION_BUCKETS } from '../telemetry/metrics.js';
+import { RequestMetrics } from '../telemetry/request-metrics.js';
 
 /** The refresher's own metrics: the token's health (which the Go original never exported) and the proxy's traffic. */
 export function createRefresherMetrics(registry: Registry) {
@@ -11,8 +12,12 @@ export function createRefresherMetrics(registry: Registry) {
     tokenRefreshDuration: new Histogram({ name: 'token_refresher_token_refresh_duration_seconds', help: 'Duration of token requests to the issuer, discovery included.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
     lastSuccess: new Gauge({ name: 'token_refresher_token_last_success_timestamp_seconds', help: 'Unix time of the last successful token request.', registers }),
     up: new Gauge({ name: 'token_refresher_up', help: '1 while a valid access token is held (the refresher is ready), else 0.', registers }),
-    httpRequests: new Counter({ name: 'http_requests_total', help: 'Proxied requests, by status code the caller got.', labelNames: ['code', 'handler', 'method'] as const, registers }),
-    httpDuration: new Histogram({ name: 'http_request_duration_seconds', help: 'Duration of proxied requests until the response headers were sent.', labelNames: ['code', 'handler', 'method'] as const, buckets: HTTP_DURATION_BUCKETS, registers }),
+    // Counted in plain numbers, published at scrape time (registered here, so /metrics keeps its order).
+    requests: new RequestMetrics({
+      registry,
+      requests: { name: 'http_requests_total', help: 'Proxied requests, by status code the caller got.' },
+      duration: { name: 'http_request_duration_seconds', help: 'Duration of proxied requests until the response headers were sent.', buckets: HTTP_DURATION_BUCKETS },
+    }),
     upstreamRetries: new Counter({ name: 'token_refresher_upstream_retries_total', help: 'Requests retried once with a new token after the upstream rejected the token, by the upstream\'s reason (unknown_key, bad_signature, expired).', labelNames: ['reason'] as const, registers }),
     upstreamFailures: new Counter({ name: 'token_refresher_upstream_failures_total', help: 'Proxied requests that got no upstream response, by reason (refused, dns, tls, reset, timeout).', labelNames: ['reason'] as const, registers }),
   };
