@@ -1,25 +1,28 @@
 // `obspath api`: the Observatorium API. Tenants with OIDC, RBAC, per-tenant rate limits, tenant
 // enforcement on reads and writes, in front of an HTTP store or the embedded one.
 import type { ReadyState } from '../http/internal.js';
-import { ComponentServers } from '../http/lifecycle.js';
+import { bareFront } from '../http/bare-front.js';
+import { ComponentServers, type ComponentServer } from '../http/lifecycle.js';
 import { createHttpApp } from '../http/server.js';
 import { listenerTls } from '../http/tls-flags.js';
 import { loadClientTls } from '../http/tls-client.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
+import type { Registry } from 'prom-client';
 import { EmbeddedBackend } from './backend/embedded.js';
 import { HttpBackend } from './backend/http.js';
 import type { Backend, OpenEmbeddedStore } from './backend/types.js';
 import type { ApiConfig } from './config/schema.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import { RateLimiter } from './ratelimit/limiter.js';
-import { PREFIX, registerRoutes } from './routes.js';
+import { admission, PREFIX, registerRoutes, type RoutesOptions } from './routes.js';
+import { hotRoutes } from './hot/handler.js';
 import { ApiState } from './state.js';
 import { PrimaryRateLimiter, primaryRateLimit } from './ratelimit/cluster.js';
 import { ClusterRegistry } from '../workers/metrics.js';
 import type { WorkerPool } from '../workers/pool.js';
 import type { ClusterRole } from '../workers/run.js';
-import { markWorker } from '../workers/worker.js';
+import { markWorkerServer } from '../workers/worker.js';
 
 export { apiConfigSchema, apiFields, type ApiConfig } from './config/schema.js';
 export { ConfigFileError } from './config/files.js';
@@ -106,6 +109,19 @@ async function startApiPrimary(config: ApiConfig, logger: Logger, pool: WorkerPo
   });
 }
 
+/**
+ * The API's listener: a bare node:http server (TLS, request ids, access log, draining) that serves the hot
+ * routes itself (hot/handler.ts) and hands every other request to the fastify routes.
+ */
+async function webServer(config: ApiConfig, logger: Logger, registry: Registry, routes: RoutesOptions): Promise<ComponentServer> {
+  // No TLS, timeout or access log of its own: the bare listener holds the socket and logs every request.
+  const app = createHttpApp({ logger, hop: 'api', bodyLimit: config.maxBodySize, accessLog: false });
+  const admit = admission(routes);
+  app.get('/', async () => ({ paths: ['/api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts,query_exemplars,metadata,format_query,parse_query,status/buildinfo,status/runtimeinfo}'] }));
+  await app.register(async (scope) => registerRoutes(scope, routes, admit));
+  return bareFront(app, { logger, hop: 'api', requestTimeoutMs: config.serverReadTimeout, tls: listenerTls(config, 'web', registry) }, hotRoutes({ ...routes, admit }));
+}
+
 export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps = {}, cluster?: ClusterRole): Promise<RunningApi> {
   if (cluster?.kind === 'primary') return startApiPrimary(config, logger, cluster.pool);
   const link = cluster?.link;
@@ -141,26 +157,23 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
       ? new (await import('./ratelimit/redis.js')).RedisRateLimiter({ addresses: config.rateLimiterAddress, timeoutMs: config.rateLimiterTimeout })
       : link ? new PrimaryRateLimiter(link.channel) : new RateLimiter();
     releaseLimiter = 'close' in limiter ? () => limiter.close() : undefined;
-    const app = createHttpApp({ logger, hop: 'api', bodyLimit: config.maxBodySize, requestTimeoutMs: config.serverReadTimeout, tls: listenerTls(config, 'web', registry) });
-    app.get('/', async () => ({ paths: ['/api/metrics/v1/{tenant}/api/v1/{query,query_range,series,labels,label/{name}/values,receive,rules,alerts,query_exemplars,metadata,format_query,parse_query,status/buildinfo,status/runtimeinfo}'] }));
-    await app.register(async (scope) =>
-      registerRoutes(scope, {
-        state,
-        backend: b,
-        metrics,
-        limiter,
-        rateLimitFailOpen: config.rateLimiterFailOpen,
-        tenantLabel: config.metricsTenantLabel,
-        maxBodySize: config.maxBodySize,
-        maxDecompressedSize: config.maxDecompressedSize,
-        concurrentRequestLimit: config.concurrentRequestLimit,
-      }),
-    );
+    const routes: RoutesOptions = {
+      state,
+      backend: b,
+      metrics,
+      limiter,
+      rateLimitFailOpen: config.rateLimiterFailOpen,
+      tenantLabel: config.metricsTenantLabel,
+      maxBodySize: config.maxBodySize,
+      maxDecompressedSize: config.maxDecompressedSize,
+      concurrentRequestLimit: config.concurrentRequestLimit,
+    };
+    const web = await webServer(config, logger, registry, routes);
     if (link) {
-      markWorker(app, link);
+      markWorkerServer(web.server, link);
       link.serve({ registry, readiness: () => readiness(state, b) });
     }
-    const url = await servers.listen(app, config.webListen, '--web.listen');
+    const url = await servers.listen(web, config.webListen, '--web.listen');
     const internalUrl = link ? '' : await servers.listenInternal({ logger, registry, component: 'api', readiness: () => readiness(state, b), tls: listenerTls(config, 'internal', registry) }, config.webInternalListen, '--web.internal.listen');
     logger.info({ url, internal: internalUrl, backend: b.kind, read: config.metricsReadEndpoint, write: config.metricsWriteEndpoint, tenants: [...state.snapshot.tenants.keys()], prefix: PREFIX }, 'api started');
     const retainTenants = () => limiter.retain(new Set([...state.snapshot.tenants.values()].map((r) => r.tenant.id)));

@@ -5,10 +5,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Backend } from './backend/types.js';
 import type { ApiMetrics } from './metrics.js';
-import { registerMetricsV1 } from './metrics/v1/index.js';
+import { registerMetricsV1, type Middleware } from './metrics/v1/index.js';
 import { registerBodyParsers } from './metrics/v1/request.js';
 import { authenticationMiddleware } from './middleware/authentication.js';
-import { authorizationMiddleware } from './middleware/authorization.js';
+import { authorizationMiddleware, type Permission } from './middleware/authorization.js';
 import { registerErrorMapping } from './middleware/errors.js';
 import { registerInflightLimit } from './middleware/inflight.js';
 import { registerInstrumentation } from './middleware/instrumentation.js';
@@ -33,21 +33,26 @@ export interface RoutesOptions {
   concurrentRequestLimit: number;
 }
 
-export function registerRoutes(app: FastifyInstance, o: RoutesOptions): void {
+/** The admission chain of a permission (tenant, authentication, rate limit, authorization), for both listeners. */
+export function admission(o: RoutesOptions): (permission: Permission) => Middleware[] {
+  const tenant = tenantMiddleware(o.state);
+  const rateLimit = rateLimitMiddleware(o.limiter, { failOpen: o.rateLimitFailOpen ?? false, onUnavailable: (mode) => o.metrics.rateLimiterUnavailable.inc({ mode }) });
+  const authorize = { read: authorizationMiddleware('read'), write: authorizationMiddleware('write') };
+  return (permission) => [tenant, authenticationMiddleware, rateLimit, authorize[permission]];
+}
+
+export function registerRoutes(app: FastifyInstance, o: RoutesOptions, admit = admission(o)): void {
   registerInstrumentation(app, o.metrics, o.state);
   registerInflightLimit(app, o.metrics, o.concurrentRequestLimit);
   registerErrorMapping(app, o.maxBodySize);
   registerBodyParsers(app, o.maxBodySize);
-  const tenant = tenantMiddleware(o.state);
-  const rateLimit = rateLimitMiddleware(o.limiter, { failOpen: o.rateLimitFailOpen ?? false, onUnavailable: (mode) => o.metrics.rateLimiterUnavailable.inc({ mode }) });
   // A callback hook: an async one would cost every answer a promise for headers only shared limits set.
   app.addHook('onSend', (req, reply, payload, done) => {
     if (req.obs?.rateLimitHeaders && !reply.sent) reply.headers(req.obs.rateLimitHeaders);
     done(null, payload);
   });
-  const authorize = { read: authorizationMiddleware('read'), write: authorizationMiddleware('write') };
   registerMetricsV1(app, {
-    admit: (permission) => [tenant, authenticationMiddleware, rateLimit, authorize[permission]],
+    admit,
     backend: o.backend,
     metrics: o.metrics,
     tenantLabel: o.tenantLabel,

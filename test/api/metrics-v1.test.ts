@@ -69,7 +69,7 @@ test('reads: backend errors are wrapped naming whose answer it is; large bodies 
   const streamed = await h.app.inject({ url: `${BASE}/query?query=up`, headers: rw });
   assert.equal(streamed.statusCode, 200);
   assert.equal(streamed.body.length, 200_000);
-  const sizes = (await h.metrics.responseSize.get()).values.filter((v) => v.metricName === 'http_response_size_bytes_sum' && v.labels.code === '200');
+  const sizes = (await h.metrics.http.responseSize.get()).values.filter((v) => v.metricName === 'http_response_size_bytes_sum' && v.labels.code === '200');
   assert.equal(sizes[0]!.value, 200_000, 'a streamed body of unknown length is counted as sent');
   await h.app.close();
 });

@@ -185,7 +185,7 @@ test('request metrics: every answer is counted with its handler, code, method an
   await h.app.inject({ url: Q, headers: bearer('ok-reader') });
   await h.app.inject({ url: Q });
   await h.app.inject({ url: '/api/metrics/v1/nope/api/v1/labels' });
-  const counts = (await h.metrics.requests.get()).values.map((v) => `${v.labels.handler} ${v.labels.code} ${v.labels.method} ${v.labels.tenant} ${v.value}`).sort();
+  const counts = (await h.metrics.http.requests.get()).values.map((v) => `${v.labels.handler} ${v.labels.code} ${v.labels.method} ${v.labels.tenant} ${v.value}`).sort();
   assert.deepEqual(counts, ['label_names 404 GET  1', 'query 200 GET aaaa-1111 1', 'query 401 GET aaaa-1111 1']);
   await h.app.close();
 });

@@ -4,6 +4,7 @@
 // verified tokens, and the API's answers for each failure.
 import { decodeProtectedHeader, errors as joseErrors, type JWTPayload } from 'jose';
 import { JwtVerifier, KeysUnavailableError, UnknownKeyError } from '../../jwt/verifier.js';
+import { VerifiedTokens } from '../../jwt/verified-tokens.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { TenantOidc } from '../config/tenants.js';
 import { AuthError } from './errors.js';
@@ -51,7 +52,7 @@ export class OidcAuthenticator {
   private readonly verifier: JwtVerifier;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private readonly cache = new Map<string, Identity & { until: number }>();
+  private readonly cache = new VerifiedTokens<Identity>(MAX_CACHE);
 
   constructor(readonly tenant: string, readonly config: TenantOidc, private readonly opts: OidcOptions) {
     this.algorithms = opts.algorithms ?? DEFAULT_ALGORITHMS;
@@ -127,11 +128,7 @@ export class OidcAuthenticator {
    * case; an expired entry is dropped). undefined: verify it with authenticate().
    */
   cachedIdentity(token: string): Identity | undefined {
-    const hit = this.cache.get(token);
-    if (hit === undefined) return undefined;
-    if (hit.until > Date.now()) return hit;
-    this.cache.delete(token);
-    return undefined;
+    return this.cache.get(token);
   }
 
   /** Verifies a bearer token; throws AuthError (401 for the token, 503 when keys cannot be had). */
@@ -169,8 +166,7 @@ export class OidcAuthenticator {
     const expiresAt = (payload.exp as number) * 1000;
     const identity = { subject, groups, expiresAt };
     if (this.cacheTtl > 0) {
-      if (this.cache.size >= MAX_CACHE) this.cache.clear();
-      this.cache.set(token, { ...identity, until: Math.min(Date.now() + this.cacheTtl, expiresAt + this.skew * 1000) });
+      this.cache.set(token, identity, Math.min(Date.now() + this.cacheTtl, expiresAt + this.skew * 1000));
     }
     return identity;
   }

@@ -1,6 +1,6 @@
 // An HTTP backend: Prometheus, VictoriaMetrics, Thanos or Mimir. Requests carry the tenant header; answers
 // pass through (status, headers, streamed body); transport failures become typed 502/504 errors.
-import { Agent, request, type Dispatcher } from 'undici';
+import { Pool, request, type Dispatcher } from 'undici';
 import { Deadline, type CancelSignal } from '../../http/deadline.js';
 import type { ClientTls } from '../../http/tls-client.js';
 import { HttpError } from '../../http/errors.js';
@@ -33,29 +33,12 @@ function passHeaders(h: Record<string, string | string[] | undefined>): Record<s
   return out;
 }
 
-/** Origins (from the configuration, so few) known to be written as URL parsing writes them. */
-const normalOrigins = new Map<string, boolean>();
-
-function isNormalOrigin(origin: string): boolean {
-  let ok = normalOrigins.get(origin);
-  if (ok === undefined) {
-    try {
-      ok = new URL(origin).origin === origin;
-    } catch {
-      ok = false;
-    }
-    if (normalOrigins.size < 64) normalOrigins.set(origin, ok);
-  }
-  return ok;
-}
-
-/** Origin and path of a URL that URL parsing would leave as it is (see isPlainPath), else undefined. */
-function plainTarget(url: string): { origin: string; path: string } | undefined {
-  const slash = url.indexOf('/', url.indexOf('//') + 2);
-  if (slash < 0) return undefined;
-  const origin = url.slice(0, slash);
-  const path = url.slice(slash);
-  return isPlainPath(path) && isNormalOrigin(origin) ? { origin, path } : undefined;
+/** The path of a URL to send to its origin's Pool: as given when URL parsing would leave it as it is (see isPlainPath), else as URL parsing writes it. */
+function targetPath(url: string, origin: string): string {
+  const path = url.slice(origin.length);
+  if (url.startsWith(origin) && isPlainPath(path)) return path;
+  const u = new URL(url);
+  return `${u.pathname}${u.search}`;
 }
 
 /** Base URL without a trailing slash. */
@@ -72,51 +55,66 @@ export function writeUrl(endpoint: string): string {
   return u.pathname === '/' || u.pathname === '' ? `${u.origin}/api/v1/receive${u.search}` : endpoint;
 }
 
+/** Where an endpoint's requests go: its origin's Pool, and the host that errors name. */
+interface Target {
+  origin: string;
+  host: string;
+  pool: Pool;
+}
+
 export class HttpBackend implements Backend {
   readonly kind = 'http';
   readonly hasRules: boolean;
   readonly canRead: boolean;
   readonly canWrite: boolean;
   readonly acceptsParsedQuery = false;
-  private readonly agent: Agent;
+  /** One Pool per backend origin (read and write may share one): no per-call origin lookup and URL parse, as an Agent does. */
+  private readonly pools = new Map<string, Pool>();
   private readonly read_: string | undefined;
   private readonly write_: string | undefined;
-  private readonly readHost: string;
-  private readonly writeHost: string;
+  private readonly readTarget: Target | undefined;
+  private readonly writeTarget: Target | undefined;
   private lastCheck: { at: number; result: BackendHealth } | null = null;
 
   constructor(private readonly opts: HttpBackendOptions) {
     this.read_ = opts.readEndpoint ? base(opts.readEndpoint) : undefined;
     this.write_ = opts.writeEndpoint ? writeUrl(opts.writeEndpoint) : undefined;
-    this.readHost = this.read_ ? new URL(this.read_).host : '';
-    this.writeHost = this.write_ ? new URL(this.write_).host : '';
+    this.readTarget = this.read_ ? this.target(this.read_) : undefined;
+    this.writeTarget = this.write_ ? this.target(this.write_) : undefined;
     this.canRead = this.read_ !== undefined;
     this.canWrite = this.write_ !== undefined;
     this.hasRules = this.canRead;
-    // The exact deadline is send()'s own timer; undici's timers (coarse, ~1 s steps above 1 s) are a
-    // backstop set later, so they never fire first.
-    this.agent = new Agent({
-      connect: { timeout: opts.connectTimeoutMs, ...(opts.tls ?? {}) },
-      headersTimeout: opts.timeoutMs + 1000,
-      bodyTimeout: opts.timeoutMs + 1000,
-      keepAliveTimeout: 30_000,
-      connections: 512,
-    });
+  }
+
+  /** The Pool of an endpoint's origin, made on first use; the exact deadline is send()'s own timer. */
+  private target(endpoint: string): Target {
+    const { origin, host } = new URL(endpoint);
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      // undici's timers (coarse, ~1 s steps above 1 s) are a backstop set later, so they never fire first.
+      pool = new Pool(origin, {
+        connect: { timeout: this.opts.connectTimeoutMs, ...(this.opts.tls ?? {}) },
+        headersTimeout: this.opts.timeoutMs + 1000,
+        bodyTimeout: this.opts.timeoutMs + 1000,
+        keepAliveTimeout: 30_000,
+        connections: 512,
+      });
+      this.pools.set(origin, pool);
+    }
+    return { origin, host, pool };
   }
 
   /**
    * One backend request within the deadline (--metrics.write-timeout), headers and body, timed by our own
    * timer; `init.signal` (the caller went away) aborts it too.
    */
-  private async send(url: string, host: string, proxy: string, init: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string | Buffer; signal: CancelSignal }): Promise<BackendResponse> {
+  private async send(url: string, { origin, host, pool }: Target, proxy: string, init: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string | Buffer; signal: CancelSignal }): Promise<BackendResponse> {
     this.opts.onProxy?.(proxy, init.method);
     const ms = this.opts.timeoutMs;
     const deadline = new Deadline(ms, () => new DOMException(`backend deadline of ${ms} ms`, 'TimeoutError')).unref().follow(init.signal);
     let res: Dispatcher.ResponseData;
     try {
-      const options = { method: init.method, headers: init.headers, body: init.body, signal: deadline.signal };
-      const split = plainTarget(url);
-      res = split ? await this.agent.request({ ...options, ...split }) : await request(url, { ...options, dispatcher: this.agent });
+      res = await pool.request({ origin, path: targetPath(url, origin), method: init.method, headers: init.headers, body: init.body, signal: deadline.signal });
     } catch (err) {
       deadline.clear();
       const f = classifyNetworkError(err);
@@ -144,25 +142,25 @@ export class HttpBackend implements Backend {
     // Prometheus serves label values on GET only.
     if (call.method === 'GET' || call.endpoint === 'label_values') {
       const qs = call.params.toString();
-      return this.send(`${this.read_}${path}${qs ? `?${qs}` : ''}`, this.readHost, proxy, { method: 'GET', headers, signal: call.signal });
+      return this.send(`${this.read_}${path}${qs ? `?${qs}` : ''}`, this.readTarget!, proxy, { method: 'GET', headers, signal: call.signal });
     }
     headers['content-type'] = 'application/x-www-form-urlencoded';
-    return this.send(`${this.read_}${path}`, this.readHost, proxy, { method: 'POST', headers, body: call.params.toString(), signal: call.signal });
+    return this.send(`${this.read_}${path}`, this.readTarget!, proxy, { method: 'POST', headers, body: call.params.toString(), signal: call.signal });
   }
 
   async write(call: WriteCall): Promise<BackendResponse> {
     if (!this.write_) throw new HttpError(404, 'not_found', 'no write endpoint configured (--metrics.write.endpoint)', { hop: 'api' });
     const headers: Record<string, string> = { ...call.headers, [this.opts.tenantHeader]: call.tenantId };
-    return this.send(this.write_, this.writeHost, 'metricsv1-write', { method: 'POST', headers, body: call.body, signal: call.signal });
+    return this.send(this.write_, this.writeTarget!, 'metricsv1-write', { method: 'POST', headers, body: call.body, signal: call.signal });
   }
 
   /** Reachable = every configured endpoint answers HTTP (any status below 500). Cached for 2 s. */
   async check(): Promise<BackendHealth> {
     if (this.lastCheck && Date.now() - this.lastCheck.at < 2000) return this.lastCheck.result;
-    const probe = async (url: string, host: string): Promise<string | null> => {
+    const probe = async (url: string, { host, pool }: Target): Promise<string | null> => {
       try {
         // A backend slower than the request deadline is of no use: the probe has that bound too.
-        const res = await request(url, { method: 'GET', dispatcher: this.agent, signal: AbortSignal.timeout(Math.min(2000, this.opts.timeoutMs)) });
+        const res = await request(url, { method: 'GET', dispatcher: pool, signal: AbortSignal.timeout(Math.min(2000, this.opts.timeoutMs)) });
         await res.body.dump();
         return res.statusCode >= 500 ? `backend ${host} answered ${res.statusCode}` : null;
       } catch (err) {
@@ -171,15 +169,15 @@ export class HttpBackend implements Backend {
       }
     };
     const problems = (await Promise.all([
-      this.read_ ? probe(`${this.read_}/api/v1/query?query=1`, this.readHost) : null,
-      this.write_ ? probe(this.write_, this.writeHost) : null,
+      this.read_ ? probe(`${this.read_}/api/v1/query?query=1`, this.readTarget!) : null,
+      this.write_ ? probe(this.write_, this.writeTarget!) : null,
     ])).filter((p): p is string => p !== null);
     const result: BackendHealth = problems.length === 0 ? { ok: true } : { ok: false, reason: 'backend_unreachable', error: problems.join('; ') };
     this.lastCheck = { at: Date.now(), result };
     return result;
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.close()));
   }
 }

@@ -1,18 +1,17 @@
 // Authentication: a bearer token (Authorization, else X-Forwarded-Access-Token as oauth2-proxy sets it)
 // verified by the tenant's OIDC authenticator. 401 with a WWW-Authenticate challenge for a missing,
 // malformed or invalid token; 503 with Retry-After when the issuer's keys are not at hand.
-import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../../http/errors.js';
 import type { TLSSocket } from 'node:tls';
 import { AuthError } from '../authentication/errors.js';
 import { MtlsAuthenticator, MtlsError } from '../authentication/mtls.js';
-import { admittedTenant, reject, tenantParam } from './context.js';
+import { admittedTenant, reject, tenantParam, type ApiRequest } from './context.js';
 
 /** Strips characters that cannot go in a quoted-string header parameter. */
 const headerSafe = (s: string) => s.replace(/[^\x20-\x7e]|["\\]/g, "'").slice(0, 300);
 
 /** The request's bearer token; answers 401 when there is none or the header is not "Bearer <token>". */
-export function bearerToken(req: FastifyRequest, tenant: string): string {
+export function bearerToken(req: ApiRequest, tenant: string): string {
   let h = req.headers.authorization;
   if (!h) {
     const fwd = req.headers['x-forwarded-access-token'];
@@ -55,7 +54,7 @@ export function authFailure(tenant: string, err: AuthError): { reason: 'auth' | 
  * Verifies the bearer token with the tenant's authenticator and records the caller. Runs after the tenant
  * middleware. A token in the authenticator's cache is admitted without a promise (the chain goes on at once).
  */
-export function authenticationMiddleware(req: FastifyRequest): void | Promise<void> {
+export function authenticationMiddleware(req: ApiRequest): void | Promise<void> {
   const rt = admittedTenant(req);
   const name = tenantParam(req);
   if (rt.auth instanceof MtlsAuthenticator) {

@@ -1,9 +1,8 @@
 // Authorization: RBAC over (subject or its groups, tenant, "metrics", read|write). 403 naming the subject,
 // its groups and the missing permission.
-import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../../http/errors.js';
 import type { Permission } from '../config/rbac.js';
-import { reject, tenantParam, type CallerIdentity } from './context.js';
+import { reject, tenantParam, type CallerIdentity, type ApiRequest } from './context.js';
 
 export type { Permission };
 
@@ -16,7 +15,7 @@ export function forbidden(identity: CallerIdentity, tenant: string, permission: 
 
 /** Checks the caller's `permission` on the tenant's metrics, with the request's configuration snapshot. */
 export function authorizationMiddleware(permission: Permission) {
-  return function authorize(req: FastifyRequest): void {
+  return function authorize(req: ApiRequest): void {
     const { identity, snapshot } = req.obs;
     if (!identity || !snapshot) throw new Error('api: route wired without the tenant and authentication middlewares');
     const name = tenantParam(req);

@@ -1,7 +1,7 @@
 // What the middlewares of one metrics request learn and hand down the chain (tenant -> authentication ->
 // rate limit -> authorization -> enforcement -> backend), and how a middleware refuses a request: it names
 // the reason counted in observatorium_api_requests_rejected_total and throws the HTTP error it answers.
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { HttpError } from '../../http/errors.js';
 import type { RejectReason } from '../metrics.js';
 import type { Snapshot, TenantRuntime } from '../state.js';
@@ -31,6 +31,22 @@ export interface RequestContext {
   rateLimitHeaders?: Record<string, string>;
 }
 
+/**
+ * What the middlewares and handlers read of a request: a FastifyRequest is one, and so is the bare hot
+ * path's request (api/hot/), so both listeners run the same chain.
+ */
+export interface ApiRequest {
+  readonly id: string;
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly params: unknown;
+  readonly body: unknown;
+  readonly raw: IncomingMessage;
+  readonly log: { warn(obj: object, msg: string): void };
+  obs: RequestContext;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     obs: RequestContext;
@@ -43,16 +59,16 @@ export function newContext(handler: string, tenant: string): RequestContext {
 }
 
 /** Refuses the request: records why (for the rejected-requests counter) and throws the answer. */
-export function reject(req: FastifyRequest, reason: RejectReason, err: HttpError): never {
+export function reject(req: ApiRequest, reason: RejectReason, err: HttpError): never {
   req.obs.reject = reason;
   throw err;
 }
 
 /** The tenant name of the URL (/api/metrics/v1/{tenant}/...). */
-export const tenantParam = (req: FastifyRequest): string => (req.params as { tenant: string }).tenant;
+export const tenantParam = (req: ApiRequest): string => (req.params as { tenant: string }).tenant;
 
 /** The tenant the tenant middleware found; a route mounted without it is a wiring bug. */
-export function admittedTenant(req: FastifyRequest): TenantRuntime {
+export function admittedTenant(req: ApiRequest): TenantRuntime {
   const rt = req.obs.runtime;
   if (!rt) throw new Error('api: route wired without the tenant middleware');
   return rt;

@@ -6,31 +6,8 @@ import type { ApiMetrics } from '../metrics.js';
 import type { Snapshot } from '../state.js';
 import { newContext } from './context.js';
 
-interface Instruments {
-  req: { inc(): void };
-  dur: { observe(v: number): void };
-  reqSize: { observe(v: number): void };
-  resSize: { observe(v: number): void };
-}
-
-/** Instruments, resolved once per label combination (prom-client hashes the labels on every call otherwise). */
-function instrumentCache(metrics: ApiMetrics) {
-  const children = new Map<string, Instruments>();
-  return (handler: string, code: string, method: string, tenant: string): Instruments => {
-    const key = `${handler}\u0000${code}\u0000${method}\u0000${tenant}`;
-    let c = children.get(key);
-    if (!c) {
-      const labels = { group: 'metricsv1', handler, code, method, tenant };
-      c = { req: metrics.requests.labels(labels), dur: metrics.duration.labels(labels), reqSize: metrics.requestSize.labels(labels), resSize: metrics.responseSize.labels(labels) };
-      children.set(key, c);
-    }
-    return c;
-  };
-}
-
 /** Opens every request's context (onRequest) and records its metrics when answered (onResponse). */
 export function registerInstrumentation(app: FastifyInstance, metrics: ApiMetrics, config: { readonly snapshot: Snapshot }): void {
-  const instruments = instrumentCache(metrics);
   app.decorateRequest('obs', null as unknown as ReturnType<typeof newContext>);
   // Callback hooks, not async ones: they run on every request, and a promise each is measurable.
   app.addHook('onRequest', (req, _reply, done) => {
@@ -45,13 +22,9 @@ export function registerInstrumentation(app: FastifyInstance, metrics: ApiMetric
   app.addHook('onResponse', (req, reply, done) => {
     const ctx = req.obs;
     if (!ctx) return done();
-    const c = instruments(ctx.handler, String(reply.statusCode), req.method, ctx.tenant);
-    c.req.inc();
-    c.dur.observe(reply.elapsedTime / 1000);
     const cl = Number(req.headers['content-length'] ?? 0) || 0;
-    c.reqSize.observe(req.url.length + cl + 200);
     const sent = reply.getHeader('content-length');
-    c.resSize.observe(sent !== undefined ? Number(sent) : Math.max(0, ctx.responseBytes));
+    metrics.http.record(ctx.handler, reply.statusCode, req.method, ctx.tenant, reply.elapsedTime / 1000, req.url.length + cl + 200, sent !== undefined ? Number(sent) : Math.max(0, ctx.responseBytes));
     if (ctx.reject) metrics.rejected.inc({ reason: ctx.reject, handler: ctx.handler, tenant: ctx.tenant });
     done();
   });

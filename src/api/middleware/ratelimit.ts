@@ -2,12 +2,11 @@
 // Redis (GCRA). 429 with Retry-After and the X-RateLimit-* headers when the budget of the matching endpoint is
 // spent; shared decisions put the X-RateLimit-* headers on every answer. When the shared limiter cannot decide,
 // the limit's failOpen (else --middleware.rate-limiter.fail-open) forwards the request, or it is refused (503).
-import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../../http/errors.js';
 import { LimiterUnavailableError, matchLimit, type LimitDecision, type RateLimiter } from '../ratelimit/limiter.js';
 import type { PrimaryRateLimiter } from '../ratelimit/cluster.js';
 import type { RedisRateLimiter } from '../ratelimit/redis.js';
-import { admittedTenant, reject, tenantParam } from './context.js';
+import { admittedTenant, reject, tenantParam, type ApiRequest } from './context.js';
 
 export type Limiter = RateLimiter | RedisRateLimiter | PrimaryRateLimiter;
 
@@ -34,7 +33,7 @@ export function rateLimited(tenant: string, d: LimitDecision): HttpError {
  * limiter decides synchronously (no promise on the hot path); the shared one answers with a promise.
  */
 export function rateLimitMiddleware(limiter: Limiter, opts: RateLimitOptions = { failOpen: false }) {
-  const unavailable = (req: FastifyRequest, path: string, err: unknown): void => {
+  const unavailable = (req: ApiRequest, path: string, err: unknown): void => {
     if (!(err instanceof LimiterUnavailableError)) throw err;
     const open = matchLimit(admittedTenant(req).tenant.rateLimits, path)?.limit.failOpen ?? opts.failOpen;
     opts.onUnavailable?.(open ? 'open' : 'closed');
@@ -46,11 +45,11 @@ export function rateLimitMiddleware(limiter: Limiter, opts: RateLimitOptions = {
       hop: 'api', reason: 'ratelimiter_unavailable', headers: { 'retry-after': '1' },
     }));
   };
-  const decide = (req: FastifyRequest, d: LimitDecision | null): void => {
+  const decide = (req: ApiRequest, d: LimitDecision | null): void => {
     if (d?.remote) req.obs.rateLimitHeaders = limitHeaders(d);
     if (d && !d.allowed) reject(req, 'ratelimit', rateLimited(tenantParam(req), d));
   };
-  return function rateLimit(req: FastifyRequest): void | Promise<void> {
+  return function rateLimit(req: ApiRequest): void | Promise<void> {
     const { tenant } = admittedTenant(req);
     if (tenant.rateLimits.length === 0) return;
     const path = req.url.split('?', 1)[0]!;

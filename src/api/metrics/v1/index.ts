@@ -1,13 +1,13 @@
 // The metrics routes under /api/metrics/v1/{tenant}, as observatorium/api's api/metrics/v1: each route is
 // a method guard, the admission chain it is given (tenant -> authentication -> rate limit -> authorization)
 // and its handler (enforcement + backend for reads and writes; the API itself for local endpoints).
-import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { HttpError } from '../../../http/errors.js';
 import type { Backend } from '../../backend/types.js';
 import type { ReadEndpoint } from '../../enforcement/params.js';
 import type { ApiMetrics } from '../../metrics.js';
 import type { Permission } from '../../middleware/authorization.js';
-import { reject } from '../../middleware/context.js';
+import { reject, type ApiRequest } from '../../middleware/context.js';
 import { localHandlers, type MetaEndpoint } from './local.js';
 import { readHandler } from './read.js';
 import { receiveHandler } from './receive.js';
@@ -36,7 +36,7 @@ const LOCAL_ROUTES: ReadonlyArray<[string, MetaEndpoint]> = [
 ];
 
 /** One step of a route's admission chain: refuses by throwing (see reject); async only when it must wait. */
-export type Middleware = (req: FastifyRequest) => void | Promise<void>;
+export type Middleware = (req: ApiRequest) => void | Promise<void>;
 
 export interface MetricsV1Options {
   /** The admission chain for a permission: tenant, authentication, rate limit, authorization. */
@@ -48,7 +48,7 @@ export interface MetricsV1Options {
 }
 
 /** The guard a route's chain starts with: its methods (405), and for rules/alerts a backend that has them (404). */
-function guard(path: string, allowed: string, backend?: Backend): Middleware {
+export function guard(path: string, allowed: string, backend?: Backend): Middleware {
   return (req) => {
     allowMethods(req, path, allowed);
     if (backend && !backend.hasRules) {
@@ -58,29 +58,35 @@ function guard(path: string, allowed: string, backend?: Backend): Middleware {
 }
 
 /**
- * The steps as one preHandler, run in order; a step's promise is awaited only when it returns one. One hook
- * instead of five async ones: each async hook costs the request a promise and a turn of fastify's runner.
+ * Runs `steps` on `req` in order, then `done` (with the first refusal, if any); a step's promise is awaited
+ * only when it returns one. Both listeners run their chain through this.
+ */
+export function runChain(steps: readonly Middleware[], req: ApiRequest, done: (err?: Error) => void): void {
+  let i = 0;
+  const next = (): void => {
+    try {
+      while (i < steps.length) {
+        const pending = steps[i++]!(req);
+        if (pending) {
+          pending.then(next, done);
+          return;
+        }
+      }
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
+  };
+  next();
+}
+
+/**
+ * The steps as one preHandler. One hook instead of five async ones: each async hook costs the request a
+ * promise and a turn of fastify's runner.
  */
 function chain(...steps: Middleware[]): preHandlerHookHandler {
-  return (req, _reply, done) => {
-    let i = 0;
-    const next = (): void => {
-      try {
-        while (i < steps.length) {
-          const pending = steps[i++]!(req);
-          if (pending) {
-            pending.then(next, done);
-            return;
-          }
-        }
-      } catch (err) {
-        done(err as Error);
-        return;
-      }
-      done();
-    };
-    next();
-  };
+  return (req, _reply, done) => runChain(steps, req, done);
 }
 
 export function registerMetricsV1(app: FastifyInstance, o: MetricsV1Options): void {

@@ -5,11 +5,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, type Hop } from '../../../http/errors.js';
 import { isSuccess } from '../../../http/upstream-error.js';
-import type { Backend } from '../../backend/types.js';
+import type { Backend, BackendResponse } from '../../backend/types.js';
+import type { CancelSignal } from '../../../http/deadline.js';
 import { enforceReadParams, type EnforcedRead, type ReadEndpoint } from '../../enforcement/params.js';
 import { filterRulesBody } from '../../enforcement/rules.js';
-import { admittedTenant, reject } from '../../middleware/context.js';
-import type { TenantRuntime } from '../../state.js';
+import { admittedTenant, reject, type ApiRequest } from '../../middleware/context.js';
 import { clientGone, formParams, forwardHeaders } from './request.js';
 import { bodyText, sendBackendResponse } from './respond.js';
 
@@ -27,18 +27,22 @@ export const backendHop = (backend: Backend): Hop => (backend.kind === 'embedded
 /** The handler of one read endpoint. */
 export function readHandler(endpoint: ReadEndpoint, deps: ReadDeps) {
   return async function read(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const rt = admittedTenant(req);
-    const params = formParams(req);
-    if (endpoint === 'series' && !params.has('match[]')) {
-      // As Prometheus: a series listing needs a selector (the tenant's own would list all its series).
-      reject(req, 'bad_request', new HttpError(400, 'bad_data', 'no match[] parameter provided', { hop: 'api', reason: 'bad_query' }));
-    }
-    return enforceAndRead(req, reply, endpoint, params, rt, deps);
+    const res = await readResponse(req, endpoint, deps, clientGone(reply));
+    return sendBackendResponse(req, reply, res, backendHop(deps.backend));
   };
 }
 
-/** Enforcement + backend: the tenant's parameters, the backend read, and its answer to the client. */
-async function enforceAndRead(req: FastifyRequest, reply: FastifyReply, endpoint: ReadEndpoint, params: URLSearchParams, rt: TenantRuntime, deps: ReadDeps): Promise<FastifyReply> {
+/**
+ * The read after the admission chain, up to the backend's answer (either listener sends it): the series
+ * guard, enforcement (the tenant's matcher on every selector), the backend call, rules and alerts filtered.
+ */
+export async function readResponse(req: ApiRequest, endpoint: ReadEndpoint, deps: ReadDeps, signal: CancelSignal): Promise<BackendResponse> {
+  const rt = admittedTenant(req);
+  const params = formParams(req);
+  if (endpoint === 'series' && !params.has('match[]')) {
+    // As Prometheus: a series listing needs a selector (the tenant's own would list all its series).
+    reject(req, 'bad_request', new HttpError(400, 'bad_data', 'no match[] parameter provided', { hop: 'api', reason: 'bad_query' }));
+  }
   const { backend, tenantLabel } = deps;
   let enforced: EnforcedRead;
   try {
@@ -56,14 +60,14 @@ async function enforceAndRead(req: FastifyRequest, reply: FastifyReply, endpoint
     labelName: (req.params as { name?: string }).name,
     tenantId: rt.tenant.id,
     headers: forwardHeaders(req, filtered ? FILTERED_HEADERS : READ_HEADERS),
-    signal: clientGone(reply),
+    signal,
   });
   if (filtered && isSuccess(res.status)) {
     const text = await bodyText(res.body);
     const out = filterRulesBody(endpoint, text, tenantLabel, rt.tenant.id);
     const headers = { ...res.headers };
     delete headers['content-length'];
-    return sendBackendResponse(req, reply, { status: res.status, headers, body: out ?? text }, backendHop(backend));
+    return { status: res.status, headers, body: out ?? text };
   }
-  return sendBackendResponse(req, reply, res, backendHop(backend));
+  return res;
 }

@@ -2,10 +2,11 @@
 // label set on every series (enforcement), then the rewritten request to the backend.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../../http/errors.js';
-import type { Backend } from '../../backend/types.js';
+import type { Backend, BackendResponse } from '../../backend/types.js';
+import type { CancelSignal } from '../../../http/deadline.js';
 import { WriteRewriteError, rewriteRemoteWrite, type RewriteStats } from '../../enforcement/remote-write.js';
 import type { ApiMetrics } from '../../metrics.js';
-import { admittedTenant, reject } from '../../middleware/context.js';
+import { admittedTenant, reject, type ApiRequest } from '../../middleware/context.js';
 import { backendHop } from './read.js';
 import { clientGone, forwardHeaders } from './request.js';
 import { sendBackendResponse } from './respond.js';
@@ -18,7 +19,7 @@ export interface ReceiveDeps {
 }
 
 /** 415 for remote write 2.0 or a compression other than snappy; 400 for an empty body. */
-function checkRemoteWrite1(req: FastifyRequest): Buffer {
+function checkRemoteWrite1(req: ApiRequest): Buffer {
   const ctype = String(req.headers['content-type'] ?? '');
   const enc = req.headers['content-encoding'];
   if (/proto=io\.prometheus\.write\.v2/i.test(ctype) || (enc !== undefined && enc !== '' && String(enc).toLowerCase() !== 'snappy')) {
@@ -33,23 +34,28 @@ function checkRemoteWrite1(req: FastifyRequest): Buffer {
 
 export function receiveHandler(deps: ReceiveDeps) {
   return async function receive(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const rt = admittedTenant(req);
-    const body = checkRemoteWrite1(req);
-    const stats: RewriteStats = { series: 0, overwritten: 0 };
-    let out: Buffer;
-    try {
-      out = await rewriteRemoteWrite(body, deps.tenantLabel, rt.tenant.id, deps.maxDecompressedSize, stats);
-    } catch (err) {
-      if (!(err instanceof WriteRewriteError)) throw err;
-      const tooLarge = err.status === 413;
-      reject(req, tooLarge ? 'limit' : 'bad_request', new HttpError(err.status, tooLarge ? 'request_too_large' : 'bad_data', `api: ${err.message}`, { hop: 'api', reason: tooLarge ? 'body_too_large' : 'bad_remote_write' }));
-    }
-    if (stats.overwritten > 0) deps.metrics.writeOverwritten.inc({ tenant: rt.tenant.id }, stats.overwritten);
-    const headers = forwardHeaders(req, ['user-agent']);
-    headers['content-type'] = 'application/x-protobuf';
-    headers['content-encoding'] = 'snappy';
-    headers['x-prometheus-remote-write-version'] = typeof req.headers['x-prometheus-remote-write-version'] === 'string' ? req.headers['x-prometheus-remote-write-version'] : '0.1.0';
-    const res = await deps.backend.write({ body: out, tenantId: rt.tenant.id, headers, signal: clientGone(reply) });
+    const res = await receiveResponse(req, deps, clientGone(reply));
     return sendBackendResponse(req, reply, res, backendHop(deps.backend));
   };
+}
+
+/** The write after the admission chain, up to the backend's answer (either listener sends it). */
+export async function receiveResponse(req: ApiRequest, deps: ReceiveDeps, signal: CancelSignal): Promise<BackendResponse> {
+  const rt = admittedTenant(req);
+  const body = checkRemoteWrite1(req);
+  const stats: RewriteStats = { series: 0, overwritten: 0 };
+  let out: Buffer;
+  try {
+    out = await rewriteRemoteWrite(body, deps.tenantLabel, rt.tenant.id, deps.maxDecompressedSize, stats);
+  } catch (err) {
+    if (!(err instanceof WriteRewriteError)) throw err;
+    const tooLarge = err.status === 413;
+    reject(req, tooLarge ? 'limit' : 'bad_request', new HttpError(err.status, tooLarge ? 'request_too_large' : 'bad_data', `api: ${err.message}`, { hop: 'api', reason: tooLarge ? 'body_too_large' : 'bad_remote_write' }));
+  }
+  if (stats.overwritten > 0) deps.metrics.writeOverwritten.inc({ tenant: rt.tenant.id }, stats.overwritten);
+  const headers = forwardHeaders(req, ['user-agent']);
+  headers['content-type'] = 'application/x-protobuf';
+  headers['content-encoding'] = 'snappy';
+  headers['x-prometheus-remote-write-version'] = typeof req.headers['x-prometheus-remote-write-version'] === 'string' ? req.headers['x-prometheus-remote-write-version'] : '0.1.0';
+  return deps.backend.write({ body: out, tenantId: rt.tenant.id, headers, signal });
 }

@@ -1,21 +1,21 @@
 // Request-side helpers of the metrics v1 handlers: the method guard each route starts its chain with,
 // parameter merging as Go's r.Form, and what is passed on to the backend (headers, cancellation).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Cancellation, type CancelSignal } from '../../../http/deadline.js';
 import { HttpError } from '../../../http/errors.js';
-import { reject } from '../../middleware/context.js';
+import { reject, type ApiRequest } from '../../middleware/context.js';
 
 export function methodNotAllowed(method: string, path: string, allowed: string): HttpError {
   return new HttpError(405, 'method_not_allowed', `api: ${method} is not allowed on ${path}; use ${allowed}`, { hop: 'api', reason: 'method_not_allowed', headers: { allow: allowed } });
 }
 
 /** Refuses methods outside `allowed` ("GET, POST") with 405 and an Allow header. */
-export function allowMethods(req: FastifyRequest, path: string, allowed: string): void {
+export function allowMethods(req: ApiRequest, path: string, allowed: string): void {
   if (!allowed.split(', ').includes(req.method)) reject(req, 'bad_request', methodNotAllowed(req.method, path, allowed));
 }
 
 /** Query string and form body, as Go's r.Form (a non-form POST body is refused with 415). */
-export function formParams(req: FastifyRequest): URLSearchParams {
+export function formParams(req: ApiRequest): URLSearchParams {
   const params = new URLSearchParams();
   if (req.method === 'POST' && req.body !== undefined) {
     if (typeof req.body !== 'string') {
@@ -29,7 +29,7 @@ export function formParams(req: FastifyRequest): URLSearchParams {
 }
 
 /** The request id and the named request headers, to send on to the backend. */
-export function forwardHeaders(req: FastifyRequest, names: readonly string[]): Record<string, string> {
+export function forwardHeaders(req: ApiRequest, names: readonly string[]): Record<string, string> {
   const h: Record<string, string> = { 'x-request-id': req.id };
   for (const n of names) {
     const v = req.headers[n];

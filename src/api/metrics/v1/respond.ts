@@ -1,5 +1,5 @@
 // The backend's answer to the client: errors wrapped in the API's error shape naming whose answer it is,
-// small bodies collected and sent in one write, large ones streamed (their bytes counted when the
+// small bodies (sized or not) collected and sent in one write, large ones streamed (their bytes counted when the
 // length is unknown, for the response-size metric).
 import { Readable, Transform } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -7,7 +7,7 @@ import { HttpError, type Hop } from '../../../http/errors.js';
 import { isSuccess, wrapUpstreamError } from '../../../http/upstream-error.js';
 import type { BackendResponse } from '../../backend/types.js';
 
-const SMALL_BODY = 64 * 1024;
+export const SMALL_BODY = 64 * 1024;
 
 /** Sends `res` as the reply; `hop` is whose answer a passed-through error is (the HTTP backend's, or the store's). */
 export async function sendBackendResponse(req: FastifyRequest, reply: FastifyReply, res: BackendResponse, hop: Hop): Promise<FastifyReply> {
@@ -24,15 +24,10 @@ export async function sendBackendResponse(req: FastifyRequest, reply: FastifyRep
     req.obs.responseBytes = 0;
     return reply.send();
   }
-  const length = Number(res.headers['content-length']);
-  if (body instanceof Readable && length <= SMALL_BODY) {
+  if (body instanceof Readable && mayBeSmall(res)) {
     // Small answers (most query results) are cheaper to collect and send in one write than to pipe.
-    return collect(body).then(
-      (buf) => reply.send(buf),
-      (err: Error) => {
-        throw new HttpError(502, 'upstream_unreachable', `backend: response body interrupted: ${err.message}`, { hop: 'backend', reason: 'reset' });
-      },
-    );
+    const whole = await collectSmall(body);
+    if (whole) return reply.send(whole);
   }
   if (body instanceof Readable && res.headers['content-length'] === undefined) {
     body = countedBody(req, body);
@@ -73,18 +68,55 @@ function countedBody(req: FastifyRequest, source: Readable): Readable {
   return counted;
 }
 
-/** The whole body; with listeners rather than an async iterator, which costs several promises a chunk. */
-function collect(body: Readable): Promise<Buffer> {
+/** A body that is not known to be larger than SMALL_BODY: one of that length or less, or one without a length. */
+export function mayBeSmall(res: BackendResponse): boolean {
+  const length = res.headers['content-length'];
+  return length === undefined || Number(length) <= SMALL_BODY;
+}
+
+/**
+ * The whole body if it ends within SMALL_BODY bytes (Prometheus sends its answers above 2 KB without a
+ * length: a 40 KB query_range answer collected and sent with its length costs less CPU than piping it
+ * chunked); undefined once it runs past that, with what was read put back, so it streams from its start.
+ * A body cut before its end is the backend's 502 either way.
+ */
+export async function collectSmall(body: Readable): Promise<Buffer | undefined> {
+  return collectUpTo(body, SMALL_BODY).catch((err: Error) => {
+    throw new HttpError(502, 'upstream_unreachable', `backend: response body interrupted: ${err.message}`, { hop: 'backend', reason: 'reset' });
+  });
+}
+
+function collectUpTo(body: Readable, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    body.on('data', (c: Buffer) => chunks.push(c));
-    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    body.once('error', reject);
-    // Destroyed without an error before 'end': the body was cut. (After 'end', as on every request, there is
-    // nothing to do: an Error made there anyway cost a stack trace per answer.)
-    body.once('close', () => {
+    let size = 0;
+    const onData = (c: Buffer) => {
+      chunks.push(c);
+      size += c.length;
+      if (size <= limit) return;
+      // Larger than a small answer: stop here and put the bytes back for the stream.
+      body.pause();
+      off();
+      body.unshift(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      resolve(undefined);
+    };
+    const onEnd = () => {
+      off();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      off();
+      reject(err);
+    };
+    // Destroyed without an error before 'end': the body was cut.
+    const onClose = () => {
+      off();
       if (!body.readableEnded) reject(new Error('premature close'));
-    });
+    };
+    const off = () => {
+      body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    body.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
   });
 }
 
