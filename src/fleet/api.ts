@@ -9,7 +9,7 @@ import { MAX_POINTS_PER_SERIES } from '../promql/limits.js';
 import { badRequest, ErrorCode, notFound, ServiceError } from './errors.js';
 import { KAFKA_ID_RE, type InstanceRegistry, type KafkaInstance } from './instances.js';
 import { MetricsFetchError, type MetricsService } from './metrics-service.js';
-import { federateText, instantList, rangeJson } from './present.js';
+import { federateText, instantList, rangeJsonBytes } from './present.js';
 
 // The user-facing metrics API: /api/kafkas_mgmt/v1/kafkas/{id}/metrics/{query_range,query,federate}.
 
@@ -141,7 +141,7 @@ function registerMetricsRoutes(scope: FastifyInstance, deps: FleetApiDeps): void
     const endMs = Date.now();
     const series = await deps.service.range(kafka, filters, { startMs: endMs - duration * 60_000, endMs, stepS: interval }, callOptions(req, reply));
     // Bytes, not a string: Fastify would measure the string for Content-Length, then encode it again on write.
-    return reply.type('application/json').send(Buffer.from(rangeJson(kafka.id, series)));
+    return reply.type('application/json').send(rangeJsonBytes(kafka.id, series));
   });
 
   scope.get('/kafkas/:id/metrics/query', async (req, reply) => {
