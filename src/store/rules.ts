@@ -1,12 +1,15 @@
 // The store's rule evaluation: rule files checked before the store listens (a bad file stops start-up with
 // its error), the rule manager started once the store's URL is known (generatorURL), results written into
 // the store, alerts sent to the Alertmanagers, and /api/v1/rules and /api/v1/alerts served.
+// The rule engine (manager, templates, notifier and its undici client) is imported only when rule files or
+// Alertmanagers are configured: a store without them does not hold those modules in memory.
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Engine } from '../promql/engine.js';
 import { withRequestId } from '../promapi/index.js';
 import { Counter, Gauge } from 'prom-client';
-import { DEFAULT_FOR_STATE_RESTORE, handleRulesApi, loadRuleFiles, Notifier, RuleManager, sampleValue, type RuleGroupSpec, type RuleSample } from '../rules/index.js';
+import { handleRulesApi } from '../rules/api.js';
+import type { RuleGroupSpec, RuleManager, RuleSample } from '../rules/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Store } from './store.js';
 
@@ -41,20 +44,30 @@ function ruleMetrics(registry: Registry, get: () => RuleManager | null) {
   return new Counter({ name: 'obspath_rule_evaluation_failures_total', help: 'Rule evaluations that failed (the rule has health "err").', registers: [registry] });
 }
 
+/** The rule files read and checked, and the rule engine when there is anything for it to do. */
+export interface LoadedStoreRules {
+  specs: RuleGroupSpec[];
+  engine?: typeof import('../rules/index.js');
+}
+
 /** Reads and validates the rule files (throws RuleFileError naming the bad one); before the store opens. */
-export function loadStoreRules(opts: StoreRulesOptions = {}): RuleGroupSpec[] {
-  return loadRuleFiles(opts.files ?? []);
+export async function loadStoreRules(opts: StoreRulesOptions = {}): Promise<LoadedStoreRules> {
+  const files = opts.files ?? [];
+  if (files.length === 0 && (opts.alertmanagerUrls ?? []).length === 0) return { specs: [] };
+  const engine = await import('../rules/index.js');
+  return { specs: engine.loadRuleFiles(files), engine };
 }
 
 /** Registers the API routes and metrics; evaluation begins with start(). */
-export function setUpStoreRules(app: FastifyInstance, specs: RuleGroupSpec[], opts: StoreRulesOptions, deps: { store: Store; engine: Engine; registry: Registry; logger: Logger }): StoreRules {
+export function setUpStoreRules(app: FastifyInstance, loaded: LoadedStoreRules, opts: StoreRulesOptions, deps: { store: Store; engine: Engine; registry: Registry; logger: Logger }): StoreRules {
+  const { specs, engine: rules } = loaded;
   let manager: RuleManager | null = null;
-  const notifier = (opts.alertmanagerUrls ?? []).length > 0
-    ? new Notifier({ alertmanagerUrls: opts.alertmanagerUrls!, timeoutMs: opts.alertmanagerTimeoutMs, externalLabels: opts.externalLabels, registry: deps.registry, warn: (m) => deps.logger.warn(m) })
+  const notifier = rules !== undefined && (opts.alertmanagerUrls ?? []).length > 0
+    ? new rules.Notifier({ alertmanagerUrls: opts.alertmanagerUrls!, timeoutMs: opts.alertmanagerTimeoutMs, externalLabels: opts.externalLabels, registry: deps.registry, warn: (m) => deps.logger.warn(m) })
     : undefined;
   const failures = ruleMetrics(deps.registry, () => manager);
   const write = async (samples: readonly RuleSample[], ts: number) => {
-    const res = await deps.store.append(samples.map((s) => ({ labels: s.labels, timestamps: [ts], values: sampleValue(s) })));
+    const res = await deps.store.append(samples.map((s) => ({ labels: s.labels, timestamps: [ts], values: rules!.sampleValue(s) })));
     if (res.rejected > 0) deps.logger.warn({ rejected: res.rejected, reasons: res.reasons, examples: res.examples }, 'rule results refused by the store');
   };
   for (const endpoint of ['rules', 'alerts'] as const) {
@@ -66,11 +79,11 @@ export function setUpStoreRules(app: FastifyInstance, specs: RuleGroupSpec[], op
   }
   return {
     start(url) {
-      if (specs.length === 0) return;
-      manager = new RuleManager(specs, {
+      if (specs.length === 0 || rules === undefined) return;
+      manager = new rules.RuleManager(specs, {
         engine: deps.engine, querier: deps.store, write, notifier,
         evaluationIntervalMs: opts.evaluationIntervalMs, resendDelayMs: opts.resendDelayMs,
-        externalUrl: opts.externalUrl ?? url, externalLabels: opts.externalLabels, restoreForState: DEFAULT_FOR_STATE_RESTORE,
+        externalUrl: opts.externalUrl ?? url, externalLabels: opts.externalLabels, restoreForState: rules.DEFAULT_FOR_STATE_RESTORE,
         warn: (m) => deps.logger.warn(m),
         onRuleFailure: () => failures.inc(),
       });

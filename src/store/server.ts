@@ -10,11 +10,14 @@ import { listenerTls, type TlsServerConfig } from '../http/tls-flags.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { formatDuration } from '../promql/lex.js';
+import { bareFront } from '../http/bare-front.js';
 import { META_PATHS, handleMeta, handleRead, withRequestId, type ReadEndpoint } from '../promapi/index.js';
-import { DEFAULT_INGEST_LIMITS, ingestErrorBody, ingestRemoteWrite, type IngestLimits } from './remote-write/ingest.js';
+import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './remote-write/ingest.js';
+import { FORM_BODY_LIMIT, answerWrite, readParams } from './http/answers.js';
+import { storeHotRoutes } from './http/hot-routes.js';
 import { Store, type StoreOptions } from './store.js';
 import { loadStoreRules, setUpStoreRules, type StoreRules, type StoreRulesOptions } from './rules.js';
-import { loadScrapeConfig, startScraping, targetsResponse, type Scraping } from './scrape/index.js';
+import { readScrapeConfig, startScraping, targetsResponse, type Scraping } from './scrape/index.js';
 
 export interface StoreServerOptions {
   /** The TLS flags (--tls.server.*); the store has one listener. */
@@ -28,6 +31,11 @@ export interface StoreServerOptions {
   logger: Logger;
   /** A Prometheus-shaped scrape configuration (scrape_configs) to scrape targets into the store. */
   scrapeConfigFile?: string;
+  /**
+   * Serve query, query_range and remote write on a bare node:http listener in front of fastify (default true);
+   * false serves every route through fastify, the reference the bare routes are tested against.
+   */
+  hotRoutes?: boolean;
 }
 
 export interface RunningStoreServer {
@@ -43,15 +51,12 @@ export interface RunningStoreServer {
 
 /** Query string and form body merged, as Go's r.Form does (body values first). */
 export function requestParams(req: FastifyRequest): URLSearchParams {
-  const out = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
-  const q = req.url.indexOf('?');
-  if (q >= 0) for (const [k, v] of new URLSearchParams(req.url.slice(q + 1))) out.append(k, v);
-  return out;
+  return readParams(typeof req.body === 'string' ? req.body : undefined, req.url);
 }
 
 /** Registers the form and protobuf parsers Prometheus's API needs (fastify has neither). */
 export function addPromBodyParsers(app: FastifyInstance, ingestLimits: IngestLimits): void {
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4 << 20 }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_req, body, done) => done(null, body));
   app.addContentTypeParser(['application/x-protobuf', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: ingestLimits.maxCompressedBytes }, (_req, body, done) => done(null, body));
 }
 
@@ -82,14 +87,17 @@ function writeErrorHandler(err: FastifyError, req: FastifyRequest, reply: Fastif
 
 export async function startStoreServer(opts: StoreServerOptions): Promise<RunningStoreServer> {
   // A bad scrape configuration or rule file stops the start before the data directory is touched.
-  const scrapeConfig = opts.scrapeConfigFile !== undefined ? loadScrapeConfig(opts.scrapeConfigFile) : undefined;
-  const ruleSpecs = loadStoreRules(opts.rules);
+  const scrapeConfig = opts.scrapeConfigFile !== undefined ? await readScrapeConfig(opts.scrapeConfigFile) : undefined;
+  const ruleSpecs = await loadStoreRules(opts.rules);
   const store = await Store.open(opts.store);
   const engine = new Engine(opts.engine);
   const limits = opts.ingestLimits ?? DEFAULT_INGEST_LIMITS;
   const registry = createRegistry();
   storeMetrics(registry, store);
-  const app = createHttpApp({ logger: opts.logger, hop: 'store', bodyLimit: limits.maxCompressedBytes, tls: opts.tls ? listenerTls(opts.tls, 'web', registry) : undefined });
+  const hot = opts.hotRoutes !== false;
+  const tls = opts.tls ? listenerTls(opts.tls, 'web', registry) : undefined;
+  // In front of fastify, the bare listener holds the socket (TLS) and writes every access line.
+  const app = createHttpApp({ logger: opts.logger, hop: 'store', bodyLimit: limits.maxCompressedBytes, ...(hot ? { accessLog: false } : { tls }) });
   addPromBodyParsers(app, limits);
   const rules = setUpStoreRules(app, ruleSpecs, opts.rules ?? {}, { store, engine, registry, logger: opts.logger });
 
@@ -111,10 +119,9 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
   }
   app.post('/api/v1/write', { errorHandler: writeErrorHandler }, async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const res = await ingestRemoteWrite(store, body, req.headers, limits);
-    if (res.status === 204) return reply.code(204).send();
-    if (res.status === 500) req.log.error({ err: res.body }, 'remote write failed');
-    return reply.code(res.status).type('application/json').send({ ...ingestErrorBody(res), requestId: req.id });
+    const res = await answerWrite(store, body, req.headers, limits, req.id, () => req.log as Logger);
+    if (res.body === undefined) return reply.code(204).send();
+    return reply.code(res.status).type('application/json').send(res.body);
   });
   let scraping: Scraping | undefined;
   app.get('/api/v1/targets', async () => targetsResponse(scraping?.manager.targets() ?? []));
@@ -124,7 +131,8 @@ export async function startStoreServer(opts: StoreServerOptions): Promise<Runnin
 
   const servers = new ComponentServers({ stopBefore: () => scraping?.stop(), releaseAfter: () => rules.stop().finally(() => store.close()) });
   const url = await servers.start(async () => {
-    const listening = await servers.listen(app, opts.listen, '--web.listen');
+    const web = hot ? await bareFront(app, { logger: opts.logger, hop: 'store', tls }, storeHotRoutes({ store, engine, limits })) : app;
+    const listening = await servers.listen(web, opts.listen, '--web.listen');
     if (scrapeConfig !== undefined) scraping = await startScraping(store, opts.scrapeConfigFile!, scrapeConfig, opts.logger);
     return listening;
   });

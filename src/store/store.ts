@@ -3,7 +3,7 @@
 // and keeps the WAL bounded with checkpoints and time-based retention.
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../storage/interface.js';
+import type { LabelMatcher, Labels, Querier, SelectHints, SeriesSamples } from '../storage/interface.js';
 import { cachedBytes, type BlockCacheSizes } from './block/caches.js';
 import { writeHeadBlock } from './block/compact.js';
 import { BlockSet, compactionRanges } from './block/db.js';
@@ -368,8 +368,8 @@ export class Store implements Querier {
     return new MergeQuerier([...blocks, this.headQuerier]);
   }
 
-  select(matchers: readonly LabelMatcher[], mint: number, maxt: number): SeriesSamples[] {
-    return this.querier(mint, maxt).select(matchers, mint, maxt);
+  select(matchers: readonly LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): SeriesSamples[] {
+    return this.querier(mint, maxt).select(matchers, mint, maxt, hints);
   }
 
   series(matchers: readonly LabelMatcher[], mint: number, maxt: number): Labels[] {

@@ -201,3 +201,13 @@ test('few candidates are checked on their own label values, with the same answer
   assert.deepEqual([...got], brute(series, [m('namespace', '=', 'ns-3'), m('pvc', '=~', 'data-.*')]));
   assert.ok(runs <= 4, `regex ran ${runs} times`);
 });
+
+test('compiled matchers: a frozen matcher (from the parse cache) compiles once; an unfrozen one is never cached', () => {
+  const frozen: LabelMatcher = Object.freeze({ type: '=~', name: 'job', value: 'api|db' });
+  assert.equal(compileMatcher(frozen), compileMatcher(frozen));
+  assert.equal(compileMatcher(frozen).matches('db'), true);
+  const open = { type: '=~' as const, name: 'job', value: 'api' };
+  assert.equal(compileMatcher(open).matches('db'), false);
+  (open as { value: string }).value = 'db';
+  assert.equal(compileMatcher(open).matches('db'), true, 'a changed matcher is compiled again');
+});

@@ -1,6 +1,6 @@
 // One persistent block opened for queries: meta.json, the index reader, and the chunk reader.
 import { join } from 'node:path';
-import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../../storage/interface.js';
+import type { LabelMatcher, Labels, Querier, SelectHints, SeriesSamples } from '../../storage/interface.js';
 import { compareStrings } from './index-writer.js';
 import { compileMatcher } from '../index/matchers.js';
 import { postingsForMatchers } from '../index/postings-for.js';
@@ -10,6 +10,9 @@ import { IndexReader } from './index-reader.js';
 import { readMeta, type BlockMeta } from './meta.js';
 import { decodeHistogramChunk, toHistogramSamples, type StoredHistogram } from './histogram-chunks.js';
 import { ENC_XOR, decodePromXor, promXorCount } from './xor-chunk.js';
+
+/** newestFloat's answer when the series must be decoded in full. */
+const DECODE = undefined;
 
 export class Block implements Querier {
   readonly meta: BlockMeta;
@@ -114,14 +117,44 @@ export class Block implements Querier {
 
   // ---- Querier ----
 
-  select(matchers: readonly LabelMatcher[], mint: number, maxt: number): SeriesSamples[] {
+  select(matchers: readonly LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): SeriesSamples[] {
     if (!this.overlaps(mint, maxt)) return [];
     const out: SeriesSamples[] = [];
+    const latestOnly = hints?.latestOnly === true;
     for (const ref of this.matching(matchers)) {
-      const got = this.samples(ref, mint, maxt);
+      let got = latestOnly ? this.newestFloat(ref, mint, maxt) : DECODE;
+      if (got === DECODE) got = this.samples(ref, mint, maxt);
       if (got !== null) out.push(got);
     }
     return out;
+  }
+
+  /**
+   * The newest float sample of series `ref` in [mint, maxt], decoding only the newest chunk that holds one
+   * (an instant selector needs no more; the head does the same from its series). null when the window holds
+   * none; DECODE when a chunk in the window holds histograms (the caller decodes them all).
+   */
+  private newestFloat(ref: number, mint: number, maxt: number): SeriesSamples | null | undefined {
+    const s = this.index.series(ref);
+    const inWindow: Uint8Array[] = [];
+    for (const c of s.chunks) {
+      if (c.maxT < mint || c.minT > maxt) continue;
+      const chunk = this.chunks.chunk(c.ref);
+      if (chunk.encoding !== ENC_XOR) return DECODE;
+      inWindow.push(chunk.data);
+    }
+    for (let i = inWindow.length - 1; i >= 0; i--) {
+      const data = inWindow[i]!;
+      const n = promXorCount(data);
+      const ts = new Float64Array(n);
+      const bits = new Uint32Array(2 * n);
+      const len = decodePromXor(data, mint, maxt, ts, bits, 0);
+      if (len === 0) continue;
+      const values = new Float64Array(1);
+      new Uint32Array(values.buffer).set(bits.subarray(2 * len - 2, 2 * len));
+      return { labels: s.labels, timestamps: [ts[len - 1]!], values };
+    }
+    return null;
   }
 
   series(matchers: readonly LabelMatcher[], mint: number, maxt: number): Labels[] {

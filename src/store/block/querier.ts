@@ -1,6 +1,6 @@
 // Queries over several sources (blocks, then the head) as one: series with the same label set are
 // merged (their samples concatenated in time, overlaps deduplicated), label names and values united.
-import type { LabelMatcher, Labels, Querier, SeriesSamples } from '../../storage/interface.js';
+import type { LabelMatcher, Labels, Querier, SelectHints, SeriesSamples } from '../../storage/interface.js';
 import { seriesKey } from '../labels.js';
 import { mergeSamples } from './compact.js';
 
@@ -8,11 +8,11 @@ export class MergeQuerier implements Querier {
   /** Sources in time order (older blocks first, the head last). */
   constructor(private readonly sources: readonly Querier[]) {}
 
-  select(matchers: readonly LabelMatcher[], mint: number, maxt: number): SeriesSamples[] {
-    if (this.sources.length === 1) return this.sources[0]!.select(matchers, mint, maxt);
+  select(matchers: readonly LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): SeriesSamples[] {
+    if (this.sources.length === 1) return this.sources[0]!.select(matchers, mint, maxt, hints);
     const byKey = new Map<string, SeriesSamples[]>();
     for (const src of this.sources) {
-      for (const s of src.select(matchers, mint, maxt)) {
+      for (const s of src.select(matchers, mint, maxt, hints)) {
         const key = seriesKey(s.labels);
         const parts = byKey.get(key);
         if (parts === undefined) byKey.set(key, [s]);

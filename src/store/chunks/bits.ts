@@ -66,6 +66,18 @@ export class BitWriter {
 
 // Small Buffers come from Node's shared 8 KiB pool: far less per-chunk overhead than a Uint8Array
 // with its own ArrayBuffer, which matters with one open chunk per active series.
+/** Writes the low `n` bits of the 64-bit value hi:lo shifted right by `shift` (an XOR value's meaningful bits). */
+export function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, n: number): void {
+  if (shift >= 32) {
+    lo = hi >>> (shift - 32);
+    hi = 0;
+  } else if (shift > 0) {
+    lo = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
+    hi = hi >>> shift;
+  }
+  w.writeBits64(hi, lo, n);
+}
+
 function newZeroed(n: number): Uint8Array {
   return Buffer.allocUnsafe(n).fill(0);
 }

@@ -7,130 +7,55 @@ import { CounterResetHint, isCustomBucketsSchema, type FloatHistogram, type Span
 import { reduceResolution } from '../../histogram/ops.js';
 import { EXPONENTIAL_SCHEMA_MAX } from '../../histogram/model.js';
 import { isStaleNaN } from '../../storage/value.js';
-import { BitReader, BitWriter } from './bits.js';
+import { BitReader } from './bits.js';
+import { HistogramChunkAppender, staleOnly, type AppendOutcome, type Placement } from './histogram-appender.js';
 import {
-  COUNTER_RESET_HEADER_MASK, CounterResetHeader, HISTOGRAM_FLAG_POS, HISTOGRAM_HEADER_SIZE, countSpans,
-  counterResetHeaderOf, counterResetHintFor, customBoundsMatch, histogramChunkCount, newXorStream,
-  readLayout, writeFloat, writeLayout, xorStreamValue, xorWrite, type XorStream,
+  CounterResetHeader, HISTOGRAM_HEADER_SIZE, countSpans, counterResetHeaderOf, counterResetHintFor, customBoundsMatch,
+  histogramChunkCount, newXorStream, readLayout, writeFloat, writeLayout, xorStreamValue, xorWrite, type XorStream,
 } from './histogram-meta.js';
-import { adjustForInserts, applyInserts, expandSpansAndBuckets, expandSpansBothWays, type Insert } from './histogram-spans.js';
-import type { AppendOutcome } from './histogram.js';
+import { expandSpansAndBuckets, expandSpansBothWays, type Insert } from './histogram-spans.js';
 import { putVarbitInt, readVarbitInt } from './varbit.js';
 import { readXorValue } from './xor.js';
 
-interface Verdict {
-  pFwd: Insert[];
-  nFwd: Insert[];
-  pBack: Insert[];
-  nBack: Insert[];
+interface Verdict extends Placement {
   ok: boolean;
   counterReset: boolean;
-  /** Gauge histograms: the union of the chunk's and the sample's layouts. */
-  pMerged?: Span[];
-  nMerged?: Span[];
 }
 
 function refused(counterReset: boolean): Verdict {
   return { pFwd: [], nFwd: [], pBack: [], nBack: [], ok: false, counterReset };
 }
 
-const STALE_ONLY = (sum: number): FloatHistogram => ({
-  counterResetHint: CounterResetHint.Unknown, schema: 0, zeroThreshold: 0, zeroCount: 0, count: 0, sum,
-  positiveSpans: [], negativeSpans: [], positiveBuckets: [], negativeBuckets: [], customValues: [],
-});
-
-export function copyFloatHistogram(h: FloatHistogram): FloatHistogram {
-  return {
-    ...h,
-    positiveSpans: h.positiveSpans.map((s) => ({ ...s })),
-    negativeSpans: h.negativeSpans.map((s) => ({ ...s })),
-    positiveBuckets: h.positiveBuckets.slice(),
-    negativeBuckets: h.negativeBuckets.slice(),
-    customValues: h.customValues.slice(),
-  };
-}
-
-export class FloatHistogramAppender {
-  readonly w = new BitWriter(64);
-  num = 0;
-  minT = 0;
-  maxT = 0;
-  private header: CounterResetHeader = CounterResetHeader.Unknown;
-  private schema = 0;
-  private zThreshold = 0;
-  private pSpans: Span[] = [];
-  private nSpans: Span[] = [];
-  private customValues: number[] = [];
-  private tDelta = 0;
+export class FloatHistogramAppender extends HistogramChunkAppender<FloatHistogramAppender> {
+  protected readonly deltaBuckets = false;
   private cnt: XorStream = newXorStream(0);
   private zCnt: XorStream = newXorStream(0);
   private sum: XorStream = newXorStream(0);
   private pBuckets: XorStream[] = [];
   private nBuckets: XorStream[] = [];
 
-  constructor() {
-    this.w.writeBits(0, 8 * HISTOGRAM_HEADER_SIZE);
+  protected fresh(): FloatHistogramAppender {
+    return new FloatHistogramAppender();
   }
 
-  get counterResetHeader(): CounterResetHeader {
-    return this.header;
+  protected samples(data: Uint8Array): Iterable<[number, FloatHistogram]> {
+    return iterateFloatHistogramChunk(data);
   }
 
-  setCounterResetHeader(h: CounterResetHeader): void {
-    this.header = h;
-  }
-
-  bytes(): Uint8Array {
-    const out = this.w.finish();
-    out[0] = (this.num >>> 8) & 0xff;
-    out[1] = this.num & 0xff;
-    out[HISTOGRAM_FLAG_POS] = (out[HISTOGRAM_FLAG_POS]! & ~COUNTER_RESET_HEADER_MASK) | this.header;
-    return out;
+  protected headerFollowing(h: FloatHistogram): CounterResetHeader {
+    return this.appendable(h).counterReset ? CounterResetHeader.CounterReset : CounterResetHeader.NotCounterReset;
   }
 
   /** As HistogramAppender.append, for float histograms (`h` is not modified). */
   append(t: number, h: FloatHistogram, prev: FloatHistogramAppender | null = null): { app: FloatHistogramAppender; outcome: AppendOutcome } {
-    if (this.num === 0) {
-      this.appendRaw(t, h);
-      if (h.counterResetHint === CounterResetHint.Gauge) this.header = CounterResetHeader.Gauge;
-      else if (h.counterResetHint === CounterResetHint.CounterReset) this.header = CounterResetHeader.CounterReset;
-      else if (prev !== null) {
-        this.header = prev.appendable(h).counterReset ? CounterResetHeader.CounterReset : CounterResetHeader.NotCounterReset;
-      }
-      return { app: this, outcome: 'appended' };
-    }
+    if (this.num === 0) return this.first(t, h, prev);
     const gauge = h.counterResetHint === CounterResetHint.Gauge;
     const v = gauge ? this.appendableGauge(h) : this.appendable(h);
     if (!v.ok || v.counterReset) {
-      const next = new FloatHistogramAppender();
-      if (gauge) next.header = CounterResetHeader.Gauge;
-      else if (v.counterReset) next.header = CounterResetHeader.CounterReset;
-      next.appendRaw(t, h);
-      return { app: next, outcome: 'cut' };
+      const header = gauge ? CounterResetHeader.Gauge : v.counterReset ? CounterResetHeader.CounterReset : CounterResetHeader.Unknown;
+      return this.cut(t, h, header);
     }
-    let hh = h;
-    if (v.pBack.length > 0 || v.nBack.length > 0) {
-      hh = copyFloatHistogram(h);
-      if (gauge) {
-        hh.positiveSpans = v.pMerged!;
-        hh.negativeSpans = v.nMerged!;
-      } else if (v.pFwd.length === 0 && v.nFwd.length === 0) {
-        hh.positiveSpans = this.pSpans.map((s) => ({ ...s }));
-        hh.negativeSpans = this.nSpans.map((s) => ({ ...s }));
-      } else {
-        hh.positiveSpans = adjustForInserts(hh.positiveSpans, v.pBack);
-        hh.negativeSpans = adjustForInserts(hh.negativeSpans, v.nBack);
-      }
-      if (v.pBack.length > 0) hh.positiveBuckets = applyInserts(hh.positiveBuckets, countSpans(hh.positiveSpans), v.pBack, false);
-      if (v.nBack.length > 0) hh.negativeBuckets = applyInserts(hh.negativeBuckets, countSpans(hh.negativeSpans), v.nBack, false);
-    }
-    if (v.pFwd.length > 0 || v.nFwd.length > 0) {
-      const app = this.recode(v.pFwd, v.nFwd, hh.positiveSpans, hh.negativeSpans);
-      app.appendRaw(t, hh);
-      return { app, outcome: 'recoded' };
-    }
-    this.appendRaw(t, hh);
-    return { app: this, outcome: 'appended' };
+    return this.place(t, h, v, gauge);
   }
 
   /** Prometheus's FloatHistogramAppender.appendable(). */
@@ -164,33 +89,14 @@ export class FloatHistogramAppender {
     };
   }
 
-  private recode(pFwd: Insert[], nFwd: Insert[], pSpans: Span[], nSpans: Span[]): FloatHistogramAppender {
-    const app = new FloatHistogramAppender();
-    const np = countSpans(pSpans);
-    const nn = countSpans(nSpans);
-    for (const [t, old] of iterateFloatHistogramChunk(this.bytes())) {
-      old.positiveSpans = pSpans;
-      old.negativeSpans = nSpans;
-      if (pFwd.length > 0) old.positiveBuckets = applyInserts(old.positiveBuckets, np, pFwd, false);
-      if (nFwd.length > 0) old.negativeBuckets = applyInserts(old.negativeBuckets, nn, nFwd, false);
-      app.appendRaw(t, old);
-    }
-    app.header = this.header;
-    return app;
-  }
-
   /** Prometheus's appendFloatHistogram: writes `h` with no appendability checks. */
   appendRaw(t: number, h: FloatHistogram): void {
-    if (isStaleNaN(h.sum)) h = STALE_ONLY(h.sum);
+    if (isStaleNaN(h.sum)) h = staleOnly(h.sum);
     const w = this.w;
     let tDelta = 0;
     if (this.num === 0) {
       writeLayout(w, h);
-      this.schema = h.schema;
-      this.zThreshold = h.zeroThreshold;
-      this.pSpans = h.positiveSpans.map((s) => ({ ...s }));
-      this.nSpans = h.negativeSpans.map((s) => ({ ...s }));
-      this.customValues = h.customValues.slice();
+      this.keepLayout(h);
       putVarbitInt(w, t);
       // One by one: a literal array of doubles would canonicalize the stale marker's NaN payload.
       writeFloat(w, h.count);
@@ -242,7 +148,7 @@ export function* iterateFloatHistogramChunk(data: Uint8Array): Generator<[number
   let tDelta = 0;
   for (let numRead = 1; ; numRead++) {
     const s = xorStreamValue(sum);
-    if (isStaleNaN(s)) yield [t, STALE_ONLY(s)];
+    if (isStaleNaN(s)) yield [t, staleOnly(s)];
     else {
       const h: FloatHistogram = {
         counterResetHint: counterResetHintFor(header, numRead), schema: layout.schema, zeroThreshold: layout.zeroThreshold,

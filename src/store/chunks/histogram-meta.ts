@@ -3,7 +3,7 @@
 // the first sample, the Gorilla XOR value writer, and the span arithmetic the appenders use to decide whether
 // a histogram fits the open chunk (bucket iterator, inserts, span unions).
 import { CounterResetHint, isCustomBucketsSchema, type Span } from '../../histogram/model.js';
-import type { BitReader, BitWriter } from './bits.js';
+import { writeShifted, type BitReader, type BitWriter } from './bits.js';
 import { putVarbitInt, putVarbitUint, readVarbitInt, readVarbitUint } from './varbit.js';
 
 /** Chunk encoding bytes (chunkenc.EncHistogram, chunkenc.EncFloatHistogram). */
@@ -108,17 +108,6 @@ export function xorWrite(w: BitWriter, s: XorStream, v: number): void {
   w.writeBits(leading, 5);
   w.writeBits(sig & 63, 6);
   writeShifted(w, xh, xl, trailing, sig);
-}
-
-function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, n: number): void {
-  if (shift >= 32) {
-    lo = hi >>> (shift - 32);
-    hi = 0;
-  } else if (shift > 0) {
-    lo = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
-    hi = hi >>> shift;
-  }
-  w.writeBits64(hi, lo, n);
 }
 
 // ---- layout ----

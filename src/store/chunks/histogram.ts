@@ -9,24 +9,19 @@ import { CounterResetHint, isCustomBucketsSchema, type Histogram, type Span } fr
 import { reduceSpansResolution } from '../../histogram/merge.js';
 import { EXPONENTIAL_SCHEMA_MAX } from '../../histogram/model.js';
 import { isStaleNaN } from '../../storage/value.js';
-import { BitReader, BitWriter } from './bits.js';
+import { BitReader, type BitWriter } from './bits.js';
+import { HistogramChunkAppender, staleOnly, type AppendOutcome, type Placement } from './histogram-appender.js';
 import {
-  COUNTER_RESET_HEADER_MASK, CounterResetHeader, HISTOGRAM_FLAG_POS, HISTOGRAM_HEADER_SIZE, countSpans,
-  counterResetHeaderOf, counterResetHintFor, customBoundsMatch, histogramChunkCount, newXorStream,
-  readLayout, writeFloat, writeLayout, xorStreamValue, xorWrite, type XorStream,
+  CounterResetHeader, HISTOGRAM_HEADER_SIZE, countSpans, counterResetHeaderOf, counterResetHintFor, customBoundsMatch,
+  histogramChunkCount, newXorStream, readLayout, writeFloat, writeLayout, xorStreamValue, xorWrite, type XorStream,
 } from './histogram-meta.js';
-import { adjustForInserts, applyInserts, expandSpansAndBuckets, expandSpansBothWays, type Insert } from './histogram-spans.js';
+import { expandSpansAndBuckets, expandSpansBothWays, type Insert } from './histogram-spans.js';
 import { putVarbitInt, putVarbitUint, readVarbitInt, readVarbitUint } from './varbit.js';
 import { readXorValue } from './xor.js';
 
-/** How an append went: into this chunk, into a new chunk (cut), or into this chunk recoded to a wider layout. */
-export type AppendOutcome = 'appended' | 'cut' | 'recoded';
+export type { AppendOutcome } from './histogram-appender.js';
 
-interface Verdict {
-  pFwd: Insert[];
-  nFwd: Insert[];
-  pBack: Insert[];
-  nBack: Insert[];
+interface Verdict extends Placement {
   ok: boolean;
   header: CounterResetHeader;
 }
@@ -35,36 +30,10 @@ function refused(header: CounterResetHeader): Verdict {
   return { pFwd: [], nFwd: [], pBack: [], nBack: [], ok: false, header };
 }
 
-const STALE_ONLY = (sum: number): Histogram => ({
-  counterResetHint: CounterResetHint.Unknown, schema: 0, zeroThreshold: 0, zeroCount: 0, count: 0, sum,
-  positiveSpans: [], negativeSpans: [], positiveBuckets: [], negativeBuckets: [], customValues: [],
-});
-
-export function copyHistogram(h: Histogram): Histogram {
-  return {
-    ...h,
-    positiveSpans: h.positiveSpans.map((s) => ({ ...s })),
-    negativeSpans: h.negativeSpans.map((s) => ({ ...s })),
-    positiveBuckets: h.positiveBuckets.slice(),
-    negativeBuckets: h.negativeBuckets.slice(),
-    customValues: h.customValues.slice(),
-  };
-}
-
-export class HistogramAppender {
-  readonly w = new BitWriter(64);
-  num = 0;
-  minT = 0;
-  maxT = 0;
-  private header: CounterResetHeader = CounterResetHeader.Unknown;
-  private schema = 0;
-  private zThreshold = 0;
-  private pSpans: Span[] = [];
-  private nSpans: Span[] = [];
-  private customValues: number[] = [];
+export class HistogramAppender extends HistogramChunkAppender<HistogramAppender> {
+  protected readonly deltaBuckets = true;
   private cnt = 0;
   private zCnt = 0;
-  private tDelta = 0;
   private cntDelta = 0;
   private zCntDelta = 0;
   private pBuckets: number[] = [];
@@ -73,25 +42,16 @@ export class HistogramAppender {
   private nBucketsDelta: number[] = [];
   private sum: XorStream = newXorStream(0);
 
-  constructor() {
-    this.w.writeBits(0, 8 * HISTOGRAM_HEADER_SIZE);
+  protected fresh(): HistogramAppender {
+    return new HistogramAppender();
   }
 
-  get counterResetHeader(): CounterResetHeader {
-    return this.header;
+  protected samples(data: Uint8Array): Iterable<[number, Histogram]> {
+    return iterateHistogramChunk(data);
   }
 
-  setCounterResetHeader(h: CounterResetHeader): void {
-    this.header = h;
-  }
-
-  /** The chunk's data as Prometheus stores it (header included). */
-  bytes(): Uint8Array {
-    const out = this.w.finish();
-    out[0] = (this.num >>> 8) & 0xff;
-    out[1] = this.num & 0xff;
-    out[HISTOGRAM_FLAG_POS] = (out[HISTOGRAM_FLAG_POS]! & ~COUNTER_RESET_HEADER_MASK) | this.header;
-    return out;
+  protected headerFollowing(h: Histogram): CounterResetHeader {
+    return this.appendable(h).header;
   }
 
   /**
@@ -99,68 +59,15 @@ export class HistogramAppender {
    * the returned appender is a new chunk following this one; `recoded` means it replaces this chunk.
    */
   append(t: number, h: Histogram, prev: HistogramAppender | null = null): { app: HistogramAppender; outcome: AppendOutcome } {
-    if (this.num === 0) {
-      this.appendRaw(t, h);
-      if (h.counterResetHint === CounterResetHint.Gauge) this.header = CounterResetHeader.Gauge;
-      else if (h.counterResetHint === CounterResetHint.CounterReset) this.header = CounterResetHeader.CounterReset;
-      else if (prev !== null) this.header = prev.appendable(h).header;
-      return { app: this, outcome: 'appended' };
+    if (this.num === 0) return this.first(t, h, prev);
+    if (h.counterResetHint !== CounterResetHint.Gauge) {
+      const v = this.appendable(h);
+      if (!v.ok || v.header !== CounterResetHeader.NotCounterReset) return this.cut(t, h, v.header);
+      return this.place(t, h, v, false);
     }
-    if (h.counterResetHint !== CounterResetHint.Gauge) return this.appendCounter(t, h);
-    return this.appendGauge(t, h);
-  }
-
-  private appendCounter(t: number, h: Histogram): { app: HistogramAppender; outcome: AppendOutcome } {
-    const v = this.appendable(h);
-    if (!v.ok || v.header !== CounterResetHeader.NotCounterReset) {
-      const next = new HistogramAppender();
-      next.header = v.header;
-      next.appendRaw(t, h);
-      return { app: next, outcome: 'cut' };
-    }
-    let hh = h;
-    if (v.pBack.length > 0 || v.nBack.length > 0) {
-      hh = copyHistogram(h);
-      if (v.pFwd.length === 0 && v.nFwd.length === 0) {
-        hh.positiveSpans = this.pSpans.map((s) => ({ ...s }));
-        hh.negativeSpans = this.nSpans.map((s) => ({ ...s }));
-      } else {
-        hh.positiveSpans = adjustForInserts(hh.positiveSpans, v.pBack);
-        hh.negativeSpans = adjustForInserts(hh.negativeSpans, v.nBack);
-      }
-      widen(hh, v.pBack, v.nBack);
-    }
-    if (v.pFwd.length > 0 || v.nFwd.length > 0) {
-      const app = this.recode(v.pFwd, v.nFwd, hh.positiveSpans, hh.negativeSpans);
-      app.appendRaw(t, hh);
-      return { app, outcome: 'recoded' };
-    }
-    this.appendRaw(t, hh);
-    return { app: this, outcome: 'appended' };
-  }
-
-  private appendGauge(t: number, h: Histogram): { app: HistogramAppender; outcome: AppendOutcome } {
     const g = this.appendableGauge(h);
-    if (g === null) {
-      const next = new HistogramAppender();
-      next.header = CounterResetHeader.Gauge;
-      next.appendRaw(t, h);
-      return { app: next, outcome: 'cut' };
-    }
-    let hh = h;
-    if (g.pBack.length + g.nBack.length > 0) {
-      hh = copyHistogram(h);
-      hh.positiveSpans = g.pMerged;
-      hh.negativeSpans = g.nMerged;
-      widen(hh, g.pBack, g.nBack);
-    }
-    if (g.pFwd.length > 0 || g.nFwd.length > 0) {
-      const app = this.recode(g.pFwd, g.nFwd, hh.positiveSpans, hh.negativeSpans);
-      app.appendRaw(t, hh);
-      return { app, outcome: 'recoded' };
-    }
-    this.appendRaw(t, hh);
-    return { app: this, outcome: 'appended' };
+    if (g === null) return this.cut(t, h, CounterResetHeader.Gauge);
+    return this.place(t, h, g, true);
   }
 
   /** Prometheus's appendable(): may `h` follow in this chunk, after which inserts, and what reset header. */
@@ -194,36 +101,16 @@ export class HistogramAppender {
     return { pFwd: p.forward, nFwd: n.forward, pBack: p.backward, nBack: n.backward, pMerged: p.merged, nMerged: n.merged };
   }
 
-  /** Re-encodes this chunk's samples with the forward inserts applied (the wider layout), header kept. */
-  private recode(pFwd: Insert[], nFwd: Insert[], pSpans: Span[], nSpans: Span[]): HistogramAppender {
-    const app = new HistogramAppender();
-    const np = countSpans(pSpans);
-    const nn = countSpans(nSpans);
-    for (const [t, old] of iterateHistogramChunk(this.bytes())) {
-      old.positiveSpans = pSpans;
-      old.negativeSpans = nSpans;
-      if (pFwd.length > 0) old.positiveBuckets = applyInserts(old.positiveBuckets, np, pFwd, true);
-      if (nFwd.length > 0) old.negativeBuckets = applyInserts(old.negativeBuckets, nn, nFwd, true);
-      app.appendRaw(t, old);
-    }
-    app.header = this.header;
-    return app;
-  }
-
   /** Prometheus's appendHistogram: writes `h` with no appendability checks. */
   appendRaw(t: number, h: Histogram): void {
-    if (isStaleNaN(h.sum)) h = STALE_ONLY(h.sum);
+    if (isStaleNaN(h.sum)) h = staleOnly(h.sum);
     const w = this.w;
     let tDelta = 0;
     let cntDelta = 0;
     let zCntDelta = 0;
     if (this.num === 0) {
       writeLayout(w, h);
-      this.schema = h.schema;
-      this.zThreshold = h.zeroThreshold;
-      this.pSpans = h.positiveSpans.map((s) => ({ ...s }));
-      this.nSpans = h.negativeSpans.map((s) => ({ ...s }));
-      this.customValues = h.customValues.slice();
+      this.keepLayout(h);
       this.pBuckets = new Array<number>(countSpans(h.positiveSpans)).fill(0);
       this.nBuckets = new Array<number>(countSpans(h.negativeSpans)).fill(0);
       this.pBucketsDelta = new Array<number>(this.pBuckets.length).fill(0);
@@ -269,12 +156,6 @@ function writeBucketDods(w: BitWriter, buckets: readonly number[], last: number[
   }
 }
 
-/** recodeHistogram: adds to `h` (in place) the empty buckets the chunk has and `h` lacks. */
-function widen(h: Histogram, pBack: Insert[], nBack: Insert[]): void {
-  if (pBack.length > 0) h.positiveBuckets = applyInserts(h.positiveBuckets, countSpans(h.positiveSpans), pBack, true);
-  if (nBack.length > 0) h.negativeBuckets = applyInserts(h.negativeBuckets, countSpans(h.negativeSpans), nBack, true);
-}
-
 /** Decodes an integer histogram chunk (header included) into (timestamp, histogram) pairs, as Prometheus's
  *  iterator returns them (hints from the header; a stale sample carries only its sum). */
 export function* iterateHistogramChunk(data: Uint8Array): Generator<[number, Histogram]> {
@@ -299,7 +180,7 @@ export function* iterateHistogramChunk(data: Uint8Array): Generator<[number, His
   let zCntDelta = 0;
   for (let numRead = 1; ; numRead++) {
     const s = xorStreamValue(sum);
-    if (isStaleNaN(s)) yield [t, STALE_ONLY(s)];
+    if (isStaleNaN(s)) yield [t, staleOnly(s)];
     else {
       yield [t, atMostSchema8({
         counterResetHint: counterResetHintFor(header, numRead), schema: layout.schema, zeroThreshold: layout.zeroThreshold,

@@ -1,7 +1,7 @@
 // Gorilla-style chunk (as Prometheus's chunkenc.XORChunk): delta-of-delta timestamps in
 // 1/14/17/20/64-bit buckets, and XOR-ed float bits with leading/trailing zero windows.
 // Values travel as (hi, lo) uint32 halves so that NaN payloads (the stale marker) survive bit-exact.
-import { BitReader, BitWriter } from './bits.js';
+import { BitReader, BitWriter, writeShifted } from './bits.js';
 
 /** Samples per chunk before it is cut (Prometheus's default). */
 export const SAMPLES_PER_CHUNK = 120;
@@ -90,17 +90,6 @@ export class XorAppender {
     this.leading = 0xff;
     this.trailing = 0;
   }
-}
-
-function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, n: number): void {
-  if (shift >= 32) {
-    lo = hi >>> (shift - 32);
-    hi = 0;
-  } else if (shift > 0) {
-    lo = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
-    hi = hi >>> shift;
-  }
-  w.writeBits64(hi, lo, n);
 }
 
 function writeInt64(w: BitWriter, v: number): void {

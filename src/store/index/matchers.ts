@@ -16,8 +16,24 @@ export interface CompiledMatcher {
   readonly negative: boolean;
 }
 
+// By matcher object: the parse cache hands out the same frozen matchers for the same query text, so a repeated
+// query compiles nothing (profile: compiling was 9% of the fleet manager's 7 instant selectors at 10k series).
+// Weak: an entry lives as long as its syntax tree. Only frozen matchers: one changed in place must not be answered
+// from the cache.
+const compiled = new WeakMap<LabelMatcher, CompiledMatcher>();
+
 /** Throws RegexError (from the RE2 compiler) for a regex that is not valid RE2. */
 export function compileMatcher(m: LabelMatcher): CompiledMatcher {
+  if (!Object.isFrozen(m)) return compileNew(m);
+  let c = compiled.get(m);
+  if (c === undefined) {
+    c = compileNew(m);
+    compiled.set(m, c);
+  }
+  return c;
+}
+
+function compileNew(m: LabelMatcher): CompiledMatcher {
   switch (m.type) {
     case '=':
       return { name: m.name, matches: (v) => v === m.value, literals: [m.value], matchesEmpty: m.value === '', negative: false };

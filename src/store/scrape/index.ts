@@ -1,12 +1,20 @@
 // Scraping as the store server uses it: the configuration file loaded and applied, reloaded on demand
-// (SIGHUP), and the targets' state for /api/v1/targets.
+// (SIGHUP), and the targets' state for /api/v1/targets. The scrape modules (the manager, its loops, undici,
+// the OAuth client, the config schema) are imported only when a scrape configuration is given: a store without
+// one does not hold them in memory.
 import type { Logger } from '../../telemetry/logger.js';
 import type { Store } from '../store.js';
-import { loadScrapeConfig, type ScrapeConfig } from './config.js';
-import { ScrapeManager, type TargetStatus } from './manager.js';
+import type { ScrapeConfig } from './config.js';
+import type { ScrapeManager, TargetStatus } from './manager.js';
 
-export { loadScrapeConfig, scrapeConfigFrom, DEFAULT_BODY_SIZE_LIMIT, type ScrapeConfig, type ScrapeJob } from './config.js';
-export { ScrapeManager, type TargetStatus } from './manager.js';
+export type { ScrapeConfig, ScrapeJob } from './config.js';
+export type { ScrapeManager, TargetStatus } from './manager.js';
+
+/** Reads and checks a scrape configuration file (throws ConfigError naming what is wrong); before the store opens. */
+export async function readScrapeConfig(file: string): Promise<ScrapeConfig> {
+  const { loadScrapeConfig } = await import('./config.js');
+  return loadScrapeConfig(file);
+}
 
 export interface Scraping {
   manager: ScrapeManager;
@@ -17,6 +25,7 @@ export interface Scraping {
 
 /** Starts the scrape loops of `config` (loaded from `file`, which reload() reads again). */
 export async function startScraping(store: Store, file: string, config: ScrapeConfig, logger: Logger): Promise<Scraping> {
+  const [{ ScrapeManager }, { loadScrapeConfig }] = await Promise.all([import('./manager.js'), import('./config.js')]);
   const manager = new ScrapeManager({ store, logger });
   await manager.apply(config);
   return {
