@@ -33,10 +33,12 @@ export function logsCommand(): Command {
       const names = selectComponents(dir, component, o.data);
       const lines = o.lines === undefined ? (o.follow ? 10 : Infinity) : Number(o.lines);
       if ((!Number.isInteger(lines) && lines !== Infinity) || lines < 0) throw new Error(`--lines ${o.lines}: expected a whole number >= 0`);
-      const byName = new Map(names.map((n) => [n, lastLines(readLogLines(dir, n), lines)]));
       const prefixed = names.length > 1 || component === undefined;
+      // Followed files are opened before their history is read: what is written in between is printed once.
+      const followers = o.follow ? followFrom(dir, names, prefixed) : undefined;
+      const byName = new Map(names.map((n) => [n, lastLines(readLogLines(dir, n, followers?.get(n)), lines)]));
       for (const line of prefixed ? interleave(byName) : byName.get(names[0]!)!) process.stdout.write(`${line}\n`);
-      if (o.follow) await follow(dir, component === undefined ? undefined : names, prefixed);
+      if (followers) await follow(dir, followers, component === undefined, prefixed);
     }, 'logs'),
   );
   return cmd;
@@ -56,19 +58,24 @@ function selectComponents(dir: string, component: string | undefined, dataArg: s
   return [component];
 }
 
-/** Follows the named components' files, or every file under `dir`, including ones that appear later. */
-async function follow(dir: string, only: string[] | undefined, prefixed: boolean): Promise<never> {
+/** A follower per named component, each starting at its file's end now (the history printed is what lies before). */
+function followFrom(dir: string, names: string[], prefixed: boolean): Map<string, LogFollower> {
   const followers = new Map<string, LogFollower>();
+  for (const n of names) addFollower(followers, dir, n, prefixed, true);
+  return followers;
+}
+
+function addFollower(followers: Map<string, LogFollower>, dir: string, name: string, prefixed: boolean, fromEnd: boolean): void {
   const width = () => Math.max(...[...followers.keys()].map((n) => n.length));
-  // Files there now: from their end (what they hold was printed); files that appear later: from their start.
-  const add = (name: string, fromEnd: boolean) => {
-    const print = (line: string) => process.stdout.write(prefixed ? `${name.padEnd(width())} | ${line}\n` : `${line}\n`);
-    followers.set(name, new LogFollower(join(dir, `${name}.log`), print, fromEnd));
-  };
-  for (const n of only ?? logNamesIn(dir)) add(n, true);
+  const print = (line: string) => process.stdout.write(prefixed ? `${name.padEnd(width())} | ${line}\n` : `${line}\n`);
+  followers.set(name, new LogFollower(join(dir, `${name}.log`), print, fromEnd));
+}
+
+/** Polls the followers; with `joining`, a component whose file appears later is followed from its start. */
+async function follow(dir: string, followers: Map<string, LogFollower>, joining: boolean, prefixed: boolean): Promise<never> {
   for (;;) {
     await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
-    if (!only) for (const n of logNamesIn(dir)) if (!followers.has(n)) add(n, false);
+    if (joining) for (const n of logNamesIn(dir)) if (!followers.has(n)) addFollower(followers, dir, n, prefixed, false);
     for (const f of followers.values()) f.poll();
   }
 }

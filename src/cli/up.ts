@@ -27,7 +27,7 @@ export function upCommand(): Command {
     .option('--console.listen <host:port>', 'where the web console listens (default 127.0.0.1:<base port + 9>)')
     .option('--log.level <level>', "log level of every component; given, their logs stream to this terminal at that level (default: info, into <data>/logs/ only)");
   helpWithExamples(cmd, {
-    notes: 'Every component runs as a supervised child process, restarted with backoff when it exits. Ctrl-C stops everything.\n\n'
+    notes: 'Every component runs as a supervised child process, restarted with backoff when it exits. Ctrl-C stops everything; if up itself is killed, its components stop on their own.\n\n'
       + 'The terminal stays calm by default: start-up progress, the banner, then one timestamped line per change (a hop changes state, an alert fires or resolves, '
       + "the doctor's verdict changes, a component restarts, a fault is injected or cleared). Every component logs at info into <data>/logs/<component>.log "
       + '(read them with `obspath logs [component] [-f]`). --verbose, or an explicit --log.level LEVEL, streams every component\'s logs to the terminal instead, '

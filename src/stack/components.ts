@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { startBlackHole, startErrorServer, startSlowProxy, type FaultServer } from './fault-servers.js';
+import { findOnPath } from './watch.js';
 import type { ComponentSpec, StackPlan } from './plan.js';
 import type { ChildSpec } from './supervisor.js';
 
@@ -15,8 +16,20 @@ export type ComponentWrap = Readonly<Partial<Record<string, readonly string[]>>>
 /** The supervisor's spec for a component of the plan: obspath itself or an external program, under its wrapper. */
 export function childSpecOf(c: ComponentSpec, wrap: ComponentWrap = {}): ChildSpec {
   const [command, args] = c.command ? [c.command, c.args] : [process.execPath, [OBSPATH_BIN, ...c.args]];
-  const argv = [...(wrap[c.name] ?? []), command, ...args];
+  const argv = [...(c.command ? parentDeathWrap() : []), ...(wrap[c.name] ?? []), command, ...args];
   return { name: c.name, command: argv[0]!, args: argv.slice(1), env: c.env, restart: true };
+}
+
+let parentDeath: readonly string[] | undefined;
+
+/**
+ * An external program (Alertmanager) does not watch the supervisor's link as obspath children do; on Linux,
+ * util-linux's setpriv asks the kernel to SIGTERM it when the supervisor dies (PR_SET_PDEATHSIG, kept across
+ * exec). Without setpriv it runs as is and could outlive a killed supervisor.
+ */
+function parentDeathWrap(): readonly string[] {
+  parentDeath ??= findOnPath('setpriv') !== undefined ? ['setpriv', '--pdeathsig', 'SIGTERM', '--'] : [];
+  return parentDeath;
 }
 
 export async function answers(url: string): Promise<boolean> {

@@ -40,6 +40,9 @@ export interface StackOptions {
   alertmanager?: boolean;
   /** Tests only: every alert's `for:` in the stack's copy of the rule bundle (the bundle's are 5-10 minutes). */
   alertFor?: string;
+  /** Tests only: the store's scrape and rule evaluation intervals (defaults: 5s and 5s, as `obspath up` runs). */
+  scrapeInterval?: string;
+  ruleEvaluationInterval?: string;
   /** Every component over TLS with a CA made at start in <data>/tls/ (up --tls). */
   tls?: boolean;
   /** Where the console listens (up --console.listen); default 127.0.0.1:<base port + 9>. */
@@ -188,7 +191,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const tls = opts.tls ? makeStackTls(resolve(opts.dataDir)) : undefined;
   // This process's clients (readiness polls, data plane, dashboard user, slow-proxy stand-ins) trust the CA too.
   if (tls) trustExtraCa(readFileSync(tls.caFile, 'utf8'));
-  const planOptions = { dataDir: opts.dataDir, basePort: opts.basePort, logLevel: opts.logLevel, alertmanager: opts.alertmanager, alertFor: opts.alertFor, tls };
+  const { scrapeInterval, ruleEvaluationInterval } = opts;
+  const planOptions = { dataDir: opts.dataDir, basePort: opts.basePort, logLevel: opts.logLevel, alertmanager: opts.alertmanager, alertFor: opts.alertFor, scrapeInterval, ruleEvaluationInterval, tls };
   const plan = buildPlan({ ...planOptions, faults });
   const mux = new LogMux(opts.out, undefined, join(plan.dataDir, 'logs'));
   const supervisor = new Supervisor(mux);

@@ -119,15 +119,22 @@ export function lineTime(line: string): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-/** A component's lines as kept: the rotated file (<name>.log.1) first, then the current one. */
-export function readLogLines(dir: string, name: string): string[] {
+/**
+ * A component's lines as kept: the rotated file (<name>.log.1) first, then the current one. With a follower
+ * already open on the current file, its lines are those before the follower's start, so a line written while
+ * the history is printed is followed, not lost (nor printed twice).
+ */
+export function readLogLines(dir: string, name: string, follower?: LogFollower): string[] {
   const lines: string[] = [];
-  for (const file of [`${name}.log.1`, `${name}.log`]) {
-    const path = join(dir, file);
-    if (existsSync(path)) lines.push(...readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0));
-  }
+  const rotated = join(dir, `${name}.log.1`);
+  if (existsSync(rotated)) lines.push(...nonEmptyLines(readFileSync(rotated, 'utf8')));
+  const current = join(dir, `${name}.log`);
+  if (follower) lines.push(...follower.history());
+  else if (existsSync(current)) lines.push(...nonEmptyLines(readFileSync(current, 'utf8')));
   return lines;
 }
+
+const nonEmptyLines = (text: string): string[] => text.split('\n').filter((l) => l.length > 0);
 
 /**
  * Several components' lines merged in time order, each prefixed by its component ("api   | ..."). A line
@@ -176,6 +183,24 @@ export class LogFollower {
     } catch {
       this.#fd = undefined; // not there yet: looked for again at the next poll
     }
+  }
+
+  /**
+   * The complete lines before the point this follower starts from (its file's end when it was opened); the
+   * start moves back to the end of the last complete line, so a line being written is followed whole.
+   */
+  history(): string[] {
+    if (this.#fd === undefined || this.#offset === 0) return [];
+    const buf = Buffer.alloc(this.#offset);
+    let read = 0;
+    while (read < buf.length) {
+      const n = readSync(this.#fd, buf, read, buf.length - read, read);
+      if (n <= 0) break;
+      read += n;
+    }
+    const end = buf.lastIndexOf(0x0a, read - 1) + 1;
+    this.#offset = end;
+    return nonEmptyLines(buf.subarray(0, end).toString('utf8'));
   }
 
   /** Reads what was written since the last poll. */

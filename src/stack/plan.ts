@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { storeNodeEnv } from '../config/store-node-options.js';
 import type { FaultName } from './faults.js';
 import type { StackTls } from './tls.js';
 import { alertmanagerSpec, RULE_EVALUATION_INTERVAL, writeAlertRules } from './watch.js';
@@ -97,6 +98,9 @@ interface PlanContext {
   /** Where the store posts its alerts (Alertmanager API v2). */
   alertsUrl: string;
   alertFor?: string;
+  /** Tests only: the store's scrape and rule evaluation intervals (default SCRAPE_INTERVAL, RULE_EVALUATION_INTERVAL). */
+  scrapeInterval?: string;
+  ruleEvaluationInterval?: string;
   /** A component's loopback base URL: https with --tls (the fault stand-ins, doctor serve and Alertmanager stay http). */
   url(port: number): string;
   tls?: StackTls;
@@ -171,12 +175,12 @@ export const SCRAPE_INTERVAL = '5s';
  * The store scrapes directly (no API in between to set the tenant label on the way in), so the series carry the
  * tenant's label themselves: reads through the API, which enforces that label, see them.
  */
-function writeScrapeConfig({ ports, configDir, tls }: PlanContext): string {
+function writeScrapeConfig({ ports, configDir, tls, scrapeInterval }: PlanContext): string {
   // Over --tls the store trusts the stack's CA through NODE_EXTRA_CA_CERTS (its scrape config has no tls_config).
   const job = (job_name: string, port: number) => ({ job_name, ...(tls ? { scheme: 'https' } : {}), static_configs: [{ targets: [`127.0.0.1:${port}`], labels: { tenant_id: TENANT_ID } }] });
   const file = join(configDir, 'scrape.yaml');
   writeFileSync(file, stringify({
-    global: { scrape_interval: SCRAPE_INTERVAL },
+    global: { scrape_interval: scrapeInterval ?? SCRAPE_INTERVAL },
     scrape_configs: [
       job('store', ports.store), job('observatorium-api', ports.apiInternal), job('token-refresher', ports.refresherInternal),
       job('fleet-manager', ports.fleetManagerMetrics), job('probe', ports.probe),
@@ -186,10 +190,10 @@ function writeScrapeConfig({ ports, configDir, tls }: PlanContext): string {
 }
 
 /** The store's rule flags: the bundle, copied among the stack's config files, and where alerts go; none without it. */
-function ruleArgs({ configDir, alertsUrl, alertFor }: PlanContext): string[] {
+function ruleArgs({ configDir, alertsUrl, alertFor, ruleEvaluationInterval }: PlanContext): string[] {
   const file = writeAlertRules(configDir, alertFor);
   if (file === undefined) return [];
-  return ['--rules.file', file, '--rules.evaluation-interval', RULE_EVALUATION_INTERVAL, '--alertmanager.url', alertsUrl];
+  return ['--rules.file', file, '--rules.evaluation-interval', ruleEvaluationInterval ?? RULE_EVALUATION_INTERVAL, '--alertmanager.url', alertsUrl];
 }
 
 /** The store (absent with backend-down) and the URL the API reaches it at. */
@@ -209,7 +213,8 @@ function storeWiring(c: PlanContext): { backendUrl: string; store?: ComponentSpe
         'store', '--storage.path', join(dataDir, 'store'), '--web.listen', `127.0.0.1:${ports.store}`, '--storage.fsync', 'batch',
         '--config.file', writeScrapeConfig(c), '--log.level', logLevel === 'info' ? 'warn' : logLevel, ...ruleArgs(c), ...serverTlsArgs(c, false),
       ],
-      env: {},
+      // Its V8 flag through NODE_OPTIONS, so `obspath store` runs it in place instead of relaying to a second process.
+      env: storeNodeEnv(process.env),
       readyUrl: `${url(ports.store)}/-/ready`,
     },
   };
@@ -337,6 +342,12 @@ export interface PlanOptions {
   alertmanager?: boolean;
   /** Tests only: every alert's `for:` in the stack's copy of the bundle (see writeAlertRules). */
   alertFor?: string;
+  /**
+   * Tests only: the store's scrape interval and rule evaluation interval (default SCRAPE_INTERVAL and
+   * RULE_EVALUATION_INTERVAL): with a shortened `for:`, a fault's alert then fires in seconds, not tens of seconds.
+   */
+  scrapeInterval?: string;
+  ruleEvaluationInterval?: string;
   /** Serve every component over TLS with this CA's certificate (up --tls; see makeStackTls). */
   tls?: StackTls;
 }
@@ -356,7 +367,7 @@ export function buildPlan(opts: PlanOptions): StackPlan {
     logLevel: opts.logLevel ?? 'info',
     standIns: [],
     alertsUrl: localUrl(opts.alertmanager ? ports.alertmanager : ports.doctor),
-    alertFor: opts.alertFor,
+    alertFor: opts.alertFor, scrapeInterval: opts.scrapeInterval, ruleEvaluationInterval: opts.ruleEvaluationInterval,
   };
   writeConfigFiles(c);
   const refresherIssuerUrl = refresherIssuerUrlOf(c);

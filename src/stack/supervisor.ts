@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { LogMux } from './log-stream.js';
+import { SUPERVISOR_FD, SUPERVISOR_FD_ENV } from './supervised.js';
 
 export interface ChildSpec {
   name: string;
@@ -29,7 +30,8 @@ const STABLE_AFTER_MS = 10_000;
 /**
  * Runs components as child processes, prefixes their logs, and restarts the ones that exit, with
  * doubling backoff, like the kubelet does. Stopping sends one SIGTERM, then SIGKILL after a grace period;
- * children run in their own process groups, so each gets exactly one signal on Ctrl-C.
+ * children run in their own process groups, so each gets exactly one signal on Ctrl-C. Children outlive no
+ * supervisor: an obspath child watches its link to this process (supervised.ts).
  */
 export class Supervisor extends EventEmitter<{ exit: [ChildStatus] }> {
   readonly #children = new Map<string, { spec: ChildSpec; proc?: ChildProcess; status: ChildStatus; backoff: number; timer?: NodeJS.Timeout; startedAt: number; stopAt?: number }>();
@@ -53,8 +55,10 @@ export class Supervisor extends EventEmitter<{ exit: [ChildStatus] }> {
   #spawn(name: string): void {
     const c = this.#children.get(name)!;
     const proc = spawn(c.spec.command, c.spec.args, {
-      env: { ...process.env, ...c.spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...c.spec.env, [SUPERVISOR_FD_ENV]: String(SUPERVISOR_FD) },
+      // fd 3: the child's end of a socket pair whose other end only this process holds; an obspath child
+      // stops when it reads EOF there, i.e. when this process is gone however it died (see supervised.ts).
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       // Its own process group: the terminal's Ctrl-C (SIGINT to the foreground group) reaches only the
       // supervisor, which stops each child with one SIGTERM; a child still starting up is not killed half-way.
       detached: true,
@@ -66,6 +70,7 @@ export class Supervisor extends EventEmitter<{ exit: [ChildStatus] }> {
     this.logs.attach(name, proc.stdout!);
     this.logs.attach(name, proc.stderr!);
     proc.once('exit', (code, signal) => {
+      proc.stdio[SUPERVISOR_FD]?.destroy();
       c.status.running = false;
       c.status.lastExit = { code, signal, at: Date.now() };
       this.emit('exit', { ...c.status });

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../../tools/testing/net.js';
-import { OBSPATH_BIN, REPO_ROOT } from '../../tools/testing/procs.js';
+import { tempDir, waitUntil } from '../../tools/testing/net.js';
+import { OBSPATH_BIN, REPO_ROOT, processGroupMembers } from '../../tools/testing/procs.js';
 import { blockScript, shellBlocks, type ReadmeBlock } from './readme-blocks.js';
 
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
@@ -34,8 +34,20 @@ esac
   for (const f of ['npx', 'npm']) chmodSync(join(bin, f), 0o755);
 }
 
+/** True once nothing of process group `pgid` runs any more, polled until `timeoutMs`. */
+async function groupEnds(pgid: number, timeoutMs: number): Promise<boolean> {
+  try {
+    await waitUntil(() => processGroupMembers(pgid).length === 0, timeoutMs, `process group ${pgid} to end`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface BlockResult { code: number | null; output: string; ms: number; stoppedBy: 'SIGINT' | 'SIGKILL'; leftRunning: number[] }
+
 /** Runs one block in its own process group; whatever it left running is stopped when it ends. */
-async function runBlock(block: ReadmeBlock, cwd: string, bin: string, logs: string): Promise<{ code: number | null; output: string; ms: number }> {
+async function runBlock(block: ReadmeBlock, cwd: string, bin: string, logs: string): Promise<BlockResult> {
   const started = Date.now();
   const child = spawn('bash', ['-c', blockScript(block, 40)], {
     cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,17 +56,21 @@ async function runBlock(block: ReadmeBlock, cwd: string, bin: string, logs: stri
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const killGroup = (signal: NodeJS.Signals) => { try { process.kill(-child.pid!, signal); } catch { /* gone */ } };
+  const pgid = child.pid!;
+  const killGroup = (signal: NodeJS.Signals) => { try { process.kill(-pgid, signal); } catch { /* gone */ } };
   process.once('exit', () => killGroup('SIGKILL'));
   const timer = setTimeout(() => { output += '\n(block timed out after 90 s)'; killGroup('SIGKILL'); }, 90_000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(timer);
   const ms = Date.now() - started;
-  // Stop the block's servers as Ctrl-C would, then make sure nothing is left.
+  // Stop the block's servers as Ctrl-C would and wait until they are gone (a server still draining holds its
+  // ports); SIGKILL only what ignores that. `obspath up`'s components live in their own groups: up stops them
+  // on SIGINT, and they stop themselves when up is SIGKILLed.
   killGroup('SIGINT');
-  await new Promise((r) => setTimeout(r, 1500));
+  if (await groupEnds(pgid, 20_000)) return { code, output, ms, stoppedBy: 'SIGINT', leftRunning: [] };
   killGroup('SIGKILL');
-  return { code, output, ms };
+  await groupEnds(pgid, 10_000);
+  return { code, output, ms, stoppedBy: 'SIGKILL', leftRunning: processGroupMembers(pgid) };
 }
 
 test('README.md: the examples are found (both first commands, servers, one-shot commands)', () => {
@@ -81,9 +97,10 @@ test('README.md: every sh block runs as written', { timeout: 240_000 }, async ()
     // The blocks use ports that collide neither with each other nor with obspath up (the README says so),
     // so they run side by side; each one's commands run in order.
     const results = await Promise.all(BLOCKS.map((block) => runBlock(block, dir.path, bin, logs)));
-    BLOCKS.forEach((block, i) => console.log(`README.md:${block.line}: ${block.commands.length} command(s), exit ${results[i]!.code}, ${(results[i]!.ms / 1000).toFixed(1)} s (${results[i]!.output.match(/^\+ .*$/gm)?.join(', ')})`));
+    BLOCKS.forEach((block, i) => console.log(`README.md:${block.line}: ${block.commands.length} command(s), exit ${results[i]!.code}, ${(results[i]!.ms / 1000).toFixed(1)} s, stopped by ${results[i]!.stoppedBy} (${results[i]!.output.match(/^\+ .*$/gm)?.join(', ')})`));
     console.log(`README.md: ${BLOCKS.length} blocks in ${((Date.now() - total) / 1000).toFixed(1)} s`);
     BLOCKS.forEach((block, i) => assert.equal(results[i]!.code, 0, `README.md:${block.line} failed:\n${results[i]!.output}`));
+    BLOCKS.forEach((block, i) => assert.deepEqual(results[i]!.leftRunning, [], `README.md:${block.line} left processes running after SIGKILL`));
   } finally {
     await dir.cleanup();
   }

@@ -9,6 +9,7 @@ import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Registry } from 'prom-client';
 import { BareServer, type BareHandler } from '../../src/http/bare-server.js';
@@ -201,4 +202,38 @@ test('TLS: served, and the certificate is reloaded from disk', async () => {
   } finally {
     await server.close();
   }
+});
+
+test('the access log: one line per answer with the request id first, the same whether the handler logged or not', async () => {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
+  const log = createLogger({ component: 'token-refresher', level: 'info', destination });
+  const server = new BareServer({ logger: log, hop: 'token-refresher' }, (ex) => {
+    if (ex.req.url === '/talk') ex.log.info('handler line');
+    if (ex.req.url === '/fail') throw new HttpError(502, 'upstream_unreachable', 'down', { hop: 'token-refresher' });
+    ex.writeHead(200, {});
+    ex.res.end();
+  });
+  const { url } = await listen(server, '127.0.0.1:0');
+  try {
+    await call(url, { path: '/quiet?q=1', headers: { 'x-request-id': 'quiet-1' } });
+    await call(url, { path: '/talk', headers: { 'x-request-id': 'talk-1' } });
+    await call(url, { path: '/fail', headers: { 'x-request-id': 'fail-1' } });
+    await waitUntil(() => lines.filter((l) => l.includes('"msg":"request"')).length === 3, 5000, `access lines\n${lines.join('')}`);
+  } finally {
+    await server.close();
+  }
+  const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const access = parsed.filter((l) => l.msg === 'request');
+  const keys = ['level', 'time', 'component', 'reqId', 'method', 'path', 'status', 'durationMs', 'remote', 'msg'];
+  for (const l of access) assert.deepEqual(Object.keys(l), keys);
+  assert.deepEqual(access.map((l) => [l.level, l.reqId, l.path, l.status, l.remote]), [
+    ['info', 'quiet-1', '/quiet', 200, '127.0.0.1'], ['info', 'talk-1', '/talk', 200, '127.0.0.1'], ['warn', 'fail-1', '/fail', 502, '127.0.0.1'],
+  ]);
+  assert.equal(parsed.find((l) => l.msg === 'handler line')?.reqId, 'talk-1');
 });

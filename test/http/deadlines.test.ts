@@ -31,9 +31,10 @@ before(async () => {
 
 after(async () => {
   for (const stop of stops) await stop();
-  await issuer.stop();
+  // A failed before() leaves some of these unset; what did start is still stopped, so the file can end.
+  await (issuer as IssuerProc | undefined)?.stop();
   for (const s of sockets) s.destroy();
-  blackHole.close();
+  (blackHole as Server | undefined)?.close();
   await dir.cleanup();
 });
 

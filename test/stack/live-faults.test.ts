@@ -55,9 +55,13 @@ function counterSum(text: string, name: string, match: Record<string, string>): 
 const REQUESTS = 'kas_fleet_manager_observatorium_request_count';
 const FAILURES = 'kas_fleet_manager_observatorium_request_failures_total';
 
-async function fleetCount(stack: RunningStack, name: string, match: Record<string, string>): Promise<number> {
+async function fleetMetrics(stack: RunningStack): Promise<string> {
   const res = await request(`http://127.0.0.1:${stack.plan.ports.fleetManagerMetrics}/metrics`, { headersTimeout: 5000, bodyTimeout: 5000 });
-  return counterSum(await res.body.text(), name, match);
+  return res.body.text();
+}
+
+async function fleetCount(stack: RunningStack, name: string, match: Record<string, string>): Promise<number> {
+  return counterSum(await fleetMetrics(stack), name, match);
 }
 
 /**
@@ -119,11 +123,15 @@ async function injectAndClear(stack: RunningStack, fault: Fault, dataDir: string
   const argsOf = (name: string) => stack.plan.components.find((c) => c.name === name)?.args ?? [];
   assert.deepEqual([file.refresher.args, file.api.args], [argsOf('token-refresher'), argsOf('api')], 'stack.json has the live arguments');
   // Counted from here: a restarted fleet manager starts its counters at 0.
-  const codeBefore = await fleetCount(stack, REQUESTS, { code: fault.fleetCode });
-  const reasonBefore = fault.failureReason ? await fleetCount(stack, FAILURES, { reason: fault.failureReason }) : 0;
-
-  await waitUntil(async () => (await fleetCount(stack, REQUESTS, { code: fault.fleetCode })) > codeBefore, 30_000, `${fault.name}: code ${fault.fleetCode} at the fleet manager`);
-  if (fault.failureReason) assert.ok((await fleetCount(stack, FAILURES, { reason: fault.failureReason })) > reasonBefore, `${fault.name}: failure reason ${fault.failureReason}`);
+  // Both counts come from one scrape: read apart, a failure landing between the reads counts in one and not the other.
+  const codeAndReason = async (): Promise<[number, number]> => {
+    const text = await fleetMetrics(stack);
+    return [counterSum(text, REQUESTS, { code: fault.fleetCode }), fault.failureReason ? counterSum(text, FAILURES, { reason: fault.failureReason }) : 0];
+  };
+  const [codeBefore, reasonBefore] = await codeAndReason();
+  let seen: [number, number] = [codeBefore, reasonBefore];
+  await waitUntil(async () => (seen = await codeAndReason())[0] > codeBefore, 30_000, `${fault.name}: code ${fault.fleetCode} at the fleet manager`);
+  if (fault.failureReason) assert.ok(seen[1] > reasonBefore, `${fault.name}: failure reason ${fault.failureReason} (${reasonBefore} -> ${seen[1]}, code ${fault.fleetCode} ${codeBefore} -> ${seen[0]})`);
   step();
 
   const cleared = await call(stack, 'DELETE', `/api/v1/faults/${fault.name}`);

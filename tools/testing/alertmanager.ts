@@ -3,8 +3,8 @@
 // nothing, for tests that read its API); and an alert posted to it as Prometheus does (POST /api/v2/alerts).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, httpOk, tempDir, waitUntil } from './net.js';
-import { startProcess, type Backend } from './procs.js';
+import { freePort, httpOk, tempDir } from './net.js';
+import { startProcess, waitForStart, type Backend } from './procs.js';
 
 export interface AlertmanagerOptions {
   /** Where every notification goes (webhook_configs url); none: a receiver that does nothing. */
@@ -39,7 +39,7 @@ ${opts.webhookUrl === undefined ? '' : `    webhook_configs:
     '--log.level=warn',
   ]);
   const url = `http://127.0.0.1:${port}`;
-  await waitUntil(() => httpOk(`${url}/-/ready`), 15_000, `alertmanager ready\n${proc.output()}`);
+  await waitForStart(proc, () => httpOk(`${url}/-/ready`), 30_000, `alertmanager ready\n${proc.output()}`);
   return { url, proc, dir: dir.path, stop: async () => { await proc.stop(); await dir.cleanup(); } };
 }
 

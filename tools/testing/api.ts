@@ -2,8 +2,8 @@
 // `obspath api` as a child process.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, httpOk, waitUntil } from './net.js';
-import { OBSPATH_BIN, startProcess, type Proc } from './procs.js';
+import { freePort, httpOk } from './net.js';
+import { OBSPATH_BIN, startProcess, waitForStart, type Proc } from './procs.js';
 import type { TestClient } from './stack.js';
 
 export const SECRET = 'api-test-secret-5e2c1';
@@ -95,8 +95,8 @@ export async function startApiProc(opts: { dir: string; issuerUrl: string; args?
     ...(opts.nodeArgs ?? []), OBSPATH_BIN, 'api', '--tenants.config', tenantsFile, '--rbac.config', rbacFile, '--web.listen', `127.0.0.1:${web}`, '--web.internal.listen', `127.0.0.1:${internal}`, '--log.level', 'warn', ...(opts.args ?? []),
   ], { env: opts.env });
   const internalUrl = `http://127.0.0.1:${internal}`;
-  await waitUntil(() => httpOk(`${internalUrl}/live`), 15_000, `api live\n${proc.output()}`);
-  if (opts.waitReady !== false) await waitUntil(() => httpOk(`${internalUrl}/ready`), 15_000, `api ready\n${proc.output()}`);
+  await waitForStart(proc, () => httpOk(`${internalUrl}/live`), 30_000, `api live\n${proc.output()}`);
+  if (opts.waitReady !== false) await waitForStart(proc, () => httpOk(`${internalUrl}/ready`), 30_000, `api ready\n${proc.output()}`);
   return { proc, url: `http://127.0.0.1:${web}`, internalUrl, tenantsFile, rbacFile, stop: () => proc.stop() };
 }
 

@@ -5,8 +5,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fleetConfigSchema, startFleetManager, type RunningFleetManager } from '../../src/fleet/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { freePort, httpOk, waitUntil } from './net.js';
-import { startObspath, type Proc } from './procs.js';
+import { freePort, httpOk } from './net.js';
+import { startObspath, waitForStart, type Proc } from './procs.js';
 import type { TestSeries } from './remote-write.js';
 
 /** An access token for `clientId` from the issuer (client_credentials; the client's claims make it a "user"). */
@@ -88,6 +88,6 @@ export async function startApiProc(opts: { dir: string; tenants: string; rbac: s
   await writeFile(tenantsFile, opts.tenants);
   await writeFile(rbacFile, opts.rbac);
   const proc = startObspath(['api', '--tenants.config', tenantsFile, '--rbac.config', rbacFile, '--web.listen', `127.0.0.1:${web}`, '--web.internal.listen', `127.0.0.1:${internal}`, '--log.level', 'warn', ...(opts.args ?? [])]);
-  await waitUntil(() => httpOk(`http://127.0.0.1:${internal}/ready`), 20_000, `api ready\n${proc.output()}`);
+  await waitForStart(proc, () => httpOk(`http://127.0.0.1:${internal}/ready`), 20_000, `api ready\n${proc.output()}`);
   return { proc, url: `http://127.0.0.1:${web}`, stop: () => proc.stop() };
 }

@@ -1,7 +1,7 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startProcess, type Proc } from './procs.js';
-import { httpOk, tempDir, waitUntil } from './net.js';
+import { startProcess, waitForStart, type Proc } from './procs.js';
+import { httpOk, tempDir } from './net.js';
 
 export interface Nginx {
   url: string;
@@ -41,6 +41,6 @@ http {
 `);
   const proc = startProcess('nginx', ['-p', dir.path, '-c', conf]);
   const url = `http://127.0.0.1:${port}`;
-  await waitUntil(() => httpOk(`${url}/-/nginx-health`), 10_000, `nginx\n${proc.output()}`);
+  await waitForStart(proc, () => httpOk(`${url}/-/nginx-health`), 10_000, `nginx\n${proc.output()}`);
   return { url, proc, stop: async () => { await proc.stop(); await dir.cleanup(); } };
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,32 @@ export function startObspath(args: string[], env: NodeJS.ProcessEnv = {}): Proc 
   return startProcess(process.execPath, [OBSPATH_BIN, ...args], { env });
 }
 
+/** The state letter and process group of a live pid from /proc/<pid>/stat (Linux), or undefined once it is gone. */
+function procStat(pid: number): { state: string; pgrp: number } | undefined {
+  try {
+    // "pid (comm) state ppid pgrp ...": comm may contain spaces and parentheses, so parse after the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, pgrp: Number(pgrp) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `pid` no longer runs: gone, or a zombie its new parent has not reaped yet (init reaps at its pace). */
+export function processGone(pid: number): boolean {
+  const st = procStat(pid);
+  return st === undefined || st.state === 'Z' || st.state === 'X';
+}
+
+/** The pids of process group `pgid` that still run (zombies left out). */
+export function processGroupMembers(pgid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => procStat(pid)?.pgrp === pgid && !processGone(pid));
+}
+
 export interface Backend {
   url: string;
   proc: Proc;
@@ -76,7 +103,7 @@ export async function startPrometheus(opts: { config?: string; extraArgs?: strin
     ...(opts.extraArgs ?? []),
   ]);
   const url = `http://127.0.0.1:${port}`;
-  await waitUntil(() => httpOk(`${url}/-/ready`), 15_000, `prometheus ready\n${proc.output()}`);
+  await waitForStart(proc, () => httpOk(`${url}/-/ready`), 30_000, `prometheus ready\n${proc.output()}`);
   return { url, proc, dir: dir.path, stop: async () => { await proc.stop(); await dir.cleanup(); } };
 }
 
@@ -93,4 +120,17 @@ export async function startVictoriaMetrics(): Promise<Backend> {
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(() => httpOk(`${url}/health`), 15_000, 'victoria-metrics healthy');
   return { url, proc, dir: dir.path, stop: async () => { await proc.stop(); await dir.cleanup(); } };
+}
+
+/**
+ * Waits for a started process to answer; if it does not in time, stops it before failing, so a slow start
+ * under load fails its test instead of leaving a child that keeps the test file from ever ending.
+ */
+export async function waitForStart(proc: Proc, check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  try {
+    await waitUntil(check, timeoutMs, what);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
 }

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OBSPATH_BIN, startObspath, startProcess, type Proc } from './procs.js';
-import { freePort, httpOk, waitUntil } from './net.js';
+import { OBSPATH_BIN, startObspath, startProcess, waitForStart, type Proc } from './procs.js';
+import { freePort, httpOk } from './net.js';
 
 export interface IssuerProc {
   proc: Proc;
@@ -27,7 +27,7 @@ export async function startIssuerProc(opts: { dir: string; clients: TestClient[]
   await writeFile(clientsFile, JSON.stringify({ clients: opts.clients }));
   const proc = startObspath(['issuer', '--web.listen', `127.0.0.1:${port}`, '--clients', clientsFile, '--token-ttl', opts.tokenTtl ?? '5m', ...(opts.extraArgs ?? [])]);
   const baseUrl = `http://127.0.0.1:${port}`;
-  if (opts.wait !== false) await waitUntil(() => httpOk(`${baseUrl}/health`), 15_000, `issuer on ${port}\n${proc.output()}`);
+  if (opts.wait !== false) await waitForStart(proc, () => httpOk(`${baseUrl}/health`), 30_000, `issuer on ${port}\n${proc.output()}`);
   return { proc, port, baseUrl, issuerUrl: `${baseUrl}/auth/realms/redhat-external`, stop: () => proc.stop() };
 }
 
@@ -57,8 +57,8 @@ export async function startRefresherProc(opts: { issuerUrl: string; clientId: st
     { env: { CLIENT_SECRET: opts.clientSecret } },
   );
   const internalUrl = `http://127.0.0.1:${internal}`;
-  await waitUntil(() => httpOk(`${internalUrl}/live`), 15_000, `refresher live\n${proc.output()}`);
-  if (opts.waitReady !== false) await waitUntil(() => httpOk(`${internalUrl}/ready`), 15_000, `refresher ready\n${proc.output()}`);
+  await waitForStart(proc, () => httpOk(`${internalUrl}/live`), 30_000, `refresher live\n${proc.output()}`);
+  if (opts.waitReady !== false) await waitForStart(proc, () => httpOk(`${internalUrl}/ready`), 30_000, `refresher ready\n${proc.output()}`);
   return { proc, proxyUrl: `http://127.0.0.1:${web}`, internalUrl, stop: () => proc.stop() };
 }
 

@@ -39,11 +39,18 @@ async function podInputs(ctx: CheckContext, component: LogComponent, pods: Pod[]
   return inputs;
 }
 
-function hitEvidence(s: ScanSummary): Evidence[] {
-  const out: Evidence[] = s.hits.map((h) => ({
-    text: `${h.component}: ${h.count} x "${h.signature.title}" -> ${h.signature.cause === 'unknown' ? h.signature.meaning : `${h.signature.cause}: ${h.signature.meaning}`}`,
-    data: { component: h.component, signature: h.signature.id, cause: h.signature.cause, count: h.count, sources: h.sources, samples: h.samples },
+const workerList = (ids: readonly number[]) => `worker${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`;
+
+/** The signature hits (naming the workers that logged each, for a component run with --workers) and the unmatched errors. */
+export function hitEvidence(s: ScanSummary): Evidence[] {
+  const out: Evidence[] = Object.entries(s.workers).map(([component, ids]) => ({
+    text: `${component} runs with --workers: its lines name ${workerList(ids!)} (a worker's own lines and its primary's about it carry its id)`,
+    data: { component, workers: ids },
   }));
+  out.push(...s.hits.map((h) => ({
+    text: `${h.component}: ${h.count} x "${h.signature.title}"${h.workers.length > 0 ? ` (${workerList(h.workers)})` : ''} -> ${h.signature.cause === 'unknown' ? h.signature.meaning : `${h.signature.cause}: ${h.signature.meaning}`}`,
+    data: { component: h.component, signature: h.signature.id, cause: h.signature.cause, count: h.count, sources: h.sources, samples: h.samples, ...(h.workers.length > 0 ? { workers: h.workers } : {}) },
+  })));
   for (const u of s.unmatchedErrors) {
     out.push({ text: `${u.component}: ${u.count} error line(s) matching no known signature`, data: { component: u.component, count: u.count, samples: u.samples } });
   }

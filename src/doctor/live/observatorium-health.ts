@@ -132,7 +132,27 @@ async function apiRequestCounts(t: LiveTargets): Promise<Evidence | undefined> {
     if (r) { const reason = /reason="([^"]+)"/.exec(r[1]!)?.[1] ?? '?'; rejected[reason] = (rejected[reason] ?? 0) + Number(r[2]); }
   }
   const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
-  return { text: `the API's own counters since it started: query/query_range requests by code {${fmt(byCode)}}; rejected by reason {${fmt(rejected)}}`, data: { byCode, rejected } };
+  const workers = workersOfMetrics(text);
+  return {
+    text: `the API's own counters since it started: query/query_range requests by code {${fmt(byCode)}}; rejected by reason {${fmt(rejected)}}${workers ? `; ${workers.text}` : ''}`,
+    data: { byCode, rejected, ...(workers ? { workers: workers.data } : {}) },
+  };
+}
+
+/**
+ * A component run with `--workers N` says so on its /metrics (src/workers/metrics.ts): how many workers, how
+ * many serve, how often the primary restarted one. Undefined for a single process.
+ */
+export function workersOfMetrics(text: string): { text: string; data: { workers: number; started: number; restarts: number } } | undefined {
+  const read = (name: string) => {
+    const m = new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  const workers = read('obspath_workers');
+  if (workers === undefined) return undefined;
+  const started = read('obspath_workers_started') ?? 0;
+  const restarts = read('obspath_worker_restarts_total') ?? 0;
+  return { text: `it runs ${workers} worker process(es) (--workers ${workers}): ${started} serving, ${restarts} restarted by its primary`, data: { workers, started, restarts } };
 }
 
 export async function runLiveObservatoriumHealthCheck(t: LiveTargets, grant: Promise<GrantOutcome>): Promise<CheckResult> {

@@ -61,11 +61,43 @@ export async function runLiveReachabilityCheck(t: LiveTargets): Promise<CheckRes
   });
 }
 
+/** A worker as the refresher's /ready lists it when it runs with --workers (src/workers/pool.ts). */
+interface ReadyWorker {
+  id: number;
+  pid?: number;
+  ready: boolean;
+  reason?: string;
+  restarts?: number;
+  crashLooping?: boolean;
+}
+
+/**
+ * `--workers N`: the process the supervisor (or Kubernetes) sees is the primary, which restarts a worker that
+ * exits itself, so a crash loop of its workers never shows as process restarts. /ready lists each worker: how
+ * many run and are ready, their restarts, and a crash loop (exited soon after start twice in a row).
+ */
+export function workersFinding(workers: readonly ReadyWorker[]): { evidence: Evidence; suspect?: Suspect; status: 'ok' | 'warn' | 'fail' } {
+  const ready = workers.filter((w) => w.ready).length;
+  const restarts = workers.reduce((n, w) => n + (w.restarts ?? 0), 0);
+  const looping = workers.filter((w) => w.crashLooping);
+  const notReady = workers.filter((w) => !w.ready).map((w) => `worker ${w.id}${w.pid ? ` (pid ${w.pid})` : ''}: ${w.reason ?? 'not ready'}`);
+  const evidence: Evidence = {
+    text: `the refresher runs ${workers.length} worker process(es) (--workers ${workers.length}) behind one primary: ${ready} ready, ${restarts} worker restart(s)${looping.length ? `, worker ${looping.map((w) => w.id).join(', ')} crash looping` : ''}${notReady.length ? `; ${notReady.join('; ')}` : ''}`,
+    data: { workers: workers.length, ready, restarts, crashLooping: looping.map((w) => w.id) },
+  };
+  if (looping.length > 0) {
+    const w = looping[0]!;
+    return { evidence, status: 'fail', suspect: { cause: 'refresher-crashloop', confidence: 'confirmed', because: `worker ${w.id} of the token refresher keeps exiting soon after start (${w.restarts ?? 0} restarts by its primary; the process itself stays up)` } };
+  }
+  return { evidence, status: restarts > 0 || ready < workers.length ? 'warn' : 'ok' };
+}
+
 export async function runLiveRefresherHealthCheck(t: LiveTargets): Promise<CheckResult> {
   const evidence: Evidence[] = [];
   const suspects: Suspect[] = [];
   let status: CheckResult['status'] = 'ok';
   const worse = (s: 'warn' | 'fail') => { if (status !== 'fail') status = s; };
+  let workerData: Record<string, unknown> | undefined;
   const [ready, alerts] = await Promise.all([
     readiness(t),
     t.prometheusUrl || t.alertmanagerUrl ? fetchAlerts({ prometheusUrl: t.prometheusUrl, alertmanagerUrl: t.alertmanagerUrl, timeoutMs: t.timeouts.httpMs }) : undefined,
@@ -90,9 +122,18 @@ export async function runLiveRefresherHealthCheck(t: LiveTargets): Promise<Check
     }
   }
   if (ready) {
-    const body = ready.body as { reason?: string; cause?: string; error?: string; tokenExpiresAt?: string } | undefined;
+    const body = ready.body as { reason?: string; cause?: string; error?: string; tokenExpiresAt?: string; workers?: ReadyWorker[] } | undefined;
     evidence.push({ text: `${t.refresherInternalUrl}/ready: ${describeProbe(ready)}${body?.cause ? `; cause ${body.cause}` : ''}${body?.tokenExpiresAt ? `; token expires ${body.tokenExpiresAt}` : ''}`, data: { status: ready.status, outcome: ready.outcome, reason: body?.reason, cause: body?.cause } });
-    if (ready.outcome === 'answered' && ready.status !== 200) {
+    const workers = Array.isArray(body?.workers) ? workersFinding(body.workers) : undefined;
+    workerData = workers?.evidence.data;
+    if (workers) {
+      evidence.push(workers.evidence);
+      if (workers.suspect) suspects.push(workers.suspect);
+      if (workers.status !== 'ok') worse(workers.status);
+    }
+    if (ready.outcome === 'answered' && ready.status !== 200 && body?.reason === 'workers_not_ready' && !body.cause) {
+      // Only workers are missing (the primary holds a token): restarting ones warn, a crash loop failed above.
+    } else if (ready.outcome === 'answered' && ready.status !== 200) {
       worse('fail');
       const c = body?.cause ? causeOfTokenFailure(body.cause) : undefined;
       if (c) suspects.push({ cause: c.cause, confidence: 'likely', because: `the refresher is not ready: ${body?.reason ?? 'not ready'} (${body?.cause}: ${c.what})` });
@@ -108,7 +149,9 @@ export async function runLiveRefresherHealthCheck(t: LiveTargets): Promise<Check
     for (const e of alerts.errors) evidence.push({ text: `alerts not read: ${e}` });
     if (down) worse('fail');
   }
-  const summary = suspects[0]?.because ?? (status === 'ok' ? 'the token refresher is running and ready' : 'the token refresher has restarted; see evidence');
+  const workerCount = (workerData?.workers as number | undefined);
+  const ofWorkers = workerCount ? ` (${workerCount} workers)` : '';
+  const summary = suspects[0]?.because ?? (status === 'ok' ? `the token refresher is running and ready${ofWorkers}` : `the token refresher${ofWorkers} has restarted or is not fully ready; see evidence`);
   return checkResult('refresher-health', HEALTH_TITLE, {
     status, summary, evidence, suspects,
     ...(status !== 'ok' ? { fix: suspects[0]?.cause === 'refresher-crashloop' ? 'read the refresher\'s log (step 1) for why it exits at start: a missing setting or a bad listen address' : 'read the refresher\'s log (step 1) and its /ready reason' } : {}),

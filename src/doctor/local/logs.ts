@@ -4,7 +4,7 @@
 
 import { access, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { suspectsFromScan } from '../checks/logs.js';
+import { hitEvidence, suspectsFromScan } from '../checks/logs.js';
 import { scanLogs, type LogInput } from '../logs/scan.js';
 import type { LogComponent } from '../logs/signatures.js';
 import { checkResult, skipped, type CheckResult, type Evidence } from '../report.js';
@@ -58,11 +58,7 @@ export async function runLocalLogsCheck(logsDir: string, opts: { tailLines: numb
   const suspects = suspectsFromScan(scan);
   const evidence: Evidence[] = [
     { text: `scanned ${scan.linesScanned} line(s): ${read.join('; ')}`, data: { linesScanned: scan.linesScanned } },
-    ...scan.hits.map((h) => ({
-      text: `${h.component}: ${h.count} x "${h.signature.title}" -> ${h.signature.cause === 'unknown' ? h.signature.meaning : `${h.signature.cause}: ${h.signature.meaning}`}`,
-      data: { component: h.component, signature: h.signature.id, cause: h.signature.cause, count: h.count, samples: h.samples },
-    })),
-    ...scan.unmatchedErrors.map((u) => ({ text: `${u.component}: ${u.count} error line(s) matching no known signature`, data: { component: u.component, count: u.count, samples: u.samples } })),
+    ...hitEvidence(scan),
   ];
   const strong = suspects.filter((s) => s.confidence !== 'possible');
   const status = strong.length > 0 ? 'fail' : scan.hits.length > 0 || scan.unmatchedErrors.length > 0 ? 'warn' : 'ok';

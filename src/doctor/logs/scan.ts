@@ -16,6 +16,8 @@ export interface SignatureHit {
   component: LogComponent;
   count: number;
   sources: string[];
+  /** The `--workers` processes that logged it (their `worker` field); empty when only a single process did. */
+  workers: number[];
   /** Up to MAX_SAMPLES lines: the first and the latest, redacted and shortened. */
   samples: string[];
 }
@@ -23,6 +25,8 @@ export interface SignatureHit {
 export interface ScanSummary {
   hits: SignatureHit[];
   linesScanned: number;
+  /** Per component, the worker ids its lines carry: a component run with `--workers` logs from each of them. */
+  workers: Partial<Record<LogComponent, number[]>>;
   /** Error-level lines no signature matched (so an unknown failure is still visible). */
   unmatchedErrors: { component: LogComponent; count: number; samples: string[] }[];
 }
@@ -47,6 +51,7 @@ export function parseLine(raw: string): ParsedLine {
         errorType: s('errorType'), reason: s('reason'), hop: s('hop'),
         msg: s('msg') ?? s('message') ?? s('error'), level,
         status: typeof o.status === 'number' ? o.status : typeof o.statusCode === 'number' ? o.statusCode : undefined,
+        ...(typeof top.worker === 'number' ? { worker: top.worker } : {}),
       },
     };
   } catch {
@@ -79,12 +84,20 @@ export function scanLogs(inputs: readonly LogInput[], opts: { secrets?: readonly
   const secrets = opts.secrets ?? [];
   const hits = new Map<string, SignatureHit>();
   const unmatched = new Map<LogComponent, { component: LogComponent; count: number; samples: string[] }>();
+  const workers: ScanSummary['workers'] = {};
   let linesScanned = 0;
+  const noteWorker = (component: LogComponent, id: number | undefined, into?: number[]) => {
+    if (id === undefined) return;
+    const seen = workers[component] ??= [];
+    if (!seen.includes(id)) seen.push(id);
+    if (into && !into.includes(id)) into.push(id);
+  };
   for (const input of inputs) {
     for (const raw of input.text.split('\n')) {
       if (raw.trim().length === 0) continue;
       linesScanned++;
       const line = parseLine(raw);
+      noteWorker(input.component, line.json?.worker);
       const sig = matchSignature(line, input.component, opts.catalog);
       if (!sig) {
         if (looksLikeError(line)) {
@@ -98,10 +111,11 @@ export function scanLogs(inputs: readonly LogInput[], opts: { secrets?: readonly
       const key = `${input.component}|${sig.id}`;
       let hit = hits.get(key);
       if (!hit) {
-        hit = { signature: sig, component: input.component, count: 0, sources: [], samples: [] };
+        hit = { signature: sig, component: input.component, count: 0, sources: [], samples: [], workers: [] };
         hits.set(key, hit);
       }
       hit.count++;
+      noteWorker(input.component, line.json?.worker, hit.workers);
       if (!hit.sources.includes(input.source)) hit.sources.push(input.source);
       keepSample(hit.samples, sample(raw, secrets));
     }
@@ -109,6 +123,7 @@ export function scanLogs(inputs: readonly LogInput[], opts: { secrets?: readonly
   return {
     hits: [...hits.values()].sort((a, b) => b.count - a.count),
     linesScanned,
+    workers: Object.fromEntries(Object.entries(workers).map(([c, ids]) => [c, [...ids].sort((a, b) => a - b)])),
     unmatchedErrors: [...unmatched.values()],
   };
 }

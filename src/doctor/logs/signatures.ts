@@ -13,7 +13,7 @@ export type LogComponent = 'fleet-manager' | 'token-refresher';
 /** A log line as the scanner sees it: the raw text and, for JSON lines, the fields signatures look at. */
 export interface ParsedLine {
   raw: string;
-  json?: { errorType?: string; reason?: string; hop?: string; msg?: string; level?: string; status?: number };
+  json?: { errorType?: string; reason?: string; hop?: string; msg?: string; level?: string; status?: number; worker?: number };
 }
 
 export interface LogSignature {
@@ -31,6 +31,8 @@ export interface LogSignature {
 }
 
 const TOKEN_FAILURE = /cannot obtain access token/;
+/** The primary's line when one of its `--workers` processes exits (src/workers/pool.ts). */
+const WORKER_EXITED = /^worker exited: restarting it$/;
 /** The refresher's line when the API answers 401 for its token (src/refresher/proxy.ts). */
 const REJECTED_TOKEN = /upstream rejected the access token/;
 
@@ -57,6 +59,16 @@ const ISSUER_CALL = /(oauth2:|openid-connect\/token|\/token"|\.well-known\/openi
 
 export const LOG_SIGNATURES: readonly LogSignature[] = [
   // --- obspath JSON lines ------------------------------------------------------------------------------
+  {
+    id: 'obspath.worker.exited', origin: 'obspath', title: 'a worker process (--workers) exited and was restarted', components: ['token-refresher'],
+    test: (l) => WORKER_EXITED.test(l.json?.msg ?? ''),
+    cause: 'refresher-crashloop', confidence: 'possible', meaning: 'one of the refresher\'s worker processes exited and its primary restarted it (the process itself stays up): the requests that worker held failed; its last lines before the exit say why',
+  },
+  {
+    id: 'obspath.worker.exited.fleet', origin: 'obspath', title: 'a worker process (--workers) exited and was restarted', components: ['fleet-manager'],
+    test: (l) => WORKER_EXITED.test(l.json?.msg ?? ''),
+    cause: 'unknown', confidence: 'possible', meaning: 'one of the fleet manager\'s worker processes exited and its primary restarted it: the requests that worker held failed',
+  },
   {
     id: 'obspath.token.invalid-client', origin: 'obspath', title: 'token_unavailable: invalid_client',
     test: (l) => isTokenFailure(l) && jsonField(l, 'reason', ['invalid_client', 'unauthorized_client']),
