@@ -2,13 +2,17 @@
 // that other load on a shared machine does not change, so small per-request savings can be told apart.
 // The server runs under callgrind with instrumentation off; after a warm-up (the JIT settles), counting is
 // switched on for a fixed number of requests, then off, and the total is divided by that number.
-// Usage: node --import tsx bench/instructions.ts refresher|api-query|api-write [tree] — tree: a directory
-// holding bin/ and dist/ of the build to measure (default this checkout). BENCH_WARMUP (default 3000) and
-// BENCH_REQUESTS (default 1000) requests, BENCH_CONCURRENCY (default 8).
+// Usage: node --import tsx bench/instructions.ts refresher|floor|api-query|api-write [tree] — tree: a directory
+// holding bin/ and dist/ of the build to measure (default this checkout). `floor` is the Node floor
+// (bench/lib/node-floor-server.ts) on the refresher's request mix, with an issuer's token of the same size.
+// BENCH_WARMUP (default 3000) and BENCH_REQUESTS (default 1000) requests, BENCH_CONCURRENCY (default 8);
+// BENCH_IR_KEEP=<dir>: copy the callgrind dumps there (for callgrind_annotate --inclusive=yes);
+// BENCH_LOG_LEVEL (default warn): the refresher's --log.level (info writes the access line per request).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { freePort, httpOk, tempDir, waitUntil } from '../tools/testing/net.js';
 import { OBSPATH_BIN, startPrometheus, startProcess, type Proc } from '../tools/testing/procs.js';
@@ -18,7 +22,7 @@ import { getToken, RBAC_YAML, SECRET } from '../tools/testing/api.js';
 import { startNginx } from './lib/nginx.js';
 
 const [target, tree] = process.argv.slice(2);
-if (target !== 'refresher' && target !== 'api-query' && target !== 'api-write') throw new Error('usage: instructions.ts refresher|api-query|api-write [tree]');
+if (target !== 'refresher' && target !== 'floor' && target !== 'api-query' && target !== 'api-write') throw new Error('usage: instructions.ts refresher|floor|api-query|api-write [tree]');
 const BIN = tree ? join(tree, 'bin', 'obspath.js') : OBSPATH_BIN;
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
@@ -26,23 +30,40 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const dir = await tempDir('obspath-bench-ir-');
 const stops: Array<() => Promise<void>> = [];
 
-function underCallgrind(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  return startProcess('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir.path, 'cg.out')}`, process.execPath, BIN, ...args], { env });
+function underCallgrind(args: string[], env: NodeJS.ProcessEnv = {}, script: string[] = [BIN]): Proc {
+  return startProcess('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir.path, 'cg.out')}`, process.execPath, ...script, ...args], { env });
 }
 
 interface Shape { url: string; path: string; method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Uint8Array }
 
-async function refresher(): Promise<{ proc: Proc; shape: Shape }> {
+const REFRESHER_PATH = '/api/v1/query?query=vector(1)';
+
+async function refresherUpstream(): Promise<{ upstreamUrl: string; issuerUrl: string }> {
   const body = '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"1"]}]}}';
   const upstream = await startNginx(await freePort(), { server: `location / { default_type application/json; return 200 '${body}'; }` });
   stops.push(() => upstream.stop());
-  const issuer = await startIssuerProc({ dir: dir.path, clients: [{ clientID: 'bench', clientSecret: 'bench-secret' }] });
+  const issuer = await startIssuerProc({ dir: dir.path, clients: [{ clientID: 'bench', clientSecret: SECRET }] });
   stops.push(() => issuer.stop());
+  return { upstreamUrl: upstream.url, issuerUrl: issuer.issuerUrl };
+}
+
+async function refresher(): Promise<{ proc: Proc; shape: Shape }> {
+  const { upstreamUrl, issuerUrl } = await refresherUpstream();
   const [web, internal] = [await freePort(), await freePort()];
-  const proc = underCallgrind(['token-refresher', '--oidc.issuer-url', issuer.issuerUrl, '--oidc.client-id', 'bench', '--url', upstream.url,
-    '--web.listen', `127.0.0.1:${web}`, '--web.internal.listen', `127.0.0.1:${internal}`, '--log.level', 'warn'], { CLIENT_SECRET: 'bench-secret' });
+  const proc = underCallgrind(['token-refresher', '--oidc.issuer-url', issuerUrl, '--oidc.client-id', 'bench', '--url', upstreamUrl,
+    '--web.listen', `127.0.0.1:${web}`, '--web.internal.listen', `127.0.0.1:${internal}`, '--log.level', process.env.BENCH_LOG_LEVEL ?? 'warn'], { CLIENT_SECRET: SECRET });
   await waitUntil(() => httpOk(`http://127.0.0.1:${internal}/ready`), 120_000, `refresher ready\n${proc.output()}`);
-  return { proc, shape: { url: `http://127.0.0.1:${web}`, path: '/api/v1/query?query=vector(1)', method: 'GET' } };
+  return { proc, shape: { url: `http://127.0.0.1:${web}`, path: REFRESHER_PATH, method: 'GET' } };
+}
+
+/** The Node floor on the refresher's mix: same upstream, and an issuer's token (the same size as the refresher's). */
+async function floor(): Promise<{ proc: Proc; shape: Shape }> {
+  const { upstreamUrl, issuerUrl } = await refresherUpstream();
+  const server = fileURLToPath(new URL('./lib/node-floor-server.ts', import.meta.url));
+  const proc = underCallgrind([upstreamUrl, `Bearer ${await getToken(issuerUrl, 'bench')}`], {}, ['--import', 'tsx', server]);
+  let port = 0;
+  await waitUntil(async () => (port = Number(/^(\d+)$/m.exec(proc.output())?.[1] ?? 0)) > 0, 120_000, `node floor\n${proc.output()}`);
+  return { proc, shape: { url: `http://127.0.0.1:${port}`, path: REFRESHER_PATH, method: 'GET' } };
 }
 
 async function api(): Promise<{ proc: Proc; shape: Shape }> {
@@ -81,7 +102,7 @@ async function send(pool: Pool, shape: Shape, n: number): Promise<void> {
 }
 
 try {
-  const { proc, shape } = target === 'refresher' ? await refresher() : await api();
+  const { proc, shape } = target === 'refresher' ? await refresher() : target === 'floor' ? await floor() : await api();
   stops.push(() => proc.stop(30_000));
   const pool = new Pool(shape.url, { connections: CONCURRENCY });
   await send(pool, shape, WARMUP);
@@ -103,6 +124,11 @@ try {
   let ir = 0;
   await waitUntil(async () => (ir = counted()) > 0, 60_000, `callgrind dump in ${dir.path}`);
   console.log(`${target} ${tree ?? 'this checkout'}: ${REQUESTS} requests, Ir ${ir}, per request ${Math.round(ir / REQUESTS)}`);
+  const keep = process.env.BENCH_IR_KEEP;
+  if (keep) {
+    mkdirSync(keep, { recursive: true });
+    for (const f of readdirSync(dir.path).filter((n) => n.startsWith('cg.out'))) copyFileSync(join(dir.path, f), join(keep, f));
+  }
 } finally {
   for (const stop of stops.reverse()) await stop().catch(() => undefined);
   await dir.cleanup();

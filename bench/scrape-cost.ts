@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, freePortRange, httpOk, tempDir, waitUntil } from '../tools/testing/net.js';
+import { storeNodeEnv } from '../src/config/store-node-options.js';
 import { startObspath, type Proc } from '../tools/testing/procs.js';
 
 const SECONDS = Number(process.env.SCRAPE_BENCH_SECONDS ?? 60);
@@ -41,7 +42,7 @@ function stackStorePid(dataDir: string): number {
 
 async function startStore(dir: string, extra: string[]): Promise<{ proc: Proc; url: string }> {
   const port = await freePort();
-  const proc = startObspath(['store', '--storage.path', dir, '--web.listen', `127.0.0.1:${port}`, '--storage.fsync', 'batch', '--log.level', 'warn', ...extra]);
+  const proc = startObspath(['store', '--storage.path', dir, '--web.listen', `127.0.0.1:${port}`, '--storage.fsync', 'batch', '--log.level', 'warn', ...extra], storeNodeEnv(process.env));
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(() => httpOk(`${url}/-/ready`), 30_000, `store ready\n${proc.output()}`);
   return { proc, url };

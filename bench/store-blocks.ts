@@ -16,6 +16,7 @@ import { toChunks } from '../src/store/block/compact.js';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../src/store/index.js';
 import type { Labels } from '../src/storage/interface.js';
 import { freePort, httpOk, tempDir, waitUntil } from '../tools/testing/net.js';
+import { storeNodeEnv } from '../src/config/store-node-options.js';
 import { startObspath, startProcess, type Proc } from '../tools/testing/procs.js';
 import { benchSeriesLabels } from './lib/series.js';
 
@@ -83,7 +84,7 @@ async function startOn(name: string, dir: string): Promise<Running> {
   const t0 = performance.now();
   let proc: Proc;
   if (name === 'obspath') {
-    proc = startObspath(['store', '--storage.path', dir, '--web.listen', `127.0.0.1:${port}`, '--storage.fsync', 'batch', '--storage.tsdb.retention.time', '30d', '--log.level', 'warn']);
+    proc = startObspath(['store', '--storage.path', dir, '--web.listen', `127.0.0.1:${port}`, '--storage.fsync', 'batch', '--storage.tsdb.retention.time', '30d', '--log.level', 'warn'], storeNodeEnv(process.env));
   } else {
     const config = join(dir, '..', 'prometheus.yml');
     await writeFile(config, 'global:\n  scrape_interval: 15s\n');

@@ -1,8 +1,13 @@
 // Remote-write ingest benchmark: the embedded store (behind a minimal node:http server, own process)
 // vs Debian's Prometheus 2.42, same requests over loopback HTTP, same run.
-//   node --import tsx bench/store-ingest.ts        (env: SAMPLES per run, FSYNC=batch|always|off, CONCURRENCY)
+//   node --import tsx bench/store-ingest.ts        (env: SAMPLES per run, FSYNC=batch|always|off, CONCURRENCY,
+//   SERIES=1000,10000 and BATCHES=100,1000,10000 for a subset of the shapes, STORE_NODE_ARGS for the store
+//   process's node flags, e.g. "--cpu-prof --cpu-prof-dir=prof"; the store's own V8 flag (as `obspath store`
+//   runs with, src/config/store-node-options.ts) is added unless STORE_NODE_ARGS or OBSPATH_STORE_SEMI_SPACE_MB
+//   sets it)
 import { Pool } from 'undici';
 import { join } from 'node:path';
+import { storeSemiSpaceFlag } from '../src/config/store-node-options.js';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS, type SeriesToWrite } from '../src/remotewrite/encode.js';
 import { freePort, httpOk, tempDir, waitUntil } from '../tools/testing/net.js';
 import { REPO_ROOT, startPrometheus, startProcess, type Proc } from '../tools/testing/procs.js';
@@ -10,8 +15,12 @@ import { REPO_ROOT, startPrometheus, startProcess, type Proc } from '../tools/te
 const SAMPLES = Number(process.env.SAMPLES ?? 400_000);
 const FSYNC = process.env.FSYNC ?? 'batch';
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
-const SERIES_COUNTS = [1000, 10_000];
-const BATCHES = [100, 1000, 10_000];
+const list = (v: string | undefined, dflt: number[]) => (v === undefined || v === '' ? dflt : v.split(',').map(Number));
+const SERIES_COUNTS = list(process.env.SERIES, [1000, 10_000]);
+const BATCHES = list(process.env.BATCHES, [100, 1000, 10_000]);
+const STORE_NODE_ARGS = (process.env.STORE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+const STORE_FLAG = storeSemiSpaceFlag(process.env, STORE_NODE_ARGS);
+if (STORE_FLAG !== undefined) STORE_NODE_ARGS.push(STORE_FLAG);
 
 interface Target {
   name: string;
@@ -116,7 +125,7 @@ async function startPrometheusTarget(): Promise<Target> {
 async function startObspathTarget(): Promise<Target> {
   const dir = await tempDir('obspath-bench-');
   const port = await freePort();
-  const proc: Proc = startProcess(process.execPath, ['--expose-gc', '--import', 'tsx', join(REPO_ROOT, 'bench/store-server.ts'), dir.path, String(port), FSYNC]);
+  const proc: Proc = startProcess(process.execPath, [...STORE_NODE_ARGS, '--expose-gc', '--import', 'tsx', join(REPO_ROOT, 'bench/store-server.ts'), dir.path, String(port), FSYNC]);
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(() => httpOk(`${url}/stats`), 15_000, `store server\n${proc.output()}`);
   const stats = async () => (await (await fetch(`${url}/stats`)).json()) as { rss: number; series: number };

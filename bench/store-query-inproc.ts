@@ -1,6 +1,6 @@
 // In-process store query loop (no HTTP): the bench's Kafka-like data into an embedded store, then the fleet
 // manager's 7 selector queries (instant and 1h range) and the dashboard query through the Prometheus API
-// handler (parse -> select -> evaluate -> JSON text), timed per query.
+// handler (parse -> select -> evaluate -> JSON bytes, as the server sends them), timed per query.
 //   SIZE=10000 ITER=200 [ONLY=0,1] [PROFILE=q.cpuprofile] node --import tsx bench/store-query-inproc.ts
 // PROFILE profiles only the query loops (not the load); ONLY picks cases by index.
 import { Session } from 'node:inspector/promises';
@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { buildQueries } from '../src/kafka-metrics/catalog.js';
 import { kafkaInstanceSeries, samplesBetween } from '../src/stack/kafka-data.js';
 import { Engine } from '../src/promql/engine.js';
-import { handleRead, type ReadEndpoint } from '../src/promapi/index.js';
+import { handleReadBytes, type ReadEndpoint } from '../src/promapi/index.js';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../src/remotewrite/encode.js';
 import { ingestRemoteWrite } from '../src/store/remote-write/ingest.js';
 import { Store } from '../src/store/store.js';
@@ -62,8 +62,8 @@ for (const [ci, c] of cases.entries()) {
     if (i === 5) cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (const u of urls) {
-      const res = handleRead(ctx, c.endpoint, u);
-      if (res.status !== 200) throw new Error(`${c.name}: ${res.status} ${res.body.slice(0, 200)}`);
+      const res = handleReadBytes(ctx, c.endpoint, u, 'bench');
+      if (res.status !== 200) throw new Error(`${c.name}: ${res.status} ${res.body.subarray(0, 200).toString()}`);
       bytes = res.body.length;
     }
     if (i >= 5) times.push(Number(process.hrtime.bigint() - t0) / 1e3);
