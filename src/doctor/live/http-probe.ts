@@ -63,6 +63,35 @@ export async function probeHttp(url: string, opts: { timeoutMs: number; method?:
   }
 }
 
+/**
+ * The deadline of a socket probe. A probe's verdict ("no handshake", "silent") must come from the peer, not from
+ * this process being stalled: when the event loop was blocked (a loaded machine), the timer runs before the
+ * I/O that completed meanwhile is handled, and a listening peer was read as dropping packets (seen in CI at load
+ * ~17: the doctor's step 4.1 blamed a NetworkPolicy). So a deadline that fires late by more than a tenth of its
+ * time starts again once, and the verdict itself waits until the I/O already pending has been handled.
+ */
+export function probeDeadline(timeoutMs: number, fire: () => void): { clear(): void } {
+  let due = performance.now() + timeoutMs;
+  let rearmed = false;
+  let immediate: NodeJS.Immediate | undefined;
+  const onTimer = () => {
+    if (!rearmed && performance.now() - due > Math.max(20, timeoutMs / 10)) {
+      rearmed = true;
+      due = performance.now() + timeoutMs;
+      timer = setTimeout(onTimer, timeoutMs);
+      return;
+    }
+    immediate = setImmediate(fire);
+  };
+  let timer = setTimeout(onTimer, timeoutMs);
+  return {
+    clear: () => {
+      clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
+    },
+  };
+}
+
 export type TcpOutcome = 'accepted' | 'refused' | 'connect-timeout' | 'dns' | 'error';
 
 /** Opens (and closes) one TCP connection to the URL's host and port. */
@@ -74,8 +103,8 @@ export async function probeTcp(url: string, timeoutMs: number): Promise<{ outcom
   const host = u.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve) => {
     const s = connect({ host, port });
-    const done = (outcome: TcpOutcome, detail?: string) => { clearTimeout(timer); s.destroy(); resolve({ outcome, ms: Math.round(performance.now() - t0), detail }); };
-    const timer = setTimeout(() => done('connect-timeout', `no TCP handshake within ${timeoutMs} ms`), timeoutMs);
+    const done = (outcome: TcpOutcome, detail?: string) => { deadline.clear(); s.destroy(); resolve({ outcome, ms: Math.round(performance.now() - t0), detail }); };
+    const deadline = probeDeadline(timeoutMs, () => done('connect-timeout', `no TCP handshake within ${timeoutMs} ms`));
     s.once('connect', () => done('accepted'));
     s.once('error', (err) => {
       const r = classifyNetworkError(err).reason;
@@ -105,9 +134,9 @@ export async function probeHttpServer(url: string, timeoutMs: number): Promise<{
     let connected = false;
     let got = '';
     const done = (outcome: ServerOutcome, extra: { statusLine?: string; detail?: string } = {}) => {
-      clearTimeout(timer); s.destroy(); resolve({ outcome, ms: Math.round(performance.now() - t0), ...extra });
+      deadline.clear(); s.destroy(); resolve({ outcome, ms: Math.round(performance.now() - t0), ...extra });
     };
-    const timer = setTimeout(() => done(connected ? 'silent' : 'connect-timeout'), timeoutMs);
+    const deadline = probeDeadline(timeoutMs, () => done(connected ? 'silent' : 'connect-timeout'));
     s.once(https ? 'secureConnect' : 'connect', () => { connected = true; s.write('GET /obspath-doctor HTTP/1.1\r\nConnection: close\r\n\r\n'); });
     s.on('data', (d: Buffer) => { got += d.toString('latin1'); if (got.includes('\r\n')) done('answers', { statusLine: got.slice(0, got.indexOf('\r\n')) }); });
     s.once('end', () => done(got ? 'answers' : 'closed', got ? { statusLine: got.split('\r\n')[0] } : {}));
