@@ -108,7 +108,8 @@ test('refresher stopped: reads get no response (code 0, hop none, refused); a --
   const port = await freePort();
   const proc = startObspath([
     'probe', '--endpoint-write', receiveUrl, '--endpoint-read', victim.proxyUrl, '--oidc.issuer-url', issuer.issuerUrl, '--oidc.client-id', 'prober',
-    '--duration', '2s', '--period', '250ms', '--initial-query-delay', '250ms', '--latency', '2s', '--threshold', '1', '--listen', `127.0.0.1:${port}`,
+    // 5 s: the metrics below are read while it runs, which on a loaded machine took longer than a 2 s run lasted.
+    '--duration', '5s', '--period', '250ms', '--initial-query-delay', '250ms', '--latency', '2s', '--threshold', '1', '--listen', `127.0.0.1:${port}`,
   ], { PROBE_OIDC_CLIENT_SECRET: SECRET });
   const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (c) => resolve(c)));
   try {
